@@ -1,0 +1,80 @@
+"""Squeeze: a web app and RQ workers that compress videos in the background."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import config as settings
+from app.extensions import csrf, db, init_redis, migrate, sock
+from app.storage import Storage
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment (overridden by ``config``), extensions, routes."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(settings.from_environment(app.instance_path))
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from app.api.spool import SpoolingRequest
+
+    app.request_class = SpoolingRequest
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    sock.init_app(app)
+    csrf.init_app(app)
+    init_redis(app)
+    storage = Storage(app.config["STORAGE_DIR"])
+    storage.ensure()
+    app.extensions["storage"] = storage
+
+    _register_blueprints(app)
+    _register_hooks(app)
+    if not app.config["API_KEYS"]:
+        log.warning("API_KEYS is empty: unless keys were created with 'flask keys create', the API is open")
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import health
+    from app.api import bp as api
+    from app.api import errors
+    from app.auth.keys import cli as keys_cli
+    from app.page import bp as page
+    from app.streams import bp as streams
+
+    for blueprint in (api, streams, page, health.bp, keys_cli):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api)  # the API checks CSRF itself, only for browser-session callers
+    csrf.exempt(streams)
+    errors.register(app)
+
+
+def _register_hooks(app: Flask) -> None:
+    from app.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+    @app.teardown_request
+    def _drop_unadopted_uploads(_error: BaseException | None) -> None:
+        for spooled in getattr(request, "spooled_files", ()):
+            spooled.close()
+            Path(spooled.name).unlink(missing_ok=True)

@@ -1,0 +1,193 @@
+"""The job routes: submit, status monitor (with long poll), list, output, cancel, delete."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from flask import Response, jsonify, request, send_file
+from werkzeug.datastructures import FileStorage
+
+from app.api import bp
+from app.api.responses import accepted, base_url, etag_of, job_body, job_response
+from app.api.spool import HashingSpoolFile
+from app.auth import current_owner
+from app.jobs import lifecycle, retention
+from app.jobs.accept import Upload, accept_source_url, accept_upload
+from app.jobs.idempotency import check_key, claimed
+from app.jobs.models import SUCCEEDED, Job
+from app.jobs.options import parse_submission
+from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
+from app.jobs.watch import watch
+from app.problems import Problem, invalid
+from app.storage import job_storage
+
+MAX_WAIT_SECONDS = 60
+
+
+@bp.post("/jobs")
+def submit() -> Response:
+    """Accept a video (multipart upload or JSON source_url): 202 and where to look."""
+    owner = current_owner()
+    key = check_key(request.headers.get("Idempotency-Key"))
+    with claimed(owner, key):
+        if request.mimetype == "multipart/form-data":
+            job, _ = _submit_upload(owner, key)
+        elif request.mimetype == "application/json":
+            job, _ = _submit_source_url(owner, key)
+        else:
+            raise Problem(
+                415,
+                "unsupported_content_type",
+                "send multipart/form-data with a 'file' field, or application/json with 'source_url'",
+            )
+    return accepted(job)
+
+
+def _submit_upload(owner: str, key: str | None) -> tuple[Job, bool]:
+    files = request.files
+    fields: dict[str, object] = {name: request.form.get(name) for name in request.form}
+    fields.update({name: "(a file)" for name in files if name != "file"})
+    for name in request.form:
+        if len(request.form.getlist(name)) > 1:
+            raise invalid([{"field": name, "message": "is given more than once"}])
+    submission = parse_submission(fields, **_limits())
+    upload = files.get("file")
+    if upload is None or not isinstance(upload.stream, HashingSpoolFile):
+        raise invalid([{"field": "file", "message": "is required: the video to compress"}])
+    return accept_upload(owner, _spooled(upload), submission, base_url(), key)
+
+
+def _submit_source_url(owner: str, key: str | None) -> tuple[Job, bool]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, "malformed_json", "the body is not a JSON object")
+    submission = parse_submission(body, allow_source_url=True, **_limits())
+    return accept_source_url(owner, submission, base_url(), key)
+
+
+def _limits() -> dict[str, object]:
+    from flask import current_app
+
+    return {
+        "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
+        "allow_private": current_app.config["WEBHOOK_ALLOW_PRIVATE"],
+    }
+
+
+def _spooled(upload: FileStorage) -> Upload:
+    stream: HashingSpoolFile = upload.stream  # type: ignore[assignment]
+    stream.flush()
+    return Upload(Path(stream.name), upload.filename or "video", stream.size, stream.hexdigest())
+
+
+@bp.get("/jobs/<job_id>")
+def status(job_id: str) -> Response:
+    """The status monitor: always 200 with the job; ETag, conditional GET and long poll."""
+    owner = current_owner()
+    job = get_owned(owner, job_id)
+    wait = _preferred_wait()
+    known = _version_in(request.headers.get("If-None-Match", ""))
+    if wait is not None:
+        _wait_for_change(job, known if known is not None else job.version, wait)
+        job = get_owned(owner, job_id)
+    if request.headers.get("If-None-Match") in (etag_of(job), "*"):
+        response = Response(status=304)
+        response.headers["ETag"] = etag_of(job)
+    else:
+        response = job_response(job)
+    if wait is not None:
+        response.headers["Preference-Applied"] = f"wait={wait}"
+    return response
+
+
+def _preferred_wait() -> int | None:
+    for preference in request.headers.get("Prefer", "").split(","):
+        name, _, value = preference.strip().partition("=")
+        if name.strip().lower() == "wait":
+            try:
+                return max(0, min(int(value.strip()), MAX_WAIT_SECONDS))
+            except ValueError:
+                return None
+    return None
+
+
+def _version_in(etag: str) -> int | None:
+    tag = etag.strip().removeprefix("W/").strip('"')
+    return int(tag[1:]) if tag.startswith("v") and tag[1:].isdigit() else None
+
+
+def _wait_for_change(job: Job, version: int, seconds: int) -> None:
+    """Hold until the job moves past ``version`` or ``seconds`` pass (woken by its events)."""
+    if job.version > version or job.terminal:
+        return
+    deadline = time.monotonic() + seconds
+    for doc in watch(job.id, after_version=version, idle_seconds=max(deadline - time.monotonic(), 0.01)):
+        if doc is not None or time.monotonic() >= deadline:
+            return
+
+
+@bp.get("/jobs")
+def list_jobs() -> Response:
+    """The caller's jobs, newest first, a page at a time."""
+    owner = current_owner()
+    try:
+        limit = int(request.args.get("limit", DEFAULT_LIMIT))
+    except ValueError as exc:
+        raise invalid([{"field": "limit", "message": "must be a whole number"}]) from exc
+    jobs, cursor = list_owned(owner, request.args.get("status"), limit, request.args.get("cursor"))
+    following = None
+    if cursor is not None:
+        args = {**request.args.to_dict(), "cursor": cursor, "limit": str(limit)}
+        query = "&".join(f"{k}={v}" for k, v in args.items())
+        following = f"{base_url()}/api/jobs?{query}"
+    return jsonify({"jobs": [job_body(job) for job in jobs], "next": following})
+
+
+@bp.get("/jobs/<job_id>/output")
+def output(job_id: str) -> Response:
+    """The compressed file: ranges, ETag, a download name derived from the input's."""
+    job = get_owned(current_owner(), job_id)
+    if job.status != SUCCEEDED:
+        raise Problem(409, "not_ready", f"the job is {job.status}; the output exists once it has succeeded")
+    path = job_storage().output_path(job.id)
+    if job.files_deleted or not path.exists():
+        raise Problem(410, "expired", "the output was deleted after its retention period")
+    response = send_file(
+        path,
+        mimetype="video/mp4",
+        as_attachment=True,
+        download_name=download_name(job.input.get("filename") or "video"),
+        conditional=True,
+        etag=f"{job.id}-{job.version}",
+        max_age=0,
+    )
+    response.headers["Accept-Ranges"] = "bytes"
+    return response
+
+
+def download_name(filename: str) -> str:
+    """``holiday.mov`` -> ``holiday-squeezed.mp4``; path parts and odd characters dropped."""
+    stem = filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '"<>:|?*').strip(" .") or "video"
+    return f"{stem[:100]}-squeezed.mp4"
+
+
+@bp.post("/jobs/<job_id>/cancel")
+def cancel(job_id: str) -> Response:
+    """Stop a queued or running job: 202 with the job; 409 if it already ended."""
+    job = get_owned(current_owner(), job_id)
+    if job.terminal:
+        raise Problem(409, "already_finished", f"the job already ended: {job.status}")
+    canceled = lifecycle.cancel(job.id)
+    if canceled is None:  # it ended while we asked
+        raise Problem(409, "already_finished", "the job ended before it could be canceled")
+    return job_response(canceled, 202)
+
+
+@bp.delete("/jobs/<job_id>")
+def delete(job_id: str) -> Response:
+    """Cancel if active, delete the files and the record: 204."""
+    job = get_owned(current_owner(), job_id)
+    retention.delete_job(job.id)
+    return Response(status=204)

@@ -1,0 +1,58 @@
+"""How a job goes out over HTTP: the body, ETag, Retry-After, and the links made absolute."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from app.jobs.document import absolute, document
+from app.jobs.models import QUEUED, Job
+
+MIN_RETRY_AFTER, MAX_RETRY_AFTER = 1, 10
+
+
+def base_url() -> str:
+    """Scheme and host of this request (ProxyFix has applied X-Forwarded-Proto/Host)."""
+    return request.host_url.rstrip("/")
+
+
+def job_body(job: Job) -> dict[str, Any]:
+    """The job object for this request, links absolute."""
+    return absolute(document(job), base_url())
+
+
+def etag_of(job: Job) -> str:
+    return f'"v{job.version}"'
+
+
+def retry_after(job: Job, position: int | None = None) -> int:
+    """Seconds until a poll is worth it: from the ETA while running, the queue while waiting."""
+    if job.eta_seconds is not None:
+        guess = math.ceil(job.eta_seconds / 4)
+    elif job.status == QUEUED:
+        guess = 2 * (position or 1)
+    else:
+        guess = 2
+    return max(MIN_RETRY_AFTER, min(MAX_RETRY_AFTER, guess))
+
+
+def job_response(job: Job, status: int = 200, body: dict[str, Any] | None = None) -> Response:
+    body = body if body is not None else job_body(job)
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = etag_of(job)
+    response.headers["Cache-Control"] = "no-cache"
+    if not job.terminal:
+        response.headers["Retry-After"] = str(retry_after(job, body.get("queue_position")))
+    return response
+
+
+def accepted(job: Job) -> Response:
+    """202 with Location and Operation-Location pointing at the status monitor."""
+    body = job_body(job)
+    response = job_response(job, 202, body)
+    response.headers["Location"] = body["links"]["self"]
+    response.headers["Operation-Location"] = body["links"]["self"]
+    return response

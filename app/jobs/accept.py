@@ -1,0 +1,123 @@
+"""Accept a submission: validate, probe, store the file, record and enqueue the job."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+from app.jobs import idempotency, lifecycle
+from app.jobs.models import Job
+from app.jobs.options import Submission
+from app.media import ProbeError, ffmpeg_binary, probe, target_video_bitrate
+from app.problems import Problem, invalid
+from app.storage import job_storage
+
+MAX_FILENAME_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file already streamed to the spool: where it is, what the client called it, its digest."""
+
+    path: Path
+    filename: str
+    size_bytes: int
+    sha256: str
+
+
+def fingerprint(submission: Submission, content: str) -> str:
+    """What makes two submissions 'the same request' for Idempotency-Key."""
+    canonical = json.dumps(
+        {"content": content, "options": submission.options_dict(), "callback_url": submission.callback_url},
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def accept_upload(
+    owner: str, upload: Upload, submission: Submission, base_url: str, idempotency_key: str | None
+) -> tuple[Job, bool]:
+    """Check the upload is a video we can read, then record and enqueue its job.
+
+    Returns the job and whether it is new (False: an identical earlier request made it).
+    """
+    request_print = fingerprint(submission, upload.sha256)
+    earlier = idempotency.original(owner, idempotency_key, request_print)
+    if earlier is not None:
+        return earlier, False
+    if upload.size_bytes == 0:
+        raise Problem(415, "unsupported_media", "the file is empty")
+    if upload.size_bytes > current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024:
+        raise Problem(413, "too_large", f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
+    try:
+        info = probe(ffmpeg_binary(current_app.config["FFMPEG_BINARY"]), upload.path)
+    except ProbeError as exc:
+        raise Problem(415, "unsupported_media", str(exc)) from exc
+    target = submission.options.target_size_mb
+    duration = info.duration_seconds
+    if (
+        target is not None
+        and duration
+        and target_video_bitrate(target, duration, submission.options.preset) is None
+    ):
+        message = f"is too small for a {duration:.0f} s video; allow more megabytes"
+        raise invalid([{"field": "target_size_mb", "message": message}])
+    job = _new_job(owner, submission, base_url, idempotency_key, request_print)
+    job.input = info.as_input(clean_filename(upload.filename), upload.size_bytes)
+    job_storage().adopt_input(job.id, upload.path)
+    return lifecycle.create(job), True
+
+
+def accept_source_url(
+    owner: str, submission: Submission, base_url: str, idempotency_key: str | None
+) -> tuple[Job, bool]:
+    """Record a job whose worker downloads the source first (and whether it is new)."""
+    assert submission.source_url is not None
+    request_print = fingerprint(submission, submission.source_url)
+    earlier = idempotency.original(owner, idempotency_key, request_print)
+    if earlier is not None:
+        return earlier, False
+    job = _new_job(owner, submission, base_url, idempotency_key, request_print)
+    job.source_url = submission.source_url
+    name = unquote(urlsplit(submission.source_url).path.rsplit("/", 1)[-1]) or "video"
+    job.input = {
+        "filename": clean_filename(name),
+        "size_bytes": None,
+        "duration_seconds": None,
+        "width": None,
+        "height": None,
+        "video_codec": None,
+        "audio_codec": None,
+    }
+    return lifecycle.create(job), True
+
+
+def clean_filename(name: str) -> str:
+    """The client's file name as given, minus control characters; shown, never used as a path."""
+    shown = "".join(ch for ch in name if ch.isprintable()).strip() or "video"
+    return shown[:MAX_FILENAME_LENGTH]
+
+
+def _new_job(
+    owner: str, submission: Submission, base_url: str, idempotency_key: str | None, print_: str
+) -> Job:
+    return Job(
+        id=str(uuid.uuid4()),
+        owner=owner,
+        options=submission.options_dict(),
+        callback_url=submission.callback_url,
+        base_url=base_url,
+        idempotency_key=idempotency_key,
+        request_fingerprint=print_,
+        webhook=(
+            {"url": submission.callback_url, "state": "pending", "attempts": 0, "last_status": None}
+            if submission.callback_url
+            else None
+        ),
+    )

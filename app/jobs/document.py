@@ -1,0 +1,71 @@
+"""The job object of the contract: the one serializer every channel starts from.
+
+``document`` gives links as paths; ``absolute`` prefixes them with the scheme and host
+of whoever receives them (a request's, or the submitting request's for webhooks).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.jobs import queue
+from app.jobs.models import QUEUED, SUCCEEDED, Job
+from app.timeutil import rfc3339
+
+API_PREFIX = "/api/jobs"
+
+
+def job_path(job_id: str, action: str = "") -> str:
+    return f"{API_PREFIX}/{job_id}" + (f"/{action}" if action else "")
+
+
+def document(job: Job) -> dict[str, Any]:
+    """The job as the contract shows it, with links as paths (queue position looked up live)."""
+    has_output = job.status == SUCCEEDED and not job.files_deleted
+    output_path = job_path(job.id, "output") if has_output else None
+    output = None
+    if job.output is not None:
+        output = {**job.output, "url": output_path}
+    doc: dict[str, Any] = {
+        "id": job.id,
+        "status": job.status,
+        "version": job.version,
+        "progress": round(job.progress, 1),
+        "eta_seconds": job.eta_seconds,
+        "queue_position": queue.position(job.id) if job.status == QUEUED else None,
+        "attempts": job.attempts,
+        "created_at": rfc3339(job.created_at),
+        "started_at": rfc3339(job.started_at),
+        "finished_at": rfc3339(job.finished_at),
+        "expires_at": rfc3339(job.expires_at),
+        "input": job.input,
+        "options": job.options,
+        "output": output,
+        "error": job.error,
+        "links": {
+            "self": job_path(job.id),
+            "events": job_path(job.id, "events"),
+            "ws": job_path(job.id, "ws"),
+            "output": output_path,
+            "cancel": None if job.terminal else job_path(job.id, "cancel"),
+        },
+    }
+    if job.source_url is not None:
+        doc["source_url"] = job.source_url
+    if job.webhook is not None:
+        doc["webhook"] = job.webhook
+    return doc
+
+
+def absolute(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """A copy of ``doc`` whose links carry ``base_url`` (``https://host``); ws links get ws(s)."""
+    base = base_url.rstrip("/")
+    ws_base = "ws" + base[len("http") :] if base.startswith("http") else base
+    links = {
+        name: None if path is None else (ws_base if name == "ws" else base) + path
+        for name, path in doc["links"].items()
+    }
+    result = {**doc, "links": links}
+    if doc["output"] is not None and doc["output"].get("url"):
+        result["output"] = {**doc["output"], "url": links["output"]}
+    return result

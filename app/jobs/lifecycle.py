@@ -1,0 +1,157 @@
+"""The one place a job changes state. Every change bumps ``version`` and is announced.
+
+Each transition is a single conditional UPDATE (``WHERE status IN allowed``), so two
+processes racing (a cancel and a finishing worker) cannot both win.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import update
+
+from app import events
+from app.extensions import db, redis_client
+from app.jobs import queue
+from app.jobs.document import document
+from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# Allowed moves. running -> queued is a retry after a worker died or was restarted.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    QUEUED: frozenset({RUNNING, CANCELED, FAILED}),
+    RUNNING: frozenset({SUCCEEDED, FAILED, CANCELED, QUEUED}),
+    SUCCEEDED: frozenset(),
+    FAILED: frozenset(),
+    CANCELED: frozenset(),
+}
+
+
+def sources_of(target: str) -> list[str]:
+    """The states from which ``target`` may be reached."""
+    return [state for state, targets in TRANSITIONS.items() if target in targets]
+
+
+def create(job: Job) -> Job:
+    """Record a new queued job, put it on the queue and announce it.
+
+    The record is committed first: it is the source of truth. If Redis is down the job
+    stays queued in the database and the reconciler enqueues it later.
+    """
+    job.status, job.version = QUEUED, 1
+    db.session.add(job)
+    db.session.commit()
+    _enqueue(job)
+    announce(job)
+    return job
+
+
+def start(job_id: str) -> Job | None:
+    """queued -> running for a worker's new attempt; None if the job is no longer queued."""
+    now = utcnow()
+    return _move(
+        job_id,
+        RUNNING,
+        attempts=Job.attempts + 1,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0.0,
+        eta_seconds=None,
+    )
+
+
+def report_progress(job_id: str, percent: float, eta_seconds: int | None) -> bool:
+    """Record progress of a running job; False once the job is no longer running."""
+    return _change(job_id, [RUNNING], progress=percent, eta_seconds=eta_seconds, heartbeat_at=utcnow())
+
+
+def succeed(job_id: str, output: dict[str, Any]) -> Job | None:
+    return _move(job_id, SUCCEEDED, output=output, progress=100.0, eta_seconds=0, **_finish_times())
+
+
+def fail(job_id: str, code: str, message: str) -> Job | None:
+    return _move(
+        job_id, FAILED, error={"code": code, "message": message}, eta_seconds=None, **_finish_times()
+    )
+
+
+def cancel(job_id: str) -> Job | None:
+    """Cancel a queued or running job (a running worker notices and stops ffmpeg)."""
+    job = _move(job_id, CANCELED, eta_seconds=None, **_finish_times())
+    if job is not None:
+        try:
+            queue.remove_from_queue(job_id)
+        except RedisError as exc:  # the worker checks the record before starting anyway
+            log.warning("could not take job %s off the queue: %s", job_id, exc)
+    return job
+
+
+def requeue(job_id: str) -> Job | None:
+    """running -> queued for another attempt (its worker died, stalled or was stopped)."""
+    job = _update(
+        job_id, sources_of(QUEUED), status=QUEUED, progress=0.0, eta_seconds=None, heartbeat_at=None
+    )
+    if job is not None:
+        _enqueue(job)
+        announce(job)
+    return job
+
+
+def _enqueue(job: Job) -> None:
+    try:
+        queue.enqueue_compression(job.id)
+    except RedisError as exc:
+        log.warning("job %s recorded but not enqueued (%s); the reconciler will retry", job.id, exc)
+
+
+def record_webhook(job_id: str, webhook: dict[str, Any]) -> Job | None:
+    """Store the webhook delivery summary (a change of the job like any other)."""
+    return _update(job_id, None, webhook=webhook, announce_it=True)
+
+
+def record_input(job_id: str, facts: dict[str, Any]) -> Job | None:
+    """Store the input facts learned after a download."""
+    return _update(job_id, [RUNNING], input=facts, announce_it=True)
+
+
+def mark_files_deleted(job_id: str) -> Job | None:
+    return _update(job_id, None, files_deleted=True, announce_it=True)
+
+
+def announce(job: Job) -> None:
+    """Publish the job's current state to every listener."""
+    events.publish(redis_client(), job.owner, document(job))
+
+
+def _finish_times() -> dict[str, Any]:
+    now = utcnow()
+    return {"finished_at": now, "expires_at": now + timedelta(hours=current_app.config["OUTPUT_TTL_HOURS"])}
+
+
+def _move(job_id: str, target: str, **values: Any) -> Job | None:
+    return _update(job_id, sources_of(target), status=target, announce_it=True, **values)
+
+
+def _change(job_id: str, states: list[str], **values: Any) -> bool:
+    return _update(job_id, states, announce_it=True, **values) is not None
+
+
+def _update(job_id: str, states: list[str] | None, announce_it: bool = False, **values: Any) -> Job | None:
+    """UPDATE the job if it is in one of ``states`` (any, if None); bump version; announce."""
+    stmt = update(Job).where(Job.id == job_id).values(version=Job.version + 1, **values)
+    if states is not None:
+        stmt = stmt.where(Job.status.in_(states))
+    result = db.session.execute(stmt)
+    db.session.commit()
+    if result.rowcount == 0:
+        return None
+    job = db.session.get(Job, job_id, populate_existing=True)
+    if job is not None and announce_it:
+        announce(job)
+    return job

@@ -1,0 +1,60 @@
+"""The job record: everything the contract's job object shows, plus what the server needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED = "queued", "running", "succeeded", "failed", "canceled"
+STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED)
+TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELED})
+ACTIVE = frozenset({QUEUED, RUNNING})
+
+
+class Job(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("owner", "idempotency_key", name="uq_jobs_owner_idempotency_key"),
+        Index("ix_jobs_owner_created", "owner", "created_at"),
+        Index("ix_jobs_status_finished", "status", "finished_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    version: Mapped[int] = mapped_column(default=1)
+    progress: Mapped[float] = mapped_column(default=0.0)
+    eta_seconds: Mapped[int | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # When the output (and input) files go; the record follows JOB_TTL_DAYS after finishing.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # Last sign of life from the worker on this job (progress, start): the stall clock.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    files_deleted: Mapped[bool] = mapped_column(default=False)
+
+    input: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    output: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+
+    source_url: Mapped[str | None] = mapped_column(Text, default=None)
+    callback_url: Mapped[str | None] = mapped_column(Text, default=None)
+    webhook: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Scheme and host the job was submitted to, for links in messages sent outside a request.
+    base_url: Mapped[str] = mapped_column(Text, default="")
+
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL

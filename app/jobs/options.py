@@ -1,0 +1,120 @@
+"""Validate what a client asked for: the compression options and the optional URLs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.media import Options
+from app.media.command import CODECS, PRESETS
+from app.netguard import BlockedAddress, resolve_allowed
+from app.problems import invalid
+
+OPTION_FIELDS = ("preset", "codec", "max_height", "target_size_mb", "callback_url")
+MIN_HEIGHT, MAX_HEIGHT = 16, 4320
+MAX_URL_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated request: options, where to call back, where to fetch the source from."""
+
+    options: Options
+    callback_url: str | None = None
+    source_url: str | None = None
+
+    def options_dict(self) -> dict[str, Any]:
+        return asdict(self.options)
+
+
+def parse_submission(
+    fields: Mapping[str, Any],
+    max_upload_mb: int,
+    allow_private: bool,
+    allow_source_url: bool = False,
+) -> Submission:
+    """Check every field; raise a 422 Problem listing each bad one (unknown fields included)."""
+    errors: list[dict[str, str]] = []
+    allowed = set(OPTION_FIELDS) | ({"source_url"} if allow_source_url else set())
+
+    def bad(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    for name in fields:
+        if name not in allowed:
+            bad(name, "unknown field")
+    preset = _text(fields, "preset", "balanced")
+    if preset not in PRESETS:
+        bad("preset", f"must be one of {', '.join(PRESETS)}")
+    codec = _text(fields, "codec", "h264")
+    if codec not in CODECS:
+        bad("codec", f"must be one of {', '.join(CODECS)}")
+    max_height = _number(fields, "max_height", integer=True)
+    if max_height is _BAD or (max_height is not None and not MIN_HEIGHT <= max_height <= MAX_HEIGHT):
+        bad("max_height", f"must be a whole number from {MIN_HEIGHT} to {MAX_HEIGHT}")
+        max_height = None
+    target = _number(fields, "target_size_mb", integer=False)
+    if target is _BAD or (target is not None and not 0 < target <= max_upload_mb):
+        bad("target_size_mb", f"must be a number above 0 and at most {max_upload_mb}")
+        target = None
+    urls = {}
+    for name in ("callback_url", "source_url"):
+        if name in allowed:
+            urls[name] = _url(fields, name, allow_private, bad)
+    if (
+        allow_source_url
+        and not urls.get("source_url")
+        and not any(e["field"] == "source_url" for e in errors)
+    ):
+        bad("source_url", "is required (or upload a file as multipart/form-data)")
+    if errors:
+        raise invalid(errors)
+    return Submission(
+        options=Options(preset=preset, codec=codec, max_height=max_height, target_size_mb=target),  # type: ignore[arg-type]
+        callback_url=urls.get("callback_url"),
+        source_url=urls.get("source_url"),
+    )
+
+
+_BAD: Any = object()
+
+
+def _text(fields: Mapping[str, Any], name: str, default: str) -> str:
+    value = fields.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+def _number(fields: Mapping[str, Any], name: str, integer: bool) -> Any:
+    value = fields.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return _BAD
+    try:
+        number = float(value) if not isinstance(value, int | float) else value
+    except (TypeError, ValueError):
+        return _BAD
+    if not math.isfinite(number):
+        return _BAD
+    if integer:
+        return int(number) if float(number).is_integer() else _BAD
+    return float(number)
+
+
+def _url(fields: Mapping[str, Any], name: str, allow_private: bool, bad: Any) -> str | None:
+    value = fields.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
+        bad(name, f"must be an http or https URL of at most {MAX_URL_LENGTH} characters")
+        return None
+    try:
+        resolve_allowed(value.strip(), allow_private)
+    except BlockedAddress as exc:
+        bad(name, str(exc))
+        return None
+    return value.strip()

@@ -1,0 +1,45 @@
+"""The RQ queues jobs travel through, referenced by name so this layer imports no worker code."""
+
+from __future__ import annotations
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq import Queue
+
+from app.extensions import redis_client
+
+COMPRESS_QUEUE = "compress"  # compression work, one job at a time per worker
+WEBHOOK_QUEUE = "webhooks"  # deliveries, apart so a slow receiver never delays compression
+COMPRESS_FUNCTION = "app.work.compress.compress_job"
+TIMEOUT_MARGIN_SECONDS = 120  # RQ's own limit sits past ours, so ours fails the job cleanly first
+
+
+def compress_queue() -> Queue:
+    return Queue(COMPRESS_QUEUE, connection=redis_client())
+
+
+def enqueue_compression(job_id: str) -> None:
+    """Put a job on the compression queue (again, for a retry: the RQ job id is the job id)."""
+    timeout = current_app.config["JOB_TIMEOUT_MINUTES"] * 60 + TIMEOUT_MARGIN_SECONDS
+    compress_queue().enqueue_call(
+        COMPRESS_FUNCTION,
+        args=(job_id,),
+        job_id=job_id,
+        timeout=timeout,
+        result_ttl=0,
+        failure_ttl=24 * 3600,
+    )
+
+
+def position(job_id: str) -> int | None:
+    """1-based place in the compression queue; None if it is not waiting there (or Redis is away)."""
+    try:
+        found = compress_queue().get_job_position(job_id)
+    except RedisError:
+        return None
+    return None if found is None else found + 1
+
+
+def remove_from_queue(job_id: str) -> None:
+    """Take a queued job off the queue so no worker starts it."""
+    compress_queue().remove(job_id)

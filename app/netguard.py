@@ -1,0 +1,105 @@
+"""The address guard shared by webhooks and source URLs: public http(s) targets only.
+
+Checked when a URL is submitted and again when connecting (DNS may change in between):
+the connection goes to the very address that was checked.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from urllib.parse import urlsplit
+
+ALLOWED_SCHEMES = ("http", "https")
+METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+class BlockedAddress(Exception):
+    """The URL may not be fetched; the message says why, for a person."""
+
+
+def resolve_allowed(url: str, allow_private: bool) -> tuple[str, int, str]:
+    """Check ``url`` and resolve it: (host, port, an allowed IP address) or BlockedAddress."""
+    parts = urlsplit(url)
+    if parts.scheme not in ALLOWED_SCHEMES:
+        raise BlockedAddress("only http and https URLs are allowed")
+    if not parts.hostname:
+        raise BlockedAddress("the URL has no host")
+    if parts.username or parts.password:
+        raise BlockedAddress("URLs with credentials are not allowed")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise BlockedAddress("the URL's port is not valid") from exc
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BlockedAddress(f"the host {parts.hostname!r} does not resolve") from exc
+    addresses = [str(info[4][0]) for info in infos]
+    if not allow_private:
+        for address in addresses:
+            reason = _why_blocked(ipaddress.ip_address(address.split("%")[0]))
+            if reason:
+                raise BlockedAddress(f"the host {parts.hostname!r} resolves to a {reason} address")
+    return parts.hostname, port, addresses[0]
+
+
+def _why_blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip in METADATA_ADDRESSES:
+        return "cloud metadata"
+    for reason, flag in (
+        ("loopback", ip.is_loopback),
+        ("private", ip.is_private),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved or ip.is_unspecified),
+    ):
+        if flag:
+            return reason
+    return None if ip.is_global else "non-public"
+
+
+def open_guarded(
+    method: str,
+    url: str,
+    allow_private: bool,
+    timeout: float,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> http.client.HTTPResponse:
+    """Send one request to the checked address (no redirects followed); the caller reads and closes."""
+    host, port, address = resolve_allowed(url, allow_private)
+    parts = urlsplit(url)
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = _PinnedHTTPSConnection(host, port, address, timeout)
+    else:
+        connection = _PinnedHTTPConnection(host, port, address, timeout)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    connection.request(method, path, body=body, headers=headers or {})
+    return connection.getresponse()
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]

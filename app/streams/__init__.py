@@ -1,0 +1,5 @@
+"""Event streams for API clients: Server-Sent Events and a JSON WebSocket per job."""
+
+from flask import Blueprint
+
+bp = Blueprint("streams", __name__, url_prefix="/api")

@@ -1,0 +1,69 @@
+"""Fetch a job's source_url into its input file, through the address guard."""
+
+from __future__ import annotations
+
+import time
+from http.client import HTTPException
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from app.jobs import lifecycle
+from app.jobs.models import Job
+from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
+from app.netguard import BlockedAddress, open_guarded
+from app.storage import job_storage
+from app.work.failures import JobFailed
+
+CONNECT_TIMEOUT_SECONDS = 30  # per socket operation: connecting and each read
+CHUNK_BYTES = 1024 * 1024
+DOWNLOAD_SHARE = 10.0  # the download is the first 10% of the job's progress
+
+
+def fetch_source(job: Job) -> MediaInfo:
+    """Download, probe and record the input facts; raises JobFailed with a clear reason."""
+    config = current_app.config
+    limit = config["MAX_UPLOAD_MB"] * 1024 * 1024
+    path = job_storage().input_path(job.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    host = urlsplit(job.source_url or "").hostname
+    try:
+        response = open_guarded(
+            "GET", job.source_url or "", config["WEBHOOK_ALLOW_PRIVATE"], CONNECT_TIMEOUT_SECONDS
+        )
+    except BlockedAddress as exc:
+        raise JobFailed("source_refused", f"the source URL is not allowed: {exc}") from exc
+    except (OSError, HTTPException) as exc:
+        raise JobFailed("source_unreachable", f"could not connect to {host}: {exc}") from exc
+    with response:
+        if 300 <= response.status < 400:
+            where = response.getheader("Location", "elsewhere")
+            raise JobFailed("source_redirect", f"the source URL redirects to {where}; submit the final URL")
+        if response.status != 200:
+            raise JobFailed("source_http_error", f"the source URL answered HTTP {response.status}")
+        total = int(response.getheader("Content-Length") or 0) or None
+        if total and total > limit:
+            raise JobFailed("too_large", f"the source is larger than the {config['MAX_UPLOAD_MB']} MB limit")
+        size, last = 0, 0.0
+        try:
+            with path.open("wb") as out:
+                while chunk := response.read(CHUNK_BYTES):
+                    size += len(chunk)
+                    if size > limit:
+                        raise JobFailed(
+                            "too_large", f"the source is larger than the {config['MAX_UPLOAD_MB']} MB limit"
+                        )
+                    out.write(chunk)
+                    if total and time.monotonic() - last > 0.5:
+                        last = time.monotonic()
+                        lifecycle.report_progress(job.id, round(size / total * DOWNLOAD_SHARE, 1), None)
+        except (OSError, HTTPException) as exc:
+            raise JobFailed("source_unreachable", f"the download from {host} broke off: {exc}") from exc
+    if size == 0:
+        raise JobFailed("unsupported_media", "the source URL returned an empty file")
+    try:
+        info = probe(ffmpeg_binary(config["FFMPEG_BINARY"]), path)
+    except ProbeError as exc:
+        raise JobFailed("unsupported_media", str(exc)) from exc
+    lifecycle.record_input(job.id, info.as_input(job.input.get("filename") or "video", size))
+    return info
