@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 def utcnow() -> datetime:
     """Now in UTC, naive, as stored in the database."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def rfc3339(moment: datetime | None) -> str | None:

@@ -1,0 +1,102 @@
+"""Submission through the test client (fakeredis, real ffmpeg probe)."""
+
+import io
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import redis_client
+
+
+def _post(client: FlaskClient, path: Path, **fields: str):
+    data = {"file": (io.BytesIO(path.read_bytes()), path.name), **fields}
+    return client.post("/api/jobs", data=data, content_type="multipart/form-data")
+
+
+def _assert_problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert (body["status"], body["code"]) == (status, code)
+    assert {"type", "title", "detail"} <= set(body)
+    return body
+
+
+def test_a_video_is_accepted_with_202_and_absolute_links(client: FlaskClient, clips: dict, app: Flask) -> None:
+    response = _post(client, clips["small"], preset="small", max_height="120")
+    assert response.status_code == 202
+    job = response.get_json()
+    assert job["status"] == "queued" and job["version"] == 1
+    assert response.headers["Location"] == f"http://localhost/api/jobs/{job['id']}"
+    assert response.headers["Operation-Location"] == response.headers["Location"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 10
+    assert job["links"]["ws"] == f"ws://localhost/api/jobs/{job['id']}/ws"
+    assert job["input"]["width"] == 320 and job["input"]["filename"] == "small.mp4"
+    assert job["options"]["max_height"] == 120
+    assert job["queue_position"] == 1
+    with app.app_context():
+        assert redis_client().llen("rq:queue:compress") == 1
+    stored = Path(app.config["STORAGE_DIR"]) / "jobs" / job["id"] / "input"
+    assert stored.read_bytes() == clips["small"].read_bytes()
+    assert list((Path(app.config["STORAGE_DIR"]) / "spool").iterdir()) == []
+
+
+def test_links_follow_the_proxy_headers(client: FlaskClient, clips: dict) -> None:
+    data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "squeeze.example"}
+    response = client.post("/api/jobs", data=data, headers=headers, content_type="multipart/form-data")
+    assert response.headers["Location"].startswith("https://squeeze.example/api/jobs/")
+    assert response.get_json()["links"]["ws"].startswith("wss://squeeze.example/")
+
+
+def test_text_named_mp4_is_415(client: FlaskClient, clips: dict, app: Flask) -> None:
+    _assert_problem(_post(client, clips["text"]), 415, "unsupported_media")
+    assert list((Path(app.config["STORAGE_DIR"]) / "spool").iterdir()) == []
+
+
+def test_empty_file_is_415(client: FlaskClient, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    body = _assert_problem(_post(client, empty), 415, "unsupported_media")
+    assert "empty" in body["detail"]
+
+
+def test_bad_options_are_422_with_errors(client: FlaskClient, clips: dict) -> None:
+    body = _assert_problem(_post(client, clips["small"], codec="vp9", max_height="x"), 422, "invalid_option")
+    assert {e["field"] for e in body["errors"]} == {"codec", "max_height"}
+
+
+def test_missing_file_is_422(client: FlaskClient) -> None:
+    response = client.post("/api/jobs", data={"preset": "small"}, content_type="multipart/form-data")
+    body = _assert_problem(response, 422, "invalid_option")
+    assert body["errors"][0]["field"] == "file"
+
+
+def test_target_too_small_for_the_video_is_422(client: FlaskClient, clips: dict) -> None:
+    body = _assert_problem(_post(client, clips["small"], target_size_mb="0.001"), 422, "invalid_option")
+    assert body["errors"][0]["field"] == "target_size_mb"
+
+
+def test_over_max_upload_is_413(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    app.config["MAX_UPLOAD_MB"] = 1
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    big = tmp_path / "big.mp4"
+    big.write_bytes(b"\0" * (2 * 1024 * 1024))
+    _assert_problem(_post(client, big), 413, "too_large")
+
+
+def test_wrong_content_type_is_415(client: FlaskClient) -> None:
+    response = client.post("/api/jobs", data="hello", content_type="text/plain")
+    _assert_problem(response, 415, "unsupported_content_type")
+
+
+def test_malformed_json_is_400(client: FlaskClient) -> None:
+    response = client.post("/api/jobs", data="{", content_type="application/json")
+    _assert_problem(response, 400, "malformed_json")
+
+
+def test_unknown_paths_and_methods_under_api_are_problems(client: FlaskClient) -> None:
+    _assert_problem(client.get("/api/nothing-here"), 404, "not_found")
+    _assert_problem(client.put("/api/jobs"), 405, "method_not_allowed")
+    _assert_problem(client.get("/api/jobs/not-a-job"), 404, "not_found")

@@ -1,0 +1,58 @@
+import pytest
+
+from app.jobs.options import parse_submission
+from app.problems import Problem
+
+
+def _errors(fields: dict, **kwargs: object) -> dict[str, str]:
+    with pytest.raises(Problem) as caught:
+        parse_submission(fields, max_upload_mb=100, allow_private=False, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.status == 422 and caught.value.code == "invalid_option"
+    return {e["field"]: e["message"] for e in caught.value.errors or []}
+
+
+def test_defaults_when_nothing_is_given() -> None:
+    submission = parse_submission({}, max_upload_mb=100, allow_private=False)
+    assert submission.options_dict() == {"preset": "balanced", "codec": "h264", "max_height": None,
+                                         "target_size_mb": None}  # fmt: skip
+
+
+def test_valid_options_are_typed() -> None:
+    fields = {"preset": "small", "codec": "av1", "max_height": "720", "target_size_mb": "12.5"}
+    options = parse_submission(fields, max_upload_mb=100, allow_private=False).options
+    assert (options.preset, options.codec, options.max_height, options.target_size_mb) == ("small", "av1", 720, 12.5)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("preset", "tiny"),
+        ("codec", "vp9"),
+        ("max_height", "abc"),
+        ("max_height", "720.5"),
+        ("max_height", "8"),
+        ("max_height", "99999"),
+        ("max_height", True),
+        ("target_size_mb", "0"),
+        ("target_size_mb", "-3"),
+        ("target_size_mb", "nan"),
+        ("target_size_mb", "1000"),
+        ("callback_url", "ftp://example.com/hook"),
+        ("callback_url", "not a url"),
+        ("callback_url", "http://127.0.0.1/hook"),
+        ("callback_url", 42),
+    ],
+)
+def test_each_bad_value_is_named(field: str, value: object) -> None:
+    assert field in _errors({field: value})
+
+
+def test_every_bad_field_is_reported_at_once() -> None:
+    errors = _errors({"preset": "x", "codec": "y", "colour": "blue"})
+    assert set(errors) == {"preset", "codec", "colour"}
+    assert errors["colour"] == "unknown field"
+
+
+def test_source_url_only_where_allowed_and_then_required() -> None:
+    assert "source_url" in _errors({"source_url": "https://example.com/a.mp4"})
+    assert _errors({}, allow_source_url=True)["source_url"].startswith("is required")

@@ -1,0 +1,137 @@
+"""A real Squeeze: redis-server, gunicorn with the gevent worker, and RQ worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from app import ROOT
+from app.embedded_redis import EmbeddedRedis, free_port
+
+START_TIMEOUT_SECONDS = 30
+
+
+class LiveStack:
+    """Processes started in their own sessions, so each can be killed with all its children."""
+
+    def __init__(self, folder: Path, **settings: str) -> None:
+        self.folder = folder
+        self.redis = EmbeddedRedis().start()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "REDIS_URL": self.redis.url,
+            "DATABASE_URL": f"sqlite:///{folder / 'squeeze.sqlite3'}",
+            "STORAGE_DIR": str(folder / "storage"),
+            "SECRET_KEY": "live-test-secret",
+            "WEBHOOK_ALLOW_PRIVATE": "1",
+            "PYTHONUNBUFFERED": "1",
+            **settings,
+        }
+        self.web: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=self.env,
+                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        self.start_web()
+        self.start_worker()
+
+    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
+        log = (self.folder / log_name).open("ab")
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+
+    def start_web(self) -> None:
+        args = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "3000",
+                "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "wsgi:app"]  # fmt: skip
+        self.web = self._spawn(args, "web.log")
+        wait_until(lambda: _answers(self.url + "/readyz"), START_TIMEOUT_SECONDS, "the web server to start")
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        worker = self._spawn([sys.executable, "worker.py"], f"worker-{len(self.workers)}.log")
+        self.workers.append(worker)
+        wait_until(lambda: self.worker_count() >= 2 * len(self.alive_workers()), START_TIMEOUT_SECONDS,
+                   "the worker to register")  # fmt: skip
+        return worker
+
+    def alive_workers(self) -> list[subprocess.Popen[bytes]]:
+        return [w for w in self.workers if w.poll() is None]
+
+    def worker_count(self) -> int:
+        import redis
+
+        client = redis.Redis.from_url(self.redis.url)
+        try:
+            return client.scard("rq:workers")
+        finally:
+            client.close()
+
+    def kill(self, process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+        """Signal a process and every process of its session (work-horses, ffmpeg)."""
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        if sig in (signal.SIGKILL, signal.SIGTERM):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.web]:
+            if process is not None and process.poll() is None:
+                self.kill(process, signal.SIGTERM)
+        self.redis.stop()
+
+    def log(self, name: str) -> str:
+        path = self.folder / name
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def submit(self, clip: Path, headers: dict[str, str] | None = None, **fields: Any) -> requests.Response:
+        with clip.open("rb") as handle:
+            return requests.post(self.url + "/api/jobs", files={"file": (clip.name, handle)},
+                                 data=fields, headers=headers, timeout=60)  # fmt: skip
+
+    def job(self, job_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        response = requests.get(f"{self.url}/api/jobs/{job_id}", headers=headers, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def wait_for_status(
+        self, job_id: str, statuses: set[str], timeout: float = 120, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Poll (every 50 ms) until the job is in one of ``statuses``; the job."""
+        found: dict[str, Any] = {}
+
+        def reached() -> bool:
+            found.update(self.job(job_id, headers))
+            return found["status"] in statuses
+
+        wait_until(reached, timeout, f"job {job_id} to reach {statuses}", interval=0.05)
+        return found
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:
+    """Poll ``check`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False

@@ -1,0 +1,96 @@
+"""The core path against real processes: submit, poll to the end, download."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import requests
+
+from app.media import probe
+from tests.conftest import FFMPEG, make_clip
+from tests.live.stack import LiveStack
+
+
+def test_a_clip_is_compressed_polled_and_downloaded(stack: LiveStack, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "holiday.mov", seconds=8, size="640x360", extra=("-f", "mov"))
+    submitted = stack.submit(clip, max_height="240")
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["id"]
+    assert submitted.headers["Location"] == f"{stack.url}/api/jobs/{job_id}"
+
+    seen: list[dict] = []
+    done = threading.Event()
+
+    def watch() -> None:  # poll as fast as we can, recording every state seen
+        while not done.is_set():
+            seen.append(stack.job(job_id))
+            if seen[-1]["status"] in {"succeeded", "failed", "canceled"}:
+                done.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    watcher.join(timeout=120)
+    done.set()
+    final = seen[-1]
+    assert final["status"] == "succeeded", final
+    versions = [s["version"] for s in seen]
+    assert versions == sorted(versions)
+    progress = [s["progress"] for s in seen if s["status"] == "running"]
+    assert progress == sorted(progress)
+    assert final["progress"] == 100.0 and final["attempts"] == 1
+    assert final["output"]["height"] == 240 and final["output"]["width"] == 426
+    assert 0 < final["output"]["ratio"] < 1
+
+    download = requests.get(final["links"]["output"], timeout=30)
+    assert download.status_code == 200
+    assert download.headers["Content-Type"] == "video/mp4"
+    assert 'filename=holiday-squeezed.mp4' in download.headers["Content-Disposition"]
+    out = tmp_path / "out.mp4"
+    out.write_bytes(download.content)
+    assert len(download.content) < clip.stat().st_size
+    info = probe(FFMPEG, out)
+    assert (info.height, info.video_codec, info.audio_codec) == (240, "h264", "aac")
+    assert info.duration_seconds is not None and abs(info.duration_seconds - 8) < 0.2
+
+    partial = requests.get(final["links"]["output"], headers={"Range": "bytes=0-99"}, timeout=30)
+    assert partial.status_code == 206 and partial.content == download.content[:100]
+    cached = requests.get(final["links"]["output"], headers={"If-None-Match": download.headers["ETag"]}, timeout=30)
+    assert cached.status_code == 304
+
+
+def test_the_status_monitor_answers_conditional_requests(stack: LiveStack, clips: dict) -> None:
+    job_id = stack.submit(clips["small"]).json()["id"]
+    final = stack.wait_for_status(job_id, {"succeeded"})
+    response = requests.get(f"{stack.url}/api/jobs/{job_id}", timeout=10)
+    assert response.headers["ETag"] == f'"v{final["version"]}"'
+    assert "Retry-After" not in response.headers  # terminal
+    again = requests.get(response.url, headers={"If-None-Match": response.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304
+
+
+def test_a_text_file_named_mp4_is_refused_at_once(stack: LiveStack, clips: dict) -> None:
+    response = stack.submit(clips["text"])
+    assert response.status_code == 415
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "unsupported_media"
+
+
+def test_a_truncated_video_fails_with_a_message(stack: LiveStack, clips: dict) -> None:
+    response = stack.submit(clips["truncated"])
+    assert response.status_code == 202, response.text
+    final = stack.wait_for_status(response.json()["id"], {"succeeded", "failed"})
+    assert final["status"] == "failed"
+    assert final["error"]["code"] == "input_damaged"
+    assert "truncated" in final["error"]["message"]
+    assert "Traceback" not in final["error"]["message"]
+
+
+def test_the_list_pages_newest_first(stack: LiveStack, clips: dict) -> None:
+    ids = [stack.submit(clips["small"]).json()["id"] for _ in range(3)]
+    first = requests.get(f"{stack.url}/api/jobs", params={"limit": 2}, timeout=10).json()
+    assert [j["id"] for j in first["jobs"]] == ids[::-1][:2]
+    second = requests.get(first["next"], timeout=10).json()
+    assert second["jobs"][0]["id"] == ids[0]
+    for job_id in ids:
+        stack.wait_for_status(job_id, {"succeeded"})

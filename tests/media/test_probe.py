@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from app.media import ProbeError, probe
+from app.media.probe import parse_probe
+from tests.conftest import FFMPEG, make_clip
+
+HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'in.mp4':
+  Duration: 00:01:01.20, start: 0.000000, bitrate: 2633 kb/s
+  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 1920x1080 [SAR 1:1 DAR 16:9], 30 fps
+  Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 128 kb/s (default)
+"""
+
+
+def test_parses_duration_size_and_codecs() -> None:
+    info = parse_probe(HEADER)
+    assert (info.duration_seconds, info.width, info.height) == (61.2, 1920, 1080)
+    assert (info.video_codec, info.audio_codec) == ("h264", "aac")
+
+
+def test_audio_only_is_refused_with_a_reason() -> None:
+    text = "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
+    with pytest.raises(ProbeError, match="no video stream"):
+        parse_probe(text)
+
+
+def test_cover_art_is_not_a_video_stream() -> None:
+    text = (
+        "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
+        "  Stream #0:1: Video: mjpeg (Baseline), yuvj420p, 500x500, 90k tbn (attached pic)\n"
+    )
+    with pytest.raises(ProbeError, match="no video stream"):
+        parse_probe(text)
+
+
+def test_still_image_is_refused() -> None:
+    text = "Input #0, png_pipe, from 'a.png':\n  Duration: N/A\n  Stream #0:0: Video: png, rgb24, 64x64\n"
+    with pytest.raises(ProbeError, match="still image"):
+        parse_probe(text)
+
+
+def test_probe_reads_a_real_clip(tmp_path: Path) -> None:
+    info = probe(FFMPEG, make_clip(tmp_path / "c.mp4", seconds=1, size="160x120"))
+    assert (info.width, info.height, info.video_codec, info.audio_codec) == (160, 120, "h264", "aac")
+    assert info.duration_seconds == pytest.approx(1.0, abs=0.1)
+
+
+def test_probe_refuses_text(tmp_path: Path) -> None:
+    path = tmp_path / "x.mp4"
+    path.write_text("hello")
+    with pytest.raises(ProbeError, match="not a video"):
+        probe(FFMPEG, path)

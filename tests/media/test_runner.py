@@ -1,0 +1,46 @@
+import time
+from pathlib import Path
+
+from app.media import Options, build_command, run_ffmpeg
+from app.media.runner import summarize_error
+from tests.conftest import FFMPEG, make_clip
+
+
+def _cmd(tmp_path: Path, seconds: float) -> list[str]:
+    clip = make_clip(tmp_path / "in.mp4", seconds=seconds, size="320x240")
+    return build_command(FFMPEG, clip, tmp_path / "out.mp4", Options(), 240, seconds, has_audio=True)
+
+
+def test_a_run_reports_rising_progress_and_succeeds(tmp_path: Path) -> None:
+    seen: list[float] = []
+    result = run_ffmpeg(_cmd(tmp_path, 3), 3.0, lambda p: seen.append(p.percent), lambda: False, 30, 60)
+    assert result.returncode == 0 and result.stopped is None
+    assert seen[-1] == 100.0
+    assert seen == sorted(seen)
+    assert result.seconds_done >= 2.9
+    assert (tmp_path / "out.mp4").stat().st_size > 0
+
+
+def test_should_stop_kills_ffmpeg_promptly(tmp_path: Path) -> None:
+    cmd = _cmd(tmp_path, 2)
+    cmd[cmd.index("-i") : cmd.index("-i")] = ["-stream_loop", "-1", "-re"]  # would run forever
+    asked = time.monotonic() + 1.0
+    result = run_ffmpeg(cmd, 2.0, lambda p: None, lambda: time.monotonic() > asked, 30, 60)
+    assert result.stopped == "requested" and result.returncode is None
+    assert time.monotonic() - asked < 2.0
+
+
+def test_a_silent_process_is_killed_as_stalled() -> None:
+    started = time.monotonic()
+    result = run_ffmpeg(["sleep", "30"], 10.0, lambda p: None, lambda: False, stall_timeout=0.5, timeout=60)
+    assert result.stopped == "stalled"
+    assert time.monotonic() - started < 5
+
+
+def test_error_summary_keeps_the_telling_line_without_addresses() -> None:
+    text = (
+        "[h264 @ 0x5575391] Invalid NAL unit size (10779 > 8544).\n"
+        "[in#0/mov @ 0x55753916d180] stream 1, offset 0x315fb: partial file\n"
+    )
+    assert summarize_error(text) == "Invalid NAL unit size (10779 > 8544)."
+    assert summarize_error("") == ""
