@@ -9,7 +9,7 @@ from flask import Response, jsonify, request, send_file
 from werkzeug.datastructures import FileStorage
 
 from app.api import bp
-from app.api.responses import accepted, base_url, etag_of, job_body, job_response
+from app.api.responses import accepted, etag_of, job_body, job_response
 from app.api.spool import HashingSpoolFile
 from app.auth import current_owner
 from app.jobs import lifecycle, retention
@@ -21,6 +21,7 @@ from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
 from app.jobs.watch import watch
 from app.problems import Problem, invalid
 from app.storage import job_storage
+from app.urls import base_url
 
 MAX_WAIT_SECONDS = 60
 

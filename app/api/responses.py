@@ -5,17 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from app.jobs.document import absolute, document
 from app.jobs.models import QUEUED, Job
+from app.urls import base_url
 
 MIN_RETRY_AFTER, MAX_RETRY_AFTER = 1, 10
-
-
-def base_url() -> str:
-    """Scheme and host of this request (ProxyFix has applied X-Forwarded-Proto/Host)."""
-    return request.host_url.rstrip("/")
 
 
 def job_body(job: Job) -> dict[str, Any]:

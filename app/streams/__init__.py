@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("streams", __name__, url_prefix="/api")
+
+from app.streams import sse, websocket  # noqa: E402,F401  (registers the routes)

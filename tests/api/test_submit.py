@@ -23,7 +23,9 @@ def _assert_problem(response, status: int, code: str) -> dict:
     return body
 
 
-def test_a_video_is_accepted_with_202_and_absolute_links(client: FlaskClient, clips: dict, app: Flask) -> None:
+def test_a_video_is_accepted_with_202_and_absolute_links(
+    client: FlaskClient, clips: dict, app: Flask
+) -> None:
     response = _post(client, clips["small"], preset="small", max_height="120")
     assert response.status_code == 202
     job = response.get_json()

@@ -95,4 +95,7 @@ def test_every_change_is_published_as_the_full_job(ctx: None) -> None:
     assert [m["job"]["version"] for m in messages] == [1, 2, 3]
     assert [m["job"]["status"] for m in messages] == [QUEUED, RUNNING, FAILED]
     assert {m["owner"] for m in messages} == {"o"}
-    assert messages[-1]["job"]["error"] == {"code": "ffmpeg_failed", "message": "the file has no video stream"}
+    assert messages[-1]["job"]["error"] == {
+        "code": "ffmpeg_failed",
+        "message": "the file has no video stream",
+    }

@@ -20,7 +20,12 @@ def test_defaults_when_nothing_is_given() -> None:
 def test_valid_options_are_typed() -> None:
     fields = {"preset": "small", "codec": "av1", "max_height": "720", "target_size_mb": "12.5"}
     options = parse_submission(fields, max_upload_mb=100, allow_private=False).options
-    assert (options.preset, options.codec, options.max_height, options.target_size_mb) == ("small", "av1", 720, 12.5)
+    assert (options.preset, options.codec, options.max_height, options.target_size_mb) == (
+        "small",
+        "av1",
+        720,
+        12.5,
+    )
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ class LiveStack:
 
     def __init__(self, folder: Path, **settings: str) -> None:
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.redis = EmbeddedRedis().start()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

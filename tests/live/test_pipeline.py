@@ -45,7 +45,7 @@ def test_a_clip_is_compressed_polled_and_downloaded(stack: LiveStack, tmp_path: 
     download = requests.get(final["links"]["output"], timeout=30)
     assert download.status_code == 200
     assert download.headers["Content-Type"] == "video/mp4"
-    assert 'filename=holiday-squeezed.mp4' in download.headers["Content-Disposition"]
+    assert "filename=holiday-squeezed.mp4" in download.headers["Content-Disposition"]
     out = tmp_path / "out.mp4"
     out.write_bytes(download.content)
     assert len(download.content) < clip.stat().st_size
@@ -55,7 +55,9 @@ def test_a_clip_is_compressed_polled_and_downloaded(stack: LiveStack, tmp_path: 
 
     partial = requests.get(final["links"]["output"], headers={"Range": "bytes=0-99"}, timeout=30)
     assert partial.status_code == 206 and partial.content == download.content[:100]
-    cached = requests.get(final["links"]["output"], headers={"If-None-Match": download.headers["ETag"]}, timeout=30)
+    cached = requests.get(
+        final["links"]["output"], headers={"If-None-Match": download.headers["ETag"]}, timeout=30
+    )
     assert cached.status_code == 304
 
 

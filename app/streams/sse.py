@@ -1,0 +1,44 @@
+"""``GET /api/jobs/{id}/events``: the job as Server-Sent Events, ending after the terminal one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from flask import Response, request, stream_with_context
+
+from app.auth import current_owner
+from app.jobs.document import absolute
+from app.jobs.queries import get_owned
+from app.jobs.watch import watch
+from app.streams import bp
+from app.urls import base_url
+
+HEARTBEAT_SECONDS = 15.0
+RECONNECT_MILLISECONDS = 2000
+
+
+@bp.get("/jobs/<job_id>/events")
+def job_events(job_id: str) -> Response:
+    job = get_owned(current_owner(), job_id)
+    last_seen = _last_event_id()
+    if job.terminal and last_seen >= job.version:
+        return Response(status=204)  # tells a reconnecting EventSource to stop
+    base = base_url()
+
+    def stream() -> Iterator[str]:
+        yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
+        for doc in watch(job_id, after_version=last_seen, idle_seconds=HEARTBEAT_SECONDS):
+            if doc is None:
+                yield ": keep-alive\n\n"
+            else:
+                data = json.dumps(absolute(doc, base), separators=(",", ":"))
+                yield f"event: job\nid: {doc['version']}\ndata: {data}\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
+
+
+def _last_event_id() -> int:
+    raw = request.headers.get("Last-Event-ID", "").strip()
+    return int(raw) if raw.isdigit() else 0

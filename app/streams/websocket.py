@@ -1,0 +1,38 @@
+"""``GET /api/jobs/{id}/ws``: one job JSON per text message; closes with 1000 after the terminal one."""
+
+from __future__ import annotations
+
+import json
+
+from flask import g, request
+from simple_websocket import Server
+
+from app.auth import current_owner
+from app.extensions import sock
+from app.jobs.document import absolute
+from app.jobs.queries import get_owned
+from app.jobs.watch import watch
+from app.streams import bp
+from app.urls import base_url
+
+IDLE_CHECK_SECONDS = 15.0  # how often a quiet stream checks that its client is still there
+NORMAL_CLOSURE = 1000
+
+
+@bp.before_request
+def _own_the_job_before_the_handshake() -> None:
+    """404 (as HTTP, before any upgrade) for a job that is not the caller's."""
+    if request.endpoint == "streams.job_socket":
+        get_owned(current_owner(), (request.view_args or {})["job_id"])
+        g.base_url = base_url()
+
+
+@sock.route("/jobs/<job_id>/ws", bp=bp)
+def job_socket(ws: Server, job_id: str) -> None:
+    for doc in watch(job_id, idle_seconds=IDLE_CHECK_SECONDS):
+        if doc is None:
+            if not ws.connected:
+                return
+            continue
+        ws.send(json.dumps(absolute(doc, g.base_url), separators=(",", ":")))
+    ws.close(reason=NORMAL_CLOSURE)
