@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - recorded ffmpeg output keeps its long lines
 from pathlib import Path
 
 import pytest
