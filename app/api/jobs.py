@@ -47,7 +47,9 @@ def submit() -> Response:
 
 def _submit_upload(owner: str, key: str | None) -> tuple[Job, bool]:
     files = request.files
-    fields: dict[str, object] = {name: request.form.get(name) for name in request.form}
+    fields: dict[str, object] = {
+        name: request.form.get(name) for name in request.form if name != "csrf_token"
+    }
     fields.update({name: "(a file)" for name in files if name != "file"})
     for name in request.form:
         if len(request.form.getlist(name)) > 1:

@@ -2,6 +2,9 @@
 
 from flask import Blueprint
 
-bp = Blueprint("page", __name__)
+from app.page import format as formatting
 
-from app.page import routes  # noqa: E402,F401
+bp = Blueprint("page", __name__)
+bp.record_once(lambda state: formatting.register(state.app))
+
+from app.page import live, routes  # noqa: E402,F401  (registers the routes)

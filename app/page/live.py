@@ -1,0 +1,67 @@
+"""``/page/ws``: the page's WebSocket. Sends row fragments that HTMX swaps out-of-band by id.
+
+On connect it sends the rows of the newest jobs (so nothing between page load and
+subscription is missed), then one fragment per change of any of the session's jobs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, render_template, request, session
+from simple_websocket import Server
+
+from app.auth.owner import SESSION_KEY
+from app.events.hub import RESYNC, Subscription, current_hub
+from app.extensions import db, sock
+from app.page import bp
+from app.page.routes import recent_documents
+
+IDLE_CHECK_SECONDS = 15.0
+
+
+@bp.before_request
+def _same_origin_socket_only() -> None:
+    """Refuse cross-site WebSocket handshakes (the cookie would otherwise ride along)."""
+    if request.endpoint != "page.page_socket":
+        return
+    origin = request.headers.get("Origin")
+    if origin and urlsplit(origin).netloc != request.host:
+        abort(403)
+    if SESSION_KEY not in session:
+        abort(403)
+
+
+@sock.route("/page/ws", bp=bp)
+def page_socket(ws: Server) -> None:
+    owner = session[SESSION_KEY]
+    hub = current_hub()
+    subscription = hub.subscribe(owner=owner)
+    try:
+        _send_all(ws, subscription, owner)
+        while True:
+            message = subscription.get(IDLE_CHECK_SECONDS)
+            if message is None:
+                if not ws.connected:
+                    return
+            elif message is RESYNC:
+                _send_all(ws, subscription, owner)
+            else:
+                ws.send(_row(message["job"]))
+    finally:
+        hub.unsubscribe(subscription)
+
+
+def _send_all(ws: Server, subscription: Subscription, owner: str) -> None:
+    try:
+        docs = recent_documents(owner)
+    finally:
+        db.session.remove()  # hold no read transaction while the socket idles
+    for doc in docs:
+        subscription.seen(doc["id"], doc["version"])
+    ws.send("".join(_row(doc) for doc in docs) or "<template></template>")
+
+
+def _row(doc: dict[str, Any]) -> str:
+    return render_template("_row.html", job=doc, oob=True)

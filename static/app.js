@@ -1,0 +1,190 @@
+// Squeeze page: uploads with progress, live rows over the WebSocket, polling when it drops.
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;            // polling interval while the socket is down
+  var RECONNECT_MS = 5000;       // retry for closes the ws extension does not retry itself
+  var RETRIED_BY_EXTENSION = [1006, 1011, 1012, 1013];
+  var TERMINAL = ["succeeded", "failed", "canceled"];
+
+  var csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  var connection = document.getElementById("connection");
+  var rowsBody = document.getElementById("job-rows");
+  var announcer = document.getElementById("announcer");
+  var pollTimer = null;
+
+  function setConnection(state) {
+    connection.dataset.state = state;
+    connection.textContent = state;
+  }
+
+  // ---- polling fallback -------------------------------------------------
+  function refreshRows() {
+    return fetch(rowsBody.dataset.rowsUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var before = statusesById();
+        rowsBody.innerHTML = html;
+        htmx.process(rowsBody);
+        rowsBody.querySelectorAll("tr[id^='job-']").forEach(function (row) {
+          announceIfFinished(before[row.id], row);
+        });
+      })
+      .catch(function () { /* the next poll tries again */ });
+  }
+
+  function startPolling() {
+    if (pollTimer === null) {
+      refreshRows();
+      pollTimer = setInterval(refreshRows, POLL_MS);
+    }
+  }
+
+  function stopPolling() {
+    if (pollTimer !== null) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+  }
+
+  function statusesById() {
+    var found = {};
+    rowsBody.querySelectorAll("tr[id^='job-']").forEach(function (row) { found[row.id] = row.dataset.status; });
+    return found;
+  }
+
+  // ---- live rows ---------------------------------------------------------
+  document.body.addEventListener("htmx:wsOpen", function () {
+    setConnection("live");
+    stopPolling();  // the server sends every row first: that is the refresh
+  });
+
+  document.body.addEventListener("htmx:wsClose", function (event) {
+    setConnection("polling");
+    startPolling();
+    var code = event.detail.event && event.detail.event.code;
+    if (RETRIED_BY_EXTENSION.indexOf(code) < 0) {
+      setTimeout(function () { event.detail.socketWrapper.reconnect(); }, RECONNECT_MS);
+    }
+  });
+
+  document.body.addEventListener("htmx:wsError", function () {
+    setConnection("polling");
+    startPolling();
+  });
+
+  // Never let an older version of a row replace a newer one.
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    var current = event.detail.target;
+    if (!incoming || !current || !current.dataset || current.dataset.version === undefined) return;
+    if (Number(incoming.dataset.version) < Number(current.dataset.version)) {
+      event.detail.shouldSwap = false;
+    } else {
+      incoming.dataset.previousStatus = current.dataset.status;
+    }
+  });
+
+  document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+    var row = document.getElementById(event.detail.target.id);
+    if (row && row.dataset.previousStatus !== undefined) {
+      announceIfFinished(row.dataset.previousStatus, row);
+      delete row.dataset.previousStatus;
+    }
+  });
+
+  // A row for a job the page has not shown yet: put it at the top.
+  document.body.addEventListener("htmx:oobErrorNoTarget", function (event) {
+    var row = event.detail.content;
+    if (row && row.tagName === "TR" && !document.getElementById(row.id)) {
+      rowsBody.insertBefore(row, rowsBody.firstChild);
+      htmx.process(row);
+    }
+  });
+
+  function announceIfFinished(previous, row) {
+    if (previous && TERMINAL.indexOf(previous) < 0 && TERMINAL.indexOf(row.dataset.status) >= 0) {
+      var name = row.querySelector(".filename");
+      announcer.textContent = (name ? name.textContent : "A job") + ": " + row.dataset.status;
+    }
+  }
+
+  // ---- requests made by htmx (cancel, delete) carry the CSRF token ------------
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken;
+  });
+
+  // ---- uploads -----------------------------------------------------------
+  var form = document.getElementById("upload-form");
+  var fileInput = document.getElementById("file-input");
+  var dropZone = document.getElementById("drop-zone");
+  var uploads = document.getElementById("uploads");
+
+  function upload(file) {
+    var item = document.createElement("li");
+    var label = document.createElement("span");
+    var bar = document.createElement("progress");
+    var note = document.createElement("span");
+    label.className = "filename";
+    label.textContent = file.name;
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Upload of " + file.name);
+    note.className = "note";
+    note.textContent = "uploading";
+    item.append(label, bar, note);
+    uploads.appendChild(item);
+
+    var data = new FormData();
+    data.append("file", file, file.name);
+    ["preset", "max_height", "codec"].forEach(function (name) {
+      var value = form.elements[name].value;
+      if (value) data.append(name, value);
+    });
+    var request = new XMLHttpRequest();
+    request.open("POST", form.getAttribute("action"));
+    request.setRequestHeader("X-CSRFToken", csrfToken);
+    request.setRequestHeader("Accept", "application/json");
+    request.upload.addEventListener("progress", function (event) {
+      if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
+    });
+    request.addEventListener("load", function () {
+      if (request.status === 202) {
+        item.remove();
+        if (pollTimer !== null) refreshRows();
+        return;
+      }
+      var detail = "upload failed (" + request.status + ")";
+      try { detail = JSON.parse(request.responseText).detail || detail; } catch (e) { /* not JSON */ }
+      item.classList.add("failed");
+      note.setAttribute("role", "alert");
+      note.textContent = detail;
+    });
+    request.addEventListener("error", function () {
+      item.classList.add("failed");
+      note.setAttribute("role", "alert");
+      note.textContent = "the upload was interrupted";
+    });
+    request.send(data);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    Array.prototype.forEach.call(fileInput.files, upload);
+    form.reset();
+  });
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    dropZone.addEventListener(name, function (event) {
+      event.preventDefault();
+      dropZone.classList.add("dragging");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    dropZone.addEventListener(name, function () { dropZone.classList.remove("dragging"); });
+  });
+  dropZone.addEventListener("drop", function (event) {
+    event.preventDefault();
+    Array.prototype.forEach.call(event.dataTransfer.files, upload);
+  });
+})();

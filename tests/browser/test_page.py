@@ -1,0 +1,102 @@
+"""The upload page in real Chromium: live rows over the WebSocket, polling when it drops."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import requests
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
+
+from tests.conftest import make_clip
+from tests.live.stack import LiveStack
+
+TIMEOUT_MS = 120_000
+
+
+def _upload(page: Page, clip: Path, name: str | None = None) -> str:
+    """Choose a file (shown as ``name``) and press the button; the new job's row id."""
+    before = set(page.locator("#job-rows tr").evaluate_all("rows => rows.map(r => r.id)"))
+    chosen = {"name": name or clip.name, "mimeType": "video/mp4", "buffer": clip.read_bytes()}
+    page.locator("form input[type=file][name=file]").set_input_files(chosen)  # type: ignore[arg-type]
+    page.locator("form button[type=submit]").click()
+    rows = page.locator("#job-rows tr")
+    expect(rows).to_have_count(len(before) + 1, timeout=TIMEOUT_MS)
+    new = set(rows.evaluate_all("rows => rows.map(r => r.id)")) - before
+    return new.pop()
+
+
+def test_live_rows_then_polling_when_the_socket_drops(
+    browser: Browser, web: LiveStack, tmp_path: Path, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sockets: list[WebSocketRoute] = []
+    state = {"allow": True}
+
+    def route(ws: WebSocketRoute) -> None:
+        if state["allow"]:
+            ws.connect_to_server()
+            sockets.append(ws)
+        else:
+            ws.close(code=4000, reason="closed by the test")
+
+    page.route_web_socket(re.compile(r".*/page/ws$"), route)
+    page.goto(web.url + "/")
+    expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
+
+    # 1. Live: the row appears, its progress moves, it succeeds; the download works.
+    row_id = _upload(page, make_clip(tmp_path / "first.mp4", seconds=20, size="640x360"))
+    row = page.locator(f"#{row_id}")
+    expect(row).to_have_attribute("data-status", "running", timeout=TIMEOUT_MS)
+    progress = row.locator("progress")
+    expect(progress).not_to_have_attribute("value", re.compile(r"^0(\.0)?$"), timeout=TIMEOUT_MS)
+    expect(row).to_have_attribute("data-status", "succeeded", timeout=TIMEOUT_MS)
+    expect(progress).to_have_attribute("value", "100.0")
+    expect(page.locator("#announcer")).to_contain_text("first.mp4: succeeded")
+    href = row.locator("a", has_text="Download").get_attribute("href")
+    assert href is not None
+    download = page.request.get(web.url + href)  # with the page's session cookie
+    assert download.status == 200 and download.headers["content-type"] == "video/mp4"
+    assert download.body()[4:8] == b"ftyp"
+    assert requests.get(web.url + href, timeout=30).status_code == 404, "another owner cannot download it"
+    page.screenshot(path=str(artifacts / "page-live.png"), full_page=True)
+
+    # 2. The socket drops and cannot come back: the page polls by itself.
+    state["allow"] = False
+    for ws in sockets:
+        ws.close(code=4001, reason="forced closed by the test")
+    expect(page.locator("#connection")).to_have_text("polling", timeout=10_000)
+    second = _upload(page, make_clip(tmp_path / "second.mp4", seconds=3))
+    expect(page.locator(f"#{second}")).to_have_attribute("data-status", "succeeded", timeout=TIMEOUT_MS)
+    expect(page.locator("#connection")).to_have_text("polling")
+    page.screenshot(path=str(artifacts / "page-polling.png"), full_page=True)
+
+    # 3. The socket is allowed back: the page returns to live on its own.
+    state["allow"] = True
+    expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    context.close()
+
+
+def test_narrow_screen_and_escaped_names(
+    browser: Browser, web: LiveStack, tmp_path: Path, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(web.url + "/")
+    expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
+    name = "<img src=x onerror=alert(1)>&amp;<script>alert(2).mp4"
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    row_id = _upload(page, make_clip(tmp_path / "x.mp4", seconds=1), name=name)
+    row = page.locator(f"#{row_id}")
+    expect(row.locator(".filename")).to_have_text(name)
+    assert row.locator("img").count() == 0 and not dialogs, "the name is shown as text, never run"
+    expect(row).to_have_attribute("data-status", "succeeded", timeout=TIMEOUT_MS)
+    page.screenshot(path=str(artifacts / "page-360.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways at 360 px ({width} px wide)"
+    context.close()
