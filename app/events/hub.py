@@ -25,6 +25,16 @@ RECONNECT_DELAY_SECONDS = 1.0
 RESYNC = {"resync": True}  # sent to every subscriber after the listener reconnects
 
 
+class SharedDocument(dict):  # type: ignore[type-arg]
+    """A job document delivered to many subscribers; renders are memoized on it, once each."""
+
+    __slots__ = ("renders",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.renders: dict[str, str] = {}
+
+
 class Subscription:
     """One listener's inbox. Drops any version it has already seen or passed, per job."""
 
@@ -94,6 +104,7 @@ class Hub:
 
     def dispatch(self, raw: bytes | str) -> None:
         message = json.loads(raw)
+        message["job"] = SharedDocument(message["job"])
         keys = (f"job:{message['job']['id']}", f"owner:{message['owner']}")
         with self._lock:
             targets = {s for key in keys for s in self._subscriptions.get(key, ())}

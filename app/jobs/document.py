@@ -6,6 +6,7 @@ of whoever receives them (a request's, or the submitting request's for webhooks)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.jobs import queue
@@ -69,3 +70,14 @@ def absolute(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
     if doc["output"] is not None and doc["output"].get("url"):
         result["output"] = {**doc["output"], "url": links["output"]}
     return result
+
+
+def absolute_json(doc: dict[str, Any], base_url: str) -> str:
+    """``absolute(doc, base_url)`` as compact JSON, rendered once per base URL for shared documents."""
+    renders: dict[str, str] | None = getattr(doc, "renders", None)
+    if renders is not None and base_url in renders:
+        return renders[base_url]
+    text = json.dumps(absolute(doc, base_url), separators=(",", ":"))
+    if renders is not None:
+        renders[base_url] = text
+    return text

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from flask import Response, request, stream_with_context
 
 from app.auth import current_owner
-from app.jobs.document import absolute
+from app.jobs.document import absolute_json
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
 from app.streams import bp
@@ -32,7 +31,7 @@ def job_events(job_id: str) -> Response:
             if doc is None:
                 yield ": keep-alive\n\n"
             else:
-                data = json.dumps(absolute(doc, base), separators=(",", ":"))
+                data = absolute_json(doc, base)
                 yield f"event: job\nid: {doc['version']}\ndata: {data}\n\n"
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

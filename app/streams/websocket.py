@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import g, request
 from simple_websocket import Server
 
 from app.auth import current_owner
 from app.extensions import sock
-from app.jobs.document import absolute
+from app.jobs.document import absolute_json
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
 from app.streams import bp
@@ -34,5 +32,5 @@ def job_socket(ws: Server, job_id: str) -> None:
             if not ws.connected:
                 return
             continue
-        ws.send(json.dumps(absolute(doc, g.base_url), separators=(",", ":")))
+        ws.send(absolute_json(doc, g.base_url))
     ws.close(reason=NORMAL_CLOSURE)

@@ -23,7 +23,7 @@ START_TIMEOUT_SECONDS = 30
 class LiveStack:
     """Processes started in their own sessions, so each can be killed with all its children."""
 
-    def __init__(self, folder: Path, **settings: str) -> None:
+    def __init__(self, folder: Path, start_worker: bool = True, **settings: str) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.redis = EmbeddedRedis().start()
@@ -44,7 +44,8 @@ class LiveStack:
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=self.env,
                        cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         self.start_web()
-        self.start_worker()
+        if start_worker:
+            self.start_worker()
 
     def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
         log = (self.folder / log_name).open("ab")

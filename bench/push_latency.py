@@ -1,0 +1,167 @@
+"""Push latency: publish -> receipt at 1,000 WebSocket clients on ONE gevent web process.
+
+    .venv/bin/python -m bench.push_latency [--clients 1000] [--jobs 100] [--rounds 20]
+
+Starts redis-server and one gunicorn gevent worker (no RQ worker: this bench is the
+publisher, exactly as a worker publishes), records jobs, opens the sockets, then publishes
+--rounds changes of every job. Each message carries its publish time; clients (gevent
+greenlets in this process) note when it arrives. Prints p50/p99 latency and the web
+process's peak RSS (VmHWM). Targets: p99 <= 50 ms, <= 150 MB with 1,000 sockets open.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import redis  # noqa: E402
+import websocket  # noqa: E402
+
+from app import ROOT  # noqa: E402
+from tests.live.stack import LiveStack, wait_until  # noqa: E402
+
+SENT = re.compile(rb'"version":(\d+),.*?"bench_sent":([0-9.]+)[,}]', re.DOTALL)
+PUBLISH_INTERVAL_SECONDS = 0.5  # every job changes twice a second: a worker's fastest progress rate
+
+
+def record_jobs(stack: LiveStack, count: int) -> list[dict]:
+    """Insert queued jobs straight into the stack's database; their documents."""
+    script = (
+        "import json,sys,uuid\n"
+        "from app import create_app\nfrom app.extensions import db\n"
+        "from app.jobs.document import document\nfrom app.jobs.models import Job\n"
+        "app = create_app()\nwith app.app_context():\n"
+        "    jobs = [Job(id=str(uuid.uuid4()), owner='anonymous', input={'filename': 'b.mp4'}, options={})"
+        f" for _ in range({count})]\n"
+        "    db.session.add_all(jobs); db.session.commit()\n"
+        "    print(json.dumps([document(j) for j in jobs]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=stack.env, capture_output=True, check=True, text=True, cwd=ROOT
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def web_worker_pid(stack: LiveStack) -> int:
+    assert stack.web is not None
+    children = subprocess.run(
+        ["pgrep", "-P", str(stack.web.pid)], capture_output=True, text=True
+    ).stdout.split()
+    return int(children[0])
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    """The pct-th percentile of sorted seconds, in milliseconds."""
+    return ordered[max(int(len(ordered) * pct / 100) - 1, 0)] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--burst", action="store_true", help="every job changes at the same instant")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="squeeze-bench-") as tmp:
+        stack = LiveStack(Path(tmp) / "stack", start_worker=False)
+        try:
+            run(stack, args.clients, args.jobs, args.rounds, args.burst)
+        finally:
+            stack.stop()
+
+
+def run(stack: LiveStack, clients: int, job_count: int, rounds: int, burst: bool) -> None:
+    docs = record_jobs(stack, job_count)
+    pid = web_worker_pid(stack)
+    idle_rss = rss_mb(pid)
+    latencies: list[tuple[int, float]] = []  # (version, seconds)
+    opened: list[int] = []
+    closed: list[int] = []
+
+    def client(index: int) -> None:
+        job_id = docs[index % job_count]["id"]
+        ws = websocket.create_connection(f"ws://127.0.0.1:{stack.port}/api/jobs/{job_id}/ws", timeout=300)
+        opened.append(index)
+        raw, tail = ws.sock, b""  # after the handshake, read frames as raw bytes: the cheapest client
+        try:
+            while True:
+                chunk = raw.recv(65536)
+                received = time.time()
+                if not chunk:
+                    return
+                data = tail + chunk
+                fresh = (m for m in SENT.finditer(data) if m.end() > len(tail))  # not counted last time
+                latencies.extend((int(m.group(1)), received - float(m.group(2))) for m in fresh)
+                if b'"status":"succeeded"' in data:
+                    closed.append(index)
+                    return
+                tail = data[-40:]
+        finally:
+            ws.close()
+
+    greenlets = [gevent.spawn(client, i) for i in range(clients)]
+    wait_until(lambda: len(opened) == clients, 120, f"{clients} sockets to open")
+    time.sleep(1)  # let every socket receive its initial state and subscribe
+    open_rss = rss_mb(pid)
+    publisher = redis.Redis.from_url(stack.redis.url)
+    gap = PUBLISH_INTERVAL_SECONDS / job_count  # stagger the jobs evenly over each interval
+    next_at = time.monotonic()
+    for round_ in range(1, rounds + 1):
+        if burst:
+            next_at += PUBLISH_INTERVAL_SECONDS
+            gevent.sleep(max(next_at - time.monotonic(), 0))
+        for doc in docs:
+            status = "succeeded" if round_ == rounds else "running"
+            message = {**doc, "status": status, "version": doc["version"] + round_, "bench_sent": time.time()}
+            publisher.publish("squeeze:events", json.dumps({"owner": "anonymous", "job": message}))
+            if not burst:
+                next_at += gap
+                gevent.sleep(max(next_at - time.monotonic(), 0))
+    gevent.joinall(greenlets, timeout=60)
+    expected = clients * rounds
+    final = max(version for version, _ in latencies)
+    progress = sorted(seconds for version, seconds in latencies if version != final)
+    terminal = sorted(seconds for version, seconds in latencies if version == final)
+    pattern = "all at once" if burst else "staggered"
+    print(f"sockets: {clients} on one gevent web process, {job_count} jobs, {rounds} changes each, {pattern}")
+    print(
+        f"messages received: {len(latencies)} of {expected}; "
+        f"sockets closed after the terminal one: {len(closed)}"
+    )
+    for name, values in (
+        ("all", sorted(progress + terminal)),
+        ("progress", progress),
+        ("terminal", terminal),
+    ):
+        p50, p99 = percentile(values, 50), percentile(values, 99)
+        print(f"push latency, {name:8}: p50 {p50:6.1f} ms, p99 {p99:6.1f} ms, "
+              f"max {values[-1] * 1000:6.1f} ms  (target p99 <= 50 ms)")  # fmt: skip
+    print(f"web process RSS: idle {idle_rss:.0f} MB, with sockets open {open_rss:.0f} MB, "
+          f"peak {peak_rss_mb(pid):.0f} MB  (target <= 150 MB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
