@@ -75,6 +75,7 @@ def _limits() -> dict[str, object]:
     return {
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
         "allow_private": current_app.config["WEBHOOK_ALLOW_PRIVATE"],
+        "webhooks_enabled": bool(current_app.config["WEBHOOK_SECRET"]),
     }
 
 

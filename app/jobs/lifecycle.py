@@ -71,6 +71,11 @@ def report_progress(job_id: str, percent: float, eta_seconds: int | None) -> boo
     return _change(job_id, [RUNNING], progress=percent, eta_seconds=eta_seconds, heartbeat_at=utcnow())
 
 
+def renew_lease(job_id: str) -> bool:
+    """The worker is alive and still on this job (no version bump: nothing a client sees)."""
+    return _update(job_id, [RUNNING], heartbeat_at=utcnow(), bump=False) is not None
+
+
 def succeed(job_id: str, output: dict[str, Any]) -> Job | None:
     return _move(job_id, SUCCEEDED, output=output, progress=100.0, eta_seconds=0, **_finish_times())
 
@@ -135,22 +140,34 @@ def _finish_times() -> dict[str, Any]:
 
 
 def _move(job_id: str, target: str, **values: Any) -> Job | None:
-    return _update(job_id, sources_of(target), status=target, announce_it=True, **values)
+    job = _update(job_id, sources_of(target), status=target, announce_it=True, **values)
+    if job is not None and job.terminal and job.callback_url:
+        try:
+            queue.enqueue_webhook(job.id)
+        except RedisError as exc:  # the reconciler sends webhooks still pending on finished jobs
+            log.warning("webhook of job %s not enqueued: %s", job.id, exc)
+    return job
 
 
 def _change(job_id: str, states: list[str], **values: Any) -> bool:
     return _update(job_id, states, announce_it=True, **values) is not None
 
 
-def _update(job_id: str, states: list[str] | None, announce_it: bool = False, **values: Any) -> Job | None:
+def _update(
+    job_id: str, states: list[str] | None, announce_it: bool = False, bump: bool = True, **values: Any
+) -> Job | None:
     """UPDATE the job if it is in one of ``states`` (any, if None); bump version; announce."""
-    stmt = update(Job).where(Job.id == job_id).values(version=Job.version + 1, **values)
+    if bump:
+        values["version"] = Job.version + 1
+    stmt = update(Job).where(Job.id == job_id).values(**values)
     if states is not None:
         stmt = stmt.where(Job.status.in_(states))
     result = db.session.execute(stmt)
     db.session.commit()
     if result.rowcount == 0:
         return None
+    if not bump:
+        return db.session.get(Job, job_id)
     job = db.session.get(Job, job_id, populate_existing=True)
     if job is not None and announce_it:
         announce(job)

@@ -34,6 +34,7 @@ def parse_submission(
     max_upload_mb: int,
     allow_private: bool,
     allow_source_url: bool = False,
+    webhooks_enabled: bool = True,
 ) -> Submission:
     """Check every field; raise a 422 Problem listing each bad one (unknown fields included)."""
     errors: list[dict[str, str]] = []

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.registry import StartedJobRegistry
 
 from app.extensions import redis_client
 
 COMPRESS_QUEUE = "compress"  # compression work, one job at a time per worker
 WEBHOOK_QUEUE = "webhooks"  # deliveries, apart so a slow receiver never delays compression
 COMPRESS_FUNCTION = "app.work.compress.compress_job"
+WEBHOOK_FUNCTION = "app.work.webhooks.deliver"
+WEBHOOK_JOB_TIMEOUT_SECONDS = 60  # one delivery: a 10 s request and bookkeeping
 TIMEOUT_MARGIN_SECONDS = 120  # RQ's own limit sits past ours, so ours fails the job cleanly first
 
 
@@ -40,6 +45,23 @@ def position(job_id: str) -> int | None:
     return None if found is None else found + 1
 
 
+def is_waiting(job_id: str) -> bool:
+    """True while Redis holds the job: in the queue, or just taken by a worker."""
+    if position(job_id) is not None:
+        return True
+    return job_id in StartedJobRegistry(COMPRESS_QUEUE, connection=redis_client()).get_job_ids()
+
+
 def remove_from_queue(job_id: str) -> None:
     """Take a queued job off the queue so no worker starts it."""
     compress_queue().remove(job_id)
+
+
+def enqueue_webhook(job_id: str, attempt: int = 1, delay_seconds: float = 0) -> None:
+    """Deliver (or retry delivering) a job's webhook from the webhook queue, after a delay."""
+    queue = Queue(WEBHOOK_QUEUE, connection=redis_client())
+    kwargs = {"timeout": WEBHOOK_JOB_TIMEOUT_SECONDS, "result_ttl": 0, "failure_ttl": 24 * 3600}
+    if delay_seconds > 0:
+        queue.enqueue_in(timedelta(seconds=delay_seconds), WEBHOOK_FUNCTION, job_id, attempt, **kwargs)
+    else:
+        queue.enqueue_call(WEBHOOK_FUNCTION, args=(job_id, attempt), **kwargs)

@@ -18,6 +18,7 @@ from app.media.progress import Progress
 from app.storage import job_storage
 from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.failures import Interrupted, JobFailed
+from app.work.lease import Lease, Shutdown
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
@@ -36,15 +37,17 @@ def compress_job(job_id: str) -> None:
         lifecycle.fail(job_id, "too_many_attempts", _attempts_message(job.attempts - 1))
         return
     storage = job_storage()
+    Shutdown.install()
     try:
-        info = _input_info(job)
-        _compress(job, info, storage.input_path(job_id), storage.partial_path(job_id))
+        with Lease(current_app._get_current_object(), job_id):  # type: ignore[attr-defined]
+            info = _input_info(job)
+            _compress(job, info, storage.input_path(job_id), storage.partial_path(job_id))
         storage.partial_path(job_id).replace(storage.output_path(job_id))
         lifecycle.succeed(job_id, _output_facts(job, storage.output_path(job_id)))
     except Interrupted as stop:
         storage.remove_partial(job_id)
-        if stop.retry and job.attempts < config["JOB_MAX_ATTEMPTS"]:
-            lifecycle.requeue(job_id)
+        if stop.code == "shutdown" or (stop.retry and job.attempts < config["JOB_MAX_ATTEMPTS"]):
+            lifecycle.requeue(job_id)  # back in line for another worker
         elif stop.retry:
             lifecycle.fail(job_id, stop.code, f"{stop}; {_attempts_message(job.attempts)}")
     except JobFailed as failure:
@@ -89,6 +92,8 @@ def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> None:
         stall_timeout=config["STALL_TIMEOUT_SECONDS"],
         timeout=config["JOB_TIMEOUT_MINUTES"] * 60,
     )
+    if Shutdown.requested:  # ffmpeg may have got the signal too: not the job's fault
+        raise Interrupted("the worker is shutting down", "shutdown", retry=True)
     if result.stopped == "requested":
         raise Interrupted("canceled", "canceled", retry=False)
     if result.stopped == "stalled":
@@ -159,6 +164,8 @@ class ProgressReporter:
             self._stopped = True
 
     def should_stop(self) -> bool:
+        if Shutdown.requested:
+            return True
         now = time.monotonic()
         if not self._stopped and now - self._last_check >= PROGRESS_INTERVAL_SECONDS:
             self._last_check = now

@@ -6,26 +6,47 @@ webhook deliveries, so a slow receiver never holds up a compression.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import subprocess
 import sys
+from types import FrameType
 
 from rq import Worker
 
 from app import create_app
 from app.extensions import redis_client
 from app.jobs.queue import COMPRESS_QUEUE, WEBHOOK_QUEUE
+from app.work import maintenance
 
-WORKER_TTL_SECONDS = 35  # a dead worker is noticed by others within this (RQ's default: 420)
-MAINTENANCE_INTERVAL_SECONDS = 30  # how often RQ cleans its registries (RQ's default: 600)
+WORKER_TTL_SECONDS = 35  # a dead worker's RQ key expires within this (RQ's default: 420)
+MAINTENANCE_INTERVAL_SECONDS = 15  # RQ registry upkeep and ours (RQ's default: 600)
+
+
+class SqueezeWorker(Worker):
+    """An RQ worker that also runs Squeeze's upkeep and hands its job back on SIGTERM."""
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        maintenance.run_if_due(self.connection)
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        """Warm shutdown, but first tell the work-horse: it stops ffmpeg and requeues its job."""
+        horse = getattr(self, "horse_pid", 0)
+        if horse:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(horse, signal.SIGTERM)
+        super().request_stop(signum, frame)
 
 
 def serve(queues: list[str], burst: bool = False) -> bool:
-    """Run one RQ worker on ``queues`` until stopped (or, with ``burst``, until they are empty)."""
+    """Run one worker on ``queues`` until stopped (or, with ``burst``, until they are empty)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s %(message)s")
     app = create_app()  # once, before RQ forks a work-horse per job
     with app.app_context():
-        worker = Worker(
+        worker = SqueezeWorker(
             queues,
             connection=redis_client(),
             worker_ttl=WORKER_TTL_SECONDS,

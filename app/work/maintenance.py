@@ -1,0 +1,73 @@
+"""Periodic upkeep, run by whichever worker is idle, one at a time under a Redis lock.
+
+- Retention: delete outputs past ``expires_at`` and records past JOB_TTL_DAYS.
+- Reconcile: the database is the source of truth. A running job whose lease lapsed lost
+  its worker: queue it again (or fail it after JOB_MAX_ATTEMPTS). A queued job that Redis
+  no longer holds (a restart without persistence, FLUSHALL) is enqueued again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from redis import Redis
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.jobs import lifecycle, queue, retention
+from app.jobs.models import QUEUED, RUNNING, Job
+from app.timeutil import utcnow
+from app.work.lease import LEASE_EXPIRES_SECONDS
+
+log = logging.getLogger(__name__)
+LOCK_KEY = "squeeze:maintenance"
+INTERVAL_SECONDS = 15  # at most one pass per interval across all workers
+ENQUEUE_GRACE_SECONDS = 5  # a job is recorded a moment before it is enqueued: leave it be
+
+
+def run_if_due(redis: Redis) -> bool:
+    """Run one pass unless another worker ran one within INTERVAL_SECONDS."""
+    if not redis.set(LOCK_KEY, "1", nx=True, ex=INTERVAL_SECONDS):
+        return False
+    try:
+        reconcile()
+        retention.expire_outputs()
+        retention.purge_records()
+    except Exception:  # upkeep must never take a worker down
+        log.exception("maintenance pass failed")
+        db.session.rollback()
+    finally:
+        db.session.remove()
+    return True
+
+
+def reconcile() -> tuple[int, int]:
+    """Requeue jobs whose worker died and jobs Redis forgot; (requeued running, re-enqueued queued)."""
+    now = utcnow()
+    lapsed = now - timedelta(seconds=LEASE_EXPIRES_SECONDS)
+    orphans = db.session.scalars(
+        select(Job).where(
+            Job.status == RUNNING,
+            or_(Job.heartbeat_at < lapsed, Job.heartbeat_at.is_(None) & (Job.started_at < lapsed)),
+        )
+    ).all()
+    max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
+    for job in orphans:
+        if job.attempts >= max_attempts:
+            message = f"the worker stopped during each of {job.attempts} attempts; it will not be tried again"
+            lifecycle.fail(job.id, "worker_lost", message)
+        else:
+            log.warning("job %s lost its worker (attempt %s); queueing it again", job.id, job.attempts)
+            lifecycle.requeue(job.id)
+    waiting = db.session.scalars(
+        select(Job.id).where(
+            Job.status == QUEUED, Job.created_at < now - timedelta(seconds=ENQUEUE_GRACE_SECONDS)
+        )
+    ).all()
+    forgotten = [job_id for job_id in waiting if not queue.is_waiting(job_id)]
+    for job_id in forgotten:
+        log.warning("job %s is queued but Redis does not hold it; enqueueing it again", job_id)
+        queue.enqueue_compression(job_id)
+    return len(orphans), len(forgotten)
