@@ -60,8 +60,8 @@ def remove_from_queue(job_id: str) -> None:
 def enqueue_webhook(job_id: str, attempt: int = 1, delay_seconds: float = 0) -> None:
     """Deliver (or retry delivering) a job's webhook from the webhook queue, after a delay."""
     queue = Queue(WEBHOOK_QUEUE, connection=redis_client())
-    kwargs = {"timeout": WEBHOOK_JOB_TIMEOUT_SECONDS, "result_ttl": 0, "failure_ttl": 24 * 3600}
+    options = {"job_timeout": WEBHOOK_JOB_TIMEOUT_SECONDS, "result_ttl": 0, "failure_ttl": 24 * 3600}
     if delay_seconds > 0:
-        queue.enqueue_in(timedelta(seconds=delay_seconds), WEBHOOK_FUNCTION, job_id, attempt, **kwargs)
+        queue.enqueue_in(timedelta(seconds=delay_seconds), WEBHOOK_FUNCTION, job_id, attempt, **options)
     else:
-        queue.enqueue_call(WEBHOOK_FUNCTION, args=(job_id, attempt), **kwargs)
+        queue.enqueue(WEBHOOK_FUNCTION, job_id, attempt, **options)
