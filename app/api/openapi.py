@@ -1,0 +1,469 @@
+"""The OpenAPI 3.1 document of every route, served at /api/openapi.json (and read at /api/docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, render_template
+
+from app.api import bp
+from app.jobs.models import STATUSES
+from app.media.command import CODECS, PRESETS
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM: {"schema": _ref("Problem")}}}
+
+
+def _job(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {JSON: {"schema": _ref("Job")}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+HEADER = {
+    "Location": {"description": "Absolute URL of the job's status monitor", "schema": {"type": "string"}},
+    "Operation-Location": {"description": "Same as Location", "schema": {"type": "string"}},
+    "Retry-After": {
+        "description": "Seconds (1-10) before polling again; absent once terminal",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 10},
+    },  # fmt: skip
+    "ETag": {"description": 'The job\'s version as a tag, "v7"', "schema": {"type": "string"}},
+    "Preference-Applied": {
+        "description": "wait=N when a long poll was honoured",
+        "schema": {"type": "string"},
+    },
+}
+JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+NOT_FOUND = _problem("No such job for this caller (another owner's job is answered the same way)")
+UNAUTHORIZED = _problem("An API key is configured and the request has none, or a wrong one")
+OPTION_PROPERTIES: dict[str, Any] = {
+    "preset": {"type": "string", "enum": list(PRESETS), "default": "balanced"},
+    "codec": {"type": "string", "enum": list(CODECS), "default": "h264"},
+    "max_height": {
+        "type": "integer",
+        "minimum": 16,
+        "maximum": 4320,
+        "description": "Scale down to at most this height; never up",
+    },  # fmt: skip
+    "target_size_mb": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "description": "Aim at this size instead of a preset",
+    },
+    "callback_url": {"type": "string", "format": "uri", "description": "http(s) URL for the signed webhook"},
+}
+
+
+def _schemas() -> dict[str, Any]:
+    text, integer, number = {"type": "string"}, {"type": "integer"}, {"type": "number"}
+    time = {"type": "string", "format": "date-time"}
+    return {
+        "Job": {
+            "type": "object",
+            "required": [
+                "id",
+                "status",
+                "version",
+                "progress",
+                "eta_seconds",
+                "queue_position",
+                "attempts",
+                "created_at",
+                "started_at",
+                "finished_at",
+                "expires_at",
+                "input",
+                "options",
+                "output",
+                "error",
+                "links",
+            ],  # fmt: skip
+            "properties": {
+                "id": text,
+                "status": {"type": "string", "enum": list(STATUSES)},
+                "version": {
+                    **integer,
+                    "description": "Grows with every change; order and de-duplicate by it",
+                },
+                "progress": {**number, "minimum": 0, "maximum": 100},
+                "eta_seconds": _nullable(integer),
+                "queue_position": _nullable({**integer, "minimum": 1}),
+                "attempts": integer,
+                "created_at": time,
+                "started_at": _nullable(time),
+                "finished_at": _nullable(time),
+                "expires_at": _nullable({**time, "description": "When the output (and input) are deleted"}),
+                "input": _ref("JobInput"),
+                "options": _ref("JobOptions"),
+                "output": _nullable(_ref("JobOutput")),
+                "error": _nullable(_ref("JobError")),
+                "links": _ref("JobLinks"),
+                "source_url": text,
+                "webhook": _ref("Webhook"),
+            },
+        },
+        "JobInput": {
+            "type": "object",
+            "properties": {
+                "filename": text,
+                "size_bytes": _nullable(integer),
+                "duration_seconds": _nullable(number),
+                "width": _nullable(integer),
+                "height": _nullable(integer),
+                "video_codec": _nullable(text),
+                "audio_codec": _nullable(text),
+            },
+        },  # fmt: skip
+        "JobOptions": {
+            "type": "object",
+            "properties": {
+                "preset": OPTION_PROPERTIES["preset"],
+                "codec": OPTION_PROPERTIES["codec"],
+                "max_height": _nullable(integer),
+                "target_size_mb": _nullable(number),
+            },
+        },  # fmt: skip
+        "JobOutput": {
+            "type": "object",
+            "properties": {
+                "size_bytes": integer,
+                "width": integer,
+                "height": integer,
+                "duration_seconds": _nullable(number),
+                "ratio": _nullable({**number, "description": "output bytes / input bytes"}),
+                "url": _nullable(text),
+            },
+        },  # fmt: skip
+        "JobError": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": text, "message": text},
+        },  # fmt: skip
+        "JobLinks": {
+            "type": "object",
+            "properties": {
+                name: _nullable({**text, "format": "uri"})
+                for name in ("self", "events", "ws", "output", "cancel")
+            },
+        },
+        "Webhook": {
+            "type": "object",
+            "properties": {
+                "url": text,
+                "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+                "attempts": integer,
+                "last_status": _nullable(integer),
+                "last_error": text,
+            },
+        },  # fmt: skip
+        "JobList": {
+            "type": "object",
+            "required": ["jobs", "next"],
+            "properties": {
+                "jobs": {"type": "array", "items": _ref("Job")},
+                "next": _nullable({**text, "format": "uri"}),
+            },
+        },
+        "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status", "detail", "code"],
+            "properties": {
+                "type": text,
+                "title": text,
+                "status": integer,
+                "detail": text,
+                "code": {
+                    **text,
+                    "description": "Stable, machine-readable: invalid_option, unsupported_media, ...",
+                },
+                "errors": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"field": text, "message": text}},
+                },
+            },
+        },  # fmt: skip
+        "Upload": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                **OPTION_PROPERTIES,
+            },
+        },
+        "SourceUrl": {
+            "type": "object",
+            "required": ["source_url"],
+            "properties": {"source_url": {"type": "string", "format": "uri"}, **OPTION_PROPERTIES},
+        },
+        "Health": {"type": "object", "properties": {"status": text, "checks": {"type": "object"}}},
+    }
+
+
+def _paths() -> dict[str, Any]:
+    job_path = "/api/jobs/{job_id}"
+    return {
+        "/api/jobs": {
+            "post": {
+                "summary": "Submit a video (upload, or a source_url the worker downloads)",
+                "operationId": "submitJob",
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "schema": {"type": "string", "maxLength": 255},
+                        "description": "Same key and request: the original job",
+                    }
+                ],  # fmt: skip
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {"schema": _ref("Upload")},
+                        JSON: {"schema": _ref("SourceUrl")},
+                    },
+                },  # fmt: skip
+                "responses": {
+                    "202": _job(
+                        "Accepted: the job, queued",
+                        {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")},
+                    ),  # fmt: skip
+                    "400": _problem("Malformed request (JSON, Idempotency-Key, CSRF token)"),
+                    "401": UNAUTHORIZED,
+                    "409": _problem("A request with this Idempotency-Key is still being accepted"),
+                    "413": _problem("Larger than MAX_UPLOAD_MB"),
+                    "415": _problem("Not a video ffmpeg can read, or not multipart/JSON"),
+                    "422": _problem(
+                        "A bad option (see errors), or an Idempotency-Key reused for another request"
+                    ),
+                    "429": _problem("Too many submissions; see Retry-After"),
+                },
+            },
+            "get": {
+                "summary": "The caller's jobs, newest first",
+                "operationId": "listJobs",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                    },  # fmt: skip
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "A page of jobs", "content": {JSON: {"schema": _ref("JobList")}}},
+                    "401": UNAUTHORIZED,
+                    "422": _problem("Bad query"),
+                },  # fmt: skip
+            },
+        },
+        job_path: {
+            "parameters": [JOB_ID],
+            "get": {
+                "summary": "Status monitor (with conditional GET and long poll)",
+                "operationId": "getJob",
+                "parameters": [
+                    {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                    {
+                        "name": "Prefer",
+                        "in": "header",
+                        "schema": {"type": "string"},
+                        "description": "wait=N (N <= 60): hold until the version moves past If-None-Match",
+                    },
+                ],  # fmt: skip
+                "responses": {
+                    "200": _job(
+                        "The job, whatever its status",
+                        {k: HEADER[k] for k in ("Retry-After", "ETag", "Preference-Applied")},
+                    ),  # fmt: skip
+                    "304": {
+                        "description": "Not modified since If-None-Match",
+                        "headers": {"ETag": HEADER["ETag"]},
+                    },
+                    "401": UNAUTHORIZED,
+                    "404": NOT_FOUND,
+                },  # fmt: skip
+            },
+            "delete": {
+                "summary": "Cancel if active, delete files and record",
+                "operationId": "deleteJob",
+                "responses": {"204": {"description": "Deleted"}, "401": UNAUTHORIZED, "404": NOT_FOUND},
+            },
+        },
+        job_path + "/cancel": {
+            "parameters": [JOB_ID],
+            "post": {
+                "summary": "Stop a queued or running job",
+                "operationId": "cancelJob",
+                "responses": {
+                    "202": _job("Canceled"),
+                    "401": UNAUTHORIZED,
+                    "404": NOT_FOUND,
+                    "409": _problem("Already terminal"),
+                },  # fmt: skip
+            },
+        },
+        job_path + "/output": {
+            "parameters": [JOB_ID],
+            "get": {
+                "summary": "Download the compressed MP4 (ranges supported)",
+                "operationId": "getOutput",
+                "parameters": [{"name": "Range", "in": "header", "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "The file", "content": {"video/mp4": {}}},
+                    "206": {"description": "Part of the file", "content": {"video/mp4": {}}},
+                    "304": {"description": "Not modified"},
+                    "401": UNAUTHORIZED,
+                    "404": NOT_FOUND,
+                    "409": _problem("Not finished (not_ready)"),
+                    "410": _problem("Deleted after its retention (expired)"),
+                    "416": _problem("Range not satisfiable"),
+                },  # fmt: skip
+            },
+        },
+        job_path + "/events": {
+            "parameters": [JOB_ID],
+            "get": {
+                "summary": "Server-Sent Events: 'event: job', 'id: <version>', data = the job",
+                "operationId": "jobEvents",
+                "parameters": [{"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "The stream, ending after the terminal event",
+                        "content": {"text/event-stream": {}},
+                    },
+                    "204": {"description": "Last-Event-ID is already the terminal version"},
+                    "401": UNAUTHORIZED,
+                    "404": NOT_FOUND,
+                },  # fmt: skip
+            },
+        },
+        job_path + "/ws": {
+            "parameters": [JOB_ID],
+            "get": {
+                "summary": "WebSocket: one job JSON per text message; closes 1000 after the terminal one",
+                "operationId": "jobSocket",
+                "responses": {
+                    "101": {"description": "Switching protocols"},
+                    "401": UNAUTHORIZED,
+                    "404": NOT_FOUND,
+                    "400": _problem("Not a WebSocket handshake"),
+                },  # fmt: skip
+            },
+        },
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {}}}},
+            }
+        },  # fmt: skip
+        "/api/docs": {
+            "get": {
+                "summary": "This document for people",
+                "operationId": "docs",
+                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+            }
+        },
+        "/": {
+            "get": {
+                "summary": "The upload page (browser session)",
+                "operationId": "page",
+                "tags": ["page"],
+                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+            }
+        },
+        "/page/rows": {
+            "get": {
+                "summary": "The job table's rows (the page's polling fallback)",
+                "operationId": "pageRows",
+                "tags": ["page"],
+                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+            }
+        },
+        "/page/ws": {
+            "get": {
+                "summary": "The page's WebSocket: row fragments swapped by HTMX",
+                "tags": ["page"],
+                "operationId": "pageSocket",
+                "responses": {
+                    "101": {"description": "Switching protocols"},
+                    "403": _problem("No session, or another site's page"),
+                    "400": _problem("Not a WebSocket handshake"),
+                },
+            }
+        },  # fmt: skip
+        "/healthz": {
+            "get": {
+                "summary": "Liveness",
+                "operationId": "healthz",
+                "tags": ["health"],
+                "responses": {
+                    "200": {"description": "Serving", "content": {JSON: {"schema": _ref("Health")}}}
+                },
+            }
+        },  # fmt: skip
+        "/readyz": {
+            "get": {
+                "summary": "Readiness: the database and Redis answer",
+                "operationId": "readyz",
+                "tags": ["health"],
+                "responses": {
+                    "200": {"description": "Ready", "content": {JSON: {"schema": _ref("Health")}}},
+                    "503": {"description": "Not ready", "content": {JSON: {"schema": _ref("Health")}}},
+                },
+            }
+        },  # fmt: skip
+    }
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Squeeze",
+            "version": "1.0.0",
+            "description": "Compress videos in the background: submit, get 202 and a job, follow it, download.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}, {"session": []}, {}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "API_KEYS or `flask keys create`",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The page's signed session; unsafe requests need X-CSRFToken",
+                },
+            },  # fmt: skip
+            "schemas": _schemas(),
+        },
+        "paths": _paths(),
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())
+
+
+@bp.get("/docs")
+def docs() -> str:
+    return render_template("api_docs.html", spec=document())
