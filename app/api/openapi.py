@@ -39,7 +39,7 @@ HEADER = {
     "Retry-After": {
         "description": "Seconds (1-10) before polling again; absent once terminal",
         "schema": {"type": "integer", "minimum": 1, "maximum": 10},
-    },  # fmt: skip
+    },
     "ETag": {"description": 'The job\'s version as a tag, "v7"', "schema": {"type": "string"}},
     "Preference-Applied": {
         "description": "wait=N when a long poll was honoured",
@@ -57,7 +57,7 @@ OPTION_PROPERTIES: dict[str, Any] = {
         "minimum": 16,
         "maximum": 4320,
         "description": "Scale down to at most this height; never up",
-    },  # fmt: skip
+    },
     "target_size_mb": {
         "type": "number",
         "exclusiveMinimum": 0,
@@ -90,7 +90,7 @@ def _schemas() -> dict[str, Any]:
                 "output",
                 "error",
                 "links",
-            ],  # fmt: skip
+            ],
             "properties": {
                 "id": text,
                 "status": {"type": "string", "enum": list(STATUSES)},
@@ -126,7 +126,7 @@ def _schemas() -> dict[str, Any]:
                 "video_codec": _nullable(text),
                 "audio_codec": _nullable(text),
             },
-        },  # fmt: skip
+        },
         "JobOptions": {
             "type": "object",
             "properties": {
@@ -135,7 +135,7 @@ def _schemas() -> dict[str, Any]:
                 "max_height": _nullable(integer),
                 "target_size_mb": _nullable(number),
             },
-        },  # fmt: skip
+        },
         "JobOutput": {
             "type": "object",
             "properties": {
@@ -146,12 +146,12 @@ def _schemas() -> dict[str, Any]:
                 "ratio": _nullable({**number, "description": "output bytes / input bytes"}),
                 "url": _nullable(text),
             },
-        },  # fmt: skip
+        },
         "JobError": {
             "type": "object",
             "required": ["code", "message"],
             "properties": {"code": text, "message": text},
-        },  # fmt: skip
+        },
         "JobLinks": {
             "type": "object",
             "properties": {
@@ -168,7 +168,7 @@ def _schemas() -> dict[str, Any]:
                 "last_status": _nullable(integer),
                 "last_error": text,
             },
-        },  # fmt: skip
+        },
         "JobList": {
             "type": "object",
             "required": ["jobs", "next"],
@@ -194,7 +194,7 @@ def _schemas() -> dict[str, Any]:
                     "items": {"type": "object", "properties": {"field": text, "message": text}},
                 },
             },
-        },  # fmt: skip
+        },
         "Upload": {
             "type": "object",
             "required": ["file"],
@@ -226,19 +226,19 @@ def _paths() -> dict[str, Any]:
                         "schema": {"type": "string", "maxLength": 255},
                         "description": "Same key and request: the original job",
                     }
-                ],  # fmt: skip
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {
                         "multipart/form-data": {"schema": _ref("Upload")},
                         JSON: {"schema": _ref("SourceUrl")},
                     },
-                },  # fmt: skip
+                },
                 "responses": {
                     "202": _job(
                         "Accepted: the job, queued",
                         {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")},
-                    ),  # fmt: skip
+                    ),
                     "400": _problem("Malformed request (JSON, Idempotency-Key, CSRF token)"),
                     "401": UNAUTHORIZED,
                     "409": _problem("A request with this Idempotency-Key is still being accepted"),
@@ -259,14 +259,14 @@ def _paths() -> dict[str, Any]:
                         "name": "limit",
                         "in": "query",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                    },  # fmt: skip
+                    },
                     {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                 ],
                 "responses": {
                     "200": {"description": "A page of jobs", "content": {JSON: {"schema": _ref("JobList")}}},
                     "401": UNAUTHORIZED,
                     "422": _problem("Bad query"),
-                },  # fmt: skip
+                },
             },
         },
         job_path: {
@@ -282,19 +282,19 @@ def _paths() -> dict[str, Any]:
                         "schema": {"type": "string"},
                         "description": "wait=N (N <= 60): hold until the version moves past If-None-Match",
                     },
-                ],  # fmt: skip
+                ],
                 "responses": {
                     "200": _job(
                         "The job, whatever its status",
                         {k: HEADER[k] for k in ("Retry-After", "ETag", "Preference-Applied")},
-                    ),  # fmt: skip
+                    ),
                     "304": {
                         "description": "Not modified since If-None-Match",
                         "headers": {"ETag": HEADER["ETag"]},
                     },
                     "401": UNAUTHORIZED,
                     "404": NOT_FOUND,
-                },  # fmt: skip
+                },
             },
             "delete": {
                 "summary": "Cancel if active, delete files and record",
@@ -312,7 +312,7 @@ def _paths() -> dict[str, Any]:
                     "401": UNAUTHORIZED,
                     "404": NOT_FOUND,
                     "409": _problem("Already terminal"),
-                },  # fmt: skip
+                },
             },
         },
         job_path + "/output": {
@@ -330,7 +330,7 @@ def _paths() -> dict[str, Any]:
                     "409": _problem("Not finished (not_ready)"),
                     "410": _problem("Deleted after its retention (expired)"),
                     "416": _problem("Range not satisfiable"),
-                },  # fmt: skip
+                },
             },
         },
         job_path + "/events": {
@@ -347,7 +347,7 @@ def _paths() -> dict[str, Any]:
                     "204": {"description": "Last-Event-ID is already the terminal version"},
                     "401": UNAUTHORIZED,
                     "404": NOT_FOUND,
-                },  # fmt: skip
+                },
             },
         },
         job_path + "/ws": {
@@ -360,7 +360,7 @@ def _paths() -> dict[str, Any]:
                     "401": UNAUTHORIZED,
                     "404": NOT_FOUND,
                     "400": _problem("Not a WebSocket handshake"),
-                },  # fmt: skip
+                },
             },
         },
         "/api/openapi.json": {
@@ -369,7 +369,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "openapi",
                 "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {}}}},
             }
-        },  # fmt: skip
+        },
         "/api/docs": {
             "get": {
                 "summary": "This document for people",
@@ -404,7 +404,7 @@ def _paths() -> dict[str, Any]:
                     "400": _problem("Not a WebSocket handshake"),
                 },
             }
-        },  # fmt: skip
+        },
         "/healthz": {
             "get": {
                 "summary": "Liveness",
@@ -414,7 +414,7 @@ def _paths() -> dict[str, Any]:
                     "200": {"description": "Serving", "content": {JSON: {"schema": _ref("Health")}}}
                 },
             }
-        },  # fmt: skip
+        },
         "/readyz": {
             "get": {
                 "summary": "Readiness: the database and Redis answer",
@@ -425,7 +425,7 @@ def _paths() -> dict[str, Any]:
                     "503": {"description": "Not ready", "content": {JSON: {"schema": _ref("Health")}}},
                 },
             }
-        },  # fmt: skip
+        },
     }
 
 
@@ -435,7 +435,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Squeeze",
             "version": "1.0.0",
-            "description": "Compress videos in the background: submit, get 202 and a job, follow it, download.",
+            "description": "Compress videos in the background: submit, get 202 and a job, follow it.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"session": []}, {}],
@@ -452,7 +452,7 @@ def document() -> dict[str, Any]:
                     "name": "session",
                     "description": "The page's signed session; unsafe requests need X-CSRFToken",
                 },
-            },  # fmt: skip
+            },
             "schemas": _schemas(),
         },
         "paths": _paths(),
