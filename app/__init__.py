@@ -11,7 +11,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
-from app.extensions import csrf, db, init_redis, migrate, sock
+from app.extensions import csrf, db, init_redis, limiter, migrate, sock
 from app.storage import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     sock.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     init_redis(app)
     storage = Storage(app.config["STORAGE_DIR"])
     storage.ensure()

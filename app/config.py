@@ -71,8 +71,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "JOB_MAX_ATTEMPTS": _int(env, "JOB_MAX_ATTEMPTS", 3),
         # An ffmpeg that reports no progress for this long is killed.
         "STALL_TIMEOUT_SECONDS": _int(env, "STALL_TIMEOUT_SECONDS", 300),
-        # Submissions per owner per minute (HTTP 429 past it).
+        # Submissions per owner (HTTP 429 with Retry-After past it), counted in Redis.
         "SUBMIT_RATE_LIMIT": env.get("SUBMIT_RATE_LIMIT", "60 per minute"),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         # WebSocket pings keep idle sockets open through proxies (Heroku closes at 55 s idle).
         "SOCK_SERVER_OPTIONS": {"ping_interval": _int(env, "WS_PING_SECONDS", 25)},
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

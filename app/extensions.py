@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
@@ -23,6 +25,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 sock = Sock()
 csrf = CSRFProtect()
+# Limits are declared where they apply (per owner on submit); counters live in Redis.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")

@@ -62,6 +62,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
             "STORAGE_DIR": str(tmp_path / "storage"),
             "SECRET_KEY": "test-secret",
             "API_KEYS": [],
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
     app.extensions["redis"] = fakeredis.FakeRedis()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from flask import Flask, Response
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.extensions import limiter
 from app.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -19,7 +22,6 @@ CODES = {
     413: "too_large",
     415: "unsupported_media",
     416: "range_not_satisfiable",
-    429: "rate_limited",
 }
 
 
@@ -50,13 +52,21 @@ def register(app: Flask) -> None:
         limit = app.config["MAX_UPLOAD_MB"]
         return problem_response(Problem(413, "too_large", f"the request is larger than the {limit} MB limit"))
 
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded) -> Response:
+        current = limiter.current_limit
+        wait = max(int(current.reset_at - time.time()), 1) if current else 60
+        detail = f"too many submissions ({error.description}); try again in {wait} s"
+        return problem_response(Problem(429, "rate_limited", detail, headers={"Retry-After": str(wait)}))
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         status = error.code or 500
         code = CODES.get(status, "http_error" if status < 500 else "server_error")
         response = problem_response(Problem(status, code, error.description or error.name))
-        if status == 405 and error.get_response().headers.get("Allow"):
-            response.headers["Allow"] = error.get_response().headers["Allow"]
+        allow = error.get_response().headers.get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
         return response
 
     @app.errorhandler(Exception)

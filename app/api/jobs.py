@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from flask import Response, jsonify, request, send_file
+from flask import Response, current_app, jsonify, request, send_file
 from werkzeug.datastructures import FileStorage
 
 from app.api import bp
 from app.api.responses import accepted, etag_of, job_body, job_response
 from app.api.spool import HashingSpoolFile
 from app.auth import current_owner
+from app.extensions import limiter
 from app.jobs import lifecycle, retention
 from app.jobs.accept import Upload, accept_source_url, accept_upload
 from app.jobs.idempotency import check_key, claimed
@@ -27,6 +28,7 @@ MAX_WAIT_SECONDS = 60
 
 
 @bp.post("/jobs")
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], key_func=current_owner)
 def submit() -> Response:
     """Accept a video (multipart upload or JSON source_url): 202 and where to look."""
     owner = current_owner()
@@ -70,8 +72,6 @@ def _submit_source_url(owner: str, key: str | None) -> tuple[Job, bool]:
 
 
 def _limits() -> dict[str, object]:
-    from flask import current_app
-
     return {
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
         "allow_private": current_app.config["WEBHOOK_ALLOW_PRIVATE"],

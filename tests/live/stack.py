@@ -37,6 +37,7 @@ class LiveStack:
             "SECRET_KEY": "live-test-secret",
             "WEBHOOK_ALLOW_PRIVATE": "1",
             "PYTHONUNBUFFERED": "1",
+            "SUBMIT_RATE_LIMIT": "100000 per minute",  # tests submit fast; the limit has its own test
             **settings,
         }
         self.web: subprocess.Popen[bytes] | None = None
