@@ -79,14 +79,18 @@ class LiveStack:
             client.close()
 
     def kill(self, process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-        """Signal a process and every process of its session (work-horses, ffmpeg)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
+        """Signal a process and every process of its session (work-horses, ffmpeg, the webhook worker).
+
+        RQ puts each work-horse in a process group of its own, so the session is what holds them all.
+        """
+        for pid in session_members(process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
         if sig in (signal.SIGKILL, signal.SIGTERM):
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                self.kill(process, signal.SIGKILL)
                 process.wait()
 
     def stop(self) -> None:
@@ -152,3 +156,17 @@ def processes_mentioning(text: str) -> list[int]:
             if text.encode() in cmdline and state != "Z":
                 found.append(int(entry.name))
     return found
+
+
+def session_members(session_id: int) -> list[int]:
+    """Pids of the live processes in session ``session_id``."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[3]) == session_id and fields[0] != "Z":  # fields: state ppid pgrp session ...
+                members.append(int(entry.name))
+    return members
