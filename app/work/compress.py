@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,14 @@ from app.work.lease import Lease, Shutdown
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
+NICENESS = 10  # the work-horse and its ffmpeg yield the CPU to web requests on a shared machine
 TRUNCATED_SHARE = 0.9  # decoding less than this share of the probed duration means a damaged input
 
 
 def compress_job(job_id: str) -> None:
     """Run one attempt of a job, from queued to a terminal state (or back to the queue)."""
     db.engine.dispose(close=False)  # connections inherited across the fork are not ours to use
+    os.nice(NICENESS)  # this process is the work-horse of one job: ffmpeg inherits it
     job = lifecycle.start(job_id)
     if job is None:
         log.info("job %s is no longer queued; nothing to do", job_id)

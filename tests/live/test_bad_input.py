@@ -47,10 +47,12 @@ def _problem(response: requests.Response, status: int, code: str | None = None) 
     return body
 
 
-@pytest.mark.parametrize(("name", "reason"), [("empty", "empty"), ("audio", "no video stream"),
-                                              ("still", "still image")])
-def test_files_that_are_not_videos_are_refused_at_once(stack: LiveStack, corpus: dict, name: str,
-                                                       reason: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "reason"), [("empty", "empty"), ("audio", "no video stream"), ("still", "still image")]
+)
+def test_files_that_are_not_videos_are_refused_at_once(
+    stack: LiveStack, corpus: dict, name: str, reason: str
+) -> None:
     body = _problem(stack.submit(corpus[name]), 415, "unsupported_media")
     assert reason in body["detail"]
 
@@ -61,10 +63,12 @@ def test_text_renamed_mp4_and_truncated_mp4(stack: LiveStack, clips: dict) -> No
     assert stack.wait_for_status(job_id, TERMINAL)["status"] == "failed"
 
 
-@pytest.mark.parametrize(("name", "fields", "height"), [("tiny", {}, 16), ("short", {}, 240),
-                                                        ("huge", {"max_height": "360"}, 360)])
-def test_odd_but_real_videos_are_compressed(stack: LiveStack, corpus: dict, name: str, fields: dict,
-                                            height: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "fields", "height"), [("tiny", {}, 16), ("short", {}, 240), ("huge", {"max_height": "360"}, 360)]
+)
+def test_odd_but_real_videos_are_compressed(
+    stack: LiveStack, corpus: dict, name: str, fields: dict, height: int
+) -> None:
     response = stack.submit(corpus[name], **fields)
     assert response.status_code == 202, response.text
     done = stack.wait_for_status(response.json()["id"], TERMINAL, timeout=180)
@@ -77,9 +81,12 @@ def test_an_8k_video_at_full_size_ends_either_way_with_a_clear_state(stack: Live
     assert done["status"] == "succeeded" or done["error"]["message"]
 
 
-@pytest.mark.parametrize("name", ["x" * 296 + ".mp4", "vidéo 🎬 夏.mp4", "../../etc/passwd.mp4",
-                                  "<script>alert(1)</script>.mp4"])
-def test_file_names_are_kept_as_given_and_never_used_as_paths(stack: LiveStack, clips: dict, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["x" * 296 + ".mp4", "vidéo 🎬 夏.mp4", "../../etc/passwd.mp4", "<script>alert(1)</script>.mp4"]
+)
+def test_file_names_are_kept_as_given_and_never_used_as_paths(
+    stack: LiveStack, clips: dict, name: str
+) -> None:
     with clips["small"].open("rb") as handle:
         response = requests.post(f"{stack.url}/api/jobs", files={"file": (name, handle)}, timeout=30)
     assert response.status_code == 202, response.text
@@ -94,11 +101,22 @@ def test_file_names_are_kept_as_given_and_never_used_as_paths(stack: LiveStack, 
 
 
 def test_wrong_or_missing_content_type(stack: LiveStack) -> None:
-    _problem(requests.post(f"{stack.url}/api/jobs", data=b"hello", headers={"Content-Type": "text/plain"},
-                           timeout=10), 415)
+    _problem(
+        requests.post(
+            f"{stack.url}/api/jobs", data=b"hello", headers={"Content-Type": "text/plain"}, timeout=10
+        ),
+        415,
+    )
     _problem(requests.post(f"{stack.url}/api/jobs", data=b"hello", timeout=10), 415)
-    _problem(requests.post(f"{stack.url}/api/jobs", data=b"--x\r\n", timeout=10,
-                           headers={"Content-Type": "multipart/form-data; boundary=x"}), 422)
+    _problem(
+        requests.post(
+            f"{stack.url}/api/jobs",
+            data=b"--x\r\n",
+            timeout=10,
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        ),
+        422,
+    )
 
 
 def test_missing_extra_and_huge_fields(stack: LiveStack, clips: dict) -> None:
@@ -110,7 +128,9 @@ def test_missing_extra_and_huge_fields(stack: LiveStack, clips: dict) -> None:
 
 def test_malformed_and_wrong_json(stack: LiveStack) -> None:
     url = f"{stack.url}/api/jobs"
-    _problem(requests.post(url, data=b"{not json", headers={"Content-Type": "application/json"}, timeout=10), 400)
+    _problem(
+        requests.post(url, data=b"{not json", headers={"Content-Type": "application/json"}, timeout=10), 400
+    )
     _problem(requests.post(url, json=["a", "list"], timeout=10), 400)
     body = _problem(requests.post(url, json={"source_url": 42, "preset": None, "x": 1}, timeout=10), 422)
     assert {e["field"] for e in body["errors"]} == {"source_url", "x"}

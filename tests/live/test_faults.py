@@ -45,7 +45,9 @@ def _running(stack: LiveStack, clip: Path) -> str:
 
 
 def _ffmpeg_of(job_id: str) -> int:
-    pids = [pid for pid in processes_mentioning(job_id) if b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    pids = [
+        pid for pid in processes_mentioning(job_id) if b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
     assert len(pids) == 1, pids
     return pids[0]
 
@@ -56,7 +58,9 @@ def _only_worker(stack: LiveStack) -> None:
         stack.start_worker()
 
 
-def test_a_killed_worker_is_noticed_and_the_job_completes_elsewhere(faults: LiveStack, long_clip: Path) -> None:
+def test_a_killed_worker_is_noticed_and_the_job_completes_elsewhere(
+    faults: LiveStack, long_clip: Path
+) -> None:
     _only_worker(faults)
     job_id = _running(faults, long_clip)
     (first,) = faults.alive_workers()
@@ -73,8 +77,11 @@ def test_after_max_attempts_a_job_fails_with_a_clear_message(faults: LiveStack, 
     _only_worker(faults)
     job_id = _running(faults, long_clip)
     for attempt in (1, 2):
-        wait_until(lambda a=attempt: faults.job(job_id)["attempts"] == a and faults.job(job_id)["progress"] > 0,
-                   RECOVERY_SECONDS + 60, f"attempt {attempt} to run")
+        wait_until(
+            lambda a=attempt: faults.job(job_id)["attempts"] == a and faults.job(job_id)["progress"] > 0,
+            RECOVERY_SECONDS + 60,
+            f"attempt {attempt} to run",
+        )
         (worker,) = faults.alive_workers()
         faults.start_worker()
         faults.kill(worker, signal.SIGKILL)
@@ -83,17 +90,23 @@ def test_after_max_attempts_a_job_fails_with_a_clear_message(faults: LiveStack, 
     assert "2 attempts" in done["error"]["message"]
 
 
-def test_a_stalled_ffmpeg_is_killed_and_the_job_retried(faults: LiveStack, clips: dict, tmp_path: Path) -> None:
+def test_a_stalled_ffmpeg_is_killed_and_the_job_retried(
+    faults: LiveStack, clips: dict, tmp_path: Path
+) -> None:
     _only_worker(faults)
     job_id = _running(faults, make_clip(tmp_path / "stall.mp4", seconds=20, size="640x360"))
     frozen = _ffmpeg_of(job_id)
     os.kill(frozen, signal.SIGSTOP)  # alive, silent: a stall
-    wait_until(lambda: not Path(f"/proc/{frozen}").exists() or _state(frozen) == "Z", 30, "the stalled ffmpeg to die")
+    wait_until(
+        lambda: not Path(f"/proc/{frozen}").exists() or _state(frozen) == "Z", 30, "the stalled ffmpeg to die"
+    )
     done = faults.wait_for_status(job_id, TERMINAL, timeout=180)
     assert done["status"] == "succeeded" and done["attempts"] == 2
 
 
-def test_an_ffmpeg_crash_fails_the_job_and_removes_temporary_files(faults: LiveStack, long_clip: Path) -> None:
+def test_an_ffmpeg_crash_fails_the_job_and_removes_temporary_files(
+    faults: LiveStack, long_clip: Path
+) -> None:
     _only_worker(faults)
     job_id = _running(faults, long_clip)
     os.kill(_ffmpeg_of(job_id), signal.SIGSEGV)
@@ -160,8 +173,12 @@ def test_sse_clients_resume_across_a_web_restart(faults: LiveStack, long_clip: P
     assert faults.web is not None
     faults.kill(faults.web, signal.SIGKILL)
     faults.start_web()
-    resumed = requests.get(f"{faults.url}/api/jobs/{job_id}/events", headers={"Last-Event-ID": first["id"]},
-                           stream=True, timeout=240)
+    resumed = requests.get(
+        f"{faults.url}/api/jobs/{job_id}/events",
+        headers={"Last-Event-ID": first["id"]},
+        stream=True,
+        timeout=240,
+    )
     docs = [json.loads(e["data"]) for e in sse_events(resumed) if e.get("event") == "job"]
     assert docs and all(d["version"] > int(first["id"]) for d in docs)
     assert docs[-1]["status"] == "succeeded"
