@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,30 +143,24 @@ def _answers(url: str) -> bool:
         return False
 
 
-def processes_mentioning(text: str) -> list[int]:
-    """Pids of live processes whose command line contains ``text`` (a job id: its ffmpeg)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-                state = (entry / "stat").read_text().split(") ", 1)[1][0]
-            except (OSError, IndexError):
-                continue
-            if text.encode() in cmdline and state != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def session_members(session_id: int) -> list[int]:
-    """Pids of the live processes in session ``session_id``."""
-    members = []
+def live_processes() -> Iterator[tuple[int, list[str], bytes]]:
+    """(pid, stat fields after the name: state ppid pgrp session ..., command line) of every live process."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
+                cmdline = (entry / "cmdline").read_bytes()
             except (OSError, IndexError):
                 continue
-            if int(fields[3]) == session_id and fields[0] != "Z":  # fields: state ppid pgrp session ...
-                members.append(int(entry.name))
-    return members
+            if fields[0] != "Z":
+                yield int(entry.name), fields, cmdline
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids of live processes whose command line contains ``text`` (a job id: its ffmpeg)."""
+    return [pid for pid, _fields, cmdline in live_processes() if text.encode() in cmdline]
+
+
+def session_members(session_id: int) -> list[int]:
+    """Pids of the live processes in session ``session_id``."""
+    return [pid for pid, fields, _cmdline in live_processes() if int(fields[3]) == session_id]
