@@ -49,7 +49,10 @@ class EmbeddedRedis:
             "--dir", self._dir,
             "--maxclients", "10000",
         ]  # fmt: skip
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        # A session of its own: Ctrl-C reaches the web and workers first; we stop Redis last.
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         client = redis.Redis.from_url(self.url)
         while True:
