@@ -31,9 +31,11 @@ def main() -> int:
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, check=True, cwd=ROOT
         )
-        children.append(subprocess.Popen([sys.executable, "worker.py"], env=env, cwd=ROOT))
+        # Children get sessions of their own: Ctrl-C reaches only us, and we stop them in order
+        # with SIGTERM (the graceful signal for gunicorn and RQ alike).
         web = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"0.0.0.0:{port}"]
-        children.append(subprocess.Popen([*web, "--access-logfile", "-", "wsgi:app"], env=env, cwd=ROOT))
+        for args in ([sys.executable, "worker.py"], [*web, "--access-logfile", "-", "wsgi:app"]):
+            children.append(subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True))
         print(f"squeeze: serving on http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(child.poll() is None for child in children):
