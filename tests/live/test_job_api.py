@@ -34,7 +34,8 @@ def test_cancel_running_and_queued_jobs(stack: LiveStack, tmp_path: Path, clips:
     assert time.monotonic() - asked < 2.0, "ffmpeg is gone within 2 s"
     job = stack.job(running)
     assert job["status"] == "canceled" and job["links"]["cancel"] is None
-    assert not (stack.folder / "storage" / "jobs" / running / "output.partial.mp4").exists()
+    partial = stack.folder / "storage" / "jobs" / running / "output.partial.mp4"
+    wait_until(lambda: not partial.exists(), 5, "the partial output to be removed")
     assert stack.job(queued)["attempts"] == 0, "the queued job never started"
     again = requests.post(f"{stack.url}/api/jobs/{running}/cancel", timeout=10)
     assert again.status_code == 409 and again.headers["Content-Type"] == "application/problem+json"

@@ -96,3 +96,13 @@ def test_the_list_pages_newest_first(stack: LiveStack, clips: dict) -> None:
     assert second["jobs"][0]["id"] == ids[0]
     for job_id in ids:
         stack.wait_for_status(job_id, {"succeeded"})
+
+
+def test_target_size_lands_near_the_target(stack: LiveStack, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "target.mp4", seconds=10, size="640x360")
+    target_mb = 0.4
+    job_id = stack.submit(clip, target_size_mb=str(target_mb)).json()["id"]
+    done = stack.wait_for_status(job_id, {"succeeded", "failed"})
+    assert done["status"] == "succeeded", done["error"]
+    size_mb = done["output"]["size_bytes"] / 1024 / 1024
+    assert 0.5 * target_mb < size_mb < 1.25 * target_mb, size_mb

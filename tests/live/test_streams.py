@@ -123,3 +123,23 @@ def test_many_subscribers_all_receive_every_event(stack: LiveStack, tmp_path: Pa
     start = max(v[0] for v in received)
     tails = {tuple(v for v in versions if v >= start) for versions in received}
     assert len(tails) == 1
+
+
+def test_another_owners_job_is_404_on_every_stream(stack: LiveStack, clips: dict) -> None:
+    job_id = stack.submit(clips["small"]).json()["id"]  # the anonymous API owner's job
+    browser = requests.Session()
+    assert browser.get(stack.url + "/", timeout=10).status_code == 200  # a page session: another owner
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    for path in ("", "/events", "/output"):
+        assert browser.get(f"{stack.url}/api/jobs/{job_id}{path}", timeout=10).status_code == 404
+    try:
+        websocket.create_connection(
+            f"ws://127.0.0.1:{stack.port}/api/jobs/{job_id}/ws", cookie=cookie, timeout=10
+        )
+    except websocket.WebSocketBadStatusException as exc:
+        assert exc.status_code == 404
+    else:
+        raise AssertionError("another owner's job socket should be refused")
+    ws = websocket.create_connection(f"ws://127.0.0.1:{stack.port}/api/jobs/{job_id}/ws", timeout=60)
+    assert json.loads(ws.recv())["id"] == job_id  # its owner gets it
+    ws.close()
