@@ -33,8 +33,10 @@ def direct_seconds(clip: Path, folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def pipeline_seconds(stack: LiveStack, clip: Path) -> float:
+def pipeline_seconds(stack: LiveStack, clip: Path) -> tuple[float, float, float]:
+    """(submit to succeeded, submit to running, the running phase), in seconds."""
     started = time.perf_counter()
+    running_at = None
     with clip.open("rb") as handle:
         response = requests.post(stack.url + "/api/jobs", files={"file": (clip.name, handle)}, timeout=60)
     response.raise_for_status()
@@ -44,8 +46,12 @@ def pipeline_seconds(stack: LiveStack, clip: Path) -> float:
         if answer.status_code == 200:
             etag = answer.headers["ETag"]
             status = answer.json()["status"]
+            now = time.perf_counter()
+            if status == "running" and running_at is None:
+                running_at = now
             if status == "succeeded":
-                return time.perf_counter() - started
+                running_at = running_at or now
+                return now - started, running_at - started, now - running_at
             if status in {"failed", "canceled"}:
                 raise RuntimeError(answer.text)
 
@@ -64,10 +70,11 @@ def main() -> None:
         try:
             for round_ in range(1, args.rounds + 1):
                 direct = direct_seconds(clip, folder)
-                through = pipeline_seconds(stack, clip)
+                through, to_running, running = pipeline_seconds(stack, clip)
                 ratios.append(through / direct)
                 print(
-                    f"round {round_}: direct {direct:.2f} s, pipeline {through:.2f} s, ratio {ratios[-1]:.3f}"
+                    f"round {round_}: direct {direct:.2f} s, pipeline {through:.2f} s "
+                    f"(to running {to_running:.2f} s, running {running:.2f} s), ratio {ratios[-1]:.3f}"
                 )
         finally:
             stack.stop()
