@@ -8,6 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from flask import current_app
+
 INPUT_NAME = "input"
 OUTPUT_NAME = "output.mp4"
 PARTIAL_NAME = "output.partial.mp4"
@@ -52,6 +54,4 @@ class Storage:
 
 def job_storage() -> Storage:
     """The current app's storage."""
-    from flask import current_app
-
     return current_app.extensions["storage"]

@@ -73,7 +73,10 @@ def report_progress(job_id: str, percent: float, eta_seconds: int | None) -> boo
 
 def renew_lease(job_id: str) -> bool:
     """The worker is alive and still on this job (no version bump: nothing a client sees)."""
-    return _update(job_id, [RUNNING], heartbeat_at=utcnow(), bump=False) is not None
+    stmt = update(Job).where(Job.id == job_id, Job.status == RUNNING).values(heartbeat_at=utcnow())
+    renewed = db.session.execute(stmt).rowcount == 1
+    db.session.commit()
+    return renewed
 
 
 def succeed(job_id: str, output: dict[str, Any]) -> Job | None:
@@ -153,21 +156,15 @@ def _change(job_id: str, states: list[str], **values: Any) -> bool:
     return _update(job_id, states, announce_it=True, **values) is not None
 
 
-def _update(
-    job_id: str, states: list[str] | None, announce_it: bool = False, bump: bool = True, **values: Any
-) -> Job | None:
+def _update(job_id: str, states: list[str] | None, announce_it: bool = False, **values: Any) -> Job | None:
     """UPDATE the job if it is in one of ``states`` (any, if None); bump version; announce."""
-    if bump:
-        values["version"] = Job.version + 1
-    stmt = update(Job).where(Job.id == job_id).values(**values)
+    stmt = update(Job).where(Job.id == job_id).values(version=Job.version + 1, **values)
     if states is not None:
         stmt = stmt.where(Job.status.in_(states))
     result = db.session.execute(stmt)
     db.session.commit()
     if result.rowcount == 0:
         return None
-    if not bump:
-        return db.session.get(Job, job_id)
     job = db.session.get(Job, job_id, populate_existing=True)
     if job is not None and announce_it:
         announce(job)
