@@ -14,7 +14,9 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -57,21 +59,32 @@ def run(stack: LiveStack, clip: Path, clients: int, seconds: float) -> None:
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
+    def timed(what: str, times: list[float], expected: int, send: Callable[[], requests.Response]) -> Any:
+        """Send one request, record its duration; the response if it had the expected status."""
+        started = time.perf_counter()
+        try:
+            response = send()
+        except requests.RequestException as exc:
+            errors.append(f"{what}: {exc}")
+            return None
+        with lock:
+            times.append(time.perf_counter() - started)
+        if response.status_code != expected:
+            errors.append(f"{what}: HTTP {response.status_code}")
+            return None
+        return response
+
     def client() -> None:
         session = requests.Session()
+        upload = {"file": ("clip.mp4", payload)}
         while time.monotonic() < stop_at:
-            started = time.perf_counter()
-            try:
-                response = session.post(
-                    stack.url + "/api/jobs", files={"file": ("clip.mp4", payload)}, timeout=60
-                )
-            except requests.RequestException as exc:
-                errors.append(f"submit: {exc}")
-                continue
-            with lock:
-                submit_times.append(time.perf_counter() - started)
-            if response.status_code != 202:
-                errors.append(f"submit: HTTP {response.status_code}")
+            response = timed(
+                "submit",
+                submit_times,
+                202,
+                lambda: session.post(stack.url + "/api/jobs", files=upload, timeout=60),
+            )
+            if response is None:
                 continue
             job_url = response.headers["Location"]
             with lock:
@@ -81,16 +94,8 @@ def run(stack: LiveStack, clip: Path, clients: int, seconds: float) -> None:
     def follow(session: requests.Session, job_url: str, wait: float) -> None:
         while True:
             time.sleep(min(wait, POLL_CAP_SECONDS))
-            started = time.perf_counter()
-            try:
-                response = session.get(job_url, timeout=60)
-            except requests.RequestException as exc:
-                errors.append(f"status: {exc}")
-                continue
-            with lock:
-                status_times.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                errors.append(f"status: HTTP {response.status_code}")
+            response = timed("status", status_times, 200, lambda: session.get(job_url, timeout=60))
+            if response is None:
                 continue
             status = response.json()["status"]
             if status in {"succeeded", "failed", "canceled"}:
