@@ -37,10 +37,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--web", type=int, default=1, help="gunicorn gevent processes (default 1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="squeeze-load-") as tmp:
         clip = make_clip(Path(tmp) / "clip.mp4", seconds=1, size="320x240")
-        stack = LiveStack(Path(tmp) / "stack")
+        stack = LiveStack(Path(tmp) / "stack", web_processes=args.web)
         for _ in range(args.workers - 1):
             stack.start_worker()
         try:

@@ -23,8 +23,11 @@ START_TIMEOUT_SECONDS = 30
 class LiveStack:
     """Processes started in their own sessions, so each can be killed with all its children."""
 
-    def __init__(self, folder: Path, start_worker: bool = True, **settings: str) -> None:
+    def __init__(
+        self, folder: Path, start_worker: bool = True, web_processes: int = 1, **settings: str
+    ) -> None:
         self.folder = folder
+        self.web_processes = web_processes
         folder.mkdir(parents=True, exist_ok=True)
         self.redis = EmbeddedRedis().start()
         self.port = free_port()
@@ -54,8 +57,9 @@ class LiveStack:
                                 start_new_session=True)  # fmt: skip
 
     def start_web(self) -> None:
-        args = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "3000",
-                "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "wsgi:app"]  # fmt: skip
+        args = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(self.web_processes)]
+        args += ["--worker-connections", "3000", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2"]
+        args += ["wsgi:app"]
         self.web = self._spawn(args, "web.log")
         wait_until(lambda: _answers(self.url + "/readyz"), START_TIMEOUT_SECONDS, "the web server to start")
 
