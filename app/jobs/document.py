@@ -81,3 +81,18 @@ def absolute_json(doc: dict[str, Any], base_url: str) -> str:
     if renders is not None:
         renders[base_url] = text
     return text
+
+
+def webhook_event(job: Job) -> dict[str, str]:
+    """The webhook a terminal job sends: its id, target and body, fixed for every retry."""
+    body = {
+        "type": f"job.{job.status}",
+        "timestamp": rfc3339(job.finished_at),
+        "data": absolute(document(job), job.base_url or ""),
+    }
+    return {
+        "job_id": job.id,
+        "id": "msg_" + job.id.replace("-", ""),
+        "url": job.callback_url or "",
+        "body": json.dumps(body, separators=(",", ":")),
+    }

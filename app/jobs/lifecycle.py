@@ -17,7 +17,7 @@ from sqlalchemy import update
 from app import events
 from app.extensions import db, redis_client
 from app.jobs import queue
-from app.jobs.document import document
+from app.jobs.document import document, webhook_event
 from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 from app.timeutil import utcnow
 
@@ -146,7 +146,7 @@ def _move(job_id: str, target: str, **values: Any) -> Job | None:
     job = _update(job_id, sources_of(target), status=target, announce_it=True, **values)
     if job is not None and job.terminal and job.callback_url:
         try:
-            queue.enqueue_webhook(job.id)
+            queue.enqueue_webhook(webhook_event(job))
         except RedisError as exc:  # the reconciler sends webhooks still pending on finished jobs
             log.warning("webhook of job %s not enqueued: %s", job.id, exc)
     return job

@@ -57,11 +57,14 @@ def remove_from_queue(job_id: str) -> None:
     compress_queue().remove(job_id)
 
 
-def enqueue_webhook(job_id: str, attempt: int = 1, delay_seconds: float = 0) -> None:
-    """Deliver (or retry delivering) a job's webhook from the webhook queue, after a delay."""
+def enqueue_webhook(event: dict[str, str], attempt: int = 1, delay_seconds: float = 0) -> None:
+    """Deliver (or retry delivering) a webhook event from the webhook queue, after a delay.
+
+    The event (``webhook_event``) is fixed when the job ends: every retry sends the same body.
+    """
     queue = Queue(WEBHOOK_QUEUE, connection=redis_client())
     options = {"job_timeout": WEBHOOK_JOB_TIMEOUT_SECONDS, "result_ttl": 0, "failure_ttl": 24 * 3600}
     if delay_seconds > 0:
-        queue.enqueue_in(timedelta(seconds=delay_seconds), WEBHOOK_FUNCTION, job_id, attempt, **options)
+        queue.enqueue_in(timedelta(seconds=delay_seconds), WEBHOOK_FUNCTION, event, attempt, **options)
     else:
-        queue.enqueue(WEBHOOK_FUNCTION, job_id, attempt, **options)
+        queue.enqueue(WEBHOOK_FUNCTION, event, attempt, **options)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
+import requests
 from standardwebhooks.webhooks import Webhook
 
+from tests.conftest import make_clip
 from tests.live.conftest import SECRET
 from tests.live.receiver import Receiver
 from tests.live.stack import LiveStack, wait_until
@@ -82,5 +85,29 @@ def test_payload_links_are_absolute(stack: LiveStack, clips: dict) -> None:
         data = json.loads(request["body"])["data"]
         assert data["links"]["self"] == f"{stack.url}/api/jobs/{job_id}"
         assert data["output"]["url"] == f"{stack.url}/api/jobs/{job_id}/output"
+    finally:
+        receiver.close()
+
+
+def test_deleting_an_active_job_still_sends_its_canceled_webhook(stack: LiveStack, tmp_path: Path) -> None:
+    receiver = Receiver()
+    try:
+        clip = make_clip(tmp_path / "long.mp4", seconds=30, size="640x360")
+        job_id = stack.submit(clip, codec="h265", callback_url=receiver.url).json()["id"]
+        wait_until(lambda: stack.job(job_id)["status"] == "running", 120, "the job to start")
+        assert requests.delete(f"{stack.url}/api/jobs/{job_id}", timeout=10).status_code == 204
+        (request,) = receiver.wait_for(1, timeout=60)
+        event = Webhook(SECRET).verify(request["body"], request["headers"])
+        assert event["type"] == "job.canceled" and event["data"]["id"] == job_id
+    finally:
+        receiver.close()
+
+
+def test_retries_send_the_very_same_body(stack: LiveStack, clips: dict) -> None:
+    receiver = Receiver(lambda n: (500, {}) if n < 3 else (204, {}))
+    try:
+        stack.submit(clips["small"], callback_url=receiver.url)
+        bodies = {request["body"] for request in receiver.wait_for(3, timeout=120)}
+        assert len(bodies) == 1
     finally:
         receiver.close()
