@@ -93,12 +93,25 @@
     }
   });
 
-  // A row for a job the page has not shown yet: put it at the top.
+  // A row for a job the page has not shown yet: put it at the top (unless it was just deleted).
+  var deleted = new Set();
   document.body.addEventListener("htmx:oobErrorNoTarget", function (event) {
     var row = event.detail.content;
-    if (row && row.tagName === "TR" && !document.getElementById(row.id)) {
+    if (row && row.tagName === "TR" && !document.getElementById(row.id) && !deleted.has(row.id)) {
       rowsBody.insertBefore(row, rowsBody.firstChild);
       htmx.process(row);
+    }
+  });
+
+  // DELETE answers 204 (htmx swaps nothing): remove the row here.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var config = event.detail.requestConfig;
+    if (config && config.verb === "delete" && event.detail.successful) {
+      var row = event.detail.elt.closest("tr");
+      if (row) {
+        deleted.add(row.id);
+        row.remove();
+      }
     }
   });
 

@@ -100,3 +100,22 @@ def test_narrow_screen_and_escaped_names(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways at 360 px ({width} px wide)"
     context.close()
+
+
+def test_cancel_and_delete_from_the_page(browser: Browser, web: LiveStack, tmp_path: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(web.url + "/")
+    expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
+    row_id = _upload(page, make_clip(tmp_path / "long.mp4", seconds=30, size="640x360"))
+    row = page.locator(f"#{row_id}")
+    expect(row).to_have_attribute("data-status", "running", timeout=TIMEOUT_MS)
+    row.get_by_role("button", name="Cancel").click()  # an htmx POST carrying the CSRF token
+    expect(row).to_have_attribute("data-status", "canceled", timeout=10_000)
+    expect(row.get_by_role("button", name="Cancel")).to_have_count(0)
+    page.on("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Delete").click()
+    expect(page.locator(f"#{row_id}")).to_have_count(0, timeout=10_000)
+    job_id = row_id.removeprefix("job-")
+    assert page.request.get(f"{web.url}/api/jobs/{job_id}").status == 404
+    context.close()
