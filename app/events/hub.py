@@ -98,10 +98,6 @@ class Hub:
                     if not members:
                         del self._subscriptions[key]
 
-    def subscriber_count(self) -> int:
-        with self._lock:
-            return len({s for members in self._subscriptions.values() for s in members})
-
     def dispatch(self, raw: bytes | str) -> None:
         message = json.loads(raw)
         message["job"] = SharedDocument(message["job"])
