@@ -12,7 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app.extensions import csrf, db, init_redis, limiter, migrate, sock
-from app.storage import Storage
+from app.storage import open_storage
+from app.storage.scratch import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -43,9 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     init_redis(app)
-    storage = Storage(app.config["STORAGE_DIR"])
-    storage.ensure()
-    app.extensions["storage"] = storage
+    app.extensions["storage"] = open_storage(app.config)
+    sweep(Path(app.config["SCRATCH_DIR"]))  # what a crashed process of this host left behind
 
     _register_blueprints(app)
     _register_hooks(app)
@@ -59,10 +59,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api
     from app.api import errors
     from app.auth.keys import cli as keys_cli
+    from app.metrics.routes import bp as metrics_bp
     from app.page import bp as page
     from app.streams import bp as streams
 
-    for blueprint in (api, streams, page, health.bp, keys_cli):
+    for blueprint in (api, streams, page, health.bp, metrics_bp, keys_cli):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # the API checks CSRF itself, only for browser-session callers
     csrf.exempt(streams)
@@ -75,7 +76,7 @@ def _register_hooks(app: Flask) -> None:
     app.after_request(add_security_headers)
 
     @app.teardown_request
-    def _drop_unadopted_uploads(_error: BaseException | None) -> None:
-        for spooled in getattr(request, "spooled_files", ()):
-            spooled.close()
-            Path(spooled.name).unlink(missing_ok=True)
+    def _drop_the_upload_spool(_error: BaseException | None) -> None:
+        discard = getattr(request, "discard_spool", None)
+        if discard is not None:
+            discard()

@@ -1,7 +1,8 @@
 """Configuration, read from the environment in this one place.
 
 Every setting the contract names is here with its default. The rest of the app receives
-these values through ``app.config``; nothing else reads ``os.environ``.
+these values through ``app.config``; nothing else reads ``os.environ`` (boto3 alone finds
+its credentials itself, from the standard ``AWS_*`` variables or the host's role).
 """
 
 from __future__ import annotations
@@ -9,16 +10,27 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the variable and what it got."""
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
-    return int(raw) if raw else default
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
-    return float(raw) if raw else default
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
 def _list(env: Mapping[str, str], name: str, default: str = "") -> list[str]:
@@ -26,39 +38,60 @@ def _list(env: Mapping[str, str], name: str, default: str = "") -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _ints(env: Mapping[str, str], name: str, default: str) -> list[int]:
+    items = _list(env, name, default)
+    if not all(item.isdigit() for item in items):
+        raise ConfigError(f"{name} must be comma-separated whole seconds, got {env.get(name)!r}")
+    return [int(item) for item in items]
+
+
 def _flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, object]:
+def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the app's settings from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
     instance = Path(instance_path)
     max_upload_mb = _int(env, "MAX_UPLOAD_MB", 2048)
+    redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis_options = _redis_options(redis_url, env.get("REDIS_SSL_CERT_REQS", ""))
     return {
         # Signs the browser session cookie and CSRF tokens. A random one per process
         # when unset: fine for a single local process, set it for any real deploy.
         "SECRET_KEY": env.get("SECRET_KEY") or os.urandom(32).hex(),
         "SECRET_KEY_IS_RANDOM": not env.get("SECRET_KEY"),
-        # The job records. Heroku-style postgres:// URLs are accepted as given.
-        "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance),
-        # Redis for the RQ queues and the event pub/sub. `make run` starts an embedded one.
-        "REDIS_URL": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        # Inputs, outputs and upload spools, one folder per job.
-        "STORAGE_DIR": env.get("STORAGE_DIR") or str(instance / "storage"),
+        # The job records: SQLite in the instance folder, or PostgreSQL (postgres:// as
+        # Heroku spells it, or postgresql://) through psycopg 3.
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance),
+        # Redis for the RQ queues, the event pub/sub, rate limits and idempotency claims.
+        # `make run` starts an embedded one. rediss:// is Redis over TLS.
+        "REDIS_URL": redis_url,
+        # Extra arguments for every Redis client: REDIS_SSL_CERT_REQS=none accepts a managed
+        # Redis whose certificate is self-signed (Heroku's); the default verifies it.
+        "REDIS_OPTIONS": redis_options,
+        # Where a job's bytes live: file:///absolute/path (one machine; STORAGE_DIR means the
+        # same) or s3://bucket/prefix (any S3-compatible store, shared by every host).
+        "STORAGE_URL": storage_url(env, instance),
+        # A non-AWS S3 endpoint (SeaweedFS, MinIO, R2...), and the one browsers and API
+        # clients reach for presigned URLs when it differs (default: S3_ENDPOINT_URL).
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_PUBLIC_ENDPOINT_URL": env.get("S3_PUBLIC_ENDPOINT_URL") or env.get("S3_ENDPOINT_URL") or None,
+        "AWS_REGION": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        # This host's own disk: upload spools of web requests, one folder per worker attempt.
+        # Nothing in it outlives its request or attempt; orphans of a crash are swept at start.
+        "SCRATCH_DIR": env.get("SCRATCH_DIR") or str(instance / "scratch"),
         # Largest accepted upload, in MiB (also the cap on source_url downloads).
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,  # + room for the form
         # Comma-separated bearer keys for API clients; empty with no CLI keys = open API.
         "API_KEYS": _list(env, "API_KEYS"),
-        # Standard Webhooks signing secret (whsec_...); webhooks are unsigned-refused without it.
+        # Standard Webhooks signing secret (whsec_...); callback_url is refused without it.
         "WEBHOOK_SECRET": env.get("WEBHOOK_SECRET", ""),
         # 1 lets webhooks and source URLs reach loopback/private addresses (local use, tests).
         "WEBHOOK_ALLOW_PRIVATE": _flag(env, "WEBHOOK_ALLOW_PRIVATE"),
         # Seconds between webhook delivery attempts.
-        "WEBHOOK_RETRY_DELAYS": [
-            int(x) for x in _list(env, "WEBHOOK_RETRY_DELAYS", "5,30,120,600,1800,3600,10800,21600")
-        ],
+        "WEBHOOK_RETRY_DELAYS": _ints(env, "WEBHOOK_RETRY_DELAYS", "5,30,120,600,1800,3600,10800,21600"),
         # ffmpeg to run; empty means the static build bundled by imageio-ffmpeg.
         "FFMPEG_BINARY": env.get("FFMPEG_BINARY", ""),
         # Outputs and inputs are deleted this long after a job finishes.
@@ -73,7 +106,11 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "STALL_TIMEOUT_SECONDS": _int(env, "STALL_TIMEOUT_SECONDS", 300),
         # Submissions per owner (HTTP 429 with Retry-After past it), counted in Redis.
         "SUBMIT_RATE_LIMIT": env.get("SUBMIT_RATE_LIMIT", "60 per minute"),
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_STORAGE_OPTIONS": redis_options,
+        # GET /metrics (Prometheus text) answers only with 'Authorization: Bearer <token>';
+        # empty (the default) turns the route off (404).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         # WebSocket pings keep idle sockets open through proxies (Heroku closes at 55 s idle).
         "SOCK_SERVER_OPTIONS": {"ping_interval": _int(env, "WS_PING_SECONDS", 25)},
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -84,9 +121,31 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
     }
 
 
-def _database_url(url: str | None, instance: Path) -> str:
+def database_url(url: str | None, instance: Path) -> str:
+    """SQLAlchemy's URL for DATABASE_URL: SQLite by default; PostgreSQL through psycopg 3."""
     if not url:
         return f"sqlite:///{instance / 'squeeze.sqlite3'}"
-    if url.startswith("postgres://"):  # Heroku's spelling; SQLAlchemy 2 wants postgresql://
-        return "postgresql://" + url[len("postgres://") :]
+    for spelling in ("postgres://", "postgresql://"):  # SQLAlchemy would pick psycopg2 for these
+        if url.startswith(spelling):
+            return "postgresql+psycopg://" + url[len(spelling) :]
     return url
+
+
+def storage_url(env: Mapping[str, str], instance: Path) -> str:
+    """STORAGE_URL, else STORAGE_DIR as a file:// URL, else the instance folder's storage."""
+    url = env.get("STORAGE_URL", "").strip()
+    if url:
+        if not url.startswith(("file:///", "s3://")):
+            raise ConfigError(f"STORAGE_URL must be file:///absolute/path or s3://bucket/prefix, got {url!r}")
+        return url
+    folder = Path(env.get("STORAGE_DIR") or instance / "storage").resolve()
+    return folder.as_uri()
+
+
+def _redis_options(url: str, cert_reqs: str) -> dict[str, Any]:
+    if not url.startswith("rediss://"):
+        return {}
+    choice = cert_reqs.strip().lower() or "required"
+    if choice not in {"none", "optional", "required"}:
+        raise ConfigError(f"REDIS_SSL_CERT_REQS must be none, optional or required, got {cert_reqs!r}")
+    return {"ssl_cert_reqs": choice}

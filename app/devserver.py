@@ -33,7 +33,17 @@ def main() -> int:
         )
         # Children get sessions of their own: Ctrl-C reaches only us, and we stop them in order
         # with SIGTERM (the graceful signal for gunicorn and RQ alike).
-        web = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"0.0.0.0:{port}"]
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:app.webserver",
+            "-w",
+            "1",
+            "-b",
+            f"0.0.0.0:{port}",
+        ]
         for args in ([sys.executable, "worker.py"], [*web, "--access-logfile", "-", "wsgi:app"]):
             children.append(subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True))
         print(f"squeeze: serving on http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)

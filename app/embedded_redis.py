@@ -31,18 +31,34 @@ def free_port() -> int:
 
 
 class EmbeddedRedis:
-    """A redis-server child process on a free loopback port, persistence off."""
+    """A redis-server child process on a free loopback port, persistence off.
 
-    def __init__(self, port: int | None = None) -> None:
+    With ``tls`` it speaks only TLS (``rediss://``) with a self-signed certificate, as a
+    managed Redis does: clients connect with REDIS_SSL_CERT_REQS=none.
+    """
+
+    def __init__(self, port: int | None = None, tls: bool = False) -> None:
         self.port = port or free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tls = tls
+        self.url = f"{'rediss' if tls else 'redis'}://127.0.0.1:{self.port}/0"
+        self.client_options: dict[str, str] = {"ssl_cert_reqs": "none"} if tls else {}
         self._dir = tempfile.mkdtemp(prefix="squeeze-redis-")
         self.process: subprocess.Popen[bytes] | None = None
 
+    def _tls_args(self) -> list[str]:
+        cert, key = Path(self._dir, "cert.pem"), Path(self._dir, "key.pem")
+        if not cert.exists():
+            request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+            request += ["-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)]
+            subprocess.run(request, check=True, capture_output=True)
+        files = ["--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert)]
+        return ["--port", "0", "--tls-port", str(self.port), *files, "--tls-auth-clients", "no"]
+
     def start(self) -> EmbeddedRedis:
+        listen = self._tls_args() if self.tls else ["--port", str(self.port)]
         args = [
             redis_server_binary(),
-            "--port", str(self.port),
+            *listen,
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
@@ -54,7 +70,7 @@ class EmbeddedRedis:
             args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        client = redis.Redis.from_url(self.url)
+        client = redis.Redis.from_url(self.url, **self.client_options)  # type: ignore[arg-type]
         while True:
             try:
                 client.ping()

@@ -44,7 +44,10 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
 def init_redis(app: Flask) -> None:
     """One Redis client (and connection pool) per process, kept on the app."""
     app.extensions["redis"] = Redis.from_url(
-        app.config["REDIS_URL"], health_check_interval=30, socket_connect_timeout=5
+        app.config["REDIS_URL"],
+        health_check_interval=30,
+        socket_connect_timeout=5,
+        **app.config["REDIS_OPTIONS"],
     )
 
 

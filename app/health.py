@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, redis_client
+from app.storage import StorageError, job_storage
 
 bp = Blueprint("health", __name__)
 
@@ -20,8 +21,8 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """200 when the database and Redis answer, else 503 naming what does not."""
-    checks = {"database": "ok", "redis": "ok"}
+    """200 when the database, Redis and the file store answer, else 503 naming what does not."""
+    checks = {"database": "ok", "redis": "ok", "storage": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
@@ -32,5 +33,9 @@ def readyz() -> tuple[Response, int]:
         redis_client().ping()
     except RedisError as exc:
         checks["redis"] = f"unavailable: {type(exc).__name__}"
+    try:
+        job_storage().check()
+    except StorageError as exc:
+        checks["storage"] = f"unavailable: {exc}"
     ready = all(value == "ok" for value in checks.values())
     return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503

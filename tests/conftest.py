@@ -1,8 +1,9 @@
-"""Shared fixtures: an app on fakeredis and a temporary database, clips made by ffmpeg."""
+"""Shared fixtures: an app on fakeredis and a temporary database, clips made by ffmpeg, servers."""
 
 from __future__ import annotations
 
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
+from app import config, create_app
 from app.extensions import db
 from app.media import ffmpeg_binary
+from tests.live.servers import Postgres, SeaweedFS
 
 FFMPEG = ffmpeg_binary()
 
@@ -52,14 +54,49 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"small": small, "truncated": truncated, "text": text}
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """Debian's PostgreSQL, started once when a test first needs it (each test gets a database)."""
+    server = Postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed() -> Iterator[SeaweedFS]:
+    """SeaweedFS's S3 API, started once when a test first needs it (each user gets a prefix)."""
+    server = SeaweedFS()
+    yield server
+    server.stop()
+
+
+DATABASES = ("sqlite", pytest.param("postgres", marks=pytest.mark.slow))
+
+
 @pytest.fixture()
-def app(tmp_path: Path) -> Iterator[Flask]:
-    """The app on a fresh SQLite file, fakeredis and a temporary storage folder."""
+def database(tmp_path: Path) -> str:
+    """The app fixture's database: SQLite. Modules that must hold on both override it with ``both``."""
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture(params=DATABASES)
+def both_databases(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh SQLite file, or a fresh database on the shared PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    server: Postgres = request.getfixturevalue("postgres")
+    return config.database_url(server.create_database("t_" + uuid.uuid4().hex[:16]), tmp_path)
+
+
+@pytest.fixture()
+def app(tmp_path: Path, database: str) -> Iterator[Flask]:
+    """The app on a fresh database (SQLite unless overridden), fakeredis and temporary storage."""
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-            "STORAGE_DIR": str(tmp_path / "storage"),
+            "SQLALCHEMY_DATABASE_URI": database,
+            "STORAGE_URL": (tmp_path / "storage").as_uri(),
+            "SCRATCH_DIR": str(tmp_path / "scratch"),
             "SECRET_KEY": "test-secret",
             "API_KEYS": [],
             "RATELIMIT_STORAGE_URI": "memory://",

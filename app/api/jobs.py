@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from flask import Response, current_app, jsonify, request, send_file
+from flask import Response, current_app, jsonify, redirect, request, send_file
 from werkzeug.datastructures import FileStorage
 
 from app.api import bp
@@ -13,7 +13,7 @@ from app.api.responses import accepted, etag_of, job_body, job_response
 from app.api.spool import HashingSpoolFile
 from app.auth import current_owner
 from app.extensions import limiter
-from app.jobs import lifecycle, retention
+from app.jobs import retention
 from app.jobs.accept import Upload, accept_source_url, accept_upload
 from app.jobs.idempotency import check_key, claimed
 from app.jobs.models import SUCCEEDED, Job
@@ -21,10 +21,11 @@ from app.jobs.options import parse_submission
 from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
 from app.jobs.watch import watch
 from app.problems import Problem, invalid
-from app.storage import job_storage
+from app.storage import MissingObject, Redirect, StorageError, job_storage, output_key
 from app.urls import base_url
 
 MAX_WAIT_SECONDS = 60
+OUTPUT_TYPE = "video/mp4"
 
 
 @bp.post("/jobs")
@@ -150,18 +151,30 @@ def list_jobs() -> Response:
 
 @bp.get("/jobs/<job_id>/output")
 def output(job_id: str) -> Response:
-    """The compressed file: ranges, ETag, a download name derived from the input's."""
+    """The compressed file: sent from here (ranges, ETag) or, from object storage, a 307 to it."""
     job = get_owned(current_owner(), job_id)
     if job.status != SUCCEEDED:
         raise Problem(409, "not_ready", f"the job is {job.status}; the output exists once it has succeeded")
-    path = job_storage().output_path(job.id)
-    if job.files_deleted or not path.exists():
-        raise Problem(410, "expired", "the output was deleted after its retention period")
+    gone = Problem(410, "expired", "the output was deleted after its retention period")
+    if job.files_deleted:
+        raise gone
+    name = download_name(job.input.get("filename") or "video")
+    try:
+        where = job_storage().serve(output_key(job.id), name, OUTPUT_TYPE)
+    except MissingObject as exc:
+        raise gone from exc
+    except StorageError as exc:
+        raise Problem(503, "storage_unavailable", "the output cannot be reached right now; try again",
+                      headers={"Retry-After": "10"}) from exc  # fmt: skip
+    if isinstance(where, Redirect):  # the store serves ranges and ETags itself
+        response = redirect(where.url, 307)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     response = send_file(
-        path,
-        mimetype="video/mp4",
+        where.path,
+        mimetype=OUTPUT_TYPE,
         as_attachment=True,
-        download_name=download_name(job.input.get("filename") or "video"),
+        download_name=name,
         conditional=True,
         etag=f"{job.id}-{job.version}",
         max_age=0,
@@ -183,7 +196,7 @@ def cancel(job_id: str) -> Response:
     job = get_owned(current_owner(), job_id)
     if job.terminal:
         raise Problem(409, "already_finished", f"the job already ended: {job.status}")
-    canceled = lifecycle.cancel(job.id)
+    canceled = retention.cancel_job(job.id)
     if canceled is None:  # it ended while we asked
         raise Problem(409, "already_finished", "the job ended before it could be canceled")
     return job_response(canceled, 202)

@@ -319,17 +319,27 @@ def _paths() -> dict[str, Any]:
             "parameters": [JOB_ID],
             "get": {
                 "summary": "Download the compressed MP4 (ranges supported)",
+                "description": (
+                    "With file storage the file is sent from here. With object storage (STORAGE_URL=s3://)"
+                    " the answer is a 307 to a presigned URL of the store, valid 15 minutes, carrying the"
+                    " same Content-Disposition; the store serves Range and ETag."
+                ),
                 "operationId": "getOutput",
                 "parameters": [{"name": "Range", "in": "header", "schema": {"type": "string"}}],
                 "responses": {
                     "200": {"description": "The file", "content": {"video/mp4": {}}},
                     "206": {"description": "Part of the file", "content": {"video/mp4": {}}},
                     "304": {"description": "Not modified"},
+                    "307": {
+                        "description": "Object storage: fetch the file from this presigned URL",
+                        "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+                    },
                     "401": UNAUTHORIZED,
                     "404": NOT_FOUND,
                     "409": _problem("Not finished (not_ready)"),
-                    "410": _problem("Deleted after its retention (expired)"),
+                    "410": _problem("Deleted after its retention, or gone from storage (expired)"),
                     "416": _problem("Range not satisfiable"),
+                    "503": _problem("The file store cannot be reached (storage_unavailable)"),
                 },
             },
         },
@@ -417,12 +427,28 @@ def _paths() -> dict[str, Any]:
         },
         "/readyz": {
             "get": {
-                "summary": "Readiness: the database and Redis answer",
+                "summary": "Readiness: the database, Redis and the file store answer",
                 "operationId": "readyz",
                 "tags": ["health"],
                 "responses": {
                     "200": {"description": "Ready", "content": {JSON: {"schema": _ref("Health")}}},
                     "503": {"description": "Not ready", "content": {JSON: {"schema": _ref("Health")}}},
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus text for operators (off unless METRICS_TOKEN is set)",
+                "operationId": "metrics",
+                "tags": ["health"],
+                "security": [{"metricsToken": []}],
+                "responses": {
+                    "200": {
+                        "description": "Figures of every web and worker process",
+                        "content": {"text/plain": {}},
+                    },
+                    "401": _problem("Missing or wrong METRICS_TOKEN"),
+                    "404": _problem("Metrics are off (no METRICS_TOKEN)"),
                 },
             }
         },
@@ -452,6 +478,7 @@ def document() -> dict[str, Any]:
                     "name": "session",
                     "description": "The page's signed session; unsafe requests need X-CSRFToken",
                 },
+                "metricsToken": {"type": "http", "scheme": "bearer", "description": "METRICS_TOKEN"},
             },
             "schemas": _schemas(),
         },

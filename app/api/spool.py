@@ -1,24 +1,28 @@
-"""Stream uploaded files straight into the storage spool, hashing them on the way.
+"""Stream uploaded files to this host's scratch disk, hashing them on the way.
 
-Werkzeug asks the request for a file stream for every file part; ours writes to a file
-in STORAGE_DIR (same filesystem as the job folders, so adopting it is a rename) and
-computes the SHA-256 the idempotency check needs, without holding the file in memory.
+Werkzeug asks the request for a file stream for every file part; ours writes to a file in
+the request's own scratch folder and computes the SHA-256 the idempotency check needs,
+without holding the file in memory. The folder is removed when the request ends, whatever
+became of the file (a job moves it into storage first).
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+from pathlib import Path
 from typing import IO, Any
 
 from flask import Request, current_app
 
+from app.storage.scratch import ScratchFolder
+
 
 class HashingSpoolFile:
-    """A named temporary file that counts and hashes what is written to it."""
+    """A named file that counts and hashes what is written to it."""
 
-    def __init__(self, folder: str) -> None:
-        self._file: IO[bytes] = tempfile.NamedTemporaryFile(dir=folder, prefix="upload-", delete=False)  # noqa: SIM115 - closed at teardown
+    def __init__(self, folder: Path) -> None:
+        self._file: IO[bytes] = tempfile.NamedTemporaryFile(dir=folder, prefix="upload-", delete=False)  # noqa: SIM115 - removed with its folder
         self.name = self._file.name
         self.size = 0
         self._hash = hashlib.sha256()
@@ -36,7 +40,7 @@ class HashingSpoolFile:
 
 
 class SpoolingRequest(Request):
-    """The app's request class: file parts go to the storage spool."""
+    """The app's request class: file parts go to a scratch folder of this request's own."""
 
     def _get_file_stream(
         self,
@@ -45,13 +49,16 @@ class SpoolingRequest(Request):
         filename: str | None = None,
         content_length: int | None = None,
     ) -> IO[bytes]:
-        spool = HashingSpoolFile(str(current_app.extensions["storage"].spool))
-        self.spooled_files.append(spool)
+        if "_scratch" not in self.__dict__:
+            self.__dict__["_scratch"] = ScratchFolder(Path(current_app.config["SCRATCH_DIR"]), "upload")
+        spool = HashingSpoolFile(self.__dict__["_scratch"].path)
+        self.__dict__.setdefault("_spooled", []).append(spool)
         return spool  # type: ignore[return-value]
 
-    @property
-    def spooled_files(self) -> list[HashingSpoolFile]:
-        """Every file this request spooled; the app deletes what no job adopted."""
-        if "_spooled" not in self.__dict__:
-            self.__dict__["_spooled"] = []
-        return self.__dict__["_spooled"]
+    def discard_spool(self) -> None:
+        """Close the spooled files and remove the request's scratch folder (at teardown)."""
+        for spooled in self.__dict__.pop("_spooled", []):
+            spooled.close()
+        scratch: ScratchFolder | None = self.__dict__.pop("_scratch", None)
+        if scratch is not None:
+            scratch.close()

@@ -11,19 +11,21 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
+from app import metrics
+from app.extensions import db
 from app.jobs import idempotency, lifecycle
 from app.jobs.models import Job
 from app.jobs.options import Submission
 from app.media import ProbeError, ffmpeg_binary, probe, target_video_bitrate
 from app.problems import Problem, invalid
-from app.storage import job_storage
+from app.storage import StorageError, input_key, job_storage
 
 MAX_FILENAME_LENGTH = 255
 
 
 @dataclass(frozen=True)
 class Upload:
-    """A file already streamed to the spool: where it is, what the client called it, its digest."""
+    """A file already streamed to this host's scratch disk: where, what the client called it, its digest."""
 
     path: Path
     filename: str
@@ -70,8 +72,23 @@ def accept_upload(
         raise invalid([{"field": "target_size_mb", "message": message}])
     job = _new_job(owner, submission, base_url, idempotency_key, request_print)
     job.input = info.as_input(clean_filename(upload.filename), upload.size_bytes)
-    job_storage().adopt_input(job.id, upload.path)
+    store_input(job.id, upload.path)
     return lifecycle.create(job), True
+
+
+def store_input(job_id: str, path: Path) -> None:
+    """Move the file into storage; no database connection is held while the bytes travel."""
+    db.session.commit()  # ends the read transaction and hands its connection back to the pool
+    try:
+        with metrics.timed("storage_seconds", operation="put_input"):
+            job_storage().put(input_key(job_id), path, move=True)
+    except StorageError as exc:
+        raise Problem(
+            503,
+            "storage_unavailable",
+            "the file could not be stored right now; try again shortly",
+            headers={"Retry-After": "10"},
+        ) from exc
 
 
 def accept_source_url(

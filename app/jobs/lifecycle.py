@@ -14,7 +14,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import update
 
-from app import events
+from app import events, metrics
 from app.extensions import db, redis_client
 from app.jobs import queue
 from app.jobs.document import document, webhook_event
@@ -144,6 +144,8 @@ def _finish_times() -> dict[str, Any]:
 
 def _move(job_id: str, target: str, **values: Any) -> Job | None:
     job = _update(job_id, sources_of(target), status=target, announce_it=True, **values)
+    if job is not None and job.terminal:
+        metrics.count("jobs_finished", status=job.status)
     if job is not None and job.terminal and job.callback_url:
         try:
             queue.enqueue_webhook(webhook_event(job))

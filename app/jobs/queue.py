@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job as RQJob
 from rq.registry import StartedJobRegistry
 
 from app.extensions import redis_client
@@ -15,6 +17,7 @@ COMPRESS_QUEUE = "compress"  # compression work, one job at a time per worker
 WEBHOOK_QUEUE = "webhooks"  # deliveries, apart so a slow receiver never delays compression
 COMPRESS_FUNCTION = "app.work.compress.compress_job"
 WEBHOOK_FUNCTION = "app.work.webhooks.deliver"
+QUEUE_NAMES = (COMPRESS_QUEUE, WEBHOOK_QUEUE)
 WEBHOOK_JOB_TIMEOUT_SECONDS = 60  # one delivery: a 10 s request and bookkeeping
 TIMEOUT_MARGIN_SECONDS = 120  # RQ's own limit sits past ours, so ours fails the job cleanly first
 
@@ -68,3 +71,18 @@ def enqueue_webhook(event: dict[str, str], attempt: int = 1, delay_seconds: floa
         queue.enqueue_in(timedelta(seconds=delay_seconds), WEBHOOK_FUNCTION, event, attempt, **options)
     else:
         queue.enqueue(WEBHOOK_FUNCTION, event, attempt, **options)
+
+
+def depth_and_age(redis: Redis, name: str) -> tuple[int, float]:
+    """How many jobs wait in queue ``name``, and the seconds the one at its head has waited."""
+    waiting = Queue(name, connection=redis)
+    head = waiting.get_job_ids(0, 1)
+    if not head:
+        return waiting.count, 0.0
+    job = RQJob.fetch(head[0], connection=redis) if RQJob.exists(head[0], connection=redis) else None
+    enqueued = job.enqueued_at if job is not None else None
+    if enqueued is None:
+        return waiting.count, 0.0
+    if enqueued.tzinfo is None:
+        enqueued = enqueued.replace(tzinfo=UTC)
+    return waiting.count, max((datetime.now(UTC) - enqueued).total_seconds(), 0.0)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import abort, render_template, request, session
 from simple_websocket import Server
 
+from app import metrics
 from app.auth.owner import SESSION_KEY
 from app.events.hub import RESYNC, Subscription, current_hub
 from app.extensions import db, sock
@@ -39,16 +40,17 @@ def page_socket(ws: Server) -> None:
     hub = current_hub()
     subscription = hub.subscribe(owner=owner)
     try:
-        _send_all(ws, subscription, owner)
-        while True:
-            message = subscription.get(IDLE_CHECK_SECONDS)
-            if message is None:
-                if not ws.connected:
-                    return
-            elif message is RESYNC:
-                _send_all(ws, subscription, owner)
-            else:
-                ws.send(_row(message["job"]))
+        with metrics.connection("page"):
+            _send_all(ws, subscription, owner)
+            while True:
+                message = subscription.get(IDLE_CHECK_SECONDS)
+                if message is None:
+                    if not ws.connected:
+                        return
+                elif message is RESYNC:
+                    _send_all(ws, subscription, owner)
+                else:
+                    ws.send(_row(message["job"]))
     finally:
         hub.unsubscribe(subscription)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from flask import Response, request, stream_with_context
 
+from app import metrics
 from app.auth import current_owner
 from app.jobs.document import absolute_json
 from app.jobs.queries import get_owned
@@ -26,13 +27,14 @@ def job_events(job_id: str) -> Response:
     base = base_url()
 
     def stream() -> Iterator[str]:
-        yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
-        for doc in watch(job_id, after_version=last_seen, idle_seconds=HEARTBEAT_SECONDS):
-            if doc is None:
-                yield ": keep-alive\n\n"
-            else:
-                data = absolute_json(doc, base)
-                yield f"event: job\nid: {doc['version']}\ndata: {data}\n\n"
+        with metrics.connection("sse"):
+            yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
+            for doc in watch(job_id, after_version=last_seen, idle_seconds=HEARTBEAT_SECONDS):
+                if doc is None:
+                    yield ": keep-alive\n\n"
+                else:
+                    data = absolute_json(doc, base)
+                    yield f"event: job\nid: {doc['version']}\ndata: {data}\n\n"
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 from simple_websocket import Server
 
+from app import metrics
 from app.auth import current_owner
 from app.extensions import sock
 from app.jobs.document import absolute_json
@@ -27,10 +28,11 @@ def _own_the_job_before_the_handshake() -> None:
 
 @sock.route("/jobs/<job_id>/ws", bp=bp)
 def job_socket(ws: Server, job_id: str) -> None:
-    for doc in watch(job_id, idle_seconds=IDLE_CHECK_SECONDS):
-        if doc is None:
-            if not ws.connected:
-                return
-            continue
-        ws.send(absolute_json(doc, g.base_url))
-    ws.close(reason=NORMAL_CLOSURE)
+    with metrics.connection("websocket"):
+        for doc in watch(job_id, idle_seconds=IDLE_CHECK_SECONDS):
+            if doc is None:
+                if not ws.connected:
+                    return
+                continue
+            ws.send(absolute_json(doc, g.base_url))
+        ws.close(reason=NORMAL_CLOSURE)

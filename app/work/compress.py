@@ -1,22 +1,33 @@
-"""Compress one job: the function RQ runs in a work-horse for the compression queue."""
+"""Compress one job: the function RQ runs in a work-horse for the compression queue.
+
+An attempt works in a scratch folder of its own on this host: the input is fetched there
+(or read in place from a local store), ffmpeg writes there, the output is moved into
+storage, and the folder is removed whatever happens. A folder left by a killed attempt
+is swept by the next attempt or worker start on this host.
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
+from app import metrics
 from app.extensions import db
-from app.jobs import lifecycle
-from app.jobs.models import RUNNING, Job
+from app.jobs import lifecycle, retention
+from app.jobs.models import CANCELED, FAILED, RUNNING, Job
 from app.media import MediaInfo, Options, ProbeError, build_command, ffmpeg_binary, probe, run_ffmpeg
 from app.media.progress import Progress
-from app.storage import job_storage
+from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
+from app.storage.scratch import ScratchFolder, sweep
 from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
@@ -25,6 +36,9 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
 NICENESS = 10  # the work-horse and its ffmpeg yield the CPU to web requests on a shared machine
 TRUNCATED_SHARE = 0.9  # decoding less than this share of the probed duration means a damaged input
+OUTPUT_NAME = "output.mp4"
+OUTPUT_TYPE = "video/mp4"
+DISK_FULL = "the server ran out of disk space while compressing; try again later"
 
 
 def compress_job(job_id: str) -> None:
@@ -39,47 +53,107 @@ def compress_job(job_id: str) -> None:
     if job.attempts > config["JOB_MAX_ATTEMPTS"]:
         lifecycle.fail(job_id, "too_many_attempts", _attempts_message(job.attempts - 1))
         return
-    storage = job_storage()
+    scratch_root = Path(config["SCRATCH_DIR"])
+    sweep(scratch_root)  # a killed attempt's folder on this host
     Shutdown.install()
     try:
-        with Lease(current_app._get_current_object(), job_id):  # type: ignore[attr-defined]
-            info = _input_info(job)
-            _compress(job, info, storage.input_path(job_id), storage.partial_path(job_id))
-        storage.partial_path(job_id).replace(storage.output_path(job_id))
-        lifecycle.succeed(job_id, _output_facts(job, storage.output_path(job_id)))
+        started = time.monotonic()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with Lease(app, job_id), ScratchFolder(scratch_root, f"job-{job_id}") as scratch:
+            facts, encode_seconds = _attempt(job, scratch.path)
+        done = lifecycle.succeed(job_id, facts)
+        if done is None:
+            _drop_unwanted_output(job_id)
+        else:
+            metrics.observe("compression_seconds", time.monotonic() - started)
+            if facts.get("duration_seconds") and encode_seconds > 0:
+                metrics.observe("compression_speed", facts["duration_seconds"] / encode_seconds)
     except Interrupted as stop:
-        storage.remove_partial(job_id)
         if stop.code == "shutdown" or (stop.retry and job.attempts < config["JOB_MAX_ATTEMPTS"]):
             lifecycle.requeue(job_id)  # back in line for another worker
         elif stop.retry:
             lifecycle.fail(job_id, stop.code, f"{stop}; {_attempts_message(job.attempts)}")
     except JobFailed as failure:
-        storage.remove_partial(job_id)
         lifecycle.fail(job_id, failure.code, str(failure))
     except Exception:
         log.exception("job %s failed unexpectedly", job_id)
-        storage.remove_partial(job_id)
         lifecycle.fail(job_id, "internal_error", "the compression failed unexpectedly on our side; try again")
+
+
+def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
+    """Fetch, compress, measure and store the output; the output's facts and ffmpeg's seconds."""
+    storage = job_storage()
+    with _storage_and_disk_errors(job.id):
+        source, info = _input(job, folder)
+        target = folder / OUTPUT_NAME
+        encode_seconds = _compress(job, info, source, target)
+        facts = _output_facts(job, target)
+        with metrics.timed("storage_seconds", operation="put_output"):
+            storage.put(output_key(job.id), target, content_type=OUTPUT_TYPE, move=True)
+    return facts, encode_seconds
 
 
 def _attempts_message(attempts: int) -> str:
     return f"the job was interrupted {attempts} times and will not be tried again"
 
 
-def _input_info(job: Job) -> MediaInfo:
-    if job.source_url is not None:
-        return fetch_source(job)
+def _input(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
+    """The input on this host's disk, and what its header says."""
+    if job.source_url is not None and not job.input.get("size_bytes"):
+        return fetch_source(job, folder)  # first time: download it (a retry reads the stored copy)
+    with metrics.timed("storage_seconds", operation="fetch_input"):
+        path = job_storage().fetch(input_key(job.id), folder)
     try:
-        return probe(_ffmpeg(), job_storage().input_path(job.id))
+        return path, probe(_ffmpeg(), path)
     except ProbeError as exc:
         raise JobFailed("unsupported_media", str(exc)) from exc
+
+
+@contextmanager
+def _storage_and_disk_errors(job_id: str) -> Iterator[None]:
+    """A full disk fails the job; a store that cannot be reached is worth another attempt."""
+    try:
+        yield
+    except StorageFull as exc:
+        raise JobFailed("disk_full", DISK_FULL) from exc
+    except MissingObject as exc:
+        raise JobFailed(
+            "input_missing", "the uploaded file is no longer in storage; submit it again"
+        ) from exc
+    except StorageError as exc:
+        log.warning("job %s: storage trouble: %s", job_id, exc)
+        raise Interrupted(
+            f"the file store could not be reached ({exc})", "storage_unavailable", retry=True
+        ) from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise JobFailed("disk_full", DISK_FULL) from exc
+        raise
+
+
+def _drop_unwanted_output(job_id: str) -> None:
+    """The job stopped running while its output was stored: delete what nobody will fetch.
+
+    Deleted or canceled meanwhile: all its files go. Failed: the output goes. Queued, running
+    or succeeded again (another attempt took over): that attempt owns the output key.
+    """
+    status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+    db.session.commit()
+    if status is None or status == CANCELED:
+        retention.remove_files(job_id)
+    elif status == FAILED:
+        try:
+            job_storage().delete_prefix(output_key(job_id))
+        except StorageError as exc:
+            log.warning("output of job %s not deleted: %s", job_id, exc)
 
 
 def _ffmpeg() -> str:
     return ffmpeg_binary(current_app.config["FFMPEG_BINARY"])
 
 
-def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> None:
+def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> float:
+    """Run ffmpeg; the seconds it took. Raises Interrupted or JobFailed when it did not finish well."""
     config = current_app.config
     options = Options(**job.options)
     cmd = build_command(
@@ -87,6 +161,7 @@ def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> None:
     )
     floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
     reporter = ProgressReporter(job.id, floor)
+    started = time.monotonic()
     result = run_ffmpeg(
         cmd,
         info.duration_seconds,
@@ -95,13 +170,14 @@ def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> None:
         stall_timeout=config["STALL_TIMEOUT_SECONDS"],
         timeout=config["JOB_TIMEOUT_MINUTES"] * 60,
     )
+    seconds = time.monotonic() - started
     if Shutdown.requested:  # ffmpeg may have got the signal too: not the job's fault
         raise Interrupted("the worker is shutting down", "shutdown", retry=True)
     if result.stopped == "requested":
         raise Interrupted("canceled", "canceled", retry=False)
     if result.stopped == "stalled":
-        seconds = config["STALL_TIMEOUT_SECONDS"]
-        raise Interrupted(f"ffmpeg made no progress for {seconds} s", "stalled", retry=True)
+        stall = config["STALL_TIMEOUT_SECONDS"]
+        raise Interrupted(f"ffmpeg made no progress for {stall} s", "stalled", retry=True)
     if result.stopped == "timeout":
         minutes = config["JOB_TIMEOUT_MINUTES"]
         raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")
@@ -115,12 +191,13 @@ def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> None:
             f"only {result.seconds_done:.1f} s of the {duration:.1f} s video could be read; "
             f"the file looks truncated or damaged{said}",
         )
+    return seconds
 
 
 def _explain_failure(error_line: str, returncode: int | None) -> tuple[str, str]:
     lowered = error_line.lower()
     if "no space left" in lowered:
-        return "disk_full", "the server ran out of disk space while compressing; try again later"
+        return "disk_full", DISK_FULL
     if returncode is not None and returncode < 0:
         return "ffmpeg_crashed", f"ffmpeg stopped unexpectedly (signal {-returncode}); try again"
     detail = error_line or f"exit code {returncode}"

@@ -1,18 +1,20 @@
-"""Fetch a job's source_url into its input file, through the address guard."""
+"""Fetch a job's source_url into the attempt's scratch folder, through the address guard, and store it."""
 
 from __future__ import annotations
 
 import time
 from http.client import HTTPException
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
 
+from app import metrics
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
 from app.netguard import BlockedAddress, open_guarded
-from app.storage import job_storage
+from app.storage import input_key, job_storage
 from app.work.failures import JobFailed
 
 CONNECT_TIMEOUT_SECONDS = 30  # per socket operation: connecting and each read
@@ -20,12 +22,11 @@ CHUNK_BYTES = 1024 * 1024
 DOWNLOAD_SHARE = 10.0  # the download is the first 10% of the job's progress
 
 
-def fetch_source(job: Job) -> MediaInfo:
-    """Download, probe and record the input facts; raises JobFailed with a clear reason."""
+def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
+    """Download into ``folder``, probe, store the input, record its facts; JobFailed with a reason."""
     config = current_app.config
     limit = config["MAX_UPLOAD_MB"] * 1024 * 1024
-    path = job_storage().input_path(job.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = folder / "source"
     host = urlsplit(job.source_url or "").hostname
     try:
         response = open_guarded(
@@ -65,5 +66,7 @@ def fetch_source(job: Job) -> MediaInfo:
         info = probe(ffmpeg_binary(config["FFMPEG_BINARY"]), path)
     except ProbeError as exc:
         raise JobFailed("unsupported_media", str(exc)) from exc
+    with metrics.timed("storage_seconds", operation="put_input"):
+        job_storage().put(input_key(job.id), path)  # kept for a retry; this attempt reads the download
     lifecycle.record_input(job.id, info.as_input(job.input.get("filename") or "video", size))
-    return info
+    return path, info

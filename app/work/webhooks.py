@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from standardwebhooks.webhooks import Webhook
 
+from app import metrics
 from app.extensions import db
 from app.jobs import lifecycle, queue
 from app.jobs.models import Job, WebhookAttempt
@@ -51,6 +52,7 @@ def deliver(event: dict[str, str], attempt: int = 1) -> None:
         state = "pending"
         delay = max(delays[attempt - 1], min(retry_after or 0, MAX_RETRY_AFTER_SECONDS))
         queue.enqueue_webhook(event, attempt + 1, delay_seconds=delay)
+    metrics.count("webhook_deliveries", outcome="retrying" if state == "pending" else state)
     job_id = event["job_id"]
     if db.session.get(Job, job_id) is None:
         log.info(

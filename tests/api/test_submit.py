@@ -7,6 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import redis_client
+from app.storage.local import LocalStorage
 
 
 def _post(client: FlaskClient, path: Path, **fields: str):
@@ -39,9 +40,9 @@ def test_a_video_is_accepted_with_202_and_absolute_links(
     assert job["queue_position"] == 1
     with app.app_context():
         assert redis_client().llen("rq:queue:compress") == 1
-    stored = Path(app.config["STORAGE_DIR"]) / "jobs" / job["id"] / "input"
+    stored = Path(app.config["STORAGE_URL"].removeprefix("file://")) / "jobs" / job["id"] / "input"
     assert stored.read_bytes() == clips["small"].read_bytes()
-    assert list((Path(app.config["STORAGE_DIR"]) / "spool").iterdir()) == []
+    assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "the request's spool is gone"
 
 
 def test_links_follow_the_proxy_headers(client: FlaskClient, clips: dict) -> None:
@@ -54,7 +55,7 @@ def test_links_follow_the_proxy_headers(client: FlaskClient, clips: dict) -> Non
 
 def test_text_named_mp4_is_415(client: FlaskClient, clips: dict, app: Flask) -> None:
     _assert_problem(_post(client, clips["text"]), 415, "unsupported_media")
-    assert list((Path(app.config["STORAGE_DIR"]) / "spool").iterdir()) == []
+    assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == []
 
 
 def test_empty_file_is_415(client: FlaskClient, tmp_path: Path) -> None:
@@ -102,3 +103,14 @@ def test_unknown_paths_and_methods_under_api_are_problems(client: FlaskClient) -
     _assert_problem(client.get("/api/nothing-here"), 404, "not_found")
     _assert_problem(client.put("/api/jobs"), 405, "method_not_allowed")
     _assert_problem(client.get("/api/jobs/not-a-job"), 404, "not_found")
+
+
+def test_a_store_that_cannot_take_the_file_is_a_503_not_a_500(
+    app: Flask, client: FlaskClient, clips: dict, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the store's folder should be")
+    app.extensions["storage"] = LocalStorage(blocked)
+    body = _assert_problem(_post(client, clips["small"]), 503, "storage_unavailable")
+    assert "try again" in body["detail"]
+    assert client.get("/api/jobs").get_json()["jobs"] == [], "no job without its file"

@@ -13,6 +13,12 @@ from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 
 
 @pytest.fixture()
+def database(both_databases: str) -> str:
+    """These rules must hold on PostgreSQL exactly as on SQLite."""
+    return both_databases
+
+
+@pytest.fixture()
 def ctx(app: Flask):
     with app.app_context():
         yield

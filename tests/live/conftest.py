@@ -1,12 +1,16 @@
+"""The live suite runs once per configuration: SQLite + files, and PostgreSQL + S3 + TLS Redis."""
+
 import base64
 import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.live.backends import SQLITE_FILE, Backend
 from tests.live.stack import LiveStack
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(24)).decode()  # made per run, never stored
+BACKENDS = ("sqlite-file", "postgres-s3")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -15,9 +19,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "sqlite-file":
+        return SQLITE_FILE
+    return Backend(request.param, request.getfixturevalue("postgres"), request.getfixturevalue("seaweed"))
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
-    """One shared Squeeze for the live tests: web (gunicorn+gevent), one worker, Redis."""
-    live = LiveStack(tmp_path_factory.mktemp("stack"), WEBHOOK_RETRY_DELAYS="1,1,1", WEBHOOK_SECRET=SECRET)
+def stack(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[LiveStack]:
+    """One shared Squeeze per configuration: web (gunicorn+gevent), one worker, Redis."""
+    live = LiveStack(
+        tmp_path_factory.mktemp(f"stack-{backend.name}"),
+        backend=backend,
+        WEBHOOK_RETRY_DELAYS="1,1,1",
+        WEBHOOK_SECRET=SECRET,
+    )
     yield live
     live.stop()

@@ -12,10 +12,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import redis
 import requests
 
 from app import ROOT
 from app.embedded_redis import EmbeddedRedis, free_port
+from app.storage import job_prefix
+from tests.live.backends import SQLITE_FILE, Backend
 
 START_TIMEOUT_SECONDS = 30
 
@@ -24,19 +27,29 @@ class LiveStack:
     """Processes started in their own sessions, so each can be killed with all its children."""
 
     def __init__(
-        self, folder: Path, start_worker: bool = True, web_processes: int = 1, **settings: str
+        self,
+        folder: Path,
+        start_worker: bool = True,
+        web_processes: int = 1,
+        backend: Backend = SQLITE_FILE,
+        **settings: str,
     ) -> None:
         self.folder = folder
         self.web_processes = web_processes
+        self.backend = backend
         folder.mkdir(parents=True, exist_ok=True)
-        self.redis = EmbeddedRedis().start()
+        self.redis = EmbeddedRedis(tls=backend.tls_redis).start()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.scratch = folder / "scratch"
+        stored = backend.settings(folder)
+        self.storage = backend.storage(stored)
         self.env = {
             **os.environ,
             "REDIS_URL": self.redis.url,
-            "DATABASE_URL": f"sqlite:///{folder / 'squeeze.sqlite3'}",
-            "STORAGE_DIR": str(folder / "storage"),
+            **({"REDIS_SSL_CERT_REQS": "none"} if backend.tls_redis else {}),
+            **stored,
+            "SCRATCH_DIR": str(self.scratch),
             "SECRET_KEY": "live-test-secret",
             "WEBHOOK_ALLOW_PRIVATE": "1",
             "PYTHONUNBUFFERED": "1",
@@ -57,7 +70,7 @@ class LiveStack:
                                 start_new_session=True)  # fmt: skip
 
     def start_web(self) -> None:
-        args = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(self.web_processes)]
+        args = [sys.executable, "-m", "gunicorn", "-c", "python:app.webserver", "-w", str(self.web_processes)]
         args += ["--worker-connections", "3000", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2"]
         args += ["wsgi:app"]
         self.web = self._spawn(args, "web.log")
@@ -73,14 +86,25 @@ class LiveStack:
     def alive_workers(self) -> list[subprocess.Popen[bytes]]:
         return [w for w in self.workers if w.poll() is None]
 
-    def worker_count(self) -> int:
-        import redis
+    def redis_client(self) -> redis.Redis:
+        """A client of the stack's Redis (TLS or not); close it after use."""
+        return redis.Redis.from_url(self.redis.url, **self.redis.client_options)  # type: ignore[arg-type]
 
-        client = redis.Redis.from_url(self.redis.url)
+    def worker_count(self) -> int:
+        client = self.redis_client()
         try:
             return client.scard("rq:workers")
         finally:
             client.close()
+
+    def objects(self, job_id: str) -> list[str]:
+        """The names of the job's stored objects (``input``, ``output.mp4``), wherever they are stored."""
+        prefix = job_prefix(job_id)
+        return [key.removeprefix(prefix) for key in self.storage.keys(prefix)]
+
+    def scratch_of(self, job_id: str) -> list[Path]:
+        """Scratch folders of a job's attempts on this stack's worker host."""
+        return sorted(self.scratch.glob(f"job-{job_id}-*"))
 
     def kill(self, process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Signal a process and every process of its session (work-horses, ffmpeg, the webhook worker).

@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 
 from tests.conftest import make_clip
+from tests.live.backends import Backend
 from tests.live.stack import LiveStack, processes_mentioning, wait_until
 from tests.live.test_streams import sse_events
 
@@ -26,8 +28,9 @@ TERMINAL = {"succeeded", "failed", "canceled"}
 
 
 @pytest.fixture(scope="module")
-def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
-    live = LiveStack(tmp_path_factory.mktemp("faults"), JOB_MAX_ATTEMPTS="2", STALL_TIMEOUT_SECONDS="5")
+def faults(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[LiveStack]:
+    live = LiveStack(tmp_path_factory.mktemp(f"faults-{backend.name}"), backend=backend, JOB_MAX_ATTEMPTS="2",
+                     STALL_TIMEOUT_SECONDS="5")  # fmt: skip
     yield live
     live.stop()
 
@@ -71,6 +74,7 @@ def test_a_killed_worker_is_noticed_and_the_job_completes_elsewhere(
     assert time.monotonic() - killed < RECOVERY_SECONDS
     done = faults.wait_for_status(job_id, TERMINAL, timeout=180)
     assert done["status"] == "succeeded" and done["attempts"] == 2
+    assert faults.scratch_of(job_id) == [], "the killed attempt's scratch folder was swept"
 
 
 def test_after_max_attempts_a_job_fails_with_a_clear_message(faults: LiveStack, long_clip: Path) -> None:
@@ -113,27 +117,45 @@ def test_an_ffmpeg_crash_fails_the_job_and_removes_temporary_files(
     done = faults.wait_for_status(job_id, TERMINAL, timeout=60)
     assert done["status"] == "failed" and done["error"]["code"] == "ffmpeg_crashed"
     assert "signal 11" in done["error"]["message"]
-    assert not (faults.folder / "storage" / "jobs" / job_id / "output.partial.mp4").exists()
+    assert faults.scratch_of(job_id) == [], "the partial output went with the attempt's scratch folder"
+    assert "output.mp4" not in faults.objects(job_id)
+
+
+@contextmanager
+def _tiny_disk(folder: Path) -> Iterator[None]:
+    """A 16 KiB filesystem mounted over ``folder``: every sizeable write fails with ENOSPC."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs as root: mounting a small filesystem must work there")
+        pytest.skip("mounting a small filesystem needs root (CI runs as root)")
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(folder)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=True)
 
 
 def test_disk_full_fails_with_a_clear_message(faults: LiveStack, clips: dict) -> None:
     for worker in faults.alive_workers():
         faults.kill(worker, signal.SIGTERM)
     job_id = faults.submit(clips["small"]).json()["id"]
-    partial = faults.folder / "storage" / "jobs" / job_id / "output.partial.mp4"
-    partial.symlink_to("/dev/full")  # every write fails with ENOSPC, as on a full disk
-    faults.start_worker()
-    done = faults.wait_for_status(job_id, TERMINAL, timeout=60)
+    with _tiny_disk(faults.scratch):  # the worker host's disk is full
+        faults.start_worker()
+        done = faults.wait_for_status(job_id, TERMINAL, timeout=60)
+        assert faults.scratch_of(job_id) == []
+        for worker in faults.alive_workers():
+            faults.kill(worker, signal.SIGTERM)
     assert done["status"] == "failed" and done["error"]["code"] == "disk_full", done["error"]
     assert "disk space" in done["error"]["message"]
-    assert not partial.exists() and not partial.is_symlink()
+    assert "output.mp4" not in faults.objects(job_id)
 
 
 def test_redis_flushed_with_a_queued_job(faults: LiveStack, clips: dict) -> None:
     for worker in faults.alive_workers():
         faults.kill(worker, signal.SIGTERM)
     job_id = faults.submit(clips["small"]).json()["id"]
-    client = redis.Redis.from_url(faults.redis.url)
+    client = faults.redis_client()
     client.flushall()
     assert client.llen("rq:queue:compress") == 0
     faults.start_worker()
@@ -159,6 +181,7 @@ def test_sigterm_puts_the_job_back_in_the_queue(faults: LiveStack, long_clip: Pa
     back = faults.wait_for_status(job_id, {"queued", "failed", "succeeded", "canceled"}, timeout=30)
     assert back["status"] == "queued" and back["error"] is None
     worker.wait(timeout=30)
+    assert faults.scratch_of(job_id) == [], "the stopped attempt removed its scratch folder"
     faults.start_worker()
     done = faults.wait_for_status(job_id, TERMINAL, timeout=180)
     assert done["status"] == "succeeded" and done["attempts"] == 2

@@ -34,8 +34,8 @@ def test_cancel_running_and_queued_jobs(stack: LiveStack, tmp_path: Path, clips:
     assert time.monotonic() - asked < 2.0, "ffmpeg is gone within 2 s"
     job = stack.job(running)
     assert job["status"] == "canceled" and job["links"]["cancel"] is None
-    partial = stack.folder / "storage" / "jobs" / running / "output.partial.mp4"
-    wait_until(lambda: not partial.exists(), 5, "the partial output to be removed")
+    wait_until(lambda: not stack.scratch_of(running), 5, "the partial output (the attempt's scratch) to go")
+    assert stack.objects(running) == [], "cancel removes the job's stored files"
     assert stack.job(queued)["attempts"] == 0, "the queued job never started"
     again = requests.post(f"{stack.url}/api/jobs/{running}/cancel", timeout=10)
     assert again.status_code == 409 and again.headers["Content-Type"] == "application/problem+json"
@@ -47,7 +47,7 @@ def test_delete_then_404(stack: LiveStack, clips: dict) -> None:
     assert requests.delete(f"{stack.url}/api/jobs/{job_id}", timeout=10).status_code == 204
     for path in ("", "/output", "/events"):
         assert requests.get(f"{stack.url}/api/jobs/{job_id}{path}", timeout=10).status_code == 404
-    assert not (stack.folder / "storage" / "jobs" / job_id).exists()
+    assert stack.objects(job_id) == []
 
 
 def test_long_poll_returns_on_a_change(stack: LiveStack, clips: dict) -> None:

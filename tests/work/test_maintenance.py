@@ -1,6 +1,7 @@
 import uuid
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 
 from app.extensions import db, redis_client
@@ -9,6 +10,12 @@ from app.jobs.models import FAILED, QUEUED, RUNNING, Job
 from app.timeutil import utcnow
 from app.work import maintenance
 from app.work.lease import LEASE_EXPIRES_SECONDS
+
+
+@pytest.fixture()
+def database(both_databases: str) -> str:
+    """These rules must hold on PostgreSQL exactly as on SQLite."""
+    return both_databases
 
 
 def _job(

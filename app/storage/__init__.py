@@ -1,0 +1,64 @@
+"""Where a job's bytes live: one small interface and two backends.
+
+``file:///path`` keeps them in a folder (one machine); ``s3://bucket/prefix`` in any
+S3-compatible store that every web and worker host reaches. Nothing above this package
+knows which one runs. A host's own disk is used only through ``scratch`` folders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from app.storage.base import LocalFile, MissingObject, Redirect, Storage, StorageError, StorageFull
+
+__all__ = [
+    "LocalFile",
+    "MissingObject",
+    "Redirect",
+    "Storage",
+    "StorageError",
+    "StorageFull",
+    "input_key",
+    "job_prefix",
+    "job_storage",
+    "open_storage",
+    "output_key",
+]
+
+
+def job_prefix(job_id: str) -> str:
+    """Every object of one job starts with this; client file names are never part of a key."""
+    return f"jobs/{job_id}/"
+
+
+def input_key(job_id: str) -> str:
+    return job_prefix(job_id) + "input"
+
+
+def output_key(job_id: str) -> str:
+    return job_prefix(job_id) + "output.mp4"
+
+
+def open_storage(config: dict[str, Any]) -> Storage:
+    """The backend STORAGE_URL names."""
+    url: str = config["STORAGE_URL"]
+    if url.startswith("s3://"):
+        from app.storage.s3 import S3Storage
+
+        return S3Storage.from_url(
+            url,
+            endpoint_url=config["S3_ENDPOINT_URL"],
+            public_endpoint_url=config["S3_PUBLIC_ENDPOINT_URL"],
+            region=config["AWS_REGION"],
+        )
+    from app.storage.local import LocalStorage
+
+    return LocalStorage.from_url(url)
+
+
+def job_storage() -> Storage:
+    """The current app's storage."""
+    storage: Storage = current_app.extensions["storage"]
+    return storage

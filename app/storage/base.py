@@ -1,0 +1,83 @@
+"""The storage interface every backend implements, and what its operations return."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from unicodedata import normalize
+from urllib.parse import quote
+
+from werkzeug.datastructures import Headers
+
+
+class StorageError(Exception):
+    """The store could not be reached or refused the operation (worth retrying later)."""
+
+
+class MissingObject(StorageError):
+    """No object under that key (deleted by retention, or never stored)."""
+
+
+class StorageFull(StorageError):
+    """The disk the store (or a download from it) writes to is full."""
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """Serve this file from this host (the file:// backend)."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Send the client to this time-limited URL of the store (the S3 backend)."""
+
+    url: str
+
+
+class Storage(ABC):
+    """Objects under string keys (``jobs/<id>/input``), whatever holds them."""
+
+    @abstractmethod
+    def put(self, key: str, source: Path, content_type: str | None = None, move: bool = False) -> None:
+        """Store the file at ``source`` under ``key``; with ``move`` the local file is gone after."""
+
+    @abstractmethod
+    def fetch(self, key: str, folder: Path) -> Path:
+        """A local path with the object's bytes, to read only: the stored file itself when the
+        store is a local folder, else a download into ``folder``. MissingObject if absent."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool:
+        """True if an object is stored under ``key``."""
+
+    @abstractmethod
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose key starts with ``prefix``; how many there were."""
+
+    @abstractmethod
+    def keys(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix``, sorted."""
+
+    @abstractmethod
+    def serve(self, key: str, download_name: str, content_type: str) -> LocalFile | Redirect:
+        """How a client gets the object: a local file to send, or a presigned URL of the store."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise StorageError unless the store answers (readiness)."""
+
+
+def attachment(download_name: str) -> str:
+    """``Content-Disposition: attachment`` for a name, as Flask's send_file writes it (RFC 6266/5987)."""
+    try:
+        download_name.encode("ascii")
+        names = {"filename": download_name}
+    except UnicodeEncodeError:
+        simple = normalize("NFKD", download_name).encode("ascii", "ignore").decode("ascii")
+        names = {"filename": simple, "filename*": "UTF-8''" + quote(download_name, safe="!#$&+-.^_`|~")}
+    headers = Headers()
+    headers.set("Content-Disposition", "attachment", **names)
+    return headers["Content-Disposition"]

@@ -1,0 +1,161 @@
+"""The s3:// backend: objects in a bucket of any S3-compatible store, through boto3.
+
+Large files go up and down in parts (boto3's managed transfers), so memory stays bounded
+whatever the size. Clients hand out presigned URLs for the public endpoint, so a download
+goes from the store to the client without passing through a web process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from app.storage.base import MissingObject, Redirect, Storage, StorageError, attachment
+
+PRESIGNED_URL_SECONDS = 15 * 60  # a download link's life (the contract asks for at least 5 minutes)
+PART_BYTES = 16 * 1024 * 1024  # multipart transfers: part size and the size from which they apply
+TRANSFER = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=4)
+CLIENT_CONFIG = dict(
+    connect_timeout=5,
+    read_timeout=60,
+    retries={"mode": "standard", "max_attempts": 3},
+    max_pool_connections=32,
+    signature_version="s3v4",
+)
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+
+
+class S3Storage(Storage):
+    """Keys live under ``prefix`` in ``bucket``; one boto3 client per process (made after any fork)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        public_endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        credentials: dict[str, str] | None = None,
+    ) -> None:
+        """``credentials`` (aws_access_key_id, aws_secret_access_key) default to boto3's own search."""
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self._endpoints = {"private": endpoint_url, "public": public_endpoint_url or endpoint_url}
+        self._region = region
+        self._credentials = credentials or {}
+        self._clients: dict[tuple[int, str], Any] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, **settings: Any) -> S3Storage:
+        parts = urlsplit(url)
+        if not parts.netloc:
+            raise ValueError(f"STORAGE_URL names no bucket: {url!r}")
+        return cls(parts.netloc, parts.path, **settings)
+
+    def _client(self, which: str = "private") -> Any:
+        key = (os.getpid(), which)  # a client must not cross a fork (RQ's work-horses)
+        with self._lock:
+            if key not in self._clients:
+                endpoint = self._endpoints[which]
+                style = "path" if endpoint else "auto"  # custom endpoints rarely have bucket DNS names
+                config = Config(s3={"addressing_style": style}, **CLIENT_CONFIG)
+                session = boto3.session.Session()
+                self._clients[key] = session.client(
+                    "s3", endpoint_url=endpoint, region_name=self._region, config=config, **self._credentials
+                )
+            return self._clients[key]
+
+    def _key(self, key: str) -> str:
+        return self.prefix + key
+
+    def put(self, key: str, source: Path, content_type: str | None = None, move: bool = False) -> None:
+        extra = {"ContentType": content_type} if content_type else {}
+        with _translated(key):
+            self._client().upload_file(
+                str(source), self.bucket, self._key(key), ExtraArgs=extra, Config=TRANSFER
+            )
+        if move:
+            source.unlink(missing_ok=True)
+
+    def fetch(self, key: str, folder: Path) -> Path:
+        target = folder / Path(key).name
+        folder.mkdir(parents=True, exist_ok=True)
+        with _translated(key):
+            self._client().download_file(self.bucket, self._key(key), str(target), Config=TRANSFER)
+        return target
+
+    def exists(self, key: str) -> bool:
+        try:
+            with _translated(key):
+                self._client().head_object(Bucket=self.bucket, Key=self._key(key))
+        except MissingObject:
+            return False
+        return True
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Objects and unfinished multipart uploads under the prefix (nothing dangles)."""
+        client, full = self._client(), self._key(prefix)
+        with _translated(prefix):
+            keys = [self._key(key) for key in self.keys(prefix)]
+            for start in range(0, len(keys), 1000):
+                batch = [{"Key": key} for key in keys[start : start + 1000]]
+                client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            for upload in client.list_multipart_uploads(Bucket=self.bucket, Prefix=full).get("Uploads", []):
+                client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                )
+        return len(keys)
+
+    def keys(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        with _translated(prefix):
+            pages = self._client().get_paginator("list_objects_v2")
+            for page in pages.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+                found += [item["Key"][len(self.prefix) :] for item in page.get("Contents", [])]
+        return sorted(found)
+
+    def serve(self, key: str, download_name: str, content_type: str) -> Redirect:
+        if not self.exists(key):
+            raise MissingObject(key)
+        params = {
+            "Bucket": self.bucket,
+            "Key": self._key(key),
+            "ResponseContentDisposition": attachment(download_name),
+            "ResponseContentType": content_type,
+        }
+        with _translated(key):  # signing is local: no request to the store
+            url = self._client("public").generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=PRESIGNED_URL_SECONDS
+            )
+        return Redirect(url)
+
+    def check(self) -> None:
+        with _translated(""):
+            self._client().head_bucket(Bucket=self.bucket)
+
+
+@contextmanager
+def _translated(key: str) -> Iterator[None]:
+    """boto3's errors as the storage interface's: MissingObject, or StorageError with a reason."""
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if str(error.get("Code")) in _NOT_FOUND:
+            raise MissingObject(key) from exc
+        raise StorageError(
+            f"the object store refused {key or 'the request'}: {error.get('Message') or exc}"
+        ) from exc
+    except BotoCoreError as exc:
+        raise StorageError(f"the object store is unreachable: {exc}") from exc

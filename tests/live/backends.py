@@ -1,0 +1,57 @@
+"""The two configurations the live suite runs against.
+
+- ``sqlite-file``: one machine: SQLite, files in a folder, plain Redis (what ``make run`` does).
+- ``postgres-s3``: many machines: PostgreSQL, an S3 bucket (SeaweedFS), Redis over TLS with a
+  self-signed certificate (REDIS_SSL_CERT_REQS=none), as on Heroku.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.storage import Storage
+from app.storage.local import LocalStorage
+from app.storage.s3 import S3Storage
+from tests.live.servers import Postgres, SeaweedFS
+
+BUCKET = "squeeze"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where a stack keeps its records and bytes, and how it reaches Redis."""
+
+    name: str
+    postgres: Postgres | None = None
+    seaweed: SeaweedFS | None = None
+
+    @property
+    def tls_redis(self) -> bool:
+        return self.postgres is not None
+
+    def settings(self, folder: Path) -> dict[str, str]:
+        """Settings for a new stack: a database and a storage place of its own."""
+        if self.postgres is None or self.seaweed is None:
+            return {
+                "DATABASE_URL": f"sqlite:///{folder / 'squeeze.sqlite3'}",
+                "STORAGE_URL": (folder / "storage").as_uri(),
+            }
+        label = "sqz_" + uuid.uuid4().hex[:12]
+        self.seaweed.create_bucket(BUCKET)
+        return {"DATABASE_URL": self.postgres.create_database(label), **self.seaweed.env(BUCKET, label)}
+
+    def storage(self, settings: dict[str, str]) -> Storage:
+        """The stack's storage as the test process sees it (to list and damage objects)."""
+        url = settings["STORAGE_URL"]
+        if self.seaweed is None:
+            return LocalStorage.from_url(url)
+        credentials = {
+            "aws_access_key_id": self.seaweed.access_key,
+            "aws_secret_access_key": self.seaweed.secret_key,
+        }
+        return S3Storage.from_url(url, endpoint_url=self.seaweed.endpoint, credentials=credentials)
+
+
+SQLITE_FILE = Backend("sqlite-file")

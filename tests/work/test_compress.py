@@ -1,0 +1,90 @@
+"""The worker's bookkeeping around an attempt (ffmpeg itself runs in the live tests)."""
+
+import os
+import signal
+import uuid
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app.extensions import db
+from app.jobs import lifecycle, retention
+from app.jobs.models import FAILED, QUEUED, Job
+from app.storage import StorageError, input_key, job_prefix, job_storage, output_key
+from app.storage.local import LocalStorage
+from app.work.compress import _drop_unwanted_output, compress_job
+
+
+def _running_job_with_output(tmp_path: Path) -> str:
+    job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+    lifecycle.start(job.id)
+    for key in (input_key(job.id), output_key(job.id)):
+        source = tmp_path / uuid.uuid4().hex
+        source.write_bytes(b"bytes")
+        job_storage().put(key, source, move=True)
+    return job.id
+
+
+@pytest.mark.parametrize("ending", ["canceled", "deleted"])
+def test_an_output_stored_after_a_cancel_or_delete_is_removed(
+    app: Flask, tmp_path: Path, ending: str
+) -> None:
+    with app.app_context():
+        job_id = _running_job_with_output(tmp_path)
+        if ending == "canceled":
+            lifecycle.cancel(job_id)
+        else:
+            retention.delete_job(job_id)
+            job_storage().put(output_key(job_id), _bytes(tmp_path))  # the upload finished after the delete
+        assert lifecycle.succeed(job_id, {}) is None
+        _drop_unwanted_output(job_id)
+        assert job_storage().keys(job_prefix(job_id)) == []
+
+
+def test_a_failed_job_loses_only_the_late_output(app: Flask, tmp_path: Path) -> None:
+    with app.app_context():
+        job_id = _running_job_with_output(tmp_path)
+        lifecycle.fail(job_id, "worker_lost", "the worker stopped")
+        _drop_unwanted_output(job_id)
+        assert job_storage().keys(job_prefix(job_id)) == [input_key(job_id)]
+
+
+def test_the_output_of_an_attempt_that_took_over_is_kept(app: Flask, tmp_path: Path) -> None:
+    with app.app_context():
+        job_id = _running_job_with_output(tmp_path)
+        lifecycle.requeue(job_id)  # the lease lapsed: another attempt owns the job now
+        _drop_unwanted_output(job_id)
+        assert job_storage().exists(output_key(job_id))
+
+
+def _bytes(tmp_path: Path) -> Path:
+    path = tmp_path / uuid.uuid4().hex
+    path.write_bytes(b"late")
+    return path
+
+
+class _Unreachable(LocalStorage):
+    """A store that refuses every read, as one that cannot be reached."""
+
+    def fetch(self, key: str, folder: Path) -> Path:
+        raise StorageError("the object store is unreachable: connection refused")
+
+
+def test_a_store_the_worker_cannot_reach_sends_the_job_back_then_fails_it(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "nice", lambda _n: 0)  # the test process keeps its priority
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)  # and its SIGTERM handler
+    app.extensions["storage"] = _Unreachable(tmp_path / "store")
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        for attempt in range(1, app.config["JOB_MAX_ATTEMPTS"] + 1):
+            compress_job(job.id)
+            again = db.session.get(Job, job.id, populate_existing=True)
+            assert again.attempts == attempt
+            if attempt < app.config["JOB_MAX_ATTEMPTS"]:
+                assert (again.status, again.error) == (QUEUED, None), "worth another attempt"
+        assert again.status == FAILED and again.error["code"] == "storage_unavailable"
+        assert "could not be reached" in again.error["message"]
+    assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "no attempt left its scratch folder"
