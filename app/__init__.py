@@ -11,7 +11,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
-from app.extensions import csrf, db, init_redis, limiter, migrate, sock
+from app.extensions import csrf, db, init_redis, limiter, migrate, redis_options, sock
 from app.storage import open_storage
 from app.storage.scratch import sweep
 
@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     sock.init_app(app)
     csrf.init_app(app)
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = redis_options(app.config)
     limiter.init_app(app)
     init_redis(app)
     app.extensions["storage"] = open_storage(app.config)

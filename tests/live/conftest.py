@@ -23,7 +23,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "sqlite-file":
         return SQLITE_FILE
-    return Backend(request.param, request.getfixturevalue("postgres"), request.getfixturevalue("seaweed"))
+    return Backend(
+        request.param, request.getfixturevalue("postgres"), request.getfixturevalue("seaweed"), tls_redis=True
+    )
 
 
 @pytest.fixture(scope="session")

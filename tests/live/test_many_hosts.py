@@ -195,6 +195,30 @@ def test_a_job_submitted_on_one_web_host_is_followed_and_downloaded_on_the_other
     assert deploy.stored(job_id) == ["input", "output.mp4"]
 
 
+def test_rate_limits_and_idempotency_claims_live_in_the_shared_tls_redis(
+    deploy: Deploy, tmp_path: Path
+) -> None:
+    clip = make_clip(tmp_path / "claimed.mp4", seconds=1)
+    key = {"Idempotency-Key": "k-" + secrets.token_hex(4)}
+    answers = []
+    for web in ("web-a", "web-b"):  # one request through each host
+        with clip.open("rb") as handle:
+            answers.append(
+                requests.post(f"{deploy.url(web)}/api/jobs", files={"file": (clip.name, handle)}, headers=key,
+                              timeout=60)
+            )  # fmt: skip
+    assert [a.status_code for a in answers] == [202, 202]
+    assert (
+        answers[0].headers["Location"].rsplit("/", 1)[1] == answers[1].headers["Location"].rsplit("/", 1)[1]
+    )
+    client = redis.Redis.from_url(deploy.redis.url, **deploy.redis.client_options)  # type: ignore[arg-type]
+    try:
+        assert list(client.scan_iter(match="LIMITS:*")), "the per-owner submit counters are kept in it"
+    finally:
+        client.close()
+    deploy.wait_for("web-a", answers[0].json()["id"], TERMINAL)
+
+
 def _host_running(deploy: Deploy, job_id: str) -> Host:
     """The worker host whose scratch disk holds the job's attempt."""
     found: list[Host] = []
