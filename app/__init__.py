@@ -11,7 +11,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
-from app.extensions import csrf, db, init_redis, limiter, migrate, redis_options, sock
+from app.extensions import csrf, db, init_redis, limiter, migrate, sock
 from app.storage import open_storage
 from app.storage.scratch import sweep
 
@@ -36,15 +36,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.api.spool import SpoolingRequest
 
     app.request_class = SpoolingRequest
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # One proxy hop (Heroku's router, nginx) is trusted for the scheme, host and client address.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     sock.init_app(app)
     csrf.init_app(app)
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = redis_options(app.config)
-    limiter.init_app(app)
     init_redis(app)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # The rate limiter's counters go through this process's one bounded Redis pool.
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"connection_pool": app.extensions["redis"].connection_pool}
+    limiter.init_app(app)
     app.extensions["storage"] = open_storage(app.config)
     sweep(Path(app.config["SCRATCH_DIR"]))  # what a crashed process of this host left behind
 

@@ -84,6 +84,11 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # Largest accepted upload, in MiB (also the cap on source_url downloads).
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,  # + room for the form
+        # Uploads one client (API key, browser session, or address when the API is open) may
+        # stream at once, across every web process; past it: 429 with Retry-After.
+        "MAX_UPLOADS_PER_CLIENT": _int(env, "MAX_UPLOADS_PER_CLIENT", 8),
+        # An upload that sends no byte for this long is dropped (its slot and spool freed).
+        "UPLOAD_IDLE_TIMEOUT_SECONDS": _int(env, "UPLOAD_IDLE_TIMEOUT_SECONDS", 60),
         # Comma-separated bearer keys for API clients; empty with no CLI keys = open API.
         "API_KEYS": _list(env, "API_KEYS"),
         # Standard Webhooks signing secret (whsec_...); callback_url is refused without it.
@@ -112,7 +117,21 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         # WebSocket pings keep idle sockets open through proxies (Heroku closes at 55 s idle).
         "SOCK_SERVER_OPTIONS": {"ping_interval": _int(env, "WS_PING_SECONDS", 25)},
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Database connections per process: a request holds one only while it queries (never
+        # while a body streams in or a stream waits), so a few serve thousands of connections.
+        # A request that finds them all busy for DATABASE_POOL_TIMEOUT_SECONDS gets a 503.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": _int(env, "DATABASE_POOL_SIZE", 20),
+            # Beyond the pool: connections opened for a burst and closed after (churn: TLS,
+            # authentication). None by default: twenty kept connections serve a gevent process.
+            "max_overflow": _int(env, "DATABASE_POOL_OVERFLOW", 0),
+            "pool_timeout": _float(env, "DATABASE_POOL_TIMEOUT_SECONDS", 2),
+        },
+        # Redis connections per process (commands hold one for a round trip; the event hub one
+        # for good), and how long a command waits for a free one before a 503.
+        "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50),
+        "REDIS_POOL_TIMEOUT_SECONDS": _float(env, "REDIS_POOL_TIMEOUT_SECONDS", 2),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

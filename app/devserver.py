@@ -38,7 +38,7 @@ def main() -> int:
             "-m",
             "gunicorn",
             "-c",
-            "python:app.webserver",
+            "app/webserver.py",
             "-w",
             "1",
             "-b",

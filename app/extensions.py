@@ -15,11 +15,12 @@ from flask_migrate import Migrate
 from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from redis import Redis
+from redis import BlockingConnectionPool, Redis
 from redis.connection import SSLConnection
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import QueuePool
 
 
 class Base(DeclarativeBase):
@@ -90,13 +91,43 @@ def redis_options(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def init_redis(app: Flask) -> None:
-    """One Redis client (and connection pool) per process, kept on the app."""
-    app.extensions["redis"] = Redis.from_url(
+    """One Redis client per process, kept on the app, with a bounded pool that waits briefly.
+
+    Past REDIS_POOL_SIZE connections in use, a command waits up to REDIS_POOL_TIMEOUT_SECONDS
+    for one to come back, then fails (a 503 for a request) instead of opening ever more.
+    """
+    pool = BlockingConnectionPool.from_url(
         app.config["REDIS_URL"],
+        max_connections=app.config["REDIS_POOL_SIZE"],
+        timeout=app.config["REDIS_POOL_TIMEOUT_SECONDS"],
         health_check_interval=30,
         socket_connect_timeout=5,
         **redis_options(app.config),
     )
+    app.extensions["redis"] = Redis(connection_pool=pool)
+
+
+def release_database() -> None:
+    """End the session's transaction and hand its connection back to the pool.
+
+    Called before anything that waits on a client (a request body streaming in, an event
+    stream, a long poll), so a slow client never holds a database connection. The next
+    query checks one out again.
+    """
+    db.session.close()
+
+
+def pool_usage(app: Flask) -> dict[str, tuple[int, int]]:
+    """{"database": (in use, most), "redis": (in use, most)} for this process, as far as known."""
+    usage: dict[str, tuple[int, int]] = {}
+    pool = db.engine.pool
+    if isinstance(pool, QueuePool):
+        usage["database"] = (pool.checkedout(), pool.size() + max(pool._max_overflow, 0))
+    redis_pool = app.extensions["redis"].connection_pool
+    if isinstance(redis_pool, BlockingConnectionPool):
+        idle = sum(1 for connection in list(redis_pool.pool.queue) if connection is not None)
+        usage["redis"] = (len(redis_pool._connections) - idle, redis_pool.max_connections)
+    return usage
 
 
 def redis_client() -> Redis:

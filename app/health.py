@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db, redis_client
+from app.extensions import db, pool_usage, redis_client
 from app.storage import StorageError, job_storage
 
 bp = Blueprint("health", __name__)
@@ -21,21 +21,32 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """200 when the database, Redis and the file store answer, else 503 naming what does not."""
+    """200 when the database, Redis and the file store answer and the pools have room, else 503.
+
+    An exhausted pool is reported from its counters, without waiting for a connection.
+    """
     checks = {"database": "ok", "redis": "ok", "storage": "ok"}
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        checks["database"] = f"unavailable: {type(exc).__name__}"
-    finally:
-        db.session.remove()
-    try:
-        redis_client().ping()
-    except RedisError as exc:
-        checks["redis"] = f"unavailable: {type(exc).__name__}"
+    usage = pool_usage(current_app._get_current_object())  # type: ignore[attr-defined]
+    for name, (in_use, most) in usage.items():
+        if in_use >= most:
+            checks[name] = f"busy: all {most} connections of this process are in use"
+    if checks["database"] == "ok":
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        finally:
+            db.session.remove()
+    if checks["redis"] == "ok":
+        try:
+            redis_client().ping()
+        except RedisError as exc:
+            checks["redis"] = f"unavailable: {type(exc).__name__}"
     try:
         job_storage().check()
     except StorageError as exc:
         checks["storage"] = f"unavailable: {exc}"
     ready = all(value == "ok" for value in checks.values())
-    return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    body["pools"] = {name: {"in_use": in_use, "size": most} for name, (in_use, most) in usage.items()}
+    return jsonify(body), 200 if ready else 503

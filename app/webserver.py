@@ -1,4 +1,7 @@
-"""gunicorn's settings for the web process: ``gunicorn -c python:app.webserver wsgi:app``.
+"""gunicorn's settings for the web process: ``gunicorn -c app/webserver.py wsgi:app``.
+
+Loaded by path, not as ``python:app.webserver``: importing the ``app`` package in gunicorn's
+master would load ssl and threading before the gevent worker patches them.
 
 One place for the Procfile, ``make run``, the tests and the benchmarks; flags on the command
 line (``-w``, ``-b``) override these.

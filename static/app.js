@@ -133,6 +133,11 @@
   var dropZone = document.getElementById("drop-zone");
   var uploads = document.getElementById("uploads");
 
+  // At most PARALLEL_UPLOADS at once (the server caps a client's uploads in flight); the rest wait.
+  var PARALLEL_UPLOADS = 3;
+  var waiting = [];
+  var active = 0;
+
   function upload(file) {
     var item = document.createElement("li");
     var label = document.createElement("span");
@@ -144,9 +149,31 @@
     bar.value = 0;
     bar.setAttribute("aria-label", "Upload of " + file.name);
     note.className = "note";
-    note.textContent = "uploading";
+    note.textContent = "waiting to upload";
     item.append(label, bar, note);
     uploads.appendChild(item);
+    waiting.push({ file: file, item: item, bar: bar, note: note });
+    pumpUploads();
+  }
+
+  function pumpUploads() {
+    while (active < PARALLEL_UPLOADS && waiting.length) {
+      active += 1;
+      send(waiting.shift());
+    }
+  }
+
+  function finished() {
+    active -= 1;
+    pumpUploads();
+  }
+
+  function send(entry) {
+    var file = entry.file, item = entry.item, bar = entry.bar, note = entry.note;
+    item.classList.remove("failed");
+    note.removeAttribute("role");
+    note.textContent = "uploading";
+    bar.value = 0;
 
     var data = new FormData();
     data.append("file", file, file.name);
@@ -164,9 +191,17 @@
     request.addEventListener("load", function () {
       if (request.status === 202) {
         item.remove();
+        finished();
         if (pollTimer !== null) refreshRows();
         return;
       }
+      if (request.status === 429 || request.status === 503) {  // busy: try again when told
+        var seconds = parseInt(request.getResponseHeader("Retry-After"), 10) || 5;
+        note.textContent = "waiting to upload";
+        setTimeout(function () { send(entry); }, seconds * 1000);
+        return;
+      }
+      finished();
       var detail = "upload failed (" + request.status + ")";
       try { detail = JSON.parse(request.responseText).detail || detail; } catch (e) { /* not JSON */ }
       item.classList.add("failed");
@@ -174,6 +209,7 @@
       note.textContent = detail;
     });
     request.addEventListener("error", function () {
+      finished();
       item.classList.add("failed");
       note.setAttribute("role", "alert");
       note.textContent = "the upload was interrupted";

@@ -6,15 +6,20 @@ import json
 import logging
 import time
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from redis.exceptions import RedisError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 
 from app.extensions import limiter
 from app.problems import Problem
 
 log = logging.getLogger(__name__)
+BUSY_RETRY_SECONDS = 2  # a pool stayed full: connections come back within moments
+UNAVAILABLE_RETRY_SECONDS = 10  # a service is down: give it time
 CODES = {
     400: "bad_request",
     404: "not_found",
@@ -34,6 +39,16 @@ def problem_response(problem: Problem) -> Response:
     return response
 
 
+def _busy(what: str) -> Problem:
+    detail = f"the server is busy ({what}); try again in {BUSY_RETRY_SECONDS} s"
+    return Problem(503, "busy", detail, headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+
+
+def _unavailable(what: str) -> Problem:
+    detail = f"{what} cannot be reached right now; try again in {UNAVAILABLE_RETRY_SECONDS} s"
+    return Problem(503, "unavailable", detail, headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
+
+
 def register(app: Flask) -> None:
     """Install the handlers on the whole app (the page's mistakes are answered the same way)."""
 
@@ -49,8 +64,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response:
-        limit = app.config["MAX_UPLOAD_MB"]
-        return problem_response(Problem(413, "too_large", f"the request is larger than the {limit} MB limit"))
+        limit = request.max_content_length
+        if limit is None or limit >= app.config["MAX_UPLOAD_MB"] * 1024 * 1024:
+            shown = f"{app.config['MAX_UPLOAD_MB']} MB"
+        else:
+            shown = f"{limit // 1024} KB"
+        return problem_response(Problem(413, "too_large", f"the request is larger than the {shown} limit"))
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(error: RateLimitExceeded) -> Response:
@@ -58,6 +77,28 @@ def register(app: Flask) -> None:
         wait = max(int(current.reset_at - time.time()), 1) if current else 60
         detail = f"too many submissions ({error.description}); try again in {wait} s"
         return problem_response(Problem(429, "rate_limited", detail, headers={"Retry-After": str(wait)}))
+
+    @app.errorhandler(ClientDisconnected)
+    def _body_cut_off(_error: ClientDisconnected) -> Response:
+        seconds = app.config["UPLOAD_IDLE_TIMEOUT_SECONDS"]
+        detail = f"the request body stopped arriving (closed, or nothing sent for {seconds} s); send it again"
+        return problem_response(Problem(408, "body_interrupted", detail))
+
+    @app.errorhandler(PoolTimeout)
+    def _database_busy(_error: PoolTimeout) -> Response:
+        return problem_response(_busy("every database connection of this server is in use"))
+
+    @app.errorhandler(RedisError)
+    def _redis_trouble(error: RedisError) -> Response:
+        if "No connection available" in str(error):  # the pool stayed full for its timeout
+            return problem_response(_busy("every Redis connection of this server is in use"))
+        log.warning("Redis error in a request: %s", error)
+        return problem_response(_unavailable("Redis"))
+
+    @app.errorhandler(OperationalError)
+    def _database_trouble(error: OperationalError) -> Response:
+        log.warning("database error in a request: %s", error)
+        return problem_response(_unavailable("the database"))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

@@ -1,23 +1,17 @@
-"""The job routes: submit, status monitor (with long poll), list, output, cancel, delete."""
+"""The job routes: status monitor (with long poll), list, output, cancel, delete."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from flask import Response, current_app, jsonify, redirect, request, send_file
-from werkzeug.datastructures import FileStorage
+from flask import Response, jsonify, redirect, request, send_file
 
 from app.api import bp
-from app.api.responses import accepted, etag_of, job_body, job_response
-from app.api.spool import HashingSpoolFile
+from app.api.responses import etag_of, job_body, job_response
 from app.auth import current_owner
-from app.extensions import limiter
+from app.extensions import release_database
 from app.jobs import retention
-from app.jobs.accept import Upload, accept_source_url, accept_upload
-from app.jobs.idempotency import check_key, claimed
 from app.jobs.models import SUCCEEDED, Job
-from app.jobs.options import parse_submission
 from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
 from app.jobs.watch import watch
 from app.problems import Problem, invalid
@@ -28,64 +22,6 @@ MAX_WAIT_SECONDS = 60
 OUTPUT_TYPE = "video/mp4"
 
 
-@bp.post("/jobs")
-@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], key_func=current_owner)
-def submit() -> Response:
-    """Accept a video (multipart upload or JSON source_url): 202 and where to look."""
-    owner = current_owner()
-    key = check_key(request.headers.get("Idempotency-Key"))
-    with claimed(owner, key):
-        if request.mimetype == "multipart/form-data":
-            job, _ = _submit_upload(owner, key)
-        elif request.mimetype == "application/json":
-            job, _ = _submit_source_url(owner, key)
-        else:
-            raise Problem(
-                415,
-                "unsupported_content_type",
-                "send multipart/form-data with a 'file' field, or application/json with 'source_url'",
-            )
-    return accepted(job)
-
-
-def _submit_upload(owner: str, key: str | None) -> tuple[Job, bool]:
-    files = request.files
-    fields: dict[str, object] = {
-        name: request.form.get(name) for name in request.form if name != "csrf_token"
-    }
-    fields.update({name: "(a file)" for name in files if name != "file"})
-    for name in request.form:
-        if len(request.form.getlist(name)) > 1:
-            raise invalid([{"field": name, "message": "is given more than once"}])
-    submission = parse_submission(fields, **_limits())
-    upload = files.get("file")
-    if upload is None or not isinstance(upload.stream, HashingSpoolFile):
-        raise invalid([{"field": "file", "message": "is required: the video to compress"}])
-    return accept_upload(owner, _spooled(upload), submission, base_url(), key)
-
-
-def _submit_source_url(owner: str, key: str | None) -> tuple[Job, bool]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Problem(400, "malformed_json", "the body is not a JSON object")
-    submission = parse_submission(body, allow_source_url=True, **_limits())
-    return accept_source_url(owner, submission, base_url(), key)
-
-
-def _limits() -> dict[str, object]:
-    return {
-        "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
-        "allow_private": current_app.config["WEBHOOK_ALLOW_PRIVATE"],
-        "webhooks_enabled": bool(current_app.config["WEBHOOK_SECRET"]),
-    }
-
-
-def _spooled(upload: FileStorage) -> Upload:
-    stream: HashingSpoolFile = upload.stream  # type: ignore[assignment]
-    stream.flush()
-    return Upload(Path(stream.name), upload.filename or "video", stream.size, stream.hexdigest())
-
-
 @bp.get("/jobs/<job_id>")
 def status(job_id: str) -> Response:
     """The status monitor: always 200 with the job; ETag, conditional GET and long poll."""
@@ -94,6 +30,7 @@ def status(job_id: str) -> Response:
     wait = _preferred_wait()
     known = _version_in(request.headers.get("If-None-Match", ""))
     if wait is not None:
+        release_database()  # the wait holds no connection; the re-read takes one briefly
         _wait_for_change(job, known if known is not None else job.version, wait)
         job = get_owned(owner, job_id)
     if request.headers.get("If-None-Match") in (etag_of(job), "*"):

@@ -241,13 +241,24 @@ def _paths() -> dict[str, Any]:
                     ),
                     "400": _problem("Malformed request (JSON, Idempotency-Key, CSRF token)"),
                     "401": UNAUTHORIZED,
+                    "408": _problem(
+                        "The body stopped arriving: closed, or nothing sent for UPLOAD_IDLE_TIMEOUT_SECONDS"
+                        " (body_interrupted)"
+                    ),
                     "409": _problem("A request with this Idempotency-Key is still being accepted"),
-                    "413": _problem("Larger than MAX_UPLOAD_MB"),
+                    "413": _problem("Larger than MAX_UPLOAD_MB (a JSON body: larger than 64 KB)"),
                     "415": _problem("Not a video ffmpeg can read, or not multipart/JSON"),
                     "422": _problem(
                         "A bad option (see errors), or an Idempotency-Key reused for another request"
                     ),
-                    "429": _problem("Too many submissions; see Retry-After"),
+                    "429": _problem(
+                        "Too many submissions (rate_limited), or MAX_UPLOADS_PER_CLIENT uploads of this"
+                        " client already streaming (too_many_uploads); see Retry-After"
+                    ),
+                    "503": _problem(
+                        "Busy (busy: every connection of a pool in use), or the database, Redis or the store"
+                        " cannot be reached (unavailable, storage_unavailable); see Retry-After"
+                    ),
                 },
             },
             "get": {
@@ -427,7 +438,7 @@ def _paths() -> dict[str, Any]:
         },
         "/readyz": {
             "get": {
-                "summary": "Readiness: the database, Redis and the file store answer",
+                "summary": "Readiness: the database, Redis and the file store answer; the pools have room",
                 "operationId": "readyz",
                 "tags": ["health"],
                 "responses": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,17 +20,20 @@ from app.storage.scratch import ScratchFolder
 
 
 class HashingSpoolFile:
-    """A named file that counts and hashes what is written to it."""
+    """A named file that counts and hashes what is written to it; ``on_write`` hears of each write."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, on_write: Callable[[], None] | None = None) -> None:
         self._file: IO[bytes] = tempfile.NamedTemporaryFile(dir=folder, prefix="upload-", delete=False)  # noqa: SIM115 - removed with its folder
         self.name = self._file.name
         self.size = 0
         self._hash = hashlib.sha256()
+        self._on_write = on_write
 
     def write(self, data: bytes) -> int:
         self._hash.update(data)
         self.size += len(data)
+        if self._on_write is not None:
+            self._on_write()
         return self._file.write(data)
 
     def hexdigest(self) -> str:
@@ -51,9 +55,15 @@ class SpoolingRequest(Request):
     ) -> IO[bytes]:
         if "_scratch" not in self.__dict__:
             self.__dict__["_scratch"] = ScratchFolder(Path(current_app.config["SCRATCH_DIR"]), "upload")
-        spool = HashingSpoolFile(self.__dict__["_scratch"].path)
+        spool = HashingSpoolFile(self.__dict__["_scratch"].path, on_write=self._still_arriving)
         self.__dict__.setdefault("_spooled", []).append(spool)
         return spool  # type: ignore[return-value]
+
+    def _still_arriving(self) -> None:
+        """Bytes keep coming: renew the upload's slot (``app.api.incoming``), if it holds one."""
+        slot = getattr(self, "upload_slot", None)
+        if slot is not None:
+            slot.renew()
 
     def discard_spool(self) -> None:
         """Close the spooled files and remove the request's scratch folder (at teardown)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import datetime
 
 import click
@@ -12,10 +13,12 @@ from flask import Blueprint, current_app
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import db, release_database
 from app.timeutil import rfc3339, utcnow
 
 KEY_PREFIX = "sqz_"
+KEY_CACHE_SECONDS = 10.0  # a created or revoked CLI key takes effect on every process within this
+KEY_CACHE_SIZE = 10_000  # keys remembered per process (all forgotten when full)
 cli = Blueprint("keys", __name__, cli_group="keys")
 
 
@@ -38,11 +41,33 @@ def owner_of_hash(digest: str) -> str:
     return "key:" + digest[:24]
 
 
+class _Remembered:
+    """What the database said about keys, kept KEY_CACHE_SECONDS per process.
+
+    Owner resolution runs on nearly every request, before its body is read; remembering the
+    answer keeps it from checking out a database connection at all most of the time.
+    """
+
+    def __init__(self) -> None:
+        self.configured: tuple[float, bool] | None = None
+        self.owners: dict[str, tuple[float, str]] = {}
+
+
+def _remembered() -> _Remembered:
+    memory: _Remembered = current_app.extensions.setdefault("api_keys", _Remembered())
+    return memory
+
+
 def keys_configured() -> bool:
     """True once any key exists (API_KEYS or an unrevoked CLI key): then the API needs one."""
     if current_app.config["API_KEYS"]:
         return True
-    return db.session.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)) is not None
+    memory, now = _remembered(), time.monotonic()
+    if memory.configured is None or now - memory.configured[0] > KEY_CACHE_SECONDS:
+        found = db.session.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)) is not None
+        release_database()
+        memory.configured = (now, found)
+    return memory.configured[1]
 
 
 def owner_for_key(key: str) -> str | None:
@@ -51,8 +76,19 @@ def owner_for_key(key: str) -> str | None:
     for configured in current_app.config["API_KEYS"]:
         if hmac.compare_digest(key_hash(configured), digest):
             return owner_of_hash(digest)
+    memory, now = _remembered(), time.monotonic()
+    known = memory.owners.get(digest)
+    if known is not None and now - known[0] <= KEY_CACHE_SECONDS:
+        return known[1]
     found = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)))
-    return owner_of_hash(digest) if found else None
+    release_database()
+    if not found:
+        memory.owners.pop(digest, None)
+        return None
+    if len(memory.owners) >= KEY_CACHE_SIZE:
+        memory.owners.clear()
+    memory.owners[digest] = (now, owner_of_hash(digest))
+    return owner_of_hash(digest)
 
 
 @cli.cli.command("create")
@@ -63,6 +99,7 @@ def create_key(name: str) -> None:
     row = ApiKey(name=name, key_hash=key_hash(key))
     db.session.add(row)
     db.session.commit()
+    current_app.extensions.pop("api_keys", None)  # this process forgets at once; others within the cache time
     click.echo(f"Created key {row.id} ({name}). Store it now, it is not shown again:\n{key}")
 
 
@@ -83,4 +120,5 @@ def revoke_key(key_id: int) -> None:
         raise click.ClickException(f"no key with id {key_id}")
     row.revoked_at = row.revoked_at or utcnow()
     db.session.commit()
+    current_app.extensions.pop("api_keys", None)
     click.echo(f"Revoked key {key_id} ({row.name}).")

@@ -13,12 +13,13 @@ from app.problems import Problem
 ANONYMOUS = "anonymous"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "owner"
+SESSION_PREFIX = "session:"  # a browser session's owner id starts with this
 
 
 def page_owner() -> str:
     """The browser session's owner, created on first visit (a signed cookie carries it)."""
     if SESSION_KEY not in session:
-        session[SESSION_KEY] = "session:" + secrets.token_urlsafe(18)
+        session[SESSION_KEY] = SESSION_PREFIX + secrets.token_urlsafe(18)
         session.permanent = True
     return session[SESSION_KEY]
 
@@ -26,8 +27,20 @@ def page_owner() -> str:
 def current_owner() -> str:
     """Who is asking, for the API and the event streams; 401 when a key is needed and missing.
 
-    A bearer key wins; else a browser session (its unsafe requests must carry the CSRF
-    token); else, with no key configured at all, the shared anonymous owner.
+    ``request_owner()``, and a browser session's unsafe request must carry its CSRF token
+    (checking a token sent as a form field reads the request body).
+    """
+    owner = request_owner()
+    if owner.startswith(SESSION_PREFIX) and request.method not in SAFE_METHODS:
+        csrf.protect()
+    return owner
+
+
+def request_owner() -> str:
+    """Who is asking, without reading the body and holding no database connection after.
+
+    A bearer key wins; else a browser session; else, with no key configured at all, the
+    shared anonymous owner. 401 when a key is needed and missing or wrong.
     """
     header = request.headers.get("Authorization", "")
     if header:
@@ -39,9 +52,8 @@ def current_owner() -> str:
         if keys_configured():
             raise _unauthorized("the API key is not valid")
     if SESSION_KEY in session:
-        if request.method not in SAFE_METHODS:
-            csrf.protect()
-        return session[SESSION_KEY]
+        owner: str = session[SESSION_KEY]
+        return owner
     if keys_configured():
         raise _unauthorized("send an API key as 'Authorization: Bearer <key>'")
     return ANONYMOUS

@@ -16,12 +16,16 @@ from app.jobs.models import TERMINAL, Job
 
 
 def read_document(job_id: str) -> dict[str, Any] | None:
-    """The job's current document (links as paths), without keeping a transaction open."""
+    """The job's current document (links as paths), without keeping a transaction open.
+
+    The connection goes back to the pool before the document is built (its queue position
+    is a Redis round trip): a burst of streams starting at once shares a few connections.
+    """
     try:
         job = db.session.get(Job, job_id, populate_existing=True)
-        return None if job is None else document(job)
     finally:
-        db.session.remove()
+        db.session.remove()  # the loaded row stays readable, detached
+    return None if job is None else document(job)
 
 
 def watch(job_id: str, after_version: int = 0, idle_seconds: float = 15.0) -> Iterator[dict[str, Any] | None]:

@@ -108,6 +108,7 @@ class _Connections:
         return f"{CONNECTIONS_PREFIX}{socket.gethostname()}:{os.getpid()}"
 
     def change(self, redis: Redis, kind: str, delta: int) -> None:
+        """Apply one open (+1) or close (-1): an increment, so concurrent changes never overwrite."""
         with self._lock:
             self._counts[kind] = self._counts.get(kind, 0) + delta
             self._redis = redis
@@ -116,24 +117,30 @@ class _Connections:
                     target=self._refresh, name="metrics-connections", daemon=True
                 )
                 self._refresher.start()
-        self._write(redis)
-
-    def _write(self, redis: Redis) -> None:
-        with self._lock:
-            counts = dict(self._counts)
         try:
             pipe = redis.pipeline(transaction=False)
-            pipe.hset(self.key, mapping={kind: str(n) for kind, n in counts.items()})
+            pipe.hincrby(self.key, kind, delta)
             pipe.expire(self.key, CONNECTIONS_TTL_SECONDS)
             pipe.execute()
         except RedisError as exc:
             log.info("connection count not recorded: %s", exc)
 
     def _refresh(self) -> None:
+        """Keep the hash alive; write the whole count again only if Redis lost it (restart, flush)."""
         while True:
             time.sleep(CONNECTIONS_REFRESH_SECONDS)
-            if self._redis is not None:
-                self._write(self._redis)
+            redis = self._redis
+            if redis is None:
+                continue
+            try:
+                if not redis.expire(self.key, CONNECTIONS_TTL_SECONDS):
+                    with self._lock:
+                        counts = {kind: str(n) for kind, n in self._counts.items() if n}
+                    if counts:
+                        redis.hset(self.key, mapping=counts)
+                        redis.expire(self.key, CONNECTIONS_TTL_SECONDS)
+            except RedisError as exc:
+                log.info("connection count not renewed: %s", exc)
 
 
 _connections = _Connections()

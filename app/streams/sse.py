@@ -8,6 +8,7 @@ from flask import Response, request, stream_with_context
 
 from app import metrics
 from app.auth import current_owner
+from app.extensions import release_database
 from app.jobs.document import absolute_json
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
@@ -25,6 +26,7 @@ def job_events(job_id: str) -> Response:
     if job.terminal and last_seen >= job.version:
         return Response(status=204)  # tells a reconnecting EventSource to stop
     base = base_url()
+    release_database()  # the stream holds no connection while it waits
 
     def stream() -> Iterator[str]:
         with metrics.connection("sse"):

@@ -7,7 +7,7 @@ from simple_websocket import Server
 
 from app import metrics
 from app.auth import current_owner
-from app.extensions import sock
+from app.extensions import release_database, sock
 from app.jobs.document import absolute_json
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
@@ -24,6 +24,7 @@ def _own_the_job_before_the_handshake() -> None:
     if request.endpoint == "streams.job_socket":
         get_owned(current_owner(), (request.view_args or {})["job_id"])
         g.base_url = base_url()
+        release_database()  # the socket holds no connection while it waits
 
 
 @sock.route("/jobs/<job_id>/ws", bp=bp)

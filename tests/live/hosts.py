@@ -63,7 +63,7 @@ class Host:
         return process
 
     def start_web(self, port: int) -> subprocess.Popen[bytes]:
-        args = ["-m", "gunicorn", "-c", "python:app.webserver", "-w", "1", "-b", f"127.0.0.1:{port}"]
+        args = ["-m", "gunicorn", "-c", "app/webserver.py", "-w", "1", "-b", f"127.0.0.1:{port}"]
         return self.spawn([*args, "--graceful-timeout", "2", "wsgi:app"], "web.log")
 
     def start_worker(self) -> subprocess.Popen[bytes]:

@@ -70,7 +70,7 @@ class LiveStack:
                                 start_new_session=True)  # fmt: skip
 
     def start_web(self) -> None:
-        args = [sys.executable, "-m", "gunicorn", "-c", "python:app.webserver", "-w", str(self.web_processes)]
+        args = [sys.executable, "-m", "gunicorn", "-c", "app/webserver.py", "-w", str(self.web_processes)]
         args += ["--worker-connections", "3000", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2"]
         args += ["wsgi:app"]
         self.web = self._spawn(args, "web.log")
@@ -166,8 +166,8 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
 
 def _answers(url: str) -> bool:
     try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(url, timeout=5).status_code == 200
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 

@@ -100,8 +100,8 @@ class Deploy:
 
 def _ready(url: str) -> bool:
     try:
-        return requests.get(url + "/readyz", timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(url + "/readyz", timeout=5).status_code == 200
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 
