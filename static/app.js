@@ -73,10 +73,14 @@
     startPolling();
   });
 
-  // Never let an older version of a row replace a newer one.
+  // Never let an older version of a row replace a newer one, nor bring back a deleted one.
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
     var current = event.detail.target;
+    if (incoming && isDeletion(incoming)) {
+      deleted.add(incoming.id);
+      return;
+    }
     if (!incoming || !current || !current.dataset || current.dataset.version === undefined) return;
     if (Number(incoming.dataset.version) < Number(current.dataset.version)) {
       event.detail.shouldSwap = false;
@@ -95,8 +99,15 @@
 
   // A row for a job the page has not shown yet: put it at the top (unless it was just deleted).
   var deleted = new Set();
+  function isDeletion(row) {
+    return row.getAttribute("hx-swap-oob") === "delete";
+  }
   document.body.addEventListener("htmx:oobErrorNoTarget", function (event) {
     var row = event.detail.content;
+    if (row && isDeletion(row)) {
+      deleted.add(row.id); // deleted in another tab before this one showed it
+      return;
+    }
     if (row && row.tagName === "TR" && !document.getElementById(row.id) && !deleted.has(row.id)) {
       rowsBody.insertBefore(row, rowsBody.firstChild);
       htmx.process(row);

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -23,6 +24,7 @@ from app.events.publish import CHANNEL
 log = logging.getLogger(__name__)
 RECONNECT_DELAY_SECONDS = 1.0
 RESYNC = {"resync": True}  # sent to every subscriber after the listener reconnects
+GONE = sys.maxsize  # the "version seen" of a deleted job: nothing about it passes any more
 
 
 class SharedDocument(dict):  # type: ignore[type-arg]
@@ -51,7 +53,8 @@ class Subscription:
         self._seen[job_id] = max(self._seen.get(job_id, 0), version)
 
     def get(self, timeout: float | None) -> dict[str, Any] | None:
-        """The next newer job message, ``RESYNC`` after a listener outage, or None on timeout."""
+        """The next newer job message (a deletion always passes, and ends that job's updates),
+        ``RESYNC`` after a listener outage, or None on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
@@ -62,7 +65,11 @@ class Subscription:
             if message is RESYNC:
                 return message
             job = message["job"]
-            if job["version"] > self._seen.get(job["id"], 0):
+            if job.get("deleted"):
+                if self._seen.get(job["id"]) != GONE:
+                    self._seen[job["id"]] = GONE
+                    return message
+            elif job["version"] > self._seen.get(job["id"], 0):
                 self._seen[job["id"]] = job["version"]
                 return message
 
@@ -97,6 +104,11 @@ class Hub:
                     members.discard(subscription)
                     if not members:
                         del self._subscriptions[key]
+
+    def subscriber_count(self) -> int:
+        """How many subscriptions are listening (each counted once)."""
+        with self._lock:
+            return len({s for members in self._subscriptions.values() for s in members})
 
     def dispatch(self, raw: bytes | str) -> None:
         message = json.loads(raw)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from redis import Redis
 from redis.exceptions import RedisError
+
+if TYPE_CHECKING:
+    from app.jobs.document import JobUpdate
 
 CHANNEL = "squeeze:events"
 log = logging.getLogger(__name__)
 
 
-def encode(owner: str, doc: dict[str, Any]) -> str:
+def encode(owner: str, doc: JobUpdate) -> str:
     return json.dumps({"owner": owner, "job": doc}, separators=(",", ":"))
 
 
-def publish(redis: Redis, owner: str, doc: dict[str, Any]) -> None:
-    """Send ``doc`` (the job object, links as paths) to every subscriber of its job or owner.
+def publish(redis: Redis, owner: str, doc: JobUpdate) -> None:
+    """Send ``doc`` (the job object, links as paths, or a deleted notice) to every subscriber
+    of its job or owner.
 
     A lost event is repaired by the next one or by any client's re-read (every message is
     the full state with its version), so a Redis failure here is logged, not raised.
@@ -26,4 +30,4 @@ def publish(redis: Redis, owner: str, doc: dict[str, Any]) -> None:
     try:
         redis.publish(CHANNEL, encode(owner, doc))
     except RedisError as exc:
-        log.warning("could not publish job %s v%s: %s", doc.get("id"), doc.get("version"), exc)
+        log.warning("could not publish an update of job %s: %s", doc["id"], exc)

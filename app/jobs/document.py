@@ -7,7 +7,9 @@ of whoever receives them (a request's, or the submitting request's for webhooks)
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
+
+from typing_extensions import TypeIs
 
 from app.jobs import queue
 from app.jobs.models import QUEUED, SUCCEEDED, Job
@@ -16,18 +18,67 @@ from app.timeutil import rfc3339
 API_PREFIX = "/api/jobs"
 
 
+class JobLinks(TypedDict):
+    self: str
+    events: str
+    ws: str
+    output: str | None
+    cancel: str | None
+
+
+class JobDocument(TypedDict):
+    """The contract's job object: what the status monitor, events, sockets and webhooks carry."""
+
+    id: str
+    status: str
+    version: int
+    progress: float
+    eta_seconds: int | None
+    queue_position: int | None
+    attempts: int
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    expires_at: str | None
+    input: dict[str, Any]
+    options: dict[str, Any]
+    output: dict[str, Any] | None
+    error: dict[str, Any] | None
+    links: JobLinks
+    source_url: NotRequired[str]
+    webhook: NotRequired[dict[str, Any]]
+
+
+class DeletedNotice(TypedDict):
+    """What followers of a job receive when it is deleted: the last message of every channel."""
+
+    id: str
+    deleted: Literal[True]
+
+
+JobUpdate = JobDocument | DeletedNotice  # one message about a job, as the events carry it
+
+
+def deleted_notice(job_id: str) -> DeletedNotice:
+    return {"id": job_id, "deleted": True}
+
+
+def is_deleted(update: JobUpdate) -> TypeIs[DeletedNotice]:
+    return "deleted" in update
+
+
 def job_path(job_id: str, action: str = "") -> str:
     return f"{API_PREFIX}/{job_id}" + (f"/{action}" if action else "")
 
 
-def document(job: Job) -> dict[str, Any]:
+def document(job: Job) -> JobDocument:
     """The job as the contract shows it, with links as paths (queue position looked up live)."""
     has_output = job.status == SUCCEEDED and not job.files_deleted
     output_path = job_path(job.id, "output") if has_output else None
     output = None
     if job.output is not None:
         output = {**job.output, "url": output_path}
-    doc: dict[str, Any] = {
+    doc: JobDocument = {
         "id": job.id,
         "status": job.status,
         "version": job.version,
@@ -58,21 +109,25 @@ def document(job: Job) -> dict[str, Any]:
     return doc
 
 
-def absolute(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
+def absolute(doc: JobDocument, base_url: str) -> JobDocument:
     """A copy of ``doc`` whose links carry ``base_url`` (``https://host``); ws links get ws(s)."""
     base = base_url.rstrip("/")
     ws_base = "ws" + base[len("http") :] if base.startswith("http") else base
-    links = {
-        name: None if path is None else (ws_base if name == "ws" else base) + path
-        for name, path in doc["links"].items()
+    paths = doc["links"]
+    links: JobLinks = {
+        "self": base + paths["self"],
+        "events": base + paths["events"],
+        "ws": ws_base + paths["ws"],
+        "output": None if paths["output"] is None else base + paths["output"],
+        "cancel": None if paths["cancel"] is None else base + paths["cancel"],
     }
-    result = {**doc, "links": links}
+    result: JobDocument = {**doc, "links": links}
     if doc["output"] is not None and doc["output"].get("url"):
         result["output"] = {**doc["output"], "url": links["output"]}
     return result
 
 
-def absolute_json(doc: dict[str, Any], base_url: str) -> str:
+def absolute_json(doc: JobDocument, base_url: str) -> str:
     """``absolute(doc, base_url)`` as compact JSON, rendered once per base URL for shared documents."""
     renders: dict[str, str] | None = getattr(doc, "renders", None)
     if renders is not None and base_url in renders:

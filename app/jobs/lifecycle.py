@@ -17,7 +17,7 @@ from sqlalchemy import update
 from app import events, metrics
 from app.extensions import db, redis_client
 from app.jobs import queue
-from app.jobs.document import document, webhook_event
+from app.jobs.document import deleted_notice, document, webhook_event
 from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 from app.timeutil import utcnow
 
@@ -89,9 +89,12 @@ def fail(job_id: str, code: str, message: str) -> Job | None:
     )
 
 
-def cancel(job_id: str) -> Job | None:
-    """Cancel a queued or running job (a running worker notices and stops ffmpeg)."""
-    job = _move(job_id, CANCELED, eta_seconds=None, **_finish_times())
+def cancel(job_id: str, announce_it: bool = True) -> Job | None:
+    """Cancel a queued or running job (a running worker notices and stops ffmpeg).
+
+    ``announce_it=False`` when the job is about to be deleted: followers hear of that instead.
+    """
+    job = _move(job_id, CANCELED, announce_it=announce_it, eta_seconds=None, **_finish_times())
     if job is not None:
         try:
             queue.remove_from_queue(job_id)
@@ -137,13 +140,18 @@ def announce(job: Job) -> None:
     events.publish(redis_client(), job.owner, document(job))
 
 
+def announce_deleted(owner: str, job_id: str) -> None:
+    """Tell every listener the job is gone: streams end, sockets close, pages drop the row."""
+    events.publish(redis_client(), owner, deleted_notice(job_id))
+
+
 def _finish_times() -> dict[str, Any]:
     now = utcnow()
     return {"finished_at": now, "expires_at": now + timedelta(hours=current_app.config["OUTPUT_TTL_HOURS"])}
 
 
-def _move(job_id: str, target: str, **values: Any) -> Job | None:
-    job = _update(job_id, sources_of(target), status=target, announce_it=True, **values)
+def _move(job_id: str, target: str, announce_it: bool = True, **values: Any) -> Job | None:
+    job = _update(job_id, sources_of(target), status=target, announce_it=announce_it, **values)
     if job is not None and job.terminal:
         metrics.count("jobs_finished", status=job.status)
     if job is not None and job.terminal and job.callback_url:

@@ -39,11 +39,15 @@ def cancel_job(job_id: str) -> Job | None:
 def delete_job(job_id: str) -> None:
     """Cancel the job if active, then delete its files and its record."""
     job = db.session.get(Job, job_id)
-    if job is not None and job.status in ACTIVE:
-        lifecycle.cancel(job_id)
+    if job is None:
+        return
+    owner = job.owner
+    if job.status in ACTIVE:
+        lifecycle.cancel(job_id, announce_it=False)
     remove_files(job_id)  # if the store is away, the worker or retention of orphans finish it
     db.session.execute(delete(Job).where(Job.id == job_id))
     db.session.commit()
+    lifecycle.announce_deleted(owner, job_id)
 
 
 def expire_outputs() -> int:
@@ -64,11 +68,13 @@ def expire_outputs() -> int:
 def purge_records() -> int:
     """Delete records (and any files left) JOB_TTL_DAYS after their job finished."""
     cutoff = utcnow() - timedelta(days=current_app.config["JOB_TTL_DAYS"])
-    due = db.session.scalars(
-        select(Job.id).where(Job.status.in_(TERMINAL), Job.finished_at <= cutoff).limit(BATCH)
+    due = db.session.execute(
+        select(Job.id, Job.owner).where(Job.status.in_(TERMINAL), Job.finished_at <= cutoff).limit(BATCH)
     ).all()
-    gone = [job_id for job_id in due if remove_files(job_id)]
+    gone = [(job_id, owner) for job_id, owner in due if remove_files(job_id)]
     if gone:
-        db.session.execute(delete(Job).where(Job.id.in_(gone)))
+        db.session.execute(delete(Job).where(Job.id.in_([job_id for job_id, _ in gone])))
         db.session.commit()
+    for job_id, owner in gone:
+        lifecycle.announce_deleted(owner, job_id)
     return len(gone)

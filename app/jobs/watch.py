@@ -1,4 +1,4 @@
-"""Follow one job: its current state first, then every newer version, until it is terminal.
+"""Follow one job: its current state first, then every newer version, until it ends.
 
 The subscription is made before the database is read, so no change can fall between the
 read and the first event. Every channel (SSE, WebSocket, long poll) is built on this.
@@ -7,15 +7,16 @@ read and the first event. Every channel (SSE, WebSocket, long poll) is built on 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from app.events.hub import RESYNC, current_hub
+from app.events.hub import RESYNC, Subscription, current_hub
 from app.extensions import db
-from app.jobs.document import document
+from app.jobs.document import JobDocument, JobUpdate, deleted_notice, document, is_deleted
 from app.jobs.models import TERMINAL, Job
 
+HEARTBEAT_SECONDS = 15.0  # a quiet stream's keep-alive (SSE) or is-the-client-there check (sockets)
 
-def read_document(job_id: str) -> dict[str, Any] | None:
+
+def read_document(job_id: str) -> JobDocument | None:
     """The job's current document (links as paths), without keeping a transaction open.
 
     The connection goes back to the pool before the document is built (its queue position
@@ -28,35 +29,44 @@ def read_document(job_id: str) -> dict[str, Any] | None:
     return None if job is None else document(job)
 
 
-def watch(job_id: str, after_version: int = 0, idle_seconds: float = 15.0) -> Iterator[dict[str, Any] | None]:
+def watch(
+    job_id: str, after_version: int = 0, idle_seconds: float = HEARTBEAT_SECONDS
+) -> Iterator[JobUpdate | None]:
     """Yield documents newer than ``after_version``, ending after the terminal one.
 
-    Yields None after each ``idle_seconds`` without news (time for a heartbeat). Ends
-    without a terminal document only if the job is deleted.
+    Yields None after each ``idle_seconds`` without news (time for a heartbeat). A deleted
+    job (now, or before the first read) ends it with a ``deleted_notice``.
     """
     hub = current_hub()
     subscription = hub.subscribe(job_id=job_id)
     try:
-        doc = read_document(job_id)
-        while doc is not None:
-            if doc["version"] > after_version:
-                after_version = doc["version"]
-                yield doc
+        update = _current(job_id)
+        while not is_deleted(update):
+            if update["version"] > after_version:
+                after_version = update["version"]
+                yield update
             subscription.seen(job_id, after_version)
-            if doc["status"] in TERMINAL:
+            if update["status"] in TERMINAL:
                 return
-            doc = _next(subscription, job_id, idle_seconds)
-            while doc is False:
+            following = _next(subscription, job_id, idle_seconds)
+            while following is None:
                 yield None
-                doc = _next(subscription, job_id, idle_seconds)
+                following = _next(subscription, job_id, idle_seconds)
+            update = following
+        yield update
     finally:
         hub.unsubscribe(subscription)
 
 
-def _next(subscription: Any, job_id: str, idle_seconds: float) -> Any:
+def _current(job_id: str) -> JobUpdate:
+    return read_document(job_id) or deleted_notice(job_id)
+
+
+def _next(subscription: Subscription, job_id: str, idle_seconds: float) -> JobUpdate | None:
     message = subscription.get(idle_seconds)
     if message is None:
-        return False
+        return None
     if message is RESYNC:
-        return read_document(job_id)
-    return message["job"]
+        return _current(job_id)
+    update: JobUpdate = message["job"]
+    return update

@@ -10,16 +10,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, render_template, request, session
+from markupsafe import escape
 from simple_websocket import Server
 
 from app import metrics
 from app.auth.owner import SESSION_KEY
 from app.events.hub import RESYNC, Subscription, current_hub
 from app.extensions import db, sock
+from app.jobs.watch import HEARTBEAT_SECONDS
 from app.page import bp
 from app.page.routes import recent_documents
-
-IDLE_CHECK_SECONDS = 15.0
 
 
 @bp.before_request
@@ -43,7 +43,7 @@ def page_socket(ws: Server) -> None:
         with metrics.connection("page"):
             _send_all(ws, subscription, owner)
             while True:
-                message = subscription.get(IDLE_CHECK_SECONDS)
+                message = subscription.get(HEARTBEAT_SECONDS)
                 if message is None:
                     if not ws.connected:
                         return
@@ -66,4 +66,7 @@ def _send_all(ws: Server, subscription: Subscription, owner: str) -> None:
 
 
 def _row(doc: dict[str, Any]) -> str:
+    """The row as an out-of-band swap; for a deleted job, a swap that removes it."""
+    if doc.get("deleted"):
+        return f'<tr id="job-{escape(doc["id"])}" hx-swap-oob="delete"></tr>'
     return render_template("_row.html", job=doc, oob=True)

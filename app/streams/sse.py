@@ -1,7 +1,9 @@
-"""``GET /api/jobs/{id}/events``: the job as Server-Sent Events, ending after the terminal one."""
+"""``GET /api/jobs/{id}/events``: the job as Server-Sent Events, ending after the terminal one
+(or after ``event: deleted``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from flask import Response, request, stream_with_context
@@ -9,13 +11,12 @@ from flask import Response, request, stream_with_context
 from app import metrics
 from app.auth import current_owner
 from app.extensions import release_database
-from app.jobs.document import absolute_json
+from app.jobs.document import absolute_json, is_deleted
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
 from app.streams import bp
 from app.urls import base_url
 
-HEARTBEAT_SECONDS = 15.0
 RECONNECT_MILLISECONDS = 2000
 
 
@@ -31,9 +32,11 @@ def job_events(job_id: str) -> Response:
     def stream() -> Iterator[str]:
         with metrics.connection("sse"):
             yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
-            for doc in watch(job_id, after_version=last_seen, idle_seconds=HEARTBEAT_SECONDS):
+            for doc in watch(job_id, after_version=last_seen):
                 if doc is None:
                     yield ": keep-alive\n\n"
+                elif is_deleted(doc):
+                    yield f"event: deleted\ndata: {json.dumps(doc, separators=(',', ':'))}\n\n"
                 else:
                     data = absolute_json(doc, base)
                     yield f"event: job\nid: {doc['version']}\ndata: {data}\n\n"

@@ -1,6 +1,9 @@
-"""``GET /api/jobs/{id}/ws``: one job JSON per text message; closes with 1000 after the terminal one."""
+"""``GET /api/jobs/{id}/ws``: one job JSON per text message; closes with 1000 after the terminal one
+(or after ``{"id", "deleted": true}``)."""
 
 from __future__ import annotations
+
+import json
 
 from flask import g, request
 from simple_websocket import Server
@@ -8,13 +11,12 @@ from simple_websocket import Server
 from app import metrics
 from app.auth import current_owner
 from app.extensions import release_database, sock
-from app.jobs.document import absolute_json
+from app.jobs.document import absolute_json, is_deleted
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
 from app.streams import bp
 from app.urls import base_url
 
-IDLE_CHECK_SECONDS = 15.0  # how often a quiet stream checks that its client is still there
 NORMAL_CLOSURE = 1000
 
 
@@ -30,10 +32,12 @@ def _own_the_job_before_the_handshake() -> None:
 @sock.route("/jobs/<job_id>/ws", bp=bp)
 def job_socket(ws: Server, job_id: str) -> None:
     with metrics.connection("websocket"):
-        for doc in watch(job_id, idle_seconds=IDLE_CHECK_SECONDS):
+        for doc in watch(job_id):
             if doc is None:
                 if not ws.connected:
                     return
-                continue
-            ws.send(absolute_json(doc, g.base_url))
+            elif is_deleted(doc):
+                ws.send(json.dumps(doc, separators=(",", ":")))
+            else:
+                ws.send(absolute_json(doc, g.base_url))
         ws.close(reason=NORMAL_CLOSURE)

@@ -113,9 +113,15 @@ def test_cancel_and_delete_from_the_page(browser: Browser, web: LiveStack, tmp_p
     row.get_by_role("button", name="Cancel").click()  # an htmx POST carrying the CSRF token
     expect(row).to_have_attribute("data-status", "canceled", timeout=10_000)
     expect(row.get_by_role("button", name="Cancel")).to_have_count(0)
+    other_tab = context.new_page()  # the same person, another tab: it hears of the delete live
+    other_tab.goto(web.url + "/")
+    expect(other_tab.locator("#connection")).to_have_text("live", timeout=30_000)
+    expect(other_tab.locator(f"#{row_id}")).to_have_attribute("data-status", "canceled")
     page.on("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Delete").click()
     expect(page.locator(f"#{row_id}")).to_have_count(0, timeout=10_000)
+    expect(other_tab.locator(f"#{row_id}")).to_have_count(0, timeout=10_000)
+    expect(other_tab.locator("#connection")).to_have_text("live")  # removed by the socket, not a poll
     job_id = row_id.removeprefix("job-")
     assert page.request.get(f"{web.url}/api/jobs/{job_id}").status == 404
     context.close()

@@ -17,3 +17,28 @@ def test_queued_jobs_know_their_place_in_line(app: Flask) -> None:
         queue.compress_queue().remove(first.id)  # as a worker would when it takes the job
         assert document(second)["queue_position"] == 1
         assert document(first)["queue_position"] is None  # running: no place in line
+
+
+def test_the_task_names_are_the_worker_functions() -> None:
+    """The web side names its tasks by string (it imports no worker code): the names must resolve."""
+    from rq.utils import import_attribute
+
+    from app.work.compress import compress_job
+    from app.work.webhooks import deliver
+
+    assert import_attribute(queue.COMPRESS_FUNCTION) is compress_job
+    assert import_attribute(queue.WEBHOOK_FUNCTION) is deliver
+
+
+def test_an_enqueued_compression_names_its_task_and_job(app: Flask) -> None:
+    from rq.job import Job as RQJob
+
+    with app.app_context():
+        queue.enqueue_compression("job-1")
+        queued = RQJob.fetch("job-1", connection=queue.redis_client())
+        assert (queued.func_name, queued.args, queued.origin) == (
+            queue.COMPRESS_FUNCTION,
+            ("job-1",),
+            "compress",
+        )
+        assert queued.timeout == app.config["JOB_TIMEOUT_MINUTES"] * 60 + queue.TIMEOUT_MARGIN_SECONDS

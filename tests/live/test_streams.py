@@ -143,3 +143,28 @@ def test_another_owners_job_is_404_on_every_stream(stack: LiveStack, clips: dict
     ws = websocket.create_connection(f"ws://127.0.0.1:{stack.port}/api/jobs/{job_id}/ws", timeout=60)
     assert json.loads(ws.recv())["id"] == job_id  # its owner gets it
     ws.close()
+
+
+def test_a_deleted_job_is_announced_on_sse_and_websocket(stack: LiveStack, tmp_path: Path) -> None:
+    job_id = stack.submit(_slow_clip(tmp_path)).json()["id"]
+    response = requests.get(f"{stack.url}/api/jobs/{job_id}/events", stream=True, timeout=60)
+    events = sse_events(response)
+    first = next(e for e in events if e.get("event") == "job")  # the stream is subscribed now
+    ws = websocket.create_connection(f"ws://127.0.0.1:{stack.port}/api/jobs/{job_id}/ws", timeout=60)
+    assert json.loads(ws.recv())["id"] == job_id
+
+    assert requests.delete(f"{stack.url}/api/jobs/{job_id}", timeout=30).status_code == 204
+
+    rest = list(events)  # the stream ends after the notice
+    assert json.loads(first["data"])["id"] == job_id
+    assert rest[-1]["event"] == "deleted" and json.loads(rest[-1]["data"])["id"] == job_id
+    assert not any(json.loads(e["data"]).get("status") == "canceled" for e in rest if e.get("event") == "job")
+    messages = []
+    while True:
+        opcode, data = ws.recv_data()
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            assert int.from_bytes(data[:2], "big") == 1000
+            break
+        messages.append(json.loads(data))
+    assert messages[-1] == {"id": job_id, "deleted": True}
+    assert requests.get(f"{stack.url}/api/jobs/{job_id}/events", timeout=10).status_code == 404
