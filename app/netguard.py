@@ -46,9 +46,31 @@ def resolve_allowed(url: str, allow_private: bool) -> tuple[str, int, str]:
     return parts.hostname, port, addresses[0]
 
 
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (:: and ::1 excluded below)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: IPv4-mapped, 6to4, Teredo (server and
+    client), NAT64 (well-known and local-use prefixes) and IPv4-compatible forms."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if any(ip in prefix for prefix in NAT64_PREFIXES):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip in IPV4_COMPATIBLE and int(ip) > 1:
+        return [ipaddress.IPv4Address(int(ip))]
+    return []
+
+
 def _why_blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """Why a connection to ``ip`` is refused (None: it is a public address)."""
+    inner = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else []
+    if inner:  # judged as the IPv4 addresses it reaches
+        return next((reason for reason in map(_why_blocked, inner) if reason), None)
     if ip in METADATA_ADDRESSES:
         return "cloud metadata"
     for reason, flag in (

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, jsonify, redirect, request, send_file
+from flask import Response, jsonify, redirect, request, send_file, url_for
+from werkzeug.datastructures import ETags
 
 from app.api import bp
-from app.api.responses import etag_of, job_body, job_response
+from app.api.responses import etag_of, job_body, job_response, version_tag
 from app.auth import current_owner
 from app.extensions import release_database
 from app.jobs import retention
@@ -28,12 +29,13 @@ def status(job_id: str) -> Response:
     owner = current_owner()
     job = get_owned(owner, job_id)
     wait = _preferred_wait()
-    known = _version_in(request.headers.get("If-None-Match", ""))
+    client_has = request.if_none_match  # parsed per RFC 9110: lists, weak tags, *
     if wait is not None:
         release_database()  # the wait holds no connection; the re-read takes one briefly
+        known = _newest_version_in(client_has)
         _wait_for_change(job, known if known is not None else job.version, wait)
         job = get_owned(owner, job_id)
-    if request.headers.get("If-None-Match") in (etag_of(job), "*"):
+    if client_has.star_tag or client_has.contains_weak(version_tag(job)):
         response = Response(status=304)
         response.headers["ETag"] = etag_of(job)
     else:
@@ -54,9 +56,12 @@ def _preferred_wait() -> int | None:
     return None
 
 
-def _version_in(etag: str) -> int | None:
-    tag = etag.strip().removeprefix("W/").strip('"')
-    return int(tag[1:]) if tag.startswith("v") and tag[1:].isdigit() else None
+def _newest_version_in(tags: ETags) -> int | None:
+    """The newest job version among the client's entity tags (``v7``), if any."""
+    versions = [
+        int(tag[1:]) for tag in tags.as_set(include_weak=True) if tag[:1] == "v" and tag[1:].isdigit()
+    ]
+    return max(versions, default=None)
 
 
 def _wait_for_change(job: Job, version: int, seconds: int) -> None:
@@ -81,8 +86,7 @@ def list_jobs() -> Response:
     following = None
     if cursor is not None:
         args = {**request.args.to_dict(), "cursor": cursor, "limit": str(limit)}
-        query = "&".join(f"{k}={v}" for k, v in args.items())
-        following = f"{base_url()}/api/jobs?{query}"
+        following = base_url() + url_for("api.list_jobs", **args)
     return jsonify({"jobs": [job_body(job) for job in jobs], "next": following})
 
 

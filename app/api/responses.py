@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from flask import Response, jsonify
+from werkzeug.http import quote_etag
 
 from app.jobs.document import absolute, document
 from app.jobs.models import QUEUED, Job
@@ -19,8 +20,14 @@ def job_body(job: Job) -> dict[str, Any]:
     return absolute(document(job), base_url())
 
 
+def version_tag(job: Job) -> str:
+    """The job's entity tag, unquoted: ``v7``."""
+    return f"v{job.version}"
+
+
 def etag_of(job: Job) -> str:
-    return f'"v{job.version}"'
+    """The ETag header value: ``"v7"``."""
+    return quote_etag(version_tag(job))
 
 
 def retry_after(job: Job, position: int | None = None) -> int:

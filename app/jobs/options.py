@@ -64,6 +64,8 @@ def parse_submission(
     for name in ("callback_url", "source_url"):
         if name in allowed:
             urls[name] = _url(fields, name, allow_private, bad)
+    if urls.get("callback_url") and not webhooks_enabled:
+        bad("callback_url", "webhooks are off on this server (no WEBHOOK_SECRET): it cannot sign them")
     if (
         allow_source_url
         and not urls.get("source_url")

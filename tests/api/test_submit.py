@@ -114,3 +114,12 @@ def test_a_store_that_cannot_take_the_file_is_a_503_not_a_500(
     body = _assert_problem(_post(client, clips["small"]), 503, "storage_unavailable")
     assert "try again" in body["detail"]
     assert client.get("/api/jobs").get_json()["jobs"] == [], "no job without its file"
+
+
+def test_a_callback_url_without_a_webhook_secret_is_422(client: FlaskClient, clips: dict, app: Flask) -> None:
+    app.config.update(WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_SECRET="")
+    body = _assert_problem(_post(client, clips["small"], callback_url="http://127.0.0.1:9/hook"), 422,
+                           "invalid_option")  # fmt: skip
+    assert body["errors"][0]["field"] == "callback_url" and "WEBHOOK_SECRET" in body["errors"][0]["message"]
+    app.config["WEBHOOK_SECRET"] = "whsec_" + "A" * 32
+    assert _post(client, clips["small"], callback_url="http://127.0.0.1:9/hook").status_code == 202

@@ -61,3 +61,16 @@ def test_every_bad_field_is_reported_at_once() -> None:
 def test_source_url_only_where_allowed_and_then_required() -> None:
     assert "source_url" in _errors({"source_url": "https://example.com/a.mp4"})
     assert _errors({}, allow_source_url=True)["source_url"].startswith("is required")
+
+
+def test_a_callback_url_needs_a_webhook_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    public = ("93.184.216.34", 443)
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *_a, **_k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", public)]
+    )
+    fields = {"callback_url": "https://example.com/hook"}
+    assert "WEBHOOK_SECRET" in _errors(fields, webhooks_enabled=False)["callback_url"]
+    accepted = parse_submission(fields, max_upload_mb=100, allow_private=False, webhooks_enabled=True)
+    assert accepted.callback_url == "https://example.com/hook"
