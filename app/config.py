@@ -105,6 +105,15 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "JOB_TTL_DAYS": _float(env, "JOB_TTL_DAYS", 7),
         # Hard limit on one compression attempt.
         "JOB_TIMEOUT_MINUTES": _int(env, "JOB_TIMEOUT_MINUTES", 120),
+        # Videos beyond these are refused at submit (422) rather than tying up a worker for
+        # hours: pixels a frame (default 8K, 7680×4320) and minutes of running time.
+        "MAX_PIXELS": _int(env, "MAX_PIXELS", 7680 * 4320),
+        "MAX_DURATION_MINUTES": _int(env, "MAX_DURATION_MINUTES", 240),
+        # Address space one ffmpeg may use (RLIMIT_AS). A 4K AV1 encode on 2 cores peaks near
+        # 3 GB; more cores mean more threads: raise it on big hosts that take 8K videos.
+        "FFMPEG_MEMORY_MB": _int(env, "FFMPEG_MEMORY_MB", 8192),
+        # The largest output file ffmpeg may write (RLIMIT_FSIZE); default: MAX_UPLOAD_MB.
+        "MAX_OUTPUT_MB": _int(env, "MAX_OUTPUT_MB", max_upload_mb),
         # Times a worker may start a job before it fails for good (worker deaths, stalls).
         "JOB_MAX_ATTEMPTS": _int(env, "JOB_MAX_ATTEMPTS", 3),
         # An ffmpeg that reports no progress for this long is killed.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
@@ -16,7 +18,7 @@ from app.extensions import db
 from app.jobs import idempotency, lifecycle
 from app.jobs.models import Job
 from app.jobs.options import Submission
-from app.media import ProbeError, ffmpeg_binary, probe, target_video_bitrate
+from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe, target_video_bitrate
 from app.problems import Problem, invalid
 from app.storage import StorageError, input_key, job_storage
 
@@ -61,6 +63,9 @@ def accept_upload(
         info = probe(ffmpeg_binary(current_app.config["FFMPEG_BINARY"]), upload.path)
     except ProbeError as exc:
         raise Problem(415, "unsupported_media", str(exc)) from exc
+    reason = beyond_limits(info, current_app.config)
+    if reason is not None:
+        raise Problem(422, "beyond_limits", reason)
     target = submission.options.target_size_mb
     duration = info.duration_seconds
     if (
@@ -74,6 +79,11 @@ def accept_upload(
     job.input = info.as_input(clean_filename(upload.filename), upload.size_bytes)
     store_input(job.id, upload.path)
     return lifecycle.create(job), True
+
+
+def beyond_limits(info: MediaInfo, config: Mapping[str, Any]) -> str | None:
+    """Why the video is more than this server takes (MAX_PIXELS, MAX_DURATION_MINUTES), or None."""
+    return info.beyond(config["MAX_PIXELS"], config["MAX_DURATION_MINUTES"] * 60)
 
 
 def store_input(job_id: str, path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.media.fence import input_args
+
 PRESETS = ("small", "balanced", "high")
 CODECS = ("h264", "h265", "av1")
 
@@ -61,7 +63,7 @@ def build_command(
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr."""
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats"]
-    cmd += ["-progress", "pipe:1", "-y", "-i", str(source)]
+    cmd += ["-progress", "pipe:1", "-y", *input_args(source)]
     cmd += ["-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"]
     cmd += ["-vf", scale_filter(source_height, options.max_height), "-pix_fmt", "yuv420p"]
     cmd += ["-c:v", ENCODER[options.codec], *SPEED_ARGS[options.codec]]

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.media.fence import Limits
 from app.media.progress import Progress, ProgressParser
 
 TICK_SECONDS = 0.25  # how often the runner checks should_stop and the stall clock
@@ -35,16 +36,23 @@ def run_ffmpeg(
     should_stop: Callable[[], bool],
     stall_timeout: float,
     timeout: float,
+    limits: Limits | None = None,
 ) -> RunResult:
     """Run ``cmd`` (which must write ``-progress pipe:1``) to completion or until stopped.
 
     ffmpeg stays in the caller's process group, so killing the group (RQ's stop-job
-    command, a dyno restart) takes it along.
+    command, a dyno restart) takes it along. ``limits`` are set on it before it starts.
     """
     parser = ProgressParser(duration_seconds)
     lines: queue.Queue[str | None] = queue.Queue()
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=limits.preexec() if limits else None,
+        )
         reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
         reader.start()
         started = last_change = time.monotonic()

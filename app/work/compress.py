@@ -11,8 +11,9 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from app.extensions import db
 from app.jobs import lifecycle, retention
 from app.jobs.models import CANCELED, FAILED, RUNNING, Job
 from app.media import MediaInfo, Options, ProbeError, build_command, ffmpeg_binary, probe, run_ffmpeg
+from app.media.fence import Limits
 from app.media.progress import Progress
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
 from app.storage.scratch import ScratchFolder, sweep
@@ -169,6 +171,7 @@ def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> float:
         should_stop=reporter.should_stop,
         stall_timeout=config["STALL_TIMEOUT_SECONDS"],
         timeout=config["JOB_TIMEOUT_MINUTES"] * 60,
+        limits=encode_limits(config),
     )
     seconds = time.monotonic() - started
     if Shutdown.requested:  # ffmpeg may have got the signal too: not the job's fault
@@ -182,7 +185,7 @@ def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> float:
         minutes = config["JOB_TIMEOUT_MINUTES"]
         raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")
     if result.returncode != 0:
-        raise JobFailed(*_explain_failure(result.error_line, result.returncode))
+        raise JobFailed(*_explain_failure(result.error_line, result.returncode, config))
     duration = info.duration_seconds or 0
     if duration and result.seconds_done < duration * TRUNCATED_SHARE:
         said = f" (ffmpeg: {result.error_line})" if result.error_line else ""
@@ -194,10 +197,31 @@ def _compress(job: Job, info: MediaInfo, source: Path, target: Path) -> float:
     return seconds
 
 
-def _explain_failure(error_line: str, returncode: int | None) -> tuple[str, str]:
+def encode_limits(config: Mapping[str, Any]) -> Limits:
+    """The kernel's fence around one encode: CPU time for the whole job timeout on every core,
+    FFMPEG_MEMORY_MB of address space, and no file past MAX_OUTPUT_MB."""
+    return Limits(
+        cpu_seconds=config["JOB_TIMEOUT_MINUTES"] * 60 * (os.cpu_count() or 1),
+        memory_bytes=config["FFMPEG_MEMORY_MB"] * 1024 * 1024,
+        file_bytes=config["MAX_OUTPUT_MB"] * 1024 * 1024,
+    )
+
+
+def _explain_failure(error_line: str, returncode: int | None, config: Mapping[str, Any]) -> tuple[str, str]:
     lowered = error_line.lower()
     if "no space left" in lowered:
         return "disk_full", DISK_FULL
+    if returncode == -signal.SIGXFSZ or "file too large" in lowered:
+        limit = config["MAX_OUTPUT_MB"]
+        return "output_too_large", f"the output grew past {limit} MB, this server's limit (MAX_OUTPUT_MB)"
+    if returncode == -signal.SIGXCPU:
+        return "timeout", "compressing used more CPU time than this server allows for one job"
+    if "cannot allocate memory" in lowered or "out of memory" in lowered:
+        limit = config["FFMPEG_MEMORY_MB"]
+        return (
+            "out_of_memory",
+            f"ffmpeg needed more than the {limit} MB this server allows (FFMPEG_MEMORY_MB)",
+        )
     if returncode is not None and returncode < 0:
         return "ffmpeg_crashed", f"ffmpeg stopped unexpectedly (signal {-returncode}); try again"
     detail = error_line or f"exit code {returncode}"

@@ -11,6 +11,7 @@ from flask import current_app
 
 from app import metrics
 from app.jobs import lifecycle
+from app.jobs.accept import beyond_limits
 from app.jobs.models import Job
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
 from app.netguard import BlockedAddress, open_guarded
@@ -66,6 +67,9 @@ def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
         info = probe(ffmpeg_binary(config["FFMPEG_BINARY"]), path)
     except ProbeError as exc:
         raise JobFailed("unsupported_media", str(exc)) from exc
+    reason = beyond_limits(info, config)
+    if reason is not None:
+        raise JobFailed("beyond_limits", reason)
     with metrics.timed("storage_seconds", operation="put_input"):
         job_storage().put(input_key(job.id), path)  # kept for a retry; this attempt reads the download
     lifecycle.record_input(job.id, info.as_input(job.input.get("filename") or "video", size))

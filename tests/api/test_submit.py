@@ -2,12 +2,15 @@
 
 import io
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import redis_client
 from app.storage.local import LocalStorage
+from tests.media import crafted
 
 
 def _post(client: FlaskClient, path: Path, **fields: str):
@@ -123,3 +126,25 @@ def test_a_callback_url_without_a_webhook_secret_is_422(client: FlaskClient, cli
     assert body["errors"][0]["field"] == "callback_url" and "WEBHOOK_SECRET" in body["errors"][0]["message"]
     app.config["WEBHOOK_SECRET"] = "whsec_" + "A" * 32
     assert _post(client, clips["small"], callback_url="http://127.0.0.1:9/hook").status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("craft", "status", "code", "says"),
+    [
+        (lambda p: crafted.hls_playlist(p / "list.m3u8"), 415, "unsupported_media", "HLS playlist"),
+        (lambda p: crafted.ffconcat_list(p / "list.txt"), 415, "unsupported_media", "ffconcat"),
+        (lambda p: crafted.y4m_header(p / "huge.y4m", 100_000, 100_000), 415, "unsupported_media",
+         "100000x100000"),
+        (lambda p: crafted.y4m_header(p / "big.y4m", 16_000, 16_000), 422, "beyond_limits", "MAX_PIXELS"),
+        (lambda p: crafted.claims_hours(p / "long.mkv", 10), 422, "beyond_limits", "MAX_DURATION_MINUTES"),
+    ],
+    ids=["hls", "ffconcat", "impossible-size", "too-many-pixels", "claims-ten-hours"],
+)  # fmt: skip
+def test_crafted_inputs_are_refused_at_submit(
+    client: FlaskClient, app: Flask, tmp_path: Path, craft: Any, status: int, code: str, says: str
+) -> None:
+    body = _assert_problem(_post(client, craft(tmp_path)), status, code)
+    assert says in body["detail"]
+    with app.app_context():
+        assert redis_client().llen("rq:queue:compress") == 0
+    assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "the request's spool is gone"

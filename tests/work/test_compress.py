@@ -13,7 +13,8 @@ from app.jobs import lifecycle, retention
 from app.jobs.models import FAILED, QUEUED, Job
 from app.storage import StorageError, input_key, job_prefix, job_storage, output_key
 from app.storage.local import LocalStorage
-from app.work.compress import _drop_unwanted_output, compress_job
+from app.work.compress import _drop_unwanted_output, compress_job, encode_limits
+from tests.conftest import make_clip
 
 
 def _running_job_with_output(tmp_path: Path) -> str:
@@ -88,3 +89,29 @@ def test_a_store_the_worker_cannot_reach_sends_the_job_back_then_fails_it(
         assert again.status == FAILED and again.error["code"] == "storage_unavailable"
         assert "could not be reached" in again.error["message"]
     assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "no attempt left its scratch folder"
+
+
+def test_an_output_past_max_output_mb_fails_the_job_with_the_limit_named(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real encode under the kernel's file-size cap (RLIMIT_FSIZE), as a worker runs it."""
+    monkeypatch.setattr(os, "nice", lambda _n: 0)
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)
+    app.config["MAX_OUTPUT_MB"] = 0  # any output at all is past the cap
+    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
+    with app.app_context():
+        job = Job(id=str(uuid.uuid4()), owner="o", options={},
+                  input={"filename": "clip.mp4", "size_bytes": clip.stat().st_size})  # fmt: skip
+        job_storage().put(input_key(job.id), clip)
+        lifecycle.create(job)
+        compress_job(job.id)
+        done = db.session.get(Job, job.id, populate_existing=True)
+        assert done.status == FAILED and done.error["code"] == "output_too_large", done.error
+        assert "MAX_OUTPUT_MB" in done.error["message"]
+        assert not job_storage().exists(output_key(job.id))
+
+
+def test_encode_limits_follow_the_configuration(app: Flask) -> None:
+    limits = encode_limits({"JOB_TIMEOUT_MINUTES": 2, "FFMPEG_MEMORY_MB": 512, "MAX_OUTPUT_MB": 10})
+    assert limits.cpu_seconds == 120 * (os.cpu_count() or 1)
+    assert (limits.memory_bytes, limits.file_bytes) == (512 * 1024**2, 10 * 1024**2)

@@ -1,0 +1,66 @@
+"""How ffmpeg is fenced in: what it may open, and how much it may use.
+
+Uploads are files from strangers. ffmpeg reads them as a local file only (no network
+protocol), with the demuxers of real media containers only: playlists (HLS, DASH), concat
+lists and image sequences, which name other files or URLs, are refused before anything is
+read. Every run also gets kernel resource limits, so a crafted file cannot spin a CPU,
+take the host's memory or fill its disk.
+"""
+
+from __future__ import annotations
+
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ALLOWED_PROTOCOLS = ("file",)
+# Demuxers of media containers and raw streams that never refer to another file or URL.
+# The image pipes are here so a still image is told apart from a video in the probe.
+ALLOWED_DEMUXERS = (
+    "mov", "matroska", "avi", "flv", "mpegts", "mpeg", "mpegvideo", "asf", "ogg", "mxf", "dv",
+    "nut", "ivf", "obu", "h264", "hevc", "m4v", "yuv4mpegpipe", "gif", "rm", "wtv",
+    "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
+)  # fmt: skip
+# What playlists and concat lists start with: named in the refusal, so a person knows why.
+LIST_MARKERS = {b"#EXTM3U": "an HLS playlist", b"ffconcat": "an ffconcat list", b"<?xml": "an XML document"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Kernel limits for one ffmpeg process (None: no limit of that kind)."""
+
+    cpu_seconds: int | None = None  # CPU time over all its threads (RLIMIT_CPU: SIGXCPU)
+    memory_bytes: int | None = None  # address space (RLIMIT_AS: allocations fail)
+    file_bytes: int | None = None  # the largest file it may write (RLIMIT_FSIZE: SIGXFSZ)
+
+    def apply(self) -> None:
+        """Set the limits on the current process (run in the child, before exec)."""
+        for kind, value in (
+            (resource.RLIMIT_CPU, self.cpu_seconds),
+            (resource.RLIMIT_AS, self.memory_bytes),
+            (resource.RLIMIT_FSIZE, self.file_bytes),
+        ):
+            if value is not None:
+                resource.setrlimit(kind, (value, value))
+
+    def preexec(self) -> Callable[[], None] | None:
+        """``preexec_fn`` for subprocess, or None when there is nothing to limit."""
+        limited = (self.cpu_seconds, self.memory_bytes, self.file_bytes)
+        return self.apply if any(value is not None for value in limited) else None
+
+
+def input_args(path: str | Path) -> list[str]:
+    """``-i`` and what precedes it: the allowlists, then the input as a local file."""
+    return [
+        "-protocol_whitelist", ",".join(ALLOWED_PROTOCOLS),
+        "-format_whitelist", ",".join(ALLOWED_DEMUXERS),
+        "-i", f"file:{Path(path).absolute()}",
+    ]  # fmt: skip
+
+
+def list_kind(path: str | Path) -> str | None:
+    """'an HLS playlist' (etc.) when the file is a text list of other files, else None."""
+    with open(path, "rb") as file:
+        head = file.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return next((kind for marker, kind in LIST_MARKERS.items() if head.startswith(marker)), None)

@@ -1,0 +1,35 @@
+"""Crafted inputs: files that lie about themselves or name other files, made at test time."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from tests.conftest import make_clip
+
+MATROSKA_DURATION = b"\x44\x89\x88"  # the Segment Info's Duration element, an 8-byte float
+
+
+def hls_playlist(path: Path, target: str = "http://127.0.0.1:9/clip.ts") -> Path:
+    path.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{target}\n#EXT-X-ENDLIST\n")
+    return path
+
+
+def ffconcat_list(path: Path, target: str = "/etc/hostname") -> Path:
+    path.write_text(f"ffconcat version 1.0\nfile '{target}'\n")
+    return path
+
+
+def y4m_header(path: Path, width: int, height: int) -> Path:
+    """A raw-video header claiming ``width``×``height`` frames, and no frame data to speak of."""
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\nFRAME\n".encode())
+    return path
+
+
+def claims_hours(path: Path, hours: float) -> Path:
+    """A one-second Matroska clip whose header says it lasts ``hours``."""
+    data = bytearray(make_clip(path.with_suffix(".mkv"), seconds=1, size="64x48", audio=False).read_bytes())
+    at = data.index(MATROSKA_DURATION) + len(MATROSKA_DURATION)
+    data[at : at + 8] = struct.pack(">d", hours * 3600 * 1000)  # in milliseconds (the default scale)
+    path.write_bytes(bytes(data))
+    return path

@@ -1,0 +1,89 @@
+"""ffmpeg fenced in: local files and media containers only, kernel limits on every run."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.media import ProbeError, probe
+from app.media.fence import Limits, input_args, list_kind
+from tests.conftest import FFMPEG, make_clip
+from tests.media.crafted import claims_hours, ffconcat_list, hls_playlist, y4m_header
+
+
+@pytest.mark.parametrize("name", ["list.m3u8", "input"])
+def test_an_hls_playlist_is_refused_by_name(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ProbeError, match="HLS playlist"):
+        probe(FFMPEG, hls_playlist(tmp_path / name))
+
+
+def test_an_ffconcat_list_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProbeError, match="ffconcat"):
+        probe(FFMPEG, ffconcat_list(tmp_path / "input"))
+
+
+def test_the_demuxer_allowlist_refuses_a_concat_list_on_its_own(tmp_path: Path) -> None:
+    """Even without the marker check, ffmpeg itself will not open a concat list."""
+    make_clip(tmp_path / "real.mp4", seconds=1)
+    listing = ffconcat_list(tmp_path / "input", target="real.mp4")
+    opened = subprocess.run([FFMPEG, "-hide_banner", "-i", str(listing)], capture_output=True, text=True)
+    assert "Input #0, concat" in opened.stderr  # what an unfenced ffmpeg does
+    fenced = subprocess.run([FFMPEG, "-hide_banner", *input_args(listing)], capture_output=True, text=True)
+    assert "Input #0" not in fenced.stderr and fenced.returncode != 0
+
+
+def test_an_sdp_file_that_would_open_network_streams_is_refused(tmp_path: Path) -> None:
+    sdp = tmp_path / "input"
+    sdp.write_text("v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=video 9 RTP/AVP 96\n")
+    with pytest.raises(ProbeError):
+        probe(FFMPEG, sdp)
+
+
+def test_a_picture_size_no_decoder_accepts_is_refused_with_its_size(tmp_path: Path) -> None:
+    with pytest.raises(ProbeError, match="100000x100000"):
+        probe(FFMPEG, y4m_header(tmp_path / "input", 100_000, 100_000))
+
+
+def test_claimed_size_and_duration_are_reported_as_claimed(tmp_path: Path) -> None:
+    huge = probe(FFMPEG, y4m_header(tmp_path / "huge", 16_000, 16_000))
+    assert (huge.width, huge.height) == (16_000, 16_000)
+    assert huge.beyond(7680 * 4320, 4 * 3600) is not None and "MAX_PIXELS" in str(
+        huge.beyond(7680 * 4320, 1e9)
+    )
+    long = probe(FFMPEG, claims_hours(tmp_path / "long", 10))
+    assert long.duration_seconds == 36_000
+    assert "MAX_DURATION_MINUTES" in str(long.beyond(7680 * 4320, 4 * 3600))
+    assert long.beyond(7680 * 4320, 11 * 3600) is None
+
+
+def _encode(tmp_path: Path, limits: Limits, seconds: int = 4) -> subprocess.CompletedProcess[bytes]:
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+           "-i", f"testsrc2=size=640x360:duration={seconds}", "-c:v", "libx264", "-preset", "veryslow",
+           "-y", str(tmp_path / "out.mp4")]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, preexec_fn=limits.apply, check=False)
+
+
+def test_the_output_file_size_cap_stops_ffmpeg(tmp_path: Path) -> None:
+    done = _encode(tmp_path, Limits(file_bytes=20_000))
+    assert done.returncode in (-signal.SIGXFSZ, 1) and (tmp_path / "out.mp4").stat().st_size <= 20_000
+
+
+def test_the_cpu_limit_stops_ffmpeg(tmp_path: Path) -> None:
+    assert _encode(tmp_path, Limits(cpu_seconds=1), seconds=60).returncode in (
+        -signal.SIGXCPU,
+        -signal.SIGKILL,
+    )
+
+
+def test_the_memory_limit_stops_ffmpeg(tmp_path: Path) -> None:
+    done = _encode(tmp_path, Limits(memory_bytes=64 * 1024 * 1024))
+    assert done.returncode != 0 and not (tmp_path / "out.mp4").exists()
+
+
+def test_a_probe_within_its_limits_still_reads_a_real_video(tmp_path: Path) -> None:
+    info = probe(FFMPEG, make_clip(tmp_path / "ok.mp4", seconds=1))
+    assert (info.width, info.height) == (320, 240)
+    assert list_kind(tmp_path / "ok.mp4") is None
