@@ -18,8 +18,10 @@ install: $(STAMP) ## create .venv and install Squeeze with its test tools
 run: $(STAMP) ## serve on $$PORT (default 5000) with one worker and, without REDIS_URL, an embedded Redis
 	$(PY) -m app.devserver
 
-test: $(STAMP) ## the whole suite: unit, integration (real Redis, workers, ffmpeg), browser
+test: $(STAMP) ## lint, format and type checks, then the whole suite: unit, integration, browser
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## only the fast unit tests
@@ -32,4 +34,4 @@ bench: $(STAMP) ## the benchmarks (see bench/README.md)
 	$(PY) -m bench.pipeline_overhead
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache

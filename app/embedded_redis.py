@@ -70,7 +70,7 @@ class EmbeddedRedis:
             args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        client = redis.Redis.from_url(self.url, **self.client_options)  # type: ignore[arg-type]
+        client = redis.Redis.from_url(self.url, **self.client_options)
         while True:
             try:
                 client.ping()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 import ssl
 import threading
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -27,9 +27,24 @@ class Base(DeclarativeBase):
     """Declarative base for the typed SQLAlchemy 2 models."""
 
 
+class SockExtension(Protocol):
+    """What Squeeze uses of flask-sock, which ships no types. ``route`` registers the view and
+    returns None (the decorated name is not the view afterwards)."""
+
+    def init_app(self, app: Flask) -> None: ...
+
+    def route(
+        self, path: str, bp: Blueprint | None = None, **kwargs: Any
+    ) -> Callable[[Callable[..., None]], None]: ...
+
+
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    Model = Base  # db.Model is made at runtime from Base and Flask-SQLAlchemy's mixins
+else:
+    Model = db.Model
 migrate = Migrate()
-sock = Sock()
+sock: SockExtension = Sock()
 csrf = CSRFProtect()
 # Limits are declared where they apply (per owner on submit); counters live in Redis.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -70,7 +85,7 @@ class SharedContextSSLConnection(SSLConnection):
         )
         flags = (self.ssl_ciphers, self.ssl_include_verify_flags, self.ssl_exclude_verify_flags)
         if any(extras) or any(flags) or self.ssl_validate_ocsp or self.ssl_validate_ocsp_stapled:
-            return super()._wrap_socket_with_ssl(sock)
+            return super()._wrap_socket_with_ssl(sock)  # type: ignore[no-untyped-call]  # redis-py: untyped
         key = (int(self.cert_reqs), bool(self.check_hostname))
         with self._lock:
             context = self._contexts.get(key)
@@ -132,4 +147,5 @@ def pool_usage(app: Flask) -> dict[str, tuple[int, int]]:
 
 def redis_client() -> Redis:
     """The current app's Redis client."""
-    return current_app.extensions["redis"]
+    client: Redis = current_app.extensions["redis"]
+    return client

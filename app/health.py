@@ -26,7 +26,7 @@ def readyz() -> tuple[Response, int]:
     An exhausted pool is reported from its counters, without waiting for a connection.
     """
     checks = {"database": "ok", "redis": "ok", "storage": "ok"}
-    usage = pool_usage(current_app._get_current_object())  # type: ignore[attr-defined]
+    usage = pool_usage(current_app)
     for name, (in_use, most) in usage.items():
         if in_use >= most:
             checks[name] = f"busy: all {most} connections of this process are in use"
@@ -47,6 +47,6 @@ def readyz() -> tuple[Response, int]:
     except StorageError as exc:
         checks["storage"] = f"unavailable: {exc}"
     ready = all(value == "ok" for value in checks.values())
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
     body["pools"] = {name: {"in_use": in_use, "size": most} for name, (in_use, most) in usage.items()}
     return jsonify(body), 200 if ready else 503

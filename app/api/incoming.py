@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, request
 
 from app.api.slots import UploadSlot
+from app.api.spool import SpoolingRequest
 from app.auth import ANONYMOUS
 from app.extensions import redis_client, release_database
 
@@ -36,7 +37,8 @@ def receiving_body(owner: str) -> Iterator[UploadSlot]:
     before = sock.gettimeout() if sock is not None else None
     if sock is not None:
         sock.settimeout(config["UPLOAD_IDLE_TIMEOUT_SECONDS"])  # a read that waits longer fails
-    request.upload_slot = slot  # type: ignore[attr-defined]  # the spool renews it as bytes arrive
+    # The spool renews it as bytes arrive (create_app makes every request a SpoolingRequest).
+    cast(SpoolingRequest, request).upload_slot = slot
     try:
         yield slot
     finally:

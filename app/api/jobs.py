@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Response, jsonify, redirect, request, send_file, url_for
 from werkzeug.datastructures import ETags
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import bp
 from app.api.responses import etag_of, job_body, job_response, version_tag
@@ -85,13 +87,13 @@ def list_jobs() -> Response:
     jobs, cursor = list_owned(owner, request.args.get("status"), limit, request.args.get("cursor"))
     following = None
     if cursor is not None:
-        args = {**request.args.to_dict(), "cursor": cursor, "limit": str(limit)}
-        following = base_url() + url_for("api.list_jobs", **args)
+        args: dict[str, Any] = {**request.args.to_dict(), "cursor": cursor, "limit": str(limit)}
+        following = base_url() + url_for("api.list_jobs", **args)  # values are quoted
     return jsonify({"jobs": [job_body(job) for job in jobs], "next": following})
 
 
 @bp.get("/jobs/<job_id>/output")
-def output(job_id: str) -> Response:
+def output(job_id: str) -> BaseResponse:
     """The compressed file: sent from here (ranges, ETag) or, from object storage, a 307 to it."""
     job = get_owned(current_owner(), job_id)
     if job.status != SUCCEEDED:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from flask import Response, jsonify
 from werkzeug.http import quote_etag
 
-from app.jobs.document import absolute, document
+from app.jobs.document import JobDocument, absolute, document
 from app.jobs.models import QUEUED, Job
 from app.urls import base_url
 
 MIN_RETRY_AFTER, MAX_RETRY_AFTER = 1, 10
 
 
-def job_body(job: Job) -> dict[str, Any]:
+def job_body(job: Job) -> JobDocument:
     """The job object for this request, links absolute."""
     return absolute(document(job), base_url())
 
@@ -41,14 +40,14 @@ def retry_after(job: Job, position: int | None = None) -> int:
     return max(MIN_RETRY_AFTER, min(MAX_RETRY_AFTER, guess))
 
 
-def job_response(job: Job, status: int = 200, body: dict[str, Any] | None = None) -> Response:
+def job_response(job: Job, status: int = 200, body: JobDocument | None = None) -> Response:
     body = body if body is not None else job_body(job)
     response = jsonify(body)
     response.status_code = status
     response.headers["ETag"] = etag_of(job)
     response.headers["Cache-Control"] = "no-cache"
     if not job.terminal:
-        response.headers["Retry-After"] = str(retry_after(job, body.get("queue_position")))
+        response.headers["Retry-After"] = str(retry_after(job, body["queue_position"]))
     return response
 
 

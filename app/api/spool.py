@@ -12,11 +12,14 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from flask import Request, current_app
 
 from app.storage.scratch import ScratchFolder
+
+if TYPE_CHECKING:
+    from app.api.slots import UploadSlot
 
 
 class HashingSpoolFile:
@@ -46,6 +49,8 @@ class HashingSpoolFile:
 class SpoolingRequest(Request):
     """The app's request class: file parts go to a scratch folder of this request's own."""
 
+    upload_slot: UploadSlot | None = None  # held while the body streams in (``app.api.incoming``)
+
     def _get_file_stream(
         self,
         total_content_length: int | None,
@@ -57,13 +62,12 @@ class SpoolingRequest(Request):
             self.__dict__["_scratch"] = ScratchFolder(Path(current_app.config["SCRATCH_DIR"]), "upload")
         spool = HashingSpoolFile(self.__dict__["_scratch"].path, on_write=self._still_arriving)
         self.__dict__.setdefault("_spooled", []).append(spool)
-        return spool  # type: ignore[return-value]
+        return cast(IO[bytes], spool)  # a file by delegation (__getattr__)
 
     def _still_arriving(self) -> None:
         """Bytes keep coming: renew the upload's slot (``app.api.incoming``), if it holds one."""
-        slot = getattr(self, "upload_slot", None)
-        if slot is not None:
-            slot.renew()
+        if self.upload_slot is not None:
+            self.upload_slot.renew()
 
     def discard_spool(self) -> None:
         """Close the spooled files and remove the request's scratch folder (at teardown)."""

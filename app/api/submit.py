@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict, cast
 
 from flask import Response, current_app, request
 from werkzeug.datastructures import FileStorage
@@ -68,7 +69,15 @@ def _submit_source_url(owner: str, key: str | None) -> tuple[Job, bool]:
     return accept_source_url(owner, submission, base_url(), key)
 
 
-def _limits() -> dict[str, object]:
+class _Limits(TypedDict):
+    """The server's settings parse_submission checks a submission against."""
+
+    max_upload_mb: int
+    allow_private: bool
+    webhooks_enabled: bool
+
+
+def _limits() -> _Limits:
     return {
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
         "allow_private": current_app.config["WEBHOOK_ALLOW_PRIVATE"],
@@ -77,6 +86,6 @@ def _limits() -> dict[str, object]:
 
 
 def _spooled(upload: FileStorage) -> Upload:
-    stream: HashingSpoolFile = upload.stream  # type: ignore[assignment]
+    stream = cast(HashingSpoolFile, upload.stream)  # _submit_upload checked it
     stream.flush()
     return Upload(Path(stream.name), upload.filename or "video", stream.size, stream.hexdigest())

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db, release_database
+from app.extensions import Model, db, release_database
 from app.timeutil import rfc3339, utcnow
 
 KEY_PREFIX = "sqz_"
@@ -22,7 +22,7 @@ KEY_CACHE_SIZE = 10_000  # keys remembered per process (all forgotten when full)
 cli = Blueprint("keys", __name__, cli_group="keys")
 
 
-class ApiKey(db.Model):  # type: ignore[name-defined,misc]
+class ApiKey(Model):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,7 @@ def page_owner() -> str:
     if SESSION_KEY not in session:
         session[SESSION_KEY] = SESSION_PREFIX + secrets.token_urlsafe(18)
         session.permanent = True
-    return session[SESSION_KEY]
+    return _session_owner()
 
 
 def current_owner() -> str:
@@ -52,11 +52,15 @@ def request_owner() -> str:
         if keys_configured():
             raise _unauthorized("the API key is not valid")
     if SESSION_KEY in session:
-        owner: str = session[SESSION_KEY]
-        return owner
+        return _session_owner()
     if keys_configured():
         raise _unauthorized("send an API key as 'Authorization: Bearer <key>'")
     return ANONYMOUS
+
+
+def _session_owner() -> str:
+    owner: str = session[SESSION_KEY]  # only page_owner writes it: always a str
+    return owner
 
 
 def _unauthorized(detail: str) -> Problem:

@@ -155,9 +155,10 @@ _hub_lock = threading.Lock()
 def hub_for(extensions: dict[str, Any], redis: Redis) -> Hub:
     """The process's hub, created on first use (after any fork)."""
     with _hub_lock:
-        if "hub" not in extensions:
-            extensions["hub"] = Hub(redis)
-        return extensions["hub"]
+        hub: Hub | None = extensions.get("hub")
+        if hub is None:
+            hub = extensions["hub"] = Hub(redis)
+        return hub
 
 
 def current_hub() -> Hub:

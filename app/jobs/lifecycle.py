@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import update
+from sqlalchemy import CursorResult, Update, update
 
 from app import events, metrics
 from app.extensions import db, redis_client
 from app.jobs import queue
 from app.jobs.document import deleted_notice, document, webhook_event
-from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
+from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job, Status
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 # Allowed moves. running -> queued is a retry after a worker died or was restarted.
-TRANSITIONS: dict[str, frozenset[str]] = {
+TRANSITIONS: dict[Status, frozenset[Status]] = {
     QUEUED: frozenset({RUNNING, CANCELED, FAILED}),
     RUNNING: frozenset({SUCCEEDED, FAILED, CANCELED, QUEUED}),
     SUCCEEDED: frozenset(),
@@ -33,7 +33,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def sources_of(target: str) -> list[str]:
+def sources_of(target: Status) -> list[Status]:
     """The states from which ``target`` may be reached."""
     return [state for state, targets in TRANSITIONS.items() if target in targets]
 
@@ -74,7 +74,7 @@ def report_progress(job_id: str, percent: float, eta_seconds: int | None) -> boo
 def renew_lease(job_id: str) -> bool:
     """The worker is alive and still on this job (no version bump: nothing a client sees)."""
     stmt = update(Job).where(Job.id == job_id, Job.status == RUNNING).values(heartbeat_at=utcnow())
-    renewed = db.session.execute(stmt).rowcount == 1
+    renewed = _execute(stmt).rowcount == 1
     db.session.commit()
     return renewed
 
@@ -150,7 +150,7 @@ def _finish_times() -> dict[str, Any]:
     return {"finished_at": now, "expires_at": now + timedelta(hours=current_app.config["OUTPUT_TTL_HOURS"])}
 
 
-def _move(job_id: str, target: str, announce_it: bool = True, **values: Any) -> Job | None:
+def _move(job_id: str, target: Status, announce_it: bool = True, **values: Any) -> Job | None:
     job = _update(job_id, sources_of(target), status=target, announce_it=announce_it, **values)
     if job is not None and job.terminal:
         metrics.count("jobs_finished", status=job.status)
@@ -162,16 +162,16 @@ def _move(job_id: str, target: str, announce_it: bool = True, **values: Any) -> 
     return job
 
 
-def _change(job_id: str, states: list[str], **values: Any) -> bool:
+def _change(job_id: str, states: list[Status], **values: Any) -> bool:
     return _update(job_id, states, announce_it=True, **values) is not None
 
 
-def _update(job_id: str, states: list[str] | None, announce_it: bool = False, **values: Any) -> Job | None:
+def _update(job_id: str, states: list[Status] | None, announce_it: bool = False, **values: Any) -> Job | None:
     """UPDATE the job if it is in one of ``states`` (any, if None); bump version; announce."""
     stmt = update(Job).where(Job.id == job_id).values(version=Job.version + 1, **values)
     if states is not None:
         stmt = stmt.where(Job.status.in_(states))
-    result = db.session.execute(stmt)
+    result = _execute(stmt)
     db.session.commit()
     if result.rowcount == 0:
         return None
@@ -179,3 +179,8 @@ def _update(job_id: str, states: list[str] | None, announce_it: bool = False, **
     if job is not None and announce_it:
         announce(job)
     return job
+
+
+def _execute(stmt: Update) -> CursorResult[Any]:
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed as any Result.
+    return cast(CursorResult[Any], db.session.execute(stmt))

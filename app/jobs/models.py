@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, Literal
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.timeutil import utcnow
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED = "queued", "running", "succeeded", "failed", "canceled"
-STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED)
-TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELED})
-ACTIVE = frozenset({QUEUED, RUNNING})
+Status = Literal["queued", "running", "succeeded", "failed", "canceled"]
+QUEUED: Final = "queued"
+RUNNING: Final = "running"
+SUCCEEDED: Final = "succeeded"
+FAILED: Final = "failed"
+CANCELED: Final = "canceled"
+STATUSES: tuple[Status, ...] = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED)
+TERMINAL: frozenset[Status] = frozenset({SUCCEEDED, FAILED, CANCELED})
+ACTIVE: frozenset[Status] = frozenset({QUEUED, RUNNING})
 
 
-class Job(db.Model):  # type: ignore[name-defined,misc]
+class Job(Model):
     __tablename__ = "jobs"
     __table_args__ = (
         UniqueConstraint("owner", "idempotency_key", name="uq_jobs_owner_idempotency_key"),
@@ -27,7 +32,7 @@ class Job(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     owner: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    status: Mapped[Status] = mapped_column(String(16), default=QUEUED)
     version: Mapped[int] = mapped_column(default=1)
     progress: Mapped[float] = mapped_column(default=0.0)
     eta_seconds: Mapped[int | None] = mapped_column(default=None)
@@ -60,7 +65,7 @@ class Job(db.Model):  # type: ignore[name-defined,misc]
         return self.status in TERMINAL
 
 
-class WebhookAttempt(db.Model):  # type: ignore[name-defined,misc]
+class WebhookAttempt(Model):
     """One delivery attempt of a job's webhook: when, what came back."""
 
     __tablename__ = "webhook_attempts"

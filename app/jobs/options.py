@@ -75,7 +75,7 @@ def parse_submission(
     if errors:
         raise invalid(errors)
     return Submission(
-        options=Options(preset=preset, codec=codec, max_height=max_height, target_size_mb=target),  # type: ignore[arg-type]
+        options=Options(preset=preset, codec=codec, max_height=max_height, target_size_mb=target),
         callback_url=urls.get("callback_url"),
         source_url=urls.get("source_url"),
     )

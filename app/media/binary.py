@@ -9,4 +9,5 @@ def ffmpeg_binary(configured: str = "") -> str:
         return configured
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    bundled: str = imageio_ffmpeg.get_ffmpeg_exe()
+    return bundled

@@ -6,7 +6,7 @@ process, on whichever host, serves the scrape.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import queue
-from app.jobs.models import STATUSES, Job
+from app.jobs.models import STATUSES, Job, Status
 from app.metrics import record
 
 
@@ -56,7 +56,7 @@ class SqueezeCollector(Collector):
 
     def _jobs(self) -> Metric:
         counted = db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
-        rows: dict[str, int] = {status: number for status, number in counted}
+        rows: dict[Status, int] = {status: number for status, number in counted}
         db.session.remove()
         jobs = GaugeMetricFamily("squeeze_jobs", "Job records by status", labels=["status"])
         for status in STATUSES:
@@ -77,7 +77,7 @@ class SqueezeCollector(Collector):
             yield family
 
 
-def _label_names(series: dict[str, object]) -> list[str]:
+def _label_names(series: Mapping[str, object]) -> list[str]:
     names: set[str] = set()
     for labels in series:
         names.update(part.split("=", 1)[0] for part in labels.split(",") if part)

@@ -16,6 +16,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 log = logging.getLogger(__name__)
 PREFIX = "squeeze:metrics:"
@@ -91,7 +92,7 @@ def timed(name: str, **labels: str) -> Iterator[None]:
     """Observe the seconds the block took (only when it completes)."""
     started = time.monotonic()
     yield
-    observe(name, time.monotonic() - started, **labels)
+    observe(name, time.monotonic() - started, None, **labels)
 
 
 class _Connections:
@@ -135,7 +136,9 @@ class _Connections:
             try:
                 if not redis.expire(self.key, CONNECTIONS_TTL_SECONDS):
                     with self._lock:
-                        counts = {kind: str(n) for kind, n in self._counts.items() if n}
+                        counts: dict[FieldT, EncodableT] = {
+                            kind: str(n) for kind, n in self._counts.items() if n
+                        }
                     if counts:
                         redis.hset(self.key, mapping=counts)
                         redis.expire(self.key, CONNECTIONS_TTL_SECONDS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask.sansio.app import App
 
 UNITS = ("B", "KB", "MB", "GB", "TB")
 
@@ -37,7 +37,7 @@ def saving(ratio: float) -> str:
     return f"{change}% smaller" if change >= 0 else f"{-change}% larger"
 
 
-def register(app: Flask) -> None:
+def register(app: App) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(duration)
     app.add_template_global(saving)

@@ -6,7 +6,6 @@ subscription is missed), then one fragment per change of any of the session's jo
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, render_template, request, session
@@ -17,6 +16,7 @@ from app import metrics
 from app.auth.owner import SESSION_KEY
 from app.events.hub import RESYNC, Subscription, current_hub
 from app.extensions import db, sock
+from app.jobs.document import JobUpdate, is_deleted
 from app.jobs.watch import HEARTBEAT_SECONDS
 from app.page import bp
 from app.page.routes import recent_documents
@@ -65,8 +65,8 @@ def _send_all(ws: Server, subscription: Subscription, owner: str) -> None:
     ws.send("".join(_row(doc) for doc in docs) or "<template></template>")
 
 
-def _row(doc: dict[str, Any]) -> str:
+def _row(doc: JobUpdate) -> str:
     """The row as an out-of-band swap; for a deleted job, a swap that removes it."""
-    if doc.get("deleted"):
+    if is_deleted(doc):
         return f'<tr id="job-{escape(doc["id"])}" hx-swap-oob="delete"></tr>'
     return render_template("_row.html", job=doc, oob=True)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, render_template
 
 from app.auth import page_owner
-from app.jobs.document import document
+from app.jobs.document import JobDocument, document
 from app.jobs.queries import list_owned
 from app.page import bp
 
 ROWS_SHOWN = 50  # the page shows this many of the newest jobs
 
 
-def recent_documents(owner: str) -> list[dict[str, Any]]:
+def recent_documents(owner: str) -> list[JobDocument]:
     jobs, _ = list_owned(owner, None, ROWS_SHOWN, None)
     return [document(job) for job in jobs]
 

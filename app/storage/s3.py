@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
 import boto3
@@ -22,10 +22,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from app.storage.base import MissingObject, Redirect, Storage, StorageError, attachment
 
+if TYPE_CHECKING:  # boto3-stubs[s3], a test dependency: only the type checker imports it
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
+
 PRESIGNED_URL_SECONDS = 15 * 60  # a download link's life (the contract asks for at least 5 minutes)
 PART_BYTES = 16 * 1024 * 1024  # multipart transfers: part size and the size from which they apply
 TRANSFER = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=4)
-CLIENT_CONFIG = dict(
+CLIENT_CONFIG = Config(
     connect_timeout=5,
     read_timeout=60,
     retries={"mode": "standard", "max_attempts": 3},
@@ -33,6 +37,11 @@ CLIENT_CONFIG = dict(
     signature_version="s3v4",
 )
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+
+
+class Credentials(TypedDict, total=False):
+    aws_access_key_id: str
+    aws_secret_access_key: str
 
 
 class S3Storage(Storage):
@@ -49,7 +58,7 @@ class S3Storage(Storage):
         endpoint_url: str | None = None,
         public_endpoint_url: str | None = None,
         region: str = "us-east-1",
-        credentials: dict[str, str] | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         """``credentials`` (aws_access_key_id, aws_secret_access_key) default to boto3's own search."""
         self.bucket = bucket
@@ -57,7 +66,7 @@ class S3Storage(Storage):
         self._endpoints = {"private": endpoint_url, "public": public_endpoint_url or endpoint_url}
         self._region = region
         self._credentials = credentials or {}
-        self._clients: dict[tuple[int, str], Any] = {}
+        self._clients: dict[tuple[int, str], S3Client] = {}
         self._lock = threading.Lock()
         # One session (it caches the parsed service model) and one unused client per endpoint,
         # made here, before any fork: a work-horse adopts them instead of paying ~90 ms for its own.
@@ -72,15 +81,16 @@ class S3Storage(Storage):
             raise ValueError(f"STORAGE_URL names no bucket: {url!r}")
         return cls(parts.netloc, parts.path, **settings)
 
-    def _new_client(self, which: str) -> Any:
+    def _new_client(self, which: str) -> S3Client:
         endpoint = self._endpoints[which]
-        style = "path" if endpoint else "auto"  # custom endpoints rarely have bucket DNS names
-        config = Config(s3={"addressing_style": style}, **CLIENT_CONFIG)
+        # Custom endpoints rarely have bucket DNS names.
+        style: Literal["path", "auto"] = "path" if endpoint else "auto"
+        config = CLIENT_CONFIG.merge(Config(s3={"addressing_style": style}))
         return self._session.client(
             "s3", endpoint_url=endpoint, region_name=self._region, config=config, **self._credentials
         )
 
-    def _client(self, which: str = "private") -> Any:
+    def _client(self, which: str = "private") -> S3Client:
         """This process's client. A client that has opened connections must not cross a fork, so
         a forked child (an RQ work-horse) adopts one made before the fork and never used."""
         key = (os.getpid(), which)
@@ -123,7 +133,7 @@ class S3Storage(Storage):
         with _translated(prefix):
             keys = [self._key(key) for key in self.keys(prefix)]
             for start in range(0, len(keys), 1000):
-                batch = [{"Key": key} for key in keys[start : start + 1000]]
+                batch: list[ObjectIdentifierTypeDef] = [{"Key": key} for key in keys[start : start + 1000]]
                 client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
             for upload in client.list_multipart_uploads(Bucket=self.bucket, Prefix=full).get("Uploads", []):
                 client.abort_multipart_upload(

@@ -7,6 +7,7 @@ import json
 
 from flask import g, request
 from simple_websocket import Server
+from wsproto.frame_protocol import CloseReason
 
 from app import metrics
 from app.auth import current_owner
@@ -16,8 +17,6 @@ from app.jobs.queries import get_owned
 from app.jobs.watch import watch
 from app.streams import bp
 from app.urls import base_url
-
-NORMAL_CLOSURE = 1000
 
 
 @bp.before_request
@@ -40,4 +39,4 @@ def job_socket(ws: Server, job_id: str) -> None:
                 ws.send(json.dumps(doc, separators=(",", ":")))
             else:
                 ws.send(absolute_json(doc, g.base_url))
-        ws.close(reason=NORMAL_CLOSURE)
+        ws.close(reason=CloseReason.NORMAL_CLOSURE)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
 from sqlalchemy import select
@@ -33,6 +33,10 @@ from app.storage.scratch import ScratchFolder, sweep
 from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.local import LocalProxy
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
@@ -60,7 +64,7 @@ def compress_job(job_id: str) -> None:
     Shutdown.install()
     try:
         started = time.monotonic()
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # typed as the app it proxies
         with Lease(app, job_id), ScratchFolder(scratch_root, f"job-{job_id}") as scratch:
             facts, encode_seconds = _attempt(job, scratch.path)
         done = lifecycle.succeed(job_id, facts)

@@ -30,7 +30,7 @@ class SqueezeWorker(Worker):
     """An RQ worker that also runs Squeeze's upkeep and hands its job back on SIGTERM."""
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # rq: unannotated
         maintenance.run_if_due(self.connection)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
@@ -39,7 +39,7 @@ class SqueezeWorker(Worker):
         if horse:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(horse, signal.SIGTERM)
-        super().request_stop(signum, frame)
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]  # rq: unannotated
 
 
 def serve(queues: list[str], burst: bool = False) -> bool:
