@@ -56,6 +56,7 @@ def test_redis_over_tls_with_a_self_signed_certificate(tmp_path: Path) -> None:
     ("name", "value", "message"),
     [
         ("JOB_MAX_ATTEMPTS", "abc", "JOB_MAX_ATTEMPTS must be an integer, got 'abc'"),
+        ("MAX_PIXELS", "8k", "MAX_PIXELS must be an integer, got '8k'"),
         ("OUTPUT_TTL_HOURS", "soon", "OUTPUT_TTL_HOURS must be a number, got 'soon'"),
         ("WEBHOOK_RETRY_DELAYS", "5,x", "WEBHOOK_RETRY_DELAYS must be comma-separated whole seconds"),
         ("REDIS_SSL_CERT_REQS", "maybe", "REDIS_SSL_CERT_REQS must be none, optional or required"),
@@ -65,3 +66,11 @@ def test_bad_settings_name_the_variable(tmp_path: Path, name: str, value: str, m
     env = {name: value, "REDIS_URL": "rediss://r:6380"}
     with pytest.raises(ConfigError, match=message):
         from_environment(str(tmp_path), env)
+
+
+def test_media_limits_default_and_follow_the_upload_limit(tmp_path: Path) -> None:
+    settings = from_environment(str(tmp_path), {"MAX_UPLOAD_MB": "300"})
+    assert (settings["MAX_PIXELS"], settings["MAX_DURATION_MINUTES"]) == (7680 * 4320, 240)
+    assert settings["MAX_OUTPUT_MB"] == 300 and settings["FFMPEG_MEMORY_MB"] == 8192
+    chosen = from_environment(str(tmp_path), {"MAX_OUTPUT_MB": "50", "MAX_DURATION_MINUTES": "10"})
+    assert (chosen["MAX_OUTPUT_MB"], chosen["MAX_DURATION_MINUTES"]) == (50, 10)

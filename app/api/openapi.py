@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document of every route, served at /api/openapi.json (and read at /api/docs)."""
+"""The OpenAPI 3.1 document of every route, served at /api/openapi.json (and read at /api/docs).
+
+Limits and enums come from the code that enforces them (never typed here twice), and
+tests/api/test_openapi.py checks the document against the behaviour.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,13 @@ from typing import Any
 from flask import Response, jsonify, render_template
 
 from app.api import bp
-from app.jobs.models import STATUSES
-from app.media.command import CODECS, PRESETS
+from app.api.jobs import MAX_WAIT_SECONDS
+from app.api.responses import MAX_RETRY_AFTER, MIN_RETRY_AFTER
+from app.jobs.document import JobDocument, JobLinks
+from app.jobs.models import DELIVERY_STATES, STATUSES
+from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
+from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
+from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -37,8 +46,9 @@ HEADER = {
     "Location": {"description": "Absolute URL of the job's status monitor", "schema": {"type": "string"}},
     "Operation-Location": {"description": "Same as Location", "schema": {"type": "string"}},
     "Retry-After": {
-        "description": "Seconds (1-10) before polling again; absent once terminal",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 10},
+        "description": f"Seconds ({MIN_RETRY_AFTER}-{MAX_RETRY_AFTER}) before polling again;"
+        " absent once terminal",
+        "schema": {"type": "integer", "minimum": MIN_RETRY_AFTER, "maximum": MAX_RETRY_AFTER},
     },
     "ETag": {"description": 'The job\'s version as a tag, "v7"', "schema": {"type": "string"}},
     "Preference-Applied": {
@@ -50,12 +60,12 @@ JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "
 NOT_FOUND = _problem("No such job for this caller (another owner's job is answered the same way)")
 UNAUTHORIZED = _problem("An API key is configured and the request has none, or a wrong one")
 OPTION_PROPERTIES: dict[str, Any] = {
-    "preset": {"type": "string", "enum": list(PRESETS), "default": "balanced"},
-    "codec": {"type": "string", "enum": list(CODECS), "default": "h264"},
+    "preset": {"type": "string", "enum": list(PRESETS), "default": DEFAULT_PRESET},
+    "codec": {"type": "string", "enum": list(CODECS), "default": DEFAULT_CODEC},
     "max_height": {
         "type": "integer",
-        "minimum": 16,
-        "maximum": 4320,
+        "minimum": MIN_HEIGHT,
+        "maximum": MAX_HEIGHT,
         "description": "Scale down to at most this height; never up",
     },
     "target_size_mb": {
@@ -63,7 +73,12 @@ OPTION_PROPERTIES: dict[str, Any] = {
         "exclusiveMinimum": 0,
         "description": "Aim at this size instead of a preset",
     },
-    "callback_url": {"type": "string", "format": "uri", "description": "http(s) URL for the signed webhook"},
+    "callback_url": {
+        "type": "string",
+        "format": "uri",
+        "maxLength": MAX_URL_LENGTH,
+        "description": "http(s) URL for the signed webhook (needs WEBHOOK_SECRET on the server)",
+    },
 }
 
 
@@ -73,24 +88,7 @@ def _schemas() -> dict[str, Any]:
     return {
         "Job": {
             "type": "object",
-            "required": [
-                "id",
-                "status",
-                "version",
-                "progress",
-                "eta_seconds",
-                "queue_position",
-                "attempts",
-                "created_at",
-                "started_at",
-                "finished_at",
-                "expires_at",
-                "input",
-                "options",
-                "output",
-                "error",
-                "links",
-            ],
+            "required": sorted(JobDocument.__required_keys__),
             "properties": {
                 "id": text,
                 "status": {"type": "string", "enum": list(STATUSES)},
@@ -154,16 +152,13 @@ def _schemas() -> dict[str, Any]:
         },
         "JobLinks": {
             "type": "object",
-            "properties": {
-                name: _nullable({**text, "format": "uri"})
-                for name in ("self", "events", "ws", "output", "cancel")
-            },
+            "properties": {name: _nullable({**text, "format": "uri"}) for name in JobLinks.__annotations__},
         },
         "Webhook": {
             "type": "object",
             "properties": {
                 "url": text,
-                "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+                "state": {"type": "string", "enum": list(DELIVERY_STATES)},
                 "attempts": integer,
                 "last_status": _nullable(integer),
                 "last_error": text,
@@ -269,7 +264,12 @@ def _paths() -> dict[str, Any]:
                     {
                         "name": "limit",
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_LIMIT,
+                            "default": DEFAULT_LIMIT,
+                        },
                     },
                     {"name": "cursor", "in": "query", "schema": {"type": "string"}},
                 ],
@@ -291,7 +291,8 @@ def _paths() -> dict[str, Any]:
                         "name": "Prefer",
                         "in": "header",
                         "schema": {"type": "string"},
-                        "description": "wait=N (N <= 60): hold until the version moves past If-None-Match",
+                        "description": f"wait=N (N <= {MAX_WAIT_SECONDS}): hold until the version moves past"
+                        " If-None-Match",
                     },
                 ],
                 "responses": {

@@ -16,7 +16,7 @@ from flask import current_app
 from app import metrics
 from app.extensions import db
 from app.jobs import idempotency, lifecycle
-from app.jobs.models import Job
+from app.jobs.models import PENDING, Job
 from app.jobs.options import Submission
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe, target_video_bitrate
 from app.problems import Problem, invalid
@@ -143,7 +143,7 @@ def _new_job(
         idempotency_key=idempotency_key,
         request_fingerprint=print_,
         webhook=(
-            {"url": submission.callback_url, "state": "pending", "attempts": 0, "last_status": None}
+            {"url": submission.callback_url, "state": PENDING, "attempts": 0, "last_status": None}
             if submission.callback_url
             else None
         ),

@@ -20,6 +20,9 @@ CANCELED: Final = "canceled"
 STATUSES: tuple[Status, ...] = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED)
 TERMINAL: frozenset[Status] = frozenset({SUCCEEDED, FAILED, CANCELED})
 ACTIVE: frozenset[Status] = frozenset({QUEUED, RUNNING})
+# A webhook's delivery: pending until a 2xx (delivered) or until retries run out (failed).
+DELIVERY_STATES = ("pending", "delivered", "failed")
+PENDING, DELIVERED, UNDELIVERED = DELIVERY_STATES
 
 
 class Job(Model):

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.media import Options
-from app.media.command import CODECS, PRESETS
+from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.netguard import BlockedAddress, resolve_allowed
 from app.problems import invalid
 
@@ -46,10 +46,10 @@ def parse_submission(
     for name in fields:
         if name not in allowed:
             bad(name, "unknown field")
-    preset = _text(fields, "preset", "balanced")
+    preset = _text(fields, "preset", DEFAULT_PRESET)
     if preset not in PRESETS:
         bad("preset", f"must be one of {', '.join(PRESETS)}")
-    codec = _text(fields, "codec", "h264")
+    codec = _text(fields, "codec", DEFAULT_CODEC)
     if codec not in CODECS:
         bad("codec", f"must be one of {', '.join(CODECS)}")
     max_height = _number(fields, "max_height", integer=True)

@@ -9,6 +9,7 @@ from app.media.fence import input_args
 
 PRESETS = ("small", "balanced", "high")
 CODECS = ("h264", "h265", "av1")
+DEFAULT_PRESET, DEFAULT_CODEC = "balanced", "h264"  # what a request that names none gets
 
 # Quality per preset as a CRF, per codec (lower is better and bigger). The scales differ:
 # x265 and SVT-AV1 reach x264's look at higher numbers.
@@ -32,8 +33,8 @@ MIN_VIDEO_KBPS = 64  # below this a target size gives an unwatchable picture
 class Options:
     """A job's compression options (validated before they get here)."""
 
-    preset: str = "balanced"
-    codec: str = "h264"
+    preset: str = DEFAULT_PRESET
+    codec: str = DEFAULT_CODEC
     max_height: int | None = None
     target_size_mb: float | None = None
 

@@ -23,7 +23,9 @@ from app.work.lease import LEASE_EXPIRES_SECONDS
 
 log = logging.getLogger(__name__)
 LOCK_KEY = "squeeze:maintenance"
-INTERVAL_SECONDS = 15  # at most one pass per interval across all workers
+# How often every worker runs RQ's registry upkeep and offers to run ours (RQ's default: 600);
+# at most one of our passes per interval runs across all workers.
+INTERVAL_SECONDS = 15
 ENQUEUE_GRACE_SECONDS = 5  # a job is recorded a moment before it is enqueued: leave it be
 
 

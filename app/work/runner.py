@@ -23,7 +23,6 @@ from app.jobs.queue import COMPRESS_QUEUE, WEBHOOK_QUEUE
 from app.work import maintenance
 
 WORKER_TTL_SECONDS = 35  # a dead worker's RQ key expires within this (RQ's default: 420)
-MAINTENANCE_INTERVAL_SECONDS = 15  # RQ registry upkeep and ours (RQ's default: 600)
 
 
 class SqueezeWorker(Worker):
@@ -51,7 +50,7 @@ def serve(queues: list[str], burst: bool = False) -> bool:
             queues,
             connection=redis_client(),
             worker_ttl=WORKER_TTL_SECONDS,
-            maintenance_interval=MAINTENANCE_INTERVAL_SECONDS,
+            maintenance_interval=maintenance.INTERVAL_SECONDS,
         )
         # Everything loaded so far (Flask, SQLAlchemy, botocore's service models) lives as long
         # as the process: keep it out of the garbage collector's way. A work-horse's collections

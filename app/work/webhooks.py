@@ -19,7 +19,7 @@ from standardwebhooks.webhooks import Webhook
 from app import metrics
 from app.extensions import db
 from app.jobs import lifecycle, queue
-from app.jobs.models import Job, WebhookAttempt
+from app.jobs.models import DELIVERED, PENDING, UNDELIVERED, Job, WebhookAttempt
 from app.netguard import BlockedAddress, open_guarded
 
 log = logging.getLogger(__name__)
@@ -45,14 +45,14 @@ def deliver(event: dict[str, str], attempt: int = 1) -> None:
     status, error, retry_after = _post(event, config)
     delays: list[int] = config["WEBHOOK_RETRY_DELAYS"]
     if status is not None and 200 <= status < 300:
-        state = "delivered"
+        state = DELIVERED
     elif status == GONE or attempt > len(delays):
-        state = "failed"
+        state = UNDELIVERED
     else:
-        state = "pending"
+        state = PENDING
         delay = max(delays[attempt - 1], min(retry_after or 0, MAX_RETRY_AFTER_SECONDS))
         queue.enqueue_webhook(event, attempt + 1, delay_seconds=delay)
-    metrics.count("webhook_deliveries", outcome="retrying" if state == "pending" else state)
+    metrics.count("webhook_deliveries", outcome="retrying" if state == PENDING else state)
     job_id = event["job_id"]
     if db.session.get(Job, job_id) is None:
         log.info(

@@ -1,5 +1,6 @@
 """The OpenAPI document: valid, and describing every route the app has."""
 
+import io
 import re
 
 from flask import Flask
@@ -42,3 +43,67 @@ def test_plain_http_to_a_websocket_route_is_a_400_problem(client: FlaskClient) -
     client.get("/")  # a session
     response = client.get("/page/ws")
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
+
+
+def _spec(client: FlaskClient) -> dict:
+    return client.get("/api/openapi.json").get_json()
+
+
+def _accepted(fields: dict) -> bool:
+    from app.jobs.options import parse_submission
+    from app.problems import Problem
+
+    try:
+        parse_submission(fields, max_upload_mb=100, allow_private=False)
+    except Problem:
+        return False
+    return True
+
+
+def test_documented_options_are_the_enforced_ones(client: FlaskClient) -> None:
+    """The document's enums and bounds match what validation accepts (fails if either drifts)."""
+    options = _spec(client)["components"]["schemas"]["Upload"]["properties"]
+    for name in ("preset", "codec"):
+        assert all(_accepted({name: value}) for value in options[name]["enum"])
+        assert not _accepted({name: options[name]["enum"][0] + "x"})
+        assert _accepted({}) and options[name]["default"] in options[name]["enum"]
+    height = options["max_height"]
+    assert _accepted({"max_height": height["minimum"]}) and _accepted({"max_height": height["maximum"]})
+    assert not _accepted({"max_height": height["minimum"] - 1})
+    assert not _accepted({"max_height": height["maximum"] + 1})
+    assert not _accepted({"target_size_mb": options["target_size_mb"]["exclusiveMinimum"]})
+
+
+def test_documented_statuses_and_list_limits_are_the_enforced_ones(client: FlaskClient) -> None:
+    from app.jobs.lifecycle import TRANSITIONS
+
+    spec = _spec(client)
+    assert set(spec["components"]["schemas"]["Job"]["properties"]["status"]["enum"]) == set(TRANSITIONS)
+    (limit,) = [p["schema"] for p in spec["paths"]["/api/jobs"]["get"]["parameters"] if p["name"] == "limit"]
+    assert client.get(f"/api/jobs?limit={limit['maximum']}").status_code == 200
+    assert client.get(f"/api/jobs?limit={limit['maximum'] + 1}").status_code == 422
+    assert client.get(f"/api/jobs?limit={limit['minimum'] - 1}").status_code == 422
+
+
+def test_documented_retry_after_and_wait_bounds_are_the_enforced_ones(
+    client: FlaskClient, clips: dict
+) -> None:
+    from app.api.responses import retry_after
+    from app.jobs.models import QUEUED, RUNNING, Job
+
+    spec = _spec(client)
+    bounds = spec["paths"]["/api/jobs"]["post"]["responses"]["202"]["headers"]["Retry-After"]["schema"]
+    slow, soon = Job(status=RUNNING, eta_seconds=10**6), Job(status=RUNNING, eta_seconds=0)
+    assert retry_after(slow) == bounds["maximum"] and retry_after(soon) == bounds["minimum"]
+    assert bounds["minimum"] <= retry_after(Job(status=QUEUED, eta_seconds=None), 10**4) <= bounds["maximum"]
+
+    prefer = next(
+        p for p in spec["paths"]["/api/jobs/{job_id}"]["get"]["parameters"] if p["name"] == "Prefer"
+    )
+    documented = re.search(r"N <= (\d+)", prefer["description"])
+    assert documented is not None
+    data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
+    job_id = client.post("/api/jobs", data=data, content_type="multipart/form-data").get_json()["id"]
+    client.post(f"/api/jobs/{job_id}/cancel")  # a finished job answers a long poll at once
+    answer = client.get(f"/api/jobs/{job_id}", headers={"Prefer": "wait=100000"})
+    assert answer.headers["Preference-Applied"] == f"wait={documented.group(1)}"
