@@ -89,6 +89,10 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "MAX_UPLOADS_PER_CLIENT": _int(env, "MAX_UPLOADS_PER_CLIENT", 8),
         # An upload that sends no byte for this long is dropped (its slot and spool freed).
         "UPLOAD_IDLE_TIMEOUT_SECONDS": _int(env, "UPLOAD_IDLE_TIMEOUT_SECONDS", 60),
+        # Resumable uploads (POST /api/uploads): an unfinished one is aborted, its parts
+        # removed, this long after it began; parts are this size (at least 5, S3's minimum).
+        "UPLOAD_TTL_HOURS": _float(env, "UPLOAD_TTL_HOURS", 24),
+        "UPLOAD_PART_MB": max(_int(env, "UPLOAD_PART_MB", 8), 5),
         # Comma-separated bearer keys for API clients; empty with no CLI keys = open API.
         "API_KEYS": _list(env, "API_KEYS"),
         # Standard Webhooks signing secret (whsec_...); callback_url is refused without it.

@@ -18,6 +18,7 @@ from app.jobs.models import DELIVERY_STATES, STATUSES
 from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
 from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
 from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.uploads.models import UPLOAD_STATES
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -202,6 +203,32 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["source_url"],
             "properties": {"source_url": {"type": "string", "format": "uri"}, **OPTION_PROPERTIES},
+        },
+        "ResumableUpload": {
+            "type": "object",
+            "required": [
+                "id",
+                "filename",
+                "size_bytes",
+                "part_size",
+                "parts_total",
+                "parts_done",
+                "expires_at",
+                "job",
+                "links",
+            ],
+            "properties": {
+                "id": text,
+                "filename": text,
+                "size_bytes": integer,
+                "part_size": integer,
+                "parts_total": integer,
+                "parts_done": {"type": "array", "items": integer},
+                "state": {"type": "string", "enum": list(UPLOAD_STATES)},
+                "expires_at": time,
+                "job": _nullable(text),
+                "links": {"type": "object", "properties": {k: text for k in ("self", "parts", "complete")}},
+            },
         },
         "Health": {"type": "object", "properties": {"status": text, "checks": {"type": "object"}}},
     }
@@ -494,8 +521,81 @@ def document() -> dict[str, Any]:
             },
             "schemas": _schemas(),
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **_upload_paths()},
     }
+
+
+def _upload_paths() -> dict[str, Any]:
+    """The resumable upload routes (contract v2, "Resumable direct uploads")."""
+    upload_id = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    upload = {"description": "The upload", "content": {JSON: {"schema": _ref("ResumableUpload")}}}
+    not_found = _problem("No such upload for this caller")
+    gone = _problem("The upload expired before it was completed (upload_expired)")
+    base = "/api/uploads/{upload_id}"
+    accepted_headers = {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")}
+    json_body = {"required": True, "content": {JSON: {"schema": {"type": "object"}}}}
+    return {
+        "/api/uploads": {
+            "post": {
+                "summary": "Promise a file (filename, size_bytes and the job options); parts go to storage",
+                "operationId": "createUpload",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
+                "requestBody": json_body,
+                "responses": {
+                    "201": {**upload, "headers": {"Location": HEADER["Location"]}},
+                    "200": _problem("The upload an earlier request with this Idempotency-Key made")
+                    | {"content": {JSON: {"schema": _ref("ResumableUpload")}}},
+                    "413": _problem("Larger than MAX_UPLOAD_MB"),
+                    "422": _problem("Bad field or option"),
+                },
+            }
+        },
+        base: {
+            "parameters": [upload_id],
+            "get": {"summary": "The upload, with parts_done", "operationId": "getUpload",
+                    "responses": {"200": upload, "404": not_found}},
+            "delete": {"summary": "Drop the upload and its parts", "operationId": "deleteUpload",
+                       "responses": {"204": {"description": "Dropped"}, "404": not_found}},
+        },
+        base + "/parts": {
+            "parameters": [upload_id],
+            "post": {
+                "summary": 'Signed URLs to PUT parts to: {"numbers": [1, 2]}',
+                "operationId": "signParts",
+                "requestBody": json_body,
+                "responses": {"200": {"description": "parts: number, url, method, headers, expires_at"},
+                              "404": not_found, "409": _problem("Completed"), "410": gone,
+                              "422": _problem("Bad part numbers")},
+            },
+        },
+        base + "/parts/{number}": {
+            "parameters": [upload_id, number],
+            "put": {
+                "summary": "A part's bytes, to the signed URL (local-folder storage only; no credentials)",
+                "operationId": "putPart",
+                "security": [],
+                "requestBody": {"required": True, "content": {"application/octet-stream": {}}},
+                "responses": {"200": {"description": "Stored"}, "400": _problem("Not the part's size"),
+                              "403": _problem("Signature wrong or expired"), "404": not_found,
+                              "408": _problem("The body stopped arriving"),
+                              "411": _problem("No Content-Length")},
+            },
+        },
+        base + "/complete": {
+            "parameters": [upload_id],
+            "post": {
+                "summary": "Join the parts, probe, and make the job (as POST /api/jobs answers)",
+                "operationId": "completeUpload",
+                "responses": {
+                    "202": _job("The job (the same one when completed again)", accepted_headers),
+                    "404": not_found, "409": _problem("Parts missing or wrongly sized (upload_incomplete)"),
+                    "410": gone, "415": _problem("Not a video ffmpeg can read"),
+                    "422": _problem("Beyond the server's limits"),
+                },
+            },
+        },
+    }  # fmt: skip
 
 
 @bp.get("/openapi.json")

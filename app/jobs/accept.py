@@ -59,8 +59,18 @@ def accept_upload(
         raise Problem(415, "unsupported_media", "the file is empty")
     if upload.size_bytes > current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024:
         raise Problem(413, "too_large", f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
+    info = admit(upload.path, submission)
+    job = _new_job(owner, submission, base_url, idempotency_key, request_print)
+    job.input = info.as_input(clean_filename(upload.filename), upload.size_bytes)
+    store_input(job.id, upload.path)
+    return lifecycle.create(job), True
+
+
+def admit(path: Path, submission: Submission) -> MediaInfo:
+    """Probe the video at ``path`` and check it against the server's limits and the options:
+    415 not a video, 422 beyond MAX_PIXELS/MAX_DURATION_MINUTES or a target size it cannot meet."""
     try:
-        info = probe(ffmpeg_binary(current_app.config["FFMPEG_BINARY"]), upload.path)
+        info = probe(ffmpeg_binary(current_app.config["FFMPEG_BINARY"]), path)
     except ProbeError as exc:
         raise Problem(415, "unsupported_media", str(exc)) from exc
     reason = beyond_limits(info, current_app.config)
@@ -75,10 +85,22 @@ def accept_upload(
     ):
         message = f"is too small for a {duration:.0f} s video; allow more megabytes"
         raise invalid([{"field": "target_size_mb", "message": message}])
-    job = _new_job(owner, submission, base_url, idempotency_key, request_print)
-    job.input = info.as_input(clean_filename(upload.filename), upload.size_bytes)
-    store_input(job.id, upload.path)
-    return lifecycle.create(job), True
+    return info
+
+
+def accept_stored(
+    job_id: str,
+    owner: str,
+    submission: Submission,
+    info: MediaInfo,
+    filename: str,
+    size_bytes: int,
+    base_url: str,
+) -> Job:
+    """Record and enqueue the job of an input already in storage under ``input_key(job_id)``."""
+    job = _new_job(owner, submission, base_url, None, None, job_id=job_id)
+    job.input = info.as_input(clean_filename(filename), size_bytes)
+    return lifecycle.create(job)
 
 
 def beyond_limits(info: MediaInfo, config: Mapping[str, Any]) -> str | None:
@@ -132,10 +154,15 @@ def clean_filename(name: str) -> str:
 
 
 def _new_job(
-    owner: str, submission: Submission, base_url: str, idempotency_key: str | None, print_: str
+    owner: str,
+    submission: Submission,
+    base_url: str,
+    idempotency_key: str | None,
+    print_: str | None,
+    job_id: str | None = None,
 ) -> Job:
     return Job(
-        id=str(uuid.uuid4()),
+        id=job_id or str(uuid.uuid4()),
         owner=owner,
         options=submission.options_dict(),
         callback_url=submission.callback_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from unicodedata import normalize
@@ -68,6 +69,43 @@ class Storage(ABC):
     @abstractmethod
     def check(self) -> None:
         """Raise StorageError unless the store answers (readiness)."""
+
+    # Uploads in parts (resumable uploads): the object under ``key`` is assembled from numbered
+    # parts that may arrive in any order, more than once, over days; ``upload_id`` names the lot.
+
+    @abstractmethod
+    def start_parts(self, key: str) -> str:
+        """Begin an upload in parts of the object ``key``; its upload id."""
+
+    @abstractmethod
+    def part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str | None:
+        """A presigned URL the client PUTs part ``number`` to, valid ``seconds``; None when the
+        parts go through Squeeze itself (``write_part``)."""
+
+    @abstractmethod
+    def write_part(
+        self, key: str, upload_id: str, number: int, read: Callable[[int], bytes], size: int
+    ) -> None:
+        """Store part ``number`` from ``read`` (``size`` bytes); it counts only once whole.
+        Only for stores whose ``part_url`` is None."""
+
+    @abstractmethod
+    def parts(self, key: str, upload_id: str) -> dict[int, int]:
+        """The parts that arrived whole: number -> size in bytes."""
+
+    @abstractmethod
+    def join_parts(self, key: str, upload_id: str, numbers: list[int]) -> None:
+        """Make the object ``key`` from these parts, in this order; the parts are gone after."""
+
+    @abstractmethod
+    def abort_parts(self, key: str, upload_id: str) -> None:
+        """Drop every part of the upload (nothing of it is left in the store)."""
+
+    @abstractmethod
+    def head_copy(self, key: str, folder: Path, size: int) -> Path:
+        """A local file that reads like the object for a header probe: the object itself when it
+        is local, else a sparse copy of its first and last megabytes (where containers keep
+        their headers) in ``folder``."""
 
 
 def attachment(download_name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
@@ -24,7 +24,7 @@ from app.storage.base import MissingObject, Redirect, Storage, StorageError, att
 
 if TYPE_CHECKING:  # boto3-stubs[s3], a test dependency: only the type checker imports it
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef, ObjectIdentifierTypeDef
 
 PRESIGNED_URL_SECONDS = 15 * 60  # a download link's life (the contract asks for at least 5 minutes)
 PART_BYTES = 16 * 1024 * 1024  # multipart transfers: part size and the size from which they apply
@@ -36,7 +36,8 @@ CLIENT_CONFIG = Config(
     max_pool_connections=32,
     signature_version="s3v4",
 )
-_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
+HEAD_COPY_BYTES = 8 * 1024 * 1024  # read from each end of an object for a header probe
 
 
 class Credentials(TypedDict, total=False):
@@ -167,6 +168,83 @@ class S3Storage(Storage):
     def check(self) -> None:
         with _translated(""):
             self._client().head_bucket(Bucket=self.bucket)
+
+    def start_parts(self, key: str) -> str:
+        with _translated(key):
+            started = self._client().create_multipart_upload(Bucket=self.bucket, Key=self._key(key))
+        return started["UploadId"]
+
+    def part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str:
+        params = {"Bucket": self.bucket, "Key": self._key(key), "UploadId": upload_id, "PartNumber": number}
+        with _translated(key):  # signing is local: no request to the store
+            return self._client("public").generate_presigned_url(
+                "upload_part", Params=params, ExpiresIn=seconds
+            )
+
+    def write_part(
+        self, key: str, upload_id: str, number: int, read: Callable[[int], bytes], size: int
+    ) -> None:
+        raise StorageError("parts go straight to the object store, through their presigned URLs")
+
+    def _listed_parts(self, key: str, upload_id: str) -> dict[int, tuple[int, str]]:
+        found: dict[int, tuple[int, str]] = {}
+        with _translated(key):
+            pages = self._client().get_paginator("list_parts")
+            for page in pages.paginate(Bucket=self.bucket, Key=self._key(key), UploadId=upload_id):
+                for part in page.get("Parts", []):
+                    found[part["PartNumber"]] = (part["Size"], part["ETag"])
+        return found
+
+    def parts(self, key: str, upload_id: str) -> dict[int, int]:
+        try:
+            listed = self._listed_parts(key, upload_id)
+        except MissingObject:
+            return {}  # completed, aborted, or expired by the store: no parts
+        return {number: size for number, (size, _) in listed.items()}
+
+    def join_parts(self, key: str, upload_id: str, numbers: list[int]) -> None:
+        listed = self._listed_parts(key, upload_id)
+        if any(number not in listed for number in numbers):
+            raise MissingObject(f"a part of upload {upload_id}")
+        chosen: list[CompletedPartTypeDef] = [
+            {"PartNumber": number, "ETag": listed[number][1]} for number in numbers
+        ]
+        with _translated(key):
+            self._client().complete_multipart_upload(
+                Bucket=self.bucket, Key=self._key(key), UploadId=upload_id, MultipartUpload={"Parts": chosen}
+            )
+
+    def abort_parts(self, key: str, upload_id: str) -> None:
+        try:
+            with _translated(key):
+                self._client().abort_multipart_upload(
+                    Bucket=self.bucket, Key=self._key(key), UploadId=upload_id
+                )
+        except MissingObject:
+            pass  # already gone: completed, aborted or expired by the store
+
+    def unfinished_uploads(self) -> list[str]:
+        """Keys with a multipart upload still open under this prefix (for tests and operators)."""
+        with _translated(""):
+            listed = self._client().list_multipart_uploads(Bucket=self.bucket, Prefix=self.prefix)
+        return [upload["Key"][len(self.prefix) :] for upload in listed.get("Uploads", [])]
+
+    def head_copy(self, key: str, folder: Path, size: int) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "head"
+        spans = [(0, min(size, HEAD_COPY_BYTES))]
+        if size > HEAD_COPY_BYTES:
+            spans.append((max(size - HEAD_COPY_BYTES, HEAD_COPY_BYTES), size))
+        with _translated(key), open(target, "wb") as out:
+            out.truncate(size)  # sparse: the middle takes no disk
+            for start, end in spans:
+                answer = self._client().get_object(
+                    Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}"
+                )
+                out.seek(start)
+                for chunk in answer["Body"].iter_chunks(1024 * 1024):
+                    out.write(chunk)
+        return target
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.jobs import lifecycle, queue, retention
 from app.jobs.models import QUEUED, RUNNING, Job
 from app.timeutil import utcnow
+from app.uploads import service as uploads
 from app.work.lease import LEASE_EXPIRES_SECONDS
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ def run_if_due(redis: Redis) -> bool:
         reconcile()
         retention.expire_outputs()
         retention.purge_records()
+        uploads.expire()
+        uploads.purge(timedelta(days=current_app.config["JOB_TTL_DAYS"]))
     except Exception:  # upkeep must never take a worker down
         log.exception("maintenance pass failed")
         db.session.rollback()

@@ -1,0 +1,145 @@
+"""The resumable upload routes: promise a file, get signed part URLs, resume, complete, drop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from app.api import bp
+from app.api.incoming import receiving_body, small_json_body
+from app.api.responses import accepted
+from app.auth import current_owner
+from app.jobs.idempotency import check_key
+from app.jobs.options import parse_submission
+from app.problems import Problem, invalid
+from app.storage import MissingObject, StorageError, input_key, job_storage
+from app.timeutil import rfc3339
+from app.uploads import service, signing
+from app.uploads.models import COMPLETED, Upload
+from app.urls import base_url
+
+UPLOAD_FIELDS = ("filename", "size_bytes")
+
+
+def _path(upload_id: str, action: str = "") -> str:
+    return f"/api/uploads/{upload_id}" + (f"/{action}" if action else "")
+
+
+def upload_body(upload: Upload) -> dict[str, Any]:
+    """The upload as the contract shows it (links absolute)."""
+    base = base_url()
+    return {
+        "id": upload.id,
+        "filename": upload.filename,
+        "size_bytes": upload.size_bytes,
+        "part_size": upload.part_size,
+        "parts_total": upload.parts_total,
+        "parts_done": service.parts_done(upload),
+        "state": upload.state,
+        "expires_at": rfc3339(upload.expires_at),
+        "job": upload.id if upload.state == COMPLETED else None,
+        "links": {name: base + _path(upload.id, action)
+                  for name, action in (("self", ""), ("parts", "parts"), ("complete", "complete"))},
+    }  # fmt: skip
+
+
+def _json_object() -> dict[str, Any]:
+    body = small_json_body()
+    if not isinstance(body, dict):
+        raise Problem(400, "malformed_json", "send a JSON object")
+    return body
+
+
+@bp.post("/uploads")
+def create_upload() -> Response:
+    """Promise a file: its name, size and the job's options. 201 with the upload."""
+    owner = current_owner()
+    key = check_key(request.headers.get("Idempotency-Key"))
+    body = _json_object()
+    errors = []
+    filename, size = body.get("filename"), body.get("size_bytes")
+    if not isinstance(filename, str) or not filename.strip():
+        errors.append({"field": "filename", "message": "is required: the file's name"})
+    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        errors.append(
+            {"field": "size_bytes", "message": "is required: the file's size, a whole number above 0"}
+        )
+    try:
+        submission = parse_submission(
+            {k: v for k, v in body.items() if k not in UPLOAD_FIELDS},
+            max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
+            allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"],
+            webhooks_enabled=bool(current_app.config["WEBHOOK_SECRET"]),
+        )
+    except Problem as bad:
+        errors += bad.errors or []
+    if errors:
+        raise invalid(errors)
+    assert isinstance(filename, str) and isinstance(size, int)
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    if size > limit * 1024 * 1024:
+        raise Problem(413, "too_large", f"the file is larger than {limit} MB")
+    upload, new = service.create(owner, filename, size, submission, base_url(), key)
+    response = jsonify(upload_body(upload))
+    response.status_code = 201 if new else 200
+    response.headers["Location"] = base_url() + _path(upload.id)
+    return response
+
+
+@bp.get("/uploads/<upload_id>")
+def get_upload(upload_id: str) -> Response:
+    """The upload, with the parts that arrived whole: where a client resumes from."""
+    return jsonify(upload_body(service.get_owned(current_owner(), upload_id)))
+
+
+@bp.post("/uploads/<upload_id>/parts")
+def sign_parts(upload_id: str) -> Response:
+    """Signed, time-limited URLs to PUT the numbered parts to."""
+    upload = service.get_owned(current_owner(), upload_id)
+    numbers = _json_object().get("numbers")
+    if (
+        not isinstance(numbers, list)
+        or not 0 < len(numbers) <= service.MAX_PARTS_PER_REQUEST
+        or not all(type(n) is int and 1 <= n <= upload.parts_total for n in numbers)
+    ):
+        most, total = service.MAX_PARTS_PER_REQUEST, upload.parts_total
+        message = f"must be a list of 1 to {most} part numbers from 1 to {total}"
+        raise invalid([{"field": "numbers", "message": message}])
+    return jsonify({"parts": service.part_targets(upload, sorted(set(numbers)), base_url())})
+
+
+@bp.put("/uploads/<upload_id>/parts/<int:number>")
+def put_part(upload_id: str, number: int) -> Response:
+    """A part sent to Squeeze itself (local-folder storage). The signed URL is the credential:
+    no session, no key, no database; the body goes to disk and counts once whole."""
+    parts_id, size = signing.verified(upload_id, number, request.args.to_dict())
+    if request.content_length is None:
+        raise Problem(411, "length_required", "send the part with a Content-Length")
+    if request.content_length != size:
+        raise Problem(400, "wrong_part_size", f"part {number} must be exactly {size} bytes")
+    with receiving_body(f"upload:{upload_id}"):  # at most MAX_UPLOADS_PER_CLIENT parts at once
+        try:
+            job_storage().write_part(input_key(upload_id), parts_id, number, request.stream.read, size)
+        except MissingObject as exc:
+            raise Problem(
+                404, "not_found", f"upload {upload_id!r} takes no parts (completed, expired or deleted)"
+            ) from exc
+        except StorageError as exc:
+            raise Problem(503, "storage_unavailable", "the part could not be stored right now; send it again",
+                          headers={"Retry-After": "10"}) from exc  # fmt: skip
+    return Response(status=200, headers={"ETag": f'"{upload_id}-{number}"'})
+
+
+@bp.post("/uploads/<upload_id>/complete")
+def complete_upload(upload_id: str) -> Response:
+    """Every part there: join, probe, and answer exactly as ``POST /api/jobs`` does."""
+    owner = current_owner()
+    return accepted(service.complete(owner, service.get_owned(owner, upload_id), base_url()))
+
+
+@bp.delete("/uploads/<upload_id>")
+def delete_upload(upload_id: str) -> Response:
+    """Drop the upload and its parts: 204."""
+    service.abort(service.get_owned(current_owner(), upload_id))
+    return Response(status=204)
