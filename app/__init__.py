@@ -77,9 +77,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from app.security import add_security_headers
+    from app.security import security_headers
 
-    app.after_request(add_security_headers)
+    app.after_request(security_headers(app.config))
 
     @app.teardown_request
     def _drop_the_upload_spool(_error: BaseException | None) -> None:

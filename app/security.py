@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
 from flask import Response
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; "
+    "connect-src {connect}; media-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
 
-def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    return response
+def upload_origins(config: Mapping[str, Any]) -> list[str]:
+    """Where the page's upload parts go besides Squeeze itself: the object store's public origin."""
+    if not str(config.get("STORAGE_URL", "")).startswith("s3://"):
+        return []
+    endpoint = config.get("S3_PUBLIC_ENDPOINT_URL")
+    if not endpoint:
+        return ["https://*.amazonaws.com"]  # AWS itself: bucket-named hosts
+    parts = urlsplit(endpoint)
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+def security_headers(config: Mapping[str, Any]) -> Callable[[Response], Response]:
+    """The after-request hook for this configuration."""
+    policy = CONTENT_SECURITY_POLICY.format(connect=" ".join(["'self'", *upload_origins(config)]))
+
+    def add_security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+    return add_security_headers

@@ -1,4 +1,4 @@
-// Squeeze page: uploads with progress, live rows over the WebSocket, polling when it drops.
+// Squeeze page: resumable uploads (upload.js), live rows over the WebSocket, polling when it drops.
 (function () {
   "use strict";
 
@@ -144,8 +144,8 @@
   var dropZone = document.getElementById("drop-zone");
   var uploads = document.getElementById("uploads");
 
-  // At most PARALLEL_UPLOADS at once (the server caps a client's uploads in flight); the rest wait.
-  var PARALLEL_UPLOADS = 3;
+  // Files go up PARALLEL_UPLOADS at a time (each with several parts in flight); the rest wait.
+  var PARALLEL_UPLOADS = 2;
   var waiting = [];
   var active = 0;
 
@@ -154,6 +154,7 @@
     var label = document.createElement("span");
     var bar = document.createElement("progress");
     var note = document.createElement("span");
+    var toggle = document.createElement("button");
     label.className = "filename";
     label.textContent = file.name;
     bar.max = 100;
@@ -161,9 +162,13 @@
     bar.setAttribute("aria-label", "Upload of " + file.name);
     note.className = "note";
     note.textContent = "waiting to upload";
-    item.append(label, bar, note);
+    toggle.type = "button";
+    toggle.className = "pause";
+    toggle.textContent = "Pause";
+    toggle.hidden = true;
+    item.append(label, bar, note, toggle);
     uploads.appendChild(item);
-    waiting.push({ file: file, item: item, bar: bar, note: note });
+    waiting.push({ file: file, item: item, bar: bar, note: note, toggle: toggle });
     pumpUploads();
   }
 
@@ -179,53 +184,49 @@
     pumpUploads();
   }
 
-  function send(entry) {
-    var file = entry.file, item = entry.item, bar = entry.bar, note = entry.note;
-    item.classList.remove("failed");
-    note.removeAttribute("role");
-    note.textContent = "uploading";
-    bar.value = 0;
+  function megabytes(bytes) { return (bytes / 1e6).toFixed(1) + " MB"; }
 
-    var data = new FormData();
-    data.append("file", file, file.name);
+  function send(entry) {
+    var options = {};
     ["preset", "max_height", "codec"].forEach(function (name) {
       var value = form.elements[name].value;
-      if (value) data.append(name, value);
+      if (value) options[name] = name === "max_height" ? Number(value) : value;
     });
-    var request = new XMLHttpRequest();
-    request.open("POST", form.getAttribute("action"));
-    request.setRequestHeader("X-CSRFToken", csrfToken);
-    request.setRequestHeader("Accept", "application/json");
-    request.upload.addEventListener("progress", function (event) {
-      if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
-    });
-    request.addEventListener("load", function () {
-      if (request.status === 202) {
-        item.remove();
+    var state = "uploading", detail = "";
+    function show() { entry.note.textContent = state + (detail ? " · " + detail : ""); }
+    var transfer = new window.SqueezeUpload(entry.file, options, csrfToken, {
+      progress: function (sent, total, speed) {
+        entry.bar.value = total ? Math.round((sent / total) * 100) : 100;
+        var left = speed > 0 ? Math.round((total - sent) / speed) : null;
+        detail = megabytes(sent) + " of " + megabytes(total) +
+          (speed > 0 ? " · " + megabytes(speed) + "/s" : "") + (left !== null ? " · " + left + " s left" : "");
+        show();
+      },
+      state: function (text) { state = text; show(); },
+      done: function () {
+        entry.item.remove();
         finished();
         if (pollTimer !== null) refreshRows();
-        return;
-      }
-      if (request.status === 429 || request.status === 503) {  // busy: try again when told
-        var seconds = parseInt(request.getResponseHeader("Retry-After"), 10) || 5;
-        note.textContent = "waiting to upload";
-        setTimeout(function () { send(entry); }, seconds * 1000);
-        return;
-      }
-      finished();
-      var detail = "upload failed (" + request.status + ")";
-      try { detail = JSON.parse(request.responseText).detail || detail; } catch (e) { /* not JSON */ }
-      item.classList.add("failed");
-      note.setAttribute("role", "alert");
-      note.textContent = detail;
+      },
+      failed: function (message) {
+        finished();
+        entry.toggle.hidden = true;
+        entry.item.classList.add("failed");
+        entry.note.setAttribute("role", "alert");
+        entry.note.textContent = message;
+      },
     });
-    request.addEventListener("error", function () {
-      finished();
-      item.classList.add("failed");
-      note.setAttribute("role", "alert");
-      note.textContent = "the upload was interrupted";
+    entry.toggle.hidden = false;
+    entry.toggle.addEventListener("click", function () {
+      if (transfer.paused) {
+        transfer.resume();
+        entry.toggle.textContent = "Pause";
+      } else {
+        transfer.pause();
+        entry.toggle.textContent = "Resume";
+      }
     });
-    request.send(data);
+    transfer.start();
   }
 
   form.addEventListener("submit", function (event) {

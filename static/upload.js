@@ -1,0 +1,230 @@
+// Squeeze's resumable uploads in the browser: a file in parts, several in flight, each retried
+// with backoff; paused and resumed by hand, by the network coming back, or after a reload when
+// the same file (name, size, modification time) is chosen again: only missing parts are sent.
+(function () {
+  "use strict";
+
+  var PARTS_IN_FLIGHT = 4;
+  var BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+  var STORE_PREFIX = "squeeze-upload:";
+
+  function remembered(file) {
+    return STORE_PREFIX + [file.name, file.size, file.lastModified].join(":");
+  }
+
+  function problemOf(request) {
+    try { return JSON.parse(request.responseText); } catch (e) { return {}; }
+  }
+
+  // One JSON call to the API: resolves with the parsed body, rejects with {status, body}.
+  function api(method, url, body, csrfToken) {
+    return new Promise(function (resolve, reject) {
+      var request = new XMLHttpRequest();
+      request.open(method, url);
+      request.setRequestHeader("Accept", "application/json");
+      request.setRequestHeader("X-CSRFToken", csrfToken);
+      if (body !== undefined) request.setRequestHeader("Content-Type", "application/json");
+      request.addEventListener("load", function () {
+        if (request.status >= 200 && request.status < 300) resolve(request.responseText ? JSON.parse(request.responseText) : null);
+        else reject({ status: request.status, body: problemOf(request), retryAfter: request.getResponseHeader("Retry-After") });
+      });
+      request.addEventListener("error", function () { reject({ status: 0, body: {} }); });
+      request.send(body === undefined ? null : JSON.stringify(body));
+    });
+  }
+
+  // ui: {progress(sent, total, bytesPerSecond), state(text), done(job), failed(detail)}
+  function ResumableUpload(file, options, csrfToken, ui) {
+    this.file = file;
+    this.options = options;
+    this.csrf = csrfToken;
+    this.ui = ui;
+    this.paused = false;
+    this.finished = false;
+    this.inFlight = {};     // part number -> XMLHttpRequest
+    this.loaded = {};       // part number -> bytes of it sent so far (in flight)
+    this.done = {};         // part number -> true
+    this.failures = 0;
+    this.sentThisSession = 0;
+    this.started = Date.now();
+    var self = this;
+    this.onOnline = function () { if (!self.paused) self.pump(); };
+    window.addEventListener("online", this.onOnline);
+  }
+
+  ResumableUpload.prototype.start = function () {
+    var self = this;
+    var id = localStorage.getItem(remembered(this.file));
+    var found = id
+      ? api("GET", "/api/uploads/" + id, undefined, this.csrf).then(function (upload) {
+          return upload.state === "open" ? upload : self.create();
+        }, function () { return self.create(); })
+      : this.create();
+    found.then(function (upload) {
+      self.upload = upload;
+      upload.parts_done.forEach(function (n) { self.done[n] = true; });
+      self.ui.state(upload.parts_done.length ? "resuming" : "uploading");
+      self.report();
+      self.pump();
+    }, function (error) { self.fail(error); });
+  };
+
+  ResumableUpload.prototype.create = function () {
+    var self = this;
+    var body = Object.assign({ filename: this.file.name, size_bytes: this.file.size }, this.options);
+    return api("POST", "/api/uploads", body, this.csrf).then(function (upload) {
+      localStorage.setItem(remembered(self.file), upload.id);
+      return upload;
+    });
+  };
+
+  ResumableUpload.prototype.partBytes = function (number) {
+    var u = this.upload;
+    return number < u.parts_total ? u.part_size : u.size_bytes - u.part_size * (u.parts_total - 1);
+  };
+
+  ResumableUpload.prototype.missing = function () {
+    var todo = [];
+    for (var n = 1; n <= this.upload.parts_total; n++) {
+      if (!this.done[n] && !this.inFlight[n]) todo.push(n);
+    }
+    return todo;
+  };
+
+  ResumableUpload.prototype.pump = function () {
+    if (this.paused || this.finished || !this.upload || this.waiting) return;
+    var todo = this.missing();
+    var busy = Object.keys(this.inFlight).length;
+    if (!todo.length && !busy) return this.complete();
+    var self = this;
+    todo.slice(0, Math.max(PARTS_IN_FLIGHT - busy, 0)).forEach(function (n) { self.sendPart(n); });
+  };
+
+  ResumableUpload.prototype.sendPart = function (number) {
+    var self = this;
+    var request = new XMLHttpRequest();
+    this.inFlight[number] = request;  // reserved while its URL is fetched
+    api("POST", "/api/uploads/" + this.upload.id + "/parts", { numbers: [number] }, this.csrf).then(function (answer) {
+      if (self.inFlight[number] !== request) return;  // paused meanwhile
+      var target = answer.parts[0];
+      var start = (number - 1) * self.upload.part_size;
+      request.open(target.method, target.url);
+      Object.keys(target.headers).forEach(function (name) { request.setRequestHeader(name, target.headers[name]); });
+      request.upload.addEventListener("progress", function (event) {
+        self.sentThisSession += event.loaded - (self.loaded[number] || 0);
+        self.loaded[number] = event.loaded;
+        self.report();
+      });
+      request.addEventListener("load", function () {
+        if (request.status >= 200 && request.status < 300) self.partDone(number);
+        else self.partFailed(number, request.status, request.getResponseHeader("Retry-After"));
+      });
+      request.addEventListener("error", function () { self.partFailed(number, 0); });
+      request.addEventListener("abort", function () { self.forget(number); });
+      request.send(self.file.slice(start, start + self.partBytes(number)));
+    }, function (error) {
+      if (self.inFlight[number] !== request) return;
+      if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+        self.forget(number);
+        return self.fail(error);
+      }
+      self.partFailed(number, error.status, error.retryAfter);
+    });
+  };
+
+  ResumableUpload.prototype.forget = function (number) {
+    this.sentThisSession -= this.loaded[number] || 0;
+    delete this.inFlight[number];
+    delete this.loaded[number];
+  };
+
+  ResumableUpload.prototype.partDone = function (number) {
+    this.sentThisSession += this.partBytes(number) - (this.loaded[number] || 0);
+    delete this.inFlight[number];
+    delete this.loaded[number];
+    this.done[number] = true;
+    this.failures = 0;
+    this.ui.state("uploading");
+    this.report();
+    this.pump();
+  };
+
+  ResumableUpload.prototype.partFailed = function (number, status, retryAfter) {
+    var self = this;
+    this.forget(number);
+    if (this.paused) return;
+    var delay = retryAfter ? parseInt(retryAfter, 10) * 1000 : BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)];
+    this.failures += 1;
+    this.ui.state(navigator.onLine === false ? "offline: resumes when the network is back" : "retrying in " + Math.round(delay / 1000) + " s");
+    if (this.waiting) return;
+    this.waiting = setTimeout(function () {
+      self.waiting = null;
+      self.pump();
+    }, delay);
+  };
+
+  ResumableUpload.prototype.report = function () {
+    var sent = 0, self = this;
+    Object.keys(this.done).forEach(function (n) { sent += self.partBytes(Number(n)); });
+    Object.keys(this.loaded).forEach(function (n) { sent += self.loaded[n]; });
+    var seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    this.ui.progress(Math.min(sent, this.file.size), this.file.size, Math.max(this.sentThisSession, 0) / seconds);
+  };
+
+  ResumableUpload.prototype.pause = function () {
+    this.paused = true;
+    var self = this;
+    Object.keys(this.inFlight).forEach(function (n) {
+      var request = self.inFlight[n];
+      self.forget(n);
+      if (request.readyState > 0) request.abort();
+    });
+    if (this.waiting) { clearTimeout(this.waiting); this.waiting = null; }
+    this.ui.state("paused");
+  };
+
+  ResumableUpload.prototype.resume = function () {
+    this.paused = false;
+    this.failures = 0;
+    this.started = Date.now();
+    this.sentThisSession = 0;
+    this.ui.state("uploading");
+    this.pump();
+  };
+
+  ResumableUpload.prototype.complete = function () {
+    var self = this;
+    this.waiting = true;  // no pumping while the server joins the parts
+    this.ui.state("checking the video");
+    api("POST", "/api/uploads/" + this.upload.id + "/complete", undefined, this.csrf).then(function (job) {
+      self.waiting = null;
+      self.finish();
+      localStorage.removeItem(remembered(self.file));
+      self.ui.done(job);
+    }, function (error) {
+      self.waiting = null;
+      if (error.body.code === "upload_incomplete") {  // the server did not get one whole: resend it
+        return api("GET", "/api/uploads/" + self.upload.id, undefined, self.csrf).then(function (upload) {
+          self.done = {};
+          upload.parts_done.forEach(function (n) { self.done[n] = true; });
+          self.pump();
+        });
+      }
+      if (error.status === 0 || error.status >= 500) return self.partFailed(0, error.status, error.retryAfter);
+      localStorage.removeItem(remembered(self.file));
+      self.fail(error);
+    });
+  };
+
+  ResumableUpload.prototype.finish = function () {
+    this.finished = true;
+    window.removeEventListener("online", this.onOnline);
+  };
+
+  ResumableUpload.prototype.fail = function (error) {
+    this.finish();
+    this.ui.failed((error.body && error.body.detail) || "the upload failed (" + error.status + ")");
+  };
+
+  window.SqueezeUpload = ResumableUpload;
+})();
