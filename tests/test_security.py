@@ -9,7 +9,9 @@ def test_upload_origins_follow_the_store() -> None:
     assert upload_origins({"STORAGE_URL": "file:///srv/squeeze"}) == []
     public = {"STORAGE_URL": "s3://b/p", "S3_PUBLIC_ENDPOINT_URL": "https://files.example.com:8443/x"}
     assert upload_origins(public) == ["https://files.example.com:8443"]
-    assert upload_origins({"STORAGE_URL": "s3://b", "S3_PUBLIC_ENDPOINT_URL": None}) == ["https://*.amazonaws.com"]
+    assert upload_origins({"STORAGE_URL": "s3://b", "S3_PUBLIC_ENDPOINT_URL": None}) == [
+        "https://*.amazonaws.com"
+    ]
 
 
 def test_the_page_carries_the_policy(client) -> None:  # type: ignore[no-untyped-def]

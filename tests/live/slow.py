@@ -77,6 +77,13 @@ class SlowClients:
         ).encode()
         return self._open(head + body[:200], "upload", body[200:], trickle)
 
+    def part(self, target: str, data: bytes, trickle: int = 16) -> Held:
+        """PUT a resumable upload's part to ``target`` (a path with its signed query), trickling."""
+        head = (
+            f"PUT {target} HTTP/1.1\r\nHost: {self.address[0]}\r\nContent-Length: {len(data)}\r\n\r\n"
+        ).encode()
+        return self._open(head + data[:200], "upload", data[200:], trickle)
+
     def sse(self, key: str, job_id: str) -> Held:
         request = (
             f"GET /api/jobs/{job_id}/events HTTP/1.1\r\nHost: {self.address[0]}\r\n"
