@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, redis_client
 from app.jobs import accept
@@ -107,7 +108,13 @@ def create(
         request_fingerprint=request_print,
     )
     db.session.add(upload)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key raced us: theirs stands, our parts go
+        db.session.rollback()
+        with contextlib.suppress(StorageError):
+            job_storage().abort_parts(input_key(upload_id), storage_upload_id)
+        return create(owner, filename, size_bytes, submission, base_url, key)
     return upload, True
 
 
@@ -170,19 +177,24 @@ def complete(owner: str, upload: Upload, base_url: str) -> Job:
 
 
 def _join_and_accept(owner: str, upload: Upload, base_url: str) -> Job:
-    done = set(parts_done(upload))
+    storage, key = job_storage(), input_key(upload.id)
+    try:
+        joined = storage.exists(key)  # an earlier completion joined the parts, then failed
+    except StorageError as exc:
+        raise _unavailable() from exc
+    done = set(range(1, upload.parts_total + 1)) if joined else set(parts_done(upload))
     missing = [n for n in range(1, upload.parts_total + 1) if n not in done]
     if missing:
         shown = ", ".join(map(str, missing[:20])) + (" …" if len(missing) > 20 else "")
         errors = [{"field": "parts", "message": f"part {n} is missing"} for n in missing[:100]]
         raise Problem(409, "upload_incomplete", f"parts missing or not of their size: {shown}", errors=errors)
-    storage, key = job_storage(), input_key(upload.id)
     upload_id, size, filename = upload.id, upload.size_bytes, upload.filename
     submission = Submission(options=Options(**upload.submission["options"]),
                             callback_url=upload.submission.get("callback_url"))  # fmt: skip
     db.session.commit()  # no connection held while the store joins and the probe reads
     try:
-        storage.join_parts(key, upload.storage_upload_id, list(range(1, upload.parts_total + 1)))
+        if not joined:
+            storage.join_parts(key, upload.storage_upload_id, list(range(1, upload.parts_total + 1)))
         with ScratchFolder(Path(current_app.config["SCRATCH_DIR"]), "complete") as scratch:
             info = accept.admit(storage.head_copy(key, scratch.path, size), submission)
     except StorageError as exc:

@@ -236,3 +236,18 @@ def test_the_same_idempotency_key_gives_the_same_upload(client: FlaskClient) -> 
     assert first.get_json()["id"] == second.get_json()["id"]
     other = client.post("/api/uploads", json={**body, "size_bytes": 11}, headers=headers)
     assert other.status_code == 422 and other.get_json()["code"] == "idempotency_key_reused"
+
+
+def test_a_completion_that_failed_after_the_join_can_be_asked_again(
+    client: FlaskClient, store: Storage, video: bytes
+) -> None:
+    upload = _start(client, len(video))
+    chunks = _chunks(video, PART)
+    urls = _targets(client, upload, [1, 2, 3])
+    for number, data in chunks.items():
+        assert _put(client, urls[number], data) == 200
+    record = db.session.get(Upload, upload["id"])
+    assert record is not None
+    store.join_parts(input_key(upload["id"]), record.storage_upload_id, [1, 2, 3])  # then the process died
+    done = client.post(f"/api/uploads/{upload['id']}/complete")
+    assert done.status_code == 202 and done.get_json()["input"]["size_bytes"] == len(video)
