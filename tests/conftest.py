@@ -41,6 +41,22 @@ def make_clip(
     return path
 
 
+def make_noise_clip(path: Path, seconds: float) -> Path:
+    """A big test video for its length (noise does not compress: ~7 MB a second at 640x360),
+    its index at the end as cameras write it."""
+    source = [
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size=640x360:rate=25:duration={seconds}",
+        "-vf",
+        "noise=alls=60:allf=t",
+    ]
+    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-y", str(path)]
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", *source, *encode], check=True)
+    return path
+
+
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A few videos and non-videos, made once per test session."""

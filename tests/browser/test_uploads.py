@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
-from tests.conftest import FFMPEG
+from tests.conftest import make_noise_clip
 from tests.live.stack import LiveStack, wait_until
 
 PART_URL = re.compile(r"/api/uploads/[^/]+/parts/\d+\?")
@@ -29,10 +28,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 
 @pytest.fixture(scope="module")
 def big_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("big") / "thirty.mp4"
-    source = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=5", "-vf", "noise=alls=60:allf=t"]
-    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-y", str(path)]
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", *source, *encode], check=True)
+    path = make_noise_clip(tmp_path_factory.mktemp("big") / "thirty.mp4", seconds=5)
     assert 25e6 < path.stat().st_size < 35e6 and path.stat().st_size > 5 * 5 * 1024 * 1024
     return path
 

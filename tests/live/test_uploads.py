@@ -14,17 +14,14 @@ import requests
 from squeeze_client import Client
 from squeeze_client.resume import ResumeBook
 
-from tests.conftest import FFMPEG
+from tests.conftest import make_noise_clip
 from tests.live.stack import LiveStack, wait_until
 
 
 @pytest.fixture(scope="module")
 def noisy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ~25 MB clip (noise does not compress), a few 8 MB parts long."""
-    path = tmp_path_factory.mktemp("parts") / "noisy.mp4"
-    source = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4", "-vf", "noise=alls=60:allf=t"]
-    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-y", str(path)]
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", *source, *encode], check=True)
+    path = make_noise_clip(tmp_path_factory.mktemp("parts") / "noisy.mp4", seconds=4)
     assert path.stat().st_size > 16 * 1024 * 1024
     return path
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import secrets
 import socket
-import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from app.storage.s3 import S3Storage
 from app.timeutil import utcnow
 from app.uploads import service
 from app.uploads.models import Upload
-from tests.conftest import FFMPEG
+from tests.conftest import make_noise_clip
 from tests.live.servers import SeaweedFS
 
 PART = 5 * 1024 * 1024
@@ -33,11 +32,7 @@ STORES = ("file", pytest.param("s3", marks=pytest.mark.slow))
 @pytest.fixture(scope="module")
 def video(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A real video a little over two parts long (noise keeps it big), made once."""
-    path = tmp_path_factory.mktemp("upload") / "noisy.mp4"
-    source = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=2", "-vf", "noise=alls=60:allf=t"]
-    encode = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-y", str(path)]  # moov at the end
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", *source, *encode], check=True)
-    data = path.read_bytes()
+    data = make_noise_clip(tmp_path_factory.mktemp("upload") / "noisy.mp4", seconds=2).read_bytes()
     assert 2 * PART < len(data) < 3 * PART, len(data)
     return data
 
