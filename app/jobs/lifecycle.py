@@ -167,16 +167,20 @@ def _change(job_id: str, states: list[Status], **values: Any) -> bool:
 
 
 def _update(job_id: str, states: list[Status] | None, announce_it: bool = False, **values: Any) -> Job | None:
-    """UPDATE the job if it is in one of ``states`` (any, if None); bump version; announce."""
+    """UPDATE the job if it is in one of ``states`` (any, if None); bump version; announce.
+
+    Only the version this UPDATE made is announced: if another process changed the job in
+    between (a cancel before a delete, which is deliberately not announced), this one stays quiet.
+    """
     stmt = update(Job).where(Job.id == job_id).values(version=Job.version + 1, **values)
     if states is not None:
         stmt = stmt.where(Job.status.in_(states))
-    result = _execute(stmt)
+    made: int | None = db.session.execute(stmt.returning(Job.version)).scalar_one_or_none()
     db.session.commit()
-    if result.rowcount == 0:
+    if made is None:
         return None
     job = db.session.get(Job, job_id, populate_existing=True)
-    if job is not None and announce_it:
+    if job is not None and announce_it and job.version == made:
         announce(job)
     return job
 

@@ -145,7 +145,7 @@ class LocalStorage(Storage):
             with open(landing, "wb") as out:
                 for number in numbers:
                     with open(folder / str(number), "rb") as part:
-                        shutil.copyfileobj(part, out, COPY_CHUNK)
+                        _copy_in_kernel(part.fileno(), out.fileno())
             os.replace(landing, target)
         except FileNotFoundError as exc:
             raise MissingObject(f"a part of upload {upload_id}") from exc
@@ -161,3 +161,9 @@ class LocalStorage(Storage):
 
     def head_copy(self, key: str, folder: Path, size: int) -> Path:
         return self.fetch(key, folder)
+
+
+def _copy_in_kernel(source: int, target: int) -> None:
+    """Append all of ``source`` to ``target`` without passing the bytes through Python."""
+    while os.copy_file_range(source, target, 64 * COPY_CHUNK):
+        pass
