@@ -18,16 +18,14 @@ from pathlib import Path
 
 import requests
 
-from app.media import Options, build_command, probe
+from app.media import Options, preset_command, probe
 from tests.conftest import FFMPEG, make_clip
 from tests.live.stack import LiveStack
 
 
 def direct_seconds(clip: Path, folder: Path) -> float:
     info = probe(FFMPEG, clip)
-    cmd = build_command(
-        FFMPEG, clip, folder / "direct.mp4", Options(), info.height, info.duration_seconds, True
-    )
+    cmd = preset_command(FFMPEG, clip, folder / "direct.mp4", Options(), info)
     started = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started

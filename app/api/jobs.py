@@ -101,9 +101,12 @@ def output(job_id: str) -> BaseResponse:
     gone = Problem(410, "expired", "the output was deleted after its retention period")
     if job.files_deleted:
         raise gone
-    name = download_name(job.input.get("filename") or "video")
+    facts = job.output or {}
+    kept = bool(facts.get("kept_original"))
+    name = download_name(job.input.get("filename") or "video", kept)
+    content_type = facts.get("content_type") or OUTPUT_TYPE
     try:
-        where = job_storage().serve(output_key(job.id), name, OUTPUT_TYPE)
+        where = job_storage().serve(output_key(job.id), name, content_type)
     except MissingObject as exc:
         raise gone from exc
     except StorageError as exc:
@@ -115,7 +118,7 @@ def output(job_id: str) -> BaseResponse:
         return response
     response = send_file(
         where.path,
-        mimetype=OUTPUT_TYPE,
+        mimetype=content_type,
         as_attachment=True,
         download_name=name,
         conditional=True,
@@ -126,10 +129,15 @@ def output(job_id: str) -> BaseResponse:
     return response
 
 
-def download_name(filename: str) -> str:
-    """``holiday.mov`` -> ``holiday-squeezed.mp4``; path parts and odd characters dropped."""
-    stem = filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+def download_name(filename: str, kept_original: bool = False) -> str:
+    """``holiday.mov`` -> ``holiday-squeezed.mp4`` (or ``holiday.mov`` when the original was kept);
+    path parts and odd characters dropped."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, _, extension = base.rpartition(".") if "." in base else (base, "", "")
     stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '"<>:|?*').strip(" .") or "video"
+    extension = "".join(ch for ch in extension if ch.isalnum())[:10]
+    if kept_original and extension:
+        return f"{stem[:100]}.{extension}"
     return f"{stem[:100]}-squeezed.mp4"
 
 

@@ -18,7 +18,9 @@ from app.extensions import db
 from app.jobs import idempotency, lifecycle
 from app.jobs.models import PENDING, Job
 from app.jobs.options import Submission
-from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe, target_video_bitrate
+from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
+from app.media.command import AUDIO_KBPS
+from app.media.sizing import reachable
 from app.problems import Problem, invalid
 from app.storage import StorageError, input_key, job_storage
 
@@ -78,11 +80,8 @@ def admit(path: Path, submission: Submission) -> MediaInfo:
         raise Problem(422, "beyond_limits", reason)
     target = submission.options.target_size_mb
     duration = info.duration_seconds
-    if (
-        target is not None
-        and duration
-        and target_video_bitrate(target, duration, submission.options.preset) is None
-    ):
+    preset_kbps = AUDIO_KBPS[submission.options.preset]
+    if target is not None and duration and not reachable(target, duration, preset_kbps, info.has_audio):
         message = f"is too small for a {duration:.0f} s video; allow more megabytes"
         raise invalid([{"field": "target_size_mb", "message": message}])
     return info

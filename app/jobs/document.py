@@ -18,6 +18,9 @@ from app.timeutil import rfc3339
 API_PREFIX = "/api/jobs"
 
 
+INTERNAL_OPTIONS = ("codec_named",)  # kept with a job for its worker, not part of the contract
+
+
 class JobLinks(TypedDict):
     self: str
     events: str
@@ -91,7 +94,7 @@ def document(job: Job) -> JobDocument:
         "finished_at": rfc3339(job.finished_at),
         "expires_at": rfc3339(job.expires_at),
         "input": job.input,
-        "options": job.options,
+        "options": {name: value for name, value in job.options.items() if name not in INTERNAL_OPTIONS},
         "output": output,
         "error": job.error,
         "links": {

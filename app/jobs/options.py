@@ -75,7 +75,13 @@ def parse_submission(
     if errors:
         raise invalid(errors)
     return Submission(
-        options=Options(preset=preset, codec=codec, max_height=max_height, target_size_mb=target),
+        options=Options(
+            preset=preset,
+            codec=codec,
+            max_height=max_height,
+            target_size_mb=target,
+            codec_named=fields.get("codec") not in (None, ""),
+        ),
         callback_url=urls.get("callback_url"),
         source_url=urls.get("source_url"),
     )

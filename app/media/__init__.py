@@ -1,10 +1,10 @@
-"""Pure ffmpeg: probe a file, build a command, run it and report progress.
+"""Pure ffmpeg: probe a file, build a command, run it, measure the result.
 
 Knows nothing of Flask, the database or Redis; every function takes what it needs.
 """
 
 from app.media.binary import ffmpeg_binary
-from app.media.command import Options, build_command, target_video_bitrate
+from app.media.command import Options, Rate, encode_command, preset_command
 from app.media.probe import MediaInfo, ProbeError, probe
 from app.media.runner import RunResult, run_ffmpeg
 
@@ -12,10 +12,11 @@ __all__ = [
     "MediaInfo",
     "Options",
     "ProbeError",
+    "Rate",
     "RunResult",
-    "build_command",
+    "encode_command",
     "ffmpeg_binary",
+    "preset_command",
     "probe",
     "run_ffmpeg",
-    "target_video_bitrate",
 ]

@@ -1,11 +1,14 @@
-"""Build the ffmpeg command for one compression."""
+"""The presets and codecs, and the ffmpeg command for one encode."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.media.fence import input_args
+from app.media.picture import video_filter
+from app.media.probe import MediaInfo
 
 PRESETS = ("small", "balanced", "high")
 CODECS = ("h264", "h265", "av1")
@@ -18,15 +21,15 @@ CRF: dict[str, dict[str, int]] = {
     "h265": {"small": 31, "balanced": 28, "high": 23},
     "av1": {"small": 42, "balanced": 35, "high": 28},
 }
+# Where a CRF search may go, per codec: past these ends the gain is not worth the look (or size).
+CRF_RANGE: dict[str, tuple[float, float]] = {"h264": (14, 40), "h265": (16, 42), "av1": (18, 58)}
 ENCODER = {"h264": "libx264", "h265": "libx265", "av1": "libsvtav1"}
 # Encoder speed: the middle of each encoder's range, a fair size/time trade on small machines.
-SPEED_ARGS = {
-    "h264": ["-preset", "medium"],
-    "h265": ["-preset", "fast", "-x265-params", "log-level=error"],
-    "av1": ["-preset", "8"],
-}
+SPEED_ARGS = {"h264": ["-preset", "medium"], "h265": ["-preset", "fast"], "av1": ["-preset", "8"]}
 AUDIO_KBPS = {"small": 96, "balanced": 128, "high": 160}
-MIN_VIDEO_KBPS = 64  # below this a target size gives an unwatchable picture
+# The presets as perceptual targets (VMAF, 0-100): what a CRF search aims each video at.
+VMAF_TARGET = {"small": 87.0, "balanced": 93.0, "high": 96.0}
+STEREO = 2  # multichannel audio is delivered as stereo: what phones, laptops and browsers play
 
 
 @dataclass(frozen=True)
@@ -37,47 +40,99 @@ class Options:
     codec: str = DEFAULT_CODEC
     max_height: int | None = None
     target_size_mb: float | None = None
+    codec_named: bool = True  # the request named the codec (else it is the default, not a wish)
 
 
-def target_video_bitrate(target_size_mb: float, duration_seconds: float, preset: str) -> int | None:
-    """Video bits per second that land the file near the target, or None if it cannot be met."""
-    total_bps = target_size_mb * 1024 * 1024 * 8 / max(duration_seconds, 0.1)
-    video_bps = total_bps * 0.97 - AUDIO_KBPS[preset] * 1000  # 3% for the container
-    return int(video_bps) if video_bps >= MIN_VIDEO_KBPS * 1000 else None
+@dataclass(frozen=True)
+class Rate:
+    """How the encoder spends bits: a constant quality (``crf``) or an average ``bitrate`` (bit/s).
+
+    ``pass_number`` 1 or 2 with ``passlog`` makes it one pass of a two-pass encode.
+    """
+
+    crf: float | None = None
+    bitrate: int | None = None
+    pass_number: int | None = None
+    passlog: Path | None = None
 
 
-def scale_filter(source_height: int, max_height: int | None) -> str:
-    """Scale down to max_height keeping the aspect ratio; never up; always even sides."""
-    if max_height is not None and source_height > max_height:
-        return f"scale=-2:{max_height - max_height % 2}"
-    return "scale=trunc(iw/2)*2:trunc(ih/2)*2"
+def default_crf(options: Options) -> float:
+    """The preset's CRF for this codec: the start of a search, the choice when there is none."""
+    return float(CRF[options.codec][options.preset])
 
 
-def build_command(
+def two_pass(codec: str) -> bool:
+    """Whether ffmpeg can run this encoder in two passes (SVT-AV1 through ffmpeg cannot)."""
+    return codec in ("h264", "h265")
+
+
+def video_args(codec: str, rate: Rate) -> list[str]:
+    """The encoder, its speed and its rate control."""
+    args = ["-c:v", ENCODER[codec], *SPEED_ARGS[codec]]
+    x265 = ["log-level=error"]
+    if rate.bitrate is not None:
+        args += ["-b:v", str(rate.bitrate)]
+        if rate.pass_number is None:
+            args += ["-maxrate", str(int(rate.bitrate * 1.5)), "-bufsize", str(rate.bitrate * 2)]
+    else:
+        crf = rate.crf if rate.crf is not None else CRF[codec][DEFAULT_PRESET]
+        args += ["-crf", f"{crf:g}" if codec != "av1" else str(round(crf))]
+    if rate.pass_number is not None and rate.passlog is not None:
+        if codec == "h265":
+            x265 += [f"pass={rate.pass_number}", f"stats={rate.passlog}"]
+        else:
+            args += ["-pass", str(rate.pass_number), "-passlogfile", str(rate.passlog)]
+    if codec == "h265":
+        args += ["-x265-params", ":".join(x265), "-tag:v", "hvc1"]  # hvc1: plays in Apple's players
+    return args
+
+
+def audio_args(channels: int | None, kbps: int) -> list[str]:
+    """AAC at ``kbps``, multichannel folded down to stereo; ``-an`` when there is no audio."""
+    if channels is None:
+        return ["-an"]
+    args = ["-c:a", "aac", "-b:a", f"{kbps}k"]
+    return [*args, "-ac", str(STEREO)] if channels > STEREO else args
+
+
+def step_head(ffmpeg: str) -> list[str]:
+    """How every step starts: quiet, progress as key=value lines on stdout, outputs overwritten."""
+    return [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y"]
+
+
+def encode_command(
+    ffmpeg: str,
+    source: str | Path,
+    target: str | Path,
+    vf: str,
+    codec: str,
+    rate: Rate,
+    audio: list[str],
+) -> list[str]:
+    """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
+
+    A first pass of two writes nothing (``-f null``); everything else writes an mp4 that
+    starts playing before it has all arrived (``+faststart``).
+    """
+    cmd = [*step_head(ffmpeg), *input_args(source)]
+    cmd += ["-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"]
+    cmd += ["-vf", vf, *video_args(codec, rate)]
+    if rate.pass_number == 1:
+        return [*cmd, "-an", "-f", "null", os.devnull]
+    return [*cmd, *audio, "-movflags", "+faststart", "-f", "mp4", str(target)]
+
+
+def preset_command(
     ffmpeg: str,
     source: str | Path,
     target: str | Path,
     options: Options,
-    source_height: int,
-    duration_seconds: float | None,
-    has_audio: bool,
+    info: MediaInfo,
+    crf: float | None = None,
 ) -> list[str]:
-    """The full argv: quiet, machine-readable progress on stdout, errors only on stderr."""
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats"]
-    cmd += ["-progress", "pipe:1", "-y", *input_args(source)]
-    cmd += ["-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"]
-    cmd += ["-vf", scale_filter(source_height, options.max_height), "-pix_fmt", "yuv420p"]
-    cmd += ["-c:v", ENCODER[options.codec], *SPEED_ARGS[options.codec]]
-    bitrate = None
-    if options.target_size_mb is not None and duration_seconds:
-        bitrate = target_video_bitrate(options.target_size_mb, duration_seconds, options.preset)
-    if bitrate is not None:
-        cmd += ["-b:v", str(bitrate), "-maxrate", str(int(bitrate * 1.5)), "-bufsize", str(bitrate * 2)]
-    else:
-        cmd += ["-crf", str(CRF[options.codec][options.preset])]
-    if options.codec == "h265":
-        cmd += ["-tag:v", "hvc1"]  # plays in Apple's players
-    if has_audio:
-        cmd += ["-c:a", "aac", "-b:a", f"{AUDIO_KBPS[options.preset]}k"]
-    cmd += ["-movflags", "+faststart", "-f", "mp4", str(target)]
-    return cmd
+    """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included."""
+    rate = Rate(crf=default_crf(options) if crf is None else crf)
+    audio = audio_args(info.audio_channels, AUDIO_KBPS[options.preset])
+    return encode_command(
+        ffmpeg, source, target, video_filter(info, options.max_height), options.codec, rate, audio
+    )

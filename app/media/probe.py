@@ -16,6 +16,14 @@ PROBE_LIMITS = Limits(cpu_seconds=PROBE_TIMEOUT_SECONDS, memory_bytes=2 * 1024**
 _DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
 _STREAM = re.compile(r"^\s*Stream #0:\d+[^:]*: (Video|Audio): (\w+)(.*)$", re.MULTILINE)
+_ROTATION = re.compile(r"display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
+_COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
+_BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
+_CHANNELS = re.compile(r"\d+ Hz, ([^,]+),")
+# ffmpeg's names for channel layouts, as counts; "N channels" is parsed as it says.
+_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6,
+                    "6.1": 7, "7.1": 8}  # fmt: skip
+HDR_TRANSFERS = ("smpte2084", "arib-std-b67")  # PQ and HLG
 _SIZE = re.compile(r"\b(\d{1,5})x(\d{1,5})\b")
 _INVALID_SIZE = re.compile(r"Picture size (\d+x\d+) is invalid")
 _STILL_FORMATS = ("image2", "_pipe", "webp", "tiff")
@@ -27,7 +35,7 @@ class ProbeError(Exception):
 
 @dataclass(frozen=True)
 class MediaInfo:
-    """What the header says about a video."""
+    """What the header says about a video; ``width``/``height`` as displayed (rotation applied)."""
 
     duration_seconds: float | None
     width: int
@@ -35,6 +43,19 @@ class MediaInfo:
     video_codec: str
     audio_codec: str | None
     format_name: str
+    rotation: int = 0  # degrees the player turns the picture: 0, 90, 180 or 270
+    transfer: str | None = None  # the colour transfer tag, e.g. "bt709", "smpte2084" (PQ)
+    bit_depth: int = 8
+    audio_channels: int | None = None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_codec is not None
+
+    @property
+    def hdr(self) -> bool:
+        """PQ or HLG: must be tone-mapped to look right as 8-bit SDR."""
+        return self.transfer in HDR_TRANSFERS
 
     def beyond(self, max_pixels: int, max_duration_seconds: float) -> str | None:
         """Why the video is beyond these limits, for a person; None when it is within them."""
@@ -50,7 +71,8 @@ class MediaInfo:
     def as_input(self, filename: str, size_bytes: int) -> dict[str, object]:
         """The contract's ``input`` object."""
         facts = asdict(self)
-        facts.pop("format_name")
+        for internal in ("format_name", "rotation", "transfer", "bit_depth", "audio_channels"):
+            facts.pop(internal)
         return {"filename": filename, "size_bytes": size_bytes, **facts}
 
 
@@ -81,12 +103,15 @@ def parse_probe(text: str) -> MediaInfo:
             raise ProbeError(f"the file claims a picture of {size.group(1)} pixels, which is not a real size")
         raise ProbeError("the file is not a video that ffmpeg can read")
     format_name = fmt.group(1).rstrip(",")
-    video = audio = None
-    for kind, codec, rest in _STREAM.findall(text):
+    video: tuple[str, str, str] | None = None  # codec, the rest of its line, its side data
+    audio: tuple[str, str] | None = None
+    for match in _STREAM.finditer(text):
+        kind, codec, rest = match.groups()
         if kind == "Video" and video is None and "(attached pic)" not in rest:
-            video = (codec, rest)
+            following = _STREAM.search(text, match.end())
+            video = (codec, rest, text[match.end() : following.start() if following else len(text)])
         elif kind == "Audio" and audio is None:
-            audio = codec
+            audio = (codec, rest)
     if video is None:
         raise ProbeError("the file has no video stream")
     size = _SIZE.search(video[1])
@@ -95,14 +120,55 @@ def parse_probe(text: str) -> MediaInfo:
     duration = _duration(text)
     if not duration and any(marker in format_name for marker in _STILL_FORMATS):
         raise ProbeError("the file is a still image, not a video")
+    width, height = int(size.group(1)), int(size.group(2))
+    rotation = _rotation(video[2])
+    if rotation in (90, 270):
+        width, height = height, width
+    transfer, bit_depth = _colour(video[1])
     return MediaInfo(
         duration_seconds=duration,
-        width=int(size.group(1)),
-        height=int(size.group(2)),
+        width=width,
+        height=height,
         video_codec=video[0],
-        audio_codec=audio,
+        audio_codec=audio[0] if audio else None,
         format_name=format_name,
+        rotation=rotation,
+        transfer=transfer,
+        bit_depth=bit_depth,
+        audio_channels=_channels(audio[1]) if audio else None,
     )
+
+
+def _rotation(side_data: str) -> int:
+    """The display matrix's rotation as a quarter turn in 0..270 (0 without one)."""
+    match = _ROTATION.search(side_data)
+    if match is None:
+        return 0
+    return round(float(match.group(1)) / 90) % 4 * 90
+
+
+def _colour(stream_line: str) -> tuple[str | None, int]:
+    """The transfer tag (None when untagged) and bits per sample, from the stream's line."""
+    match = _COLOUR.search(stream_line)
+    if match is None:
+        return None, 8
+    depth = _BIT_DEPTH.search(match.group(1))
+    tags = [part.strip() for part in match.group(2).split(",")]
+    # "(tv, bt2020nc/bt2020/smpte2084, progressive)": matrix/primaries/transfer, or one name for all.
+    transfer = next((tag.split("/")[-1] for tag in tags if tag.count("/") == 2), None)
+    if transfer is None:
+        transfer = next((tag for tag in tags if tag.startswith(("bt", "smpte", "arib"))), None)
+    return transfer, int(depth.group(1)) if depth else 8
+
+
+def _channels(audio_line: str) -> int | None:
+    match = _CHANNELS.search(audio_line)
+    if match is None:
+        return None
+    layout = match.group(1).strip()
+    if layout.endswith("channels"):
+        return int(layout.split()[0])
+    return _LAYOUT_CHANNELS.get(layout.split("(")[0])
 
 
 def _duration(text: str) -> float | None:

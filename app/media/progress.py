@@ -13,6 +13,7 @@ class Progress:
     percent: float
     eta_seconds: int | None
     finished: bool
+    size_bytes: int = 0  # what ffmpeg has written to the output so far
 
 
 class ProgressParser:
@@ -47,7 +48,13 @@ class ProgressParser:
         speed = _speed(block.get("speed"))
         if not finished and speed and self.duration > 0:
             eta = max(round((self.duration - done) / speed), 0)
-        return Progress(seconds_done=done, percent=round(percent, 1), eta_seconds=eta, finished=finished)
+        return Progress(
+            seconds_done=done,
+            percent=round(percent, 1),
+            eta_seconds=eta,
+            finished=finished,
+            size_bytes=_count(block.get("total_size")),
+        )
 
 
 def _seconds(micro: str | None) -> float:
@@ -64,3 +71,10 @@ def _speed(raw: str | None) -> float | None:
     except ValueError:
         return None
     return value if value > 0 else None
+
+
+def _count(raw: str | None) -> int:
+    try:
+        return max(int(raw or "0"), 0)
+    except ValueError:
+        return 0  # "N/A" before the first packet

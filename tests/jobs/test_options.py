@@ -14,7 +14,7 @@ def _errors(fields: dict, **kwargs: object) -> dict[str, str]:
 def test_defaults_when_nothing_is_given() -> None:
     submission = parse_submission({}, max_upload_mb=100, allow_private=False)
     assert submission.options_dict() == {"preset": "balanced", "codec": "h264", "max_height": None,
-                                         "target_size_mb": None}  # fmt: skip
+                                         "target_size_mb": None, "codec_named": False}  # fmt: skip
 
 
 def test_valid_options_are_typed() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 import requests
 
 from app.media import probe
@@ -98,11 +99,13 @@ def test_the_list_pages_newest_first(stack: LiveStack, clips: dict) -> None:
         stack.wait_for_status(job_id, {"succeeded"})
 
 
-def test_target_size_lands_near_the_target(stack: LiveStack, tmp_path: Path) -> None:
-    clip = make_clip(tmp_path / "target.mp4", seconds=10, size="640x360")
+@pytest.mark.parametrize("audio", [True, False])
+def test_target_size_is_never_exceeded_and_not_wasted(stack: LiveStack, tmp_path: Path, audio: bool) -> None:
+    clip = make_clip(tmp_path / "target.mp4", seconds=10, size="640x360", audio=audio)
     target_mb = 0.4
     job_id = stack.submit(clip, target_size_mb=str(target_mb)).json()["id"]
     done = stack.wait_for_status(job_id, {"succeeded", "failed"})
     assert done["status"] == "succeeded", done["error"]
     size_mb = done["output"]["size_bytes"] / 1024 / 1024
-    assert 0.5 * target_mb < size_mb < 1.25 * target_mb, size_mb
+    assert 0.85 * target_mb <= size_mb <= target_mb, size_mb
+    assert done["output"]["kept_original"] is False

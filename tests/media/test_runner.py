@@ -1,14 +1,14 @@
 import time
 from pathlib import Path
 
-from app.media import Options, build_command, run_ffmpeg
+from app.media import Options, preset_command, probe, run_ffmpeg
 from app.media.runner import summarize_error
 from tests.conftest import FFMPEG, make_clip
 
 
 def _cmd(tmp_path: Path, seconds: float) -> list[str]:
     clip = make_clip(tmp_path / "in.mp4", seconds=seconds, size="320x240")
-    return build_command(FFMPEG, clip, tmp_path / "out.mp4", Options(), 240, seconds, has_audio=True)
+    return preset_command(FFMPEG, clip, tmp_path / "out.mp4", Options(), probe(FFMPEG, clip))
 
 
 def test_a_run_reports_rising_progress_and_succeeds(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ from app.jobs import lifecycle, retention
 from app.jobs.models import FAILED, QUEUED, Job
 from app.storage import StorageError, input_key, job_prefix, job_storage, output_key
 from app.storage.local import LocalStorage
-from app.work.compress import _drop_unwanted_output, compress_job, encode_limits
+from app.work.compress import _drop_unwanted_output, compress_job
+from app.work.steps import encode_limits
 from tests.conftest import make_clip
 
 

@@ -1,0 +1,125 @@
+"""Find the CRF that reaches a VMAF target for one video, on a few short samples of it.
+
+The approach of ab-av1's ``crf-search``: cut samples spread through the video once (through
+the encode's own filter chain, losslessly), encode them at a guessed CRF, score them, and
+move the CRF by how far the score landed from the target; two points give a line to read
+the answer from. Samples are a small share of the video, so the search costs a fraction of
+the encode it steers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.media.command import CRF_RANGE, Rate, encode_command, step_head
+from app.media.quality import Quality, joined, measure, sample_spans, span_inputs
+
+SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
+SAMPLE_COUNT = 3  # samples spread through the video ...
+SAMPLE_SHARE = 0.1  # ... together about this share of it, ...
+SAMPLE_SECONDS = (1.0, 2.0)  # ... each at least / at most this long
+MAX_TRIES = 3  # encodes of the samples; the third only when two left the answer unclear
+CLOSE_ENOUGH = 0.75  # VMAF points from the target at which a try is the answer
+# VMAF points lost per CRF step near the targets, a first guess refined by the samples.
+SLOPE = {"h264": 1.3, "h265": 1.2, "av1": 0.6}
+SAFETY = 0.5  # aim this far above the target: samples estimate, the whole video decides
+
+RunStep = Callable[[list[str], float], None]  # runs an ffmpeg argv covering some seconds of video
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The CRF chosen and the samples' scores that chose it ((crf, vmaf) per try)."""
+
+    crf: float
+    tries: tuple[tuple[float, float], ...]
+
+
+def searchable(duration: float | None) -> bool:
+    """Whether a video is long enough for a search to pay for itself."""
+    return duration is not None and duration >= SEARCH_MIN_SECONDS
+
+
+def sample_plan(duration: float) -> list[tuple[float, float]]:
+    """Where the samples are: SAMPLE_COUNT spans, together about SAMPLE_SHARE of the video."""
+    low, high = SAMPLE_SECONDS
+    seconds = min(max(duration * SAMPLE_SHARE / SAMPLE_COUNT, low), high)
+    return sample_spans(duration, SAMPLE_COUNT, seconds)
+
+
+def crf_search(
+    ffmpeg: str,
+    source: Path,
+    duration: float,
+    vf: str,
+    codec: str,
+    start_crf: float,
+    target_vmaf: float,
+    folder: Path,
+    run: RunStep,
+    score: Callable[[Path, Path], Quality] | None = None,
+) -> SearchResult:
+    """The highest CRF (smallest file) whose samples score ``target_vmaf`` (+ SAFETY)."""
+    spans = sample_plan(duration)
+    seconds = sum(length for _, length in spans)
+    reference = folder / "samples.mkv"
+    cut = [*step_head(ffmpeg), *span_inputs(source, spans), "-filter_complex", joined(0, len(spans), vf, "v")]
+    cut += ["-map", "[v]", "-c:v", "ffv1", "-an", str(reference)]
+    run(cut, seconds)
+    measure_samples = score or (lambda encoded, ref: measure(ffmpeg, encoded, ref, None, [(0.0, seconds)]))
+    aim = target_vmaf + SAFETY
+    low, high = CRF_RANGE[codec]
+    tries: list[tuple[float, float]] = []
+    crf = start_crf
+    for _ in range(MAX_TRIES):
+        encoded = folder / f"sample-{crf:g}.mp4"
+        run(encode_command(ffmpeg, reference, encoded, "null", codec, Rate(crf=crf), ["-an"]), seconds)
+        vmaf = measure_samples(encoded, reference).vmaf
+        encoded.unlink(missing_ok=True)
+        tries.append((crf, vmaf))
+        if abs(vmaf - aim) <= CLOSE_ENOUGH:
+            break
+        following = _clamp(_next_crf(tries, aim, SLOPE[codec]), low, high, codec)
+        if following in (tried for tried, _ in tries):
+            break  # pinned at an end of the range: the video is that easy (or that hard)
+        crf = following
+    reference.unlink(missing_ok=True)
+    return SearchResult(crf=_choose(tries, aim, low, high, codec), tries=tuple(tries))
+
+
+def _next_crf(tries: list[tuple[float, float]], aim: float, slope: float) -> float:
+    """Step from the last try along the measured line (or the codec's usual slope)."""
+    crf, vmaf = tries[-1]
+    measured = _slope(tries)
+    return crf + (vmaf - aim) / (measured if measured is not None else slope)
+
+
+def _slope(tries: list[tuple[float, float]]) -> float | None:
+    """VMAF lost per CRF step between the two tries nearest the target (None: not measurable)."""
+    if len(tries) < 2:
+        return None
+    (crf_a, vmaf_a), (crf_b, vmaf_b) = tries[-2], tries[-1]
+    if crf_a == crf_b or (vmaf_a - vmaf_b) / (crf_b - crf_a) <= 0.05:
+        return None  # flat (or upside down): the video barely reacts; take the usual slope
+    return (vmaf_a - vmaf_b) / (crf_b - crf_a)
+
+
+def _choose(tries: list[tuple[float, float]], aim: float, low: float, high: float, codec: str) -> float:
+    """The CRF to encode with: read off the line between the tries either side of the target."""
+    ordered = sorted(tries)
+    reaching = [t for t in ordered if t[1] >= aim]
+    missing = [t for t in ordered if t[1] < aim]
+    if reaching and missing:
+        (crf_a, vmaf_a), (crf_b, vmaf_b) = reaching[-1], missing[0]
+        if crf_b > crf_a and vmaf_a > vmaf_b:
+            return _clamp(crf_a + (vmaf_a - aim) * (crf_b - crf_a) / (vmaf_a - vmaf_b), low, high, codec)
+    if reaching:
+        return reaching[-1][0]  # the cheapest try that looked good enough
+    return ordered[0][0]  # nothing reached the target: the best-looking try
+
+
+def _clamp(crf: float, low: float, high: float, codec: str) -> float:
+    crf = min(max(crf, low), high)
+    return float(round(crf)) if codec == "av1" else round(crf * 2) / 2  # SVT-AV1 takes whole CRFs

@@ -1,0 +1,40 @@
+"""Fit a file under a size: the audio's share, the video's bitrate, the correction after a miss."""
+
+from __future__ import annotations
+
+MB = 1024 * 1024
+MIN_VIDEO_KBPS = 64  # below this a target size gives an unwatchable picture
+MIN_AUDIO_KBPS = 48  # AAC stereo that still sounds like the original
+AUDIO_SHARE = 0.2  # audio takes at most this share of a tight budget (its preset's rate otherwise)
+CONTAINER_SHARE = 0.99  # mp4's index grows with the frames: a share of the file, ...
+CONTAINER_BYTES = 16 * 1024  # ... plus its fixed boxes
+FILL_SHARE = 0.85  # a delivered file under this share of the target wasted what was allowed
+AIM_SHARE = 0.97  # a retry aims this far under the target: the encoder misses by a little
+
+
+def audio_kbps(target_bytes: float, duration_seconds: float, preset_kbps: int) -> int:
+    """The audio's bitrate: the preset's, or less when the whole budget is tight."""
+    total_kbps = target_bytes * 8 / max(duration_seconds, 0.1) / 1000
+    return int(min(preset_kbps, max(MIN_AUDIO_KBPS, total_kbps * AUDIO_SHARE)))
+
+
+def video_bitrate(target_bytes: float, audio_bytes: int, duration_seconds: float) -> int | None:
+    """Video bits per second that fill ``target_bytes`` beside the audio, or None if they cannot."""
+    video_bytes = target_bytes * CONTAINER_SHARE - audio_bytes - CONTAINER_BYTES
+    video_bps = video_bytes * 8 / max(duration_seconds, 0.1)
+    return int(video_bps) if video_bps >= MIN_VIDEO_KBPS * 1000 else None
+
+
+def corrected_bitrate(bitrate: int, delivered_bytes: int, target_bytes: float, audio_bytes: int) -> int:
+    """The next try's video bitrate after one that delivered ``delivered_bytes``: scaled by how
+    far the video's part missed the video's budget, aiming AIM_SHARE of the target."""
+    video_got = max(delivered_bytes - audio_bytes, 1)
+    video_budget = target_bytes * AIM_SHARE - audio_bytes
+    return max(int(bitrate * video_budget / video_got), MIN_VIDEO_KBPS * 1000)
+
+
+def reachable(target_mb: float, duration_seconds: float, preset_kbps: int, has_audio: bool) -> bool:
+    """Whether ``target_mb`` leaves the video a watchable bitrate (checked at submit)."""
+    target = target_mb * MB
+    kbps = audio_kbps(target, duration_seconds, preset_kbps) if has_audio else 0
+    return video_bitrate(target, int(kbps * 1000 / 8 * duration_seconds), duration_seconds) is not None

@@ -1,0 +1,226 @@
+"""Encode a job's input into the file it delivers, keeping the promises made about that file.
+
+- A preset is a VMAF target: a long enough video gets the CRF a search over samples of it
+  found (``app.media.search``), a short one the preset's CRF.
+- A target size is met with two passes where the encoder has them, the audio encoded first so
+  its bytes are known exactly, and another pass lower when the result is over.
+- Never larger: an encode that passes the input's size is stopped, and the input is delivered
+  unchanged, unless the person asked for what the input is not (a lower height, another codec).
+- The delivered file is scored against the input (VMAF and SSIM on sampled spans).
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.media import MediaInfo, Options, Rate, encode_command
+from app.media.command import (
+    AUDIO_KBPS,
+    VMAF_TARGET,
+    audio_args,
+    default_crf,
+    preset_command,
+    step_head,
+    two_pass,
+)
+from app.media.fence import input_args
+from app.media.picture import output_height, video_filter
+from app.media.quality import (
+    IDENTICAL,
+    MEASURE_SPAN_SECONDS,
+    MEASURE_SPANS,
+    MeasureError,
+    Quality,
+    measure,
+    sample_spans,
+)
+from app.media.search import crf_search, searchable
+from app.media.sizing import FILL_SHARE, MB, audio_kbps, corrected_bitrate, video_bitrate
+from app.work.failures import JobFailed
+from app.work.steps import Steps, ffmpeg_path
+
+log = logging.getLogger(__name__)
+OUTPUT_NAME = "output.mp4"
+OUTPUT_TYPE = "video/mp4"
+MAX_FITS = 3  # second passes to land under a target size before giving up
+# ffmpeg's names for the codecs a person may ask for, as the probe reports them.
+PROBED_CODEC = {"h264": "h264", "h265": "hevc", "av1": "av1"}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The file a job delivers and what is worth saying about it."""
+
+    path: Path
+    content_type: str  # the input's own type when it is delivered unchanged
+    kept_original: bool
+    note: str | None
+    quality: Quality | None
+
+    def facts(self) -> dict[str, Any]:
+        """The contract's output fields this decides (size and dimensions come from the file)."""
+        return {
+            "kept_original": self.kept_original,
+            "note": self.note,
+            "quality": self.quality.as_dict() if self.quality else None,
+        }
+
+
+def deliver(
+    source: Path, info: MediaInfo, options: Options, filename: str, folder: Path, steps: Steps
+) -> Delivery:
+    """Encode ``source`` as ``options`` ask into ``folder``; what to deliver (maybe the input)."""
+    job = _Encode(source, info, options, filename, folder, steps)
+    if options.target_size_mb is not None and info.duration_seconds:
+        return job.fit(options.target_size_mb * MB)
+    return job.by_quality()
+
+
+def asked_change(info: MediaInfo, options: Options) -> str | None:
+    """What the person asked for that the input is not (a lower height, another codec), if any:
+    then an encode is delivered even when it is larger than the input."""
+    if output_height(info, options.max_height) < info.height - info.height % 2:
+        return f"a height of {options.max_height}"
+    if options.codec_named and PROBED_CODEC[options.codec] != info.video_codec:
+        return f"{options.codec.upper()} video"
+    return None
+
+
+class _Encode:
+    """One attempt's encode: its input, the picture asked for, where its files go."""
+
+    def __init__(
+        self, source: Path, info: MediaInfo, options: Options, filename: str, folder: Path, steps: Steps
+    ) -> None:
+        self.source, self.info, self.options, self.folder, self.steps = source, info, options, folder, steps
+        self.filename = filename
+        self.ffmpeg = ffmpeg_path()
+        self.vf = video_filter(info, options.max_height)
+        self.input_size = source.stat().st_size
+        self.asked = asked_change(info, options)
+        self.duration = info.duration_seconds or 0.0
+        self.target = folder / OUTPUT_NAME
+
+    def by_quality(self) -> Delivery:
+        """The preset's VMAF target at the smallest size; the input when that is not smaller."""
+        options, crf = self.options, default_crf(self.options)
+        search = searchable(self.duration)
+        search_band, encode_band = self.steps.bands(15 if search else 0, 80)
+        if search:
+            found = crf_search(
+                self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf,
+                VMAF_TARGET[options.preset], self.folder, self.steps.runner(search_band),
+            )  # fmt: skip
+            log.info("crf search: %s", found)
+            crf = found.crf
+        cmd = preset_command(self.ffmpeg, self.source, self.target, options, self.info, crf)
+        limit = None if self.asked else self.input_size
+        self.steps.run(cmd, self.info.duration_seconds, encode_band, size_limit=limit, whole=True)
+        outgrown = self.steps.outgrown
+        if outgrown is not None:
+            share = outgrown.seconds_done / self.duration if self.duration else 0
+            projected = outgrown.size_bytes / share if share > 0.05 else outgrown.size_bytes
+            larger = self._larger(projected)
+            return self.original(f"already well compressed: re-encoding was making it about {larger}")
+        size = self.target.stat().st_size
+        if size >= self.input_size:
+            if self.asked is None:
+                return self.original(f"already well compressed: re-encoding made it {self._larger(size)}")
+            larger = self._larger(size)
+            return self.encoded(f"{larger} than the original, to give the {self.asked} asked for")
+        return self.encoded(None)
+
+    def fit(self, target_bytes: float) -> Delivery:
+        """Under ``target_bytes``, and not wastefully under it (FILL_SHARE), unless the `high`
+        preset's look is reached below it."""
+        if self.input_size <= target_bytes and self.asked is None:
+            return self.original(f"already under the {target_bytes / MB:g} MB asked for")
+        codec, passes = self.options.codec, two_pass(self.options.codec)
+        audio_band, first_band, second_band = self.steps.bands(3, 25 if passes else 0, 67)
+        audio_file, audio_bytes = self._audio_alone(target_bytes, audio_band)
+        bitrate = video_bitrate(target_bytes, audio_bytes, self.duration)
+        if bitrate is None:
+            too_small = f"{target_bytes / MB:g} MB is too small for this video; allow more"
+            raise JobFailed("target_too_small", too_small)
+        passlog = self.folder / "passlog"
+        if passes:
+            rate = Rate(bitrate=bitrate, pass_number=1, passlog=passlog)
+            first = encode_command(self.ffmpeg, self.source, self.folder / "unused", self.vf, codec, rate, [])
+            self.steps.run(first, self.duration, first_band, whole=True)
+        best: Path | None = None
+        raised = False
+        for attempt in range(MAX_FITS):
+            video = self.folder / f"video-{attempt}.mp4"
+            rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
+            cmd = encode_command(self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"])
+            self.steps.run(cmd, self.duration, second_band, whole=True)
+            candidate = self._mux(video, audio_file, self.folder / f"fit-{attempt}.mp4")
+            size = candidate.stat().st_size
+            log.info("fit %d: %d bit/s gave %d bytes (target %d)", attempt, bitrate, size, target_bytes)
+            if size <= target_bytes:
+                if best is None or size > best.stat().st_size:
+                    best = candidate
+                if size >= target_bytes * FILL_SHARE or raised:
+                    break
+                quality = self._measure(candidate)
+                if quality is None or quality.vmaf >= VMAF_TARGET["high"]:
+                    break  # as good as the best preset already: more bytes would be waste
+                raised = True
+            bitrate = corrected_bitrate(bitrate, size, target_bytes, audio_bytes)
+        if best is None:
+            raise JobFailed(
+                "target_unreachable", f"the video did not fit under {target_bytes / MB:g} MB; allow more"
+            )
+        best.replace(self.target)
+        if self.target.stat().st_size >= self.input_size and self.asked is None:
+            return self.original(f"already under the {target_bytes / MB:g} MB asked for")
+        return self.encoded(None)
+
+    def encoded(self, note: str | None) -> Delivery:
+        """Deliver the encode in ``self.target``, scored against the input."""
+        return Delivery(self.target, OUTPUT_TYPE, False, note, self._measure(self.target))
+
+    def original(self, note: str) -> Delivery:
+        """Deliver the input unchanged, in its own container."""
+        self.target.unlink(missing_ok=True)
+        kind = mimetypes.guess_type(self.filename)[0] or "application/octet-stream"
+        return Delivery(self.source, kind, True, note, IDENTICAL)
+
+    def _larger(self, size: float) -> str:
+        return f"{(size / self.input_size - 1) * 100:.0f}% larger"
+
+    def _measure(self, path: Path) -> Quality | None:
+        """VMAF and SSIM of ``path`` against the input; None (and a log line) when ffmpeg cannot."""
+        spans = sample_spans(self.duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS) if self.duration else []
+        try:
+            return measure(self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)],
+                           self.steps.limits, self.steps.remaining_seconds())  # fmt: skip
+        except MeasureError as exc:
+            log.warning("quality of %s not measured: %s", path, exc)
+            return None
+
+    def _audio_alone(self, target_bytes: float, band: tuple[float, float]) -> tuple[Path | None, int]:
+        """The audio encoded on its own, so its exact size comes off the budget (none: 0 bytes)."""
+        if not self.info.has_audio:
+            return None, 0
+        kbps = audio_kbps(target_bytes, self.duration, AUDIO_KBPS[self.options.preset])
+        path = self.folder / "audio.m4a"
+        cmd = [*step_head(self.ffmpeg), *input_args(self.source)]
+        cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1"]
+        cmd += [*audio_args(self.info.audio_channels, kbps), "-f", "mp4", str(path)]
+        self.steps.run(cmd, self.duration, band)
+        return path, path.stat().st_size
+
+    def _mux(self, video: Path, audio: Path | None, target: Path) -> Path:
+        """The video (and the audio) in one mp4 that starts playing before it has all arrived."""
+        cmd = [*step_head(self.ffmpeg), *input_args(video)]
+        if audio is not None:
+            cmd += [*input_args(audio), "-map", "0:v:0", "-map", "1:a:0"]
+        cmd += ["-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(target)]
+        self.steps.run(cmd, None, (0.0, 0.0))
+        video.unlink(missing_ok=True)
+        return target

@@ -1,0 +1,201 @@
+"""Run the ffmpeg steps of one attempt, each on its own stretch of the job's progress bar.
+
+A step that is canceled, stalls, runs out of time or fails becomes the matching exception
+(``Interrupted`` to try again, ``JobFailed`` to stop); an encode that outgrows the size it
+was given is stopped and reported, not failed: the caller decides what to deliver instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.jobs import lifecycle
+from app.jobs.models import RUNNING, Job
+from app.media import RunResult, run_ffmpeg
+from app.media.fence import Limits
+from app.media.progress import Progress
+from app.work.failures import Interrupted, JobFailed
+from app.work.lease import Shutdown
+
+PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
+TRUNCATED_SHARE = 0.9  # decoding less than this share of the probed duration means a damaged input
+DISK_FULL = "the server ran out of disk space while compressing; try again later"
+
+Band = tuple[float, float]  # the stretch of the job's 0-100 % a step fills
+
+
+class Steps:
+    """The ffmpeg runs of one attempt: progress, cancel, the job's time limit, the kernel's fence."""
+
+    def __init__(self, job_id: str, floor: float, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.reporter = ProgressReporter(job_id, floor)
+        self.deadline: float = time.monotonic() + config["JOB_TIMEOUT_MINUTES"] * 60
+        self.limits = encode_limits(config)
+
+    def bands(self, *weights: float) -> list[Band]:
+        """Split what is left of the bar (from the floor to 99 %) by ``weights``, in order."""
+        start, room = self.reporter.floor, 99.0 - self.reporter.floor
+        bands, total = [], sum(weights)
+        for weight in weights:
+            end = start + room * weight / total
+            bands.append((round(start, 1), round(end, 1)))
+            start = end
+        return bands
+
+    def remaining_seconds(self) -> float:
+        return max(self.deadline - time.monotonic(), 1.0)
+
+    def run(
+        self,
+        cmd: list[str],
+        seconds: float | None,
+        band: Band,
+        size_limit: int | None = None,
+        whole: bool = False,
+    ) -> RunResult:
+        """Run one step over ``seconds`` of video; ``whole``: it must read the entire input.
+
+        ``size_limit``: stop once the output passes it (``self.outgrown`` then says so).
+        """
+        self.reporter.enter(band, size_limit)
+        result = run_ffmpeg(
+            cmd,
+            seconds,
+            on_progress=self.reporter.report,
+            should_stop=self.reporter.should_stop,
+            stall_timeout=self.config["STALL_TIMEOUT_SECONDS"],
+            timeout=self.remaining_seconds(),
+            limits=self.limits,
+        )
+        if Shutdown.requested:  # ffmpeg may have got the signal too: not the job's fault
+            raise Interrupted("the worker is shutting down", "shutdown", retry=True)
+        if self.outgrown is not None:
+            return result
+        if result.stopped == "requested":
+            raise Interrupted("canceled", "canceled", retry=False)
+        if result.stopped == "stalled":
+            stall = self.config["STALL_TIMEOUT_SECONDS"]
+            raise Interrupted(f"ffmpeg made no progress for {stall} s", "stalled", retry=True)
+        if result.stopped == "timeout":
+            minutes = self.config["JOB_TIMEOUT_MINUTES"]
+            raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")
+        if result.returncode != 0:
+            raise JobFailed(*explain_failure(result.error_line, result.returncode, self.config))
+        if whole and seconds and result.seconds_done < seconds * TRUNCATED_SHARE:
+            said = f" (ffmpeg: {result.error_line})" if result.error_line else ""
+            raise JobFailed(
+                "input_damaged",
+                f"only {result.seconds_done:.1f} s of the {seconds:.1f} s video could be read; "
+                f"the file looks truncated or damaged{said}",
+            )
+        return result
+
+    def runner(self, band: Band) -> Any:
+        """``run`` for one band, as the plain ``(cmd, seconds)`` callable a search takes."""
+        return lambda cmd, seconds: self.run(cmd, seconds, band)
+
+    @property
+    def outgrown(self) -> Progress | None:
+        """The report on which the last step's output passed its size limit, if it did."""
+        return self.reporter.outgrown
+
+
+def encode_limits(config: Mapping[str, Any]) -> Limits:
+    """The kernel's fence around one encode: CPU time for the whole job timeout on every core,
+    FFMPEG_MEMORY_MB of address space, and no file past MAX_OUTPUT_MB."""
+    return Limits(
+        cpu_seconds=config["JOB_TIMEOUT_MINUTES"] * 60 * (os.cpu_count() or 1),
+        memory_bytes=config["FFMPEG_MEMORY_MB"] * 1024 * 1024,
+        file_bytes=config["MAX_OUTPUT_MB"] * 1024 * 1024,
+    )
+
+
+def explain_failure(error_line: str, returncode: int | None, config: Mapping[str, Any]) -> tuple[str, str]:
+    """The error code and the sentence a person can act on, for an ffmpeg run that failed."""
+    lowered = error_line.lower()
+    if "no space left" in lowered:
+        return "disk_full", DISK_FULL
+    if returncode == -signal.SIGXFSZ or "file too large" in lowered:
+        limit = config["MAX_OUTPUT_MB"]
+        return "output_too_large", f"the output grew past {limit} MB, this server's limit (MAX_OUTPUT_MB)"
+    if returncode == -signal.SIGXCPU:
+        return "timeout", "compressing used more CPU time than this server allows for one job"
+    if "cannot allocate memory" in lowered or "out of memory" in lowered:
+        limit = config["FFMPEG_MEMORY_MB"]
+        return (
+            "out_of_memory",
+            f"ffmpeg needed more than the {limit} MB this server allows (FFMPEG_MEMORY_MB)",
+        )
+    if returncode is not None and returncode < 0:
+        return "ffmpeg_crashed", f"ffmpeg stopped unexpectedly (signal {-returncode}); try again"
+    detail = error_line or f"exit code {returncode}"
+    return "ffmpeg_failed", f"ffmpeg could not compress this video: {detail}"
+
+
+class ProgressReporter:
+    """Writes progress at most every PROGRESS_INTERVAL_SECONDS and notices a cancel.
+
+    Each step's 0-100 % is mapped onto its band of the job; the job's percentage never goes
+    back. ``floor`` is where the first band may start (a download fills what is below it).
+    """
+
+    def __init__(self, job_id: str, floor: float) -> None:
+        self.job_id = job_id
+        self.floor = floor
+        self.percent = floor
+        self.band: Band = (floor, 100.0)
+        self.size_limit: int | None = None
+        self.outgrown: Progress | None = None
+        self._last_write = 0.0
+        self._last_check = 0.0
+        self._stopped = False
+
+    def enter(self, band: Band, size_limit: int | None = None) -> None:
+        """The next step fills ``band``; stop it once its output passes ``size_limit`` bytes."""
+        self.band, self.size_limit, self.outgrown = band, size_limit, None
+
+    def report(self, progress: Progress) -> None:
+        if self.size_limit is not None and progress.size_bytes > self.size_limit and self.outgrown is None:
+            self.outgrown = progress
+        now = time.monotonic()
+        low, high = self.band
+        percent = round(low + progress.percent * (high - low) / 100, 1)
+        if progress.finished or percent <= self.percent:
+            return  # the final 100% comes with 'succeeded'; progress never goes back
+        if now - self._last_write < PROGRESS_INTERVAL_SECONDS:
+            return
+        self.percent = percent
+        self._last_write = self._last_check = now
+        if not lifecycle.report_progress(self.job_id, percent, progress.eta_seconds):
+            self._stopped = True
+
+    def should_stop(self) -> bool:
+        if Shutdown.requested or self.outgrown is not None:
+            return True
+        now = time.monotonic()
+        if not self._stopped and now - self._last_check >= PROGRESS_INTERVAL_SECONDS:
+            self._last_check = now
+            self._stopped = not _still_running(self.job_id)
+        return self._stopped
+
+
+def _still_running(job_id: str) -> bool:
+    status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+    db.session.commit()  # end the read so the next check sees new writes
+    return status == RUNNING
+
+
+def ffmpeg_path() -> str:
+    """The ffmpeg this server runs (FFMPEG_BINARY, else the bundled one)."""
+    from app.media import ffmpeg_binary
+
+    return ffmpeg_binary(current_app.config["FFMPEG_BINARY"])

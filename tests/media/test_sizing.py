@@ -1,0 +1,24 @@
+from app.media.sizing import MB, audio_kbps, corrected_bitrate, reachable, video_bitrate
+
+
+def test_a_target_too_small_for_the_duration_is_refused() -> None:
+    assert not reachable(0.5, 600.0, 128, has_audio=True)
+    assert reachable(50, 60.0, 128, has_audio=True)
+
+
+def test_without_audio_the_video_gets_the_whole_budget() -> None:
+    with_audio = video_bitrate(10 * MB, 128_000 // 8 * 60, 60.0)
+    without = video_bitrate(10 * MB, 0, 60.0)
+    assert with_audio is not None and without is not None
+    assert without - with_audio == 128_000  # exactly the audio's bits, nothing more
+
+
+def test_a_tight_budget_takes_audio_down_but_not_below_its_floor() -> None:
+    assert audio_kbps(100 * MB, 60.0, 128) == 128
+    assert 48 <= audio_kbps(2 * MB, 300.0, 128) < 128
+
+
+def test_a_miss_is_corrected_towards_the_target() -> None:
+    over = corrected_bitrate(1_000_000, 12 * MB, 10 * MB, 0)
+    under = corrected_bitrate(1_000_000, 7 * MB, 10 * MB, 0)
+    assert over < 1_000_000 < under

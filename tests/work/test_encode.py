@@ -1,0 +1,144 @@
+"""What a job delivers, with the real ffmpeg: never larger, measured quality, sizes kept,
+orientation, HDR and surround sound (the corpus is made at test time)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app.jobs import lifecycle
+from app.jobs.models import Job
+from app.media import MediaInfo, Options, probe
+from app.media.picture import video_filter
+from app.media.search import crf_search
+from app.work.encode import Delivery, deliver
+from app.work.steps import Steps
+from tests.conftest import FFMPEG
+from tests.media import corpus
+
+Deliver = Callable[..., Delivery]
+
+
+@pytest.fixture
+def run_job(app: Flask, tmp_path: Path) -> Iterator[Deliver]:
+    """deliver() for a clip, as a running job's attempt would call it."""
+
+    def run(clip: Path, **options: object) -> Delivery:
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        lifecycle.start(job.id)
+        folder = tmp_path / f"work-{job.id}"
+        folder.mkdir()
+        steps = Steps(job.id, 0.0, app.config)
+        return deliver(clip, probe(FFMPEG, clip), Options(**options), clip.name, folder, steps)  # type: ignore[arg-type]
+
+    with app.app_context():
+        yield run
+
+
+def full_vmaf(distorted: Path, reference: Path, vf: str) -> float:
+    """VMAF over every frame, computed here the plain way, to check the service's sampled score."""
+    graph = f"[0:v]setpts=PTS-STARTPTS[d];[1:v]{vf},setpts=PTS-STARTPTS[r];[d][r]libvmaf=n_threads=2"
+    cmd = [FFMPEG, "-hide_banner", "-i", str(distorted), "-i", str(reference)]
+    cmd += ["-lavfi", graph, "-f", "null", "-"]
+    text = subprocess.run(cmd, capture_output=True, check=True).stderr.decode()
+    return float(re.search(r"VMAF score: ([\d.]+)", text).group(1))  # type: ignore[union-attr]
+
+
+def test_an_encode_is_smaller_and_its_vmaf_matches_a_full_one(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.busy(tmp_path / "busy.mp4")
+    delivered = run_job(clip, preset="balanced")
+    assert not delivered.kept_original and delivered.note is None
+    assert delivered.path.stat().st_size < clip.stat().st_size
+    assert delivered.quality is not None
+    vf = video_filter(probe(FFMPEG, clip), None)
+    assert abs(delivered.quality.vmaf - full_vmaf(delivered.path, clip, vf)) <= 2
+    assert 0.9 < delivered.quality.ssim <= 1
+
+
+def test_an_already_compressed_video_is_delivered_unchanged(run_job: Deliver, tmp_path: Path) -> None:
+    for clip in (corpus.already_compressed(tmp_path / "small.mp4"), corpus.flat(tmp_path / "flat.mp4")):
+        delivered = run_job(clip, preset="high")
+        assert delivered.kept_original, clip
+        assert delivered.path == clip and delivered.content_type == "video/mp4"
+        assert delivered.note is not None and delivered.note.startswith("already well compressed")
+        assert "% larger" in delivered.note
+        assert delivered.quality is not None and delivered.quality.vmaf == 100
+
+
+def test_an_encode_that_outgrows_the_input_is_stopped_early(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.already_compressed(tmp_path / "small.mp4", seconds=30)
+    delivered = run_job(clip, preset="high")
+    assert delivered.kept_original
+    assert delivered.note is not None and "was making it about" in delivered.note  # stopped, projected
+
+
+def test_a_lower_height_asked_for_is_delivered_even_when_larger(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.flat(tmp_path / "flat.mp4")
+    delivered = run_job(clip, preset="high", max_height=240)
+    assert not delivered.kept_original
+    assert probe(FFMPEG, delivered.path).height == 240
+    if delivered.path.stat().st_size >= clip.stat().st_size:
+        assert delivered.note is not None and "a height of 240 asked for" in delivered.note
+
+
+@pytest.mark.parametrize("audio", [True, False])
+def test_a_target_size_is_kept_and_filled(run_job: Deliver, tmp_path: Path, audio: bool) -> None:
+    clip = corpus.busy(tmp_path / "busy.mp4", seconds=8, audio=audio)
+    for target_mb in (0.3, 0.6):
+        delivered = run_job(clip, target_size_mb=target_mb)
+        size = delivered.path.stat().st_size
+        assert size <= target_mb * 1024 * 1024, (target_mb, size)
+        assert size >= 0.85 * target_mb * 1024 * 1024, (target_mb, size)
+
+
+def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.already_compressed(tmp_path / "small.mp4")
+    delivered = run_job(clip, target_size_mb=5)
+    assert delivered.kept_original and delivered.note == "already under the 5 MB asked for"
+
+
+def test_a_portrait_phone_video_stays_upright(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.portrait(tmp_path / "portrait.mp4")
+    assert (probe(FFMPEG, clip).width, probe(FFMPEG, clip).height) == (360, 640)  # as displayed
+    delivered = run_job(clip, max_height=320)
+    out = probe(FFMPEG, delivered.path)
+    assert (out.width, out.height, out.rotation) == (180, 320, 0)
+
+
+def test_hdr_is_delivered_as_tone_mapped_8_bit_sdr(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.hdr_pq(tmp_path / "hdr.mp4")
+    delivered = run_job(clip, codec="h264")
+    out = probe(FFMPEG, delivered.path)
+    assert (out.bit_depth, out.transfer, out.video_codec) == (8, "bt709", "h264")
+
+
+def test_surround_sound_is_delivered_as_stereo(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.surround(tmp_path / "surround.mp4")
+    delivered = run_job(clip)
+    assert probe(FFMPEG, delivered.path).audio_channels == 2
+
+
+def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> None:
+    clip = corpus.busy(tmp_path / "busy.mp4", seconds=24, audio=False)
+    info: MediaInfo = probe(FFMPEG, clip)
+    vf = video_filter(info, None)
+
+    def run(cmd: list[str], _seconds: float) -> None:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+    chosen = {}
+    for preset, target in (("small", 87.0), ("high", 96.0)):
+        found = crf_search(FFMPEG, clip, 24.0, vf, "h264", 25.0, target, tmp_path, run)
+        assert 1 <= len(found.tries) <= 3
+        encoded = tmp_path / f"{preset}.mp4"
+        subprocess.run([FFMPEG, "-loglevel", "error", "-y", "-i", str(clip), "-c:v", "libx264", "-crf",
+                        f"{found.crf:g}", "-vf", vf, str(encoded)], check=True)  # fmt: skip
+        assert abs(full_vmaf(encoded, clip, vf) - target) <= 2, (preset, found)
+        chosen[preset] = found.crf
+    assert chosen["small"] > chosen["high"]
