@@ -26,10 +26,12 @@ from app.extensions import db
 from app.jobs import lifecycle, retention
 from app.jobs.models import CANCELED, FAILED, RUNNING, Job
 from app.media import MediaInfo, Options, ProbeError, build_command, ffmpeg_binary, probe, run_ffmpeg
+from app.media.command import scale_filter
 from app.media.fence import Limits
 from app.media.progress import Progress
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
 from app.storage.scratch import ScratchFolder, sweep
+from app.work import stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
@@ -91,8 +93,11 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
     storage = job_storage()
     with _storage_and_disk_errors(job.id):
         source, info = _input(job, folder)
+        stills.store_poster(job.id, source, info.duration_seconds, scale_filter(info.height, None), folder)
         target = folder / OUTPUT_NAME
         encode_seconds = _compress(job, info, source, target)
+        vf = scale_filter(info.height, job.options.get("max_height"))
+        stills.store_compare_frames(job.id, source, target, info.duration_seconds, vf, folder)
         facts = _output_facts(job, target)
         with metrics.timed("storage_seconds", operation="put_output"):
             storage.put(output_key(job.id), target, content_type=OUTPUT_TYPE, move=True)
