@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import bp
 from app.api.responses import etag_of, job_body, job_response, version_tag
+from app.api.stored import locate
 from app.auth import current_owner
 from app.extensions import release_database
 from app.jobs import retention
@@ -18,7 +19,7 @@ from app.jobs.models import SUCCEEDED, Job
 from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
 from app.jobs.watch import watch
 from app.problems import Problem, invalid
-from app.storage import MissingObject, Redirect, StorageError, job_storage, output_key
+from app.storage import Redirect, output_key
 from app.urls import base_url
 
 MAX_WAIT_SECONDS = 60
@@ -102,13 +103,7 @@ def output(job_id: str) -> BaseResponse:
     if job.files_deleted:
         raise gone
     name = download_name(job.input.get("filename") or "video")
-    try:
-        where = job_storage().serve(output_key(job.id), name, OUTPUT_TYPE)
-    except MissingObject as exc:
-        raise gone from exc
-    except StorageError as exc:
-        raise Problem(503, "storage_unavailable", "the output cannot be reached right now; try again",
-                      headers={"Retry-After": "10"}) from exc  # fmt: skip
+    where = locate(output_key(job.id), name, OUTPUT_TYPE, gone)
     if isinstance(where, Redirect):  # the store serves ranges and ETags itself
         response = redirect(where.url, 307)
         response.headers["Cache-Control"] = "no-store"
@@ -128,9 +123,14 @@ def output(job_id: str) -> BaseResponse:
 
 def download_name(filename: str) -> str:
     """``holiday.mov`` -> ``holiday-squeezed.mp4``; path parts and odd characters dropped."""
+    return f"{file_stem(filename)}-squeezed.mp4"
+
+
+def file_stem(filename: str) -> str:
+    """``C:\\clips\\holiday.mov`` -> ``holiday``: what names the files a client saves."""
     stem = filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '"<>:|?*').strip(" .") or "video"
-    return f"{stem[:100]}-squeezed.mp4"
+    return stem[:100]
 
 
 @bp.post("/jobs/<job_id>/cancel")
