@@ -9,14 +9,14 @@ from urllib.parse import urlsplit
 from flask import Response
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
     "connect-src {connect}; media-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
 
 def upload_origins(config: Mapping[str, Any]) -> list[str]:
-    """Where the page's upload parts go besides Squeeze itself: the object store's public origin."""
+    """The object store's public origin, where the page's upload parts go and its stills come from."""
     if not str(config.get("STORAGE_URL", "")).startswith("s3://"):
         return []
     endpoint = config.get("S3_PUBLIC_ENDPOINT_URL")
@@ -28,7 +28,10 @@ def upload_origins(config: Mapping[str, Any]) -> list[str]:
 
 def security_headers(config: Mapping[str, Any]) -> Callable[[Response], Response]:
     """The after-request hook for this configuration."""
-    policy = CONTENT_SECURITY_POLICY.format(connect=" ".join(["'self'", *upload_origins(config)]))
+    store = upload_origins(config)  # upload parts go there, and stills are redirected there
+    policy = CONTENT_SECURITY_POLICY.format(
+        connect=" ".join(["'self'", *store]), images=" ".join(["'self'", "data:", *store])
+    )
 
     def add_security_headers(response: Response) -> Response:
         headers = response.headers

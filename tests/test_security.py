@@ -1,4 +1,4 @@
-"""The CSP lets the page send upload parts to the object store's public origin, and nowhere else."""
+"""The CSP lets the page send upload parts to, and show stills from, the object store's public origin only."""
 
 from __future__ import annotations
 
@@ -17,3 +17,14 @@ def test_upload_origins_follow_the_store() -> None:
 def test_the_page_carries_the_policy(client) -> None:  # type: ignore[no-untyped-def]
     policy = client.get("/").headers["Content-Security-Policy"]
     assert "connect-src 'self';" in policy and "script-src 'self'" in policy
+
+
+def test_stills_redirected_to_the_store_may_be_shown() -> None:
+    from flask import Response
+
+    from app.security import security_headers
+
+    public = {"STORAGE_URL": "s3://b/p", "S3_PUBLIC_ENDPOINT_URL": "https://files.example.com"}
+    policy = security_headers(public)(Response()).headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://files.example.com;" in policy
+    assert "connect-src 'self' https://files.example.com;" in policy

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from app.api import jobs, openapi, submit, uploads  # noqa: E402,F401  (registers the routes)
+from app.api import jobs, openapi, stills, submit, uploads  # noqa: E402,F401  (registers the routes)

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import bp
 from app.api.responses import etag_of, job_body, job_response, version_tag
+from app.api.stored import locate
 from app.auth import current_owner
 from app.extensions import release_database
 from app.jobs import retention
@@ -18,7 +19,7 @@ from app.jobs.models import SUCCEEDED, Job
 from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
 from app.jobs.watch import watch
 from app.problems import Problem, invalid
-from app.storage import MissingObject, Redirect, StorageError, job_storage, output_key
+from app.storage import Redirect, output_key
 from app.urls import base_url
 
 MAX_WAIT_SECONDS = 60
@@ -102,16 +103,9 @@ def output(job_id: str) -> BaseResponse:
     if job.files_deleted:
         raise gone
     facts = job.output or {}
-    kept = bool(facts.get("kept_original"))
-    name = download_name(job.input.get("filename") or "video", kept)
+    name = download_name(job.input.get("filename") or "video", bool(facts.get("kept_original")))
     content_type = facts.get("content_type") or OUTPUT_TYPE
-    try:
-        where = job_storage().serve(output_key(job.id), name, content_type)
-    except MissingObject as exc:
-        raise gone from exc
-    except StorageError as exc:
-        raise Problem(503, "storage_unavailable", "the output cannot be reached right now; try again",
-                      headers={"Retry-After": "10"}) from exc  # fmt: skip
+    where = locate(output_key(job.id), name, content_type, gone)
     if isinstance(where, Redirect):  # the store serves ranges and ETags itself
         response = redirect(where.url, 307)
         response.headers["Cache-Control"] = "no-store"
@@ -130,15 +124,18 @@ def output(job_id: str) -> BaseResponse:
 
 
 def download_name(filename: str, kept_original: bool = False) -> str:
-    """``holiday.mov`` -> ``holiday-squeezed.mp4`` (or ``holiday.mov`` when the original was kept);
-    path parts and odd characters dropped."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    stem, _, extension = base.rpartition(".") if "." in base else (base, "", "")
+    """``holiday.mov`` -> ``holiday-squeezed.mp4``, or ``holiday.mov`` when the original was kept."""
+    extension = "".join(ch for ch in filename.rpartition(".")[2] if ch.isalnum())[:10]
+    if kept_original and "." in filename and extension:
+        return f"{file_stem(filename)}.{extension}"
+    return f"{file_stem(filename)}-squeezed.mp4"
+
+
+def file_stem(filename: str) -> str:
+    """``C:\\clips\\holiday.mov`` -> ``holiday``: what names the files a client saves."""
+    stem = filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '"<>:|?*').strip(" .") or "video"
-    extension = "".join(ch for ch in extension if ch.isalnum())[:10]
-    if kept_original and extension:
-        return f"{stem[:100]}.{extension}"
-    return f"{stem[:100]}-squeezed.mp4"
+    return stem[:100]
 
 
 @bp.post("/jobs/<job_id>/cancel")

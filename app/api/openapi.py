@@ -18,9 +18,12 @@ from app.jobs.models import DELIVERY_STATES, STATUSES
 from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
 from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
 from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.media.stills import POSTER_HEIGHT
+from app.storage import FRAME_SIDES
 from app.uploads.models import UPLOAD_STATES
 
 JSON = "application/json"
+JPEG = "image/jpeg"
 PROBLEM = "application/problem+json"
 
 
@@ -56,6 +59,10 @@ HEADER = {
         "description": "wait=N when a long poll was honoured",
         "schema": {"type": "string"},
     },
+}
+STORE_REDIRECT = {
+    "description": "Object storage: fetch the file from this presigned URL",
+    "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
 }
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
 NOT_FOUND = _problem("No such job for this caller (another owner's job is answered the same way)")
@@ -382,6 +389,56 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
+        job_path + "/poster": {
+            "parameters": [JOB_ID],
+            "get": {
+                "summary": "A representative frame of the video (JPEG), once a worker has started the job",
+                "description": (
+                    "Taken about a third of the way in (the most typical frame of a short window), at most"
+                    f" {POSTER_HEIGHT} pixels tall. With object storage the answer is a 307 to the store."
+                ),
+                "operationId": "getPoster",
+                "responses": {
+                    "200": {"description": "The poster", "content": {JPEG: {}}},
+                    "304": {"description": "Not modified"},
+                    "307": STORE_REDIRECT,
+                    "401": UNAUTHORIZED,
+                    "404": NOT_FOUND,
+                    "409": _problem("Queued, or being made (not_ready; Retry-After)"),
+                    "410": _problem("The job's files were deleted (expired)"),
+                    "503": _problem("The file store cannot be reached (storage_unavailable)"),
+                },
+            },
+        },
+        job_path + "/frames/{side}": {
+            "parameters": [
+                JOB_ID,
+                {
+                    "name": "side",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": list(FRAME_SIDES)},
+                },
+            ],
+            "get": {
+                "summary": "A compare frame (JPEG): the same moment of the original and of the result",
+                "description": (
+                    "Both are the result's size: the original passes through the encode's filters and is"
+                    " scaled to it, so the two line up pixel for pixel."
+                ),
+                "operationId": "getFrame",
+                "responses": {
+                    "200": {"description": "The frame", "content": {JPEG: {}}},
+                    "304": {"description": "Not modified"},
+                    "307": STORE_REDIRECT,
+                    "401": UNAUTHORIZED,
+                    "404": NOT_FOUND,
+                    "409": _problem("Not succeeded (not_ready)"),
+                    "410": _problem("The job's files were deleted (expired)"),
+                    "503": _problem("The file store cannot be reached (storage_unavailable)"),
+                },
+            },
+        },
         job_path + "/events": {
             "parameters": [JOB_ID],
             "get": {
@@ -441,6 +498,18 @@ def _paths() -> dict[str, Any]:
                 "tags": ["page"],
                 "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
             }
+        },
+        "/jobs/{job_id}/compare": {
+            "parameters": [JOB_ID],
+            "get": {
+                "summary": "The compare view: the two frames under a slider, sizes, saving, quality",
+                "operationId": "pageCompare",
+                "tags": ["page"],
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {}}},
+                    "404": NOT_FOUND,
+                },
+            },
         },
         "/page/ws": {
             "get": {

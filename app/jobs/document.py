@@ -27,6 +27,7 @@ class JobLinks(TypedDict):
     ws: str
     output: str | None
     cancel: str | None
+    poster: str | None
 
 
 class JobDocument(TypedDict):
@@ -78,6 +79,7 @@ def document(job: Job) -> JobDocument:
     """The job as the contract shows it, with links as paths (queue position looked up live)."""
     has_output = job.status == SUCCEEDED and not job.files_deleted
     output_path = job_path(job.id, "output") if has_output else None
+    has_poster = job.started_at is not None and not job.files_deleted  # made as a worker starts it
     output = None
     if job.output is not None:
         output = {**job.output, "url": output_path}
@@ -103,6 +105,7 @@ def document(job: Job) -> JobDocument:
             "ws": job_path(job.id, "ws"),
             "output": output_path,
             "cancel": None if job.terminal else job_path(job.id, "cancel"),
+            "poster": job_path(job.id, "poster") if has_poster else None,
         },
     }
     if job.source_url is not None:
@@ -123,6 +126,7 @@ def absolute(doc: JobDocument, base_url: str) -> JobDocument:
         "ws": ws_base + paths["ws"],
         "output": None if paths["output"] is None else base + paths["output"],
         "cancel": None if paths["cancel"] is None else base + paths["cancel"],
+        "poster": None if paths["poster"] is None else base + paths["poster"],
     }
     result: JobDocument = {**doc, "links": links}
     if doc["output"] is not None and doc["output"].get("url"):

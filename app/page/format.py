@@ -1,4 +1,4 @@
-"""Template filters for people: sizes, durations, savings."""
+"""Template filters for people: sizes, durations, savings, moments, picture sizes and scores."""
 
 from __future__ import annotations
 
@@ -37,7 +37,31 @@ def saving(ratio: float) -> str:
     return f"{change}% smaller" if change >= 0 else f"{-change}% larger"
 
 
+def timecode(seconds: float | None) -> str:
+    """A moment in a video: 83.3 -> '1:23.3'; 4000 -> '1:06:40.0'."""
+    if seconds is None:
+        return "–"
+    tenths = round(seconds * 10)
+    minutes, rest = divmod(tenths, 600)
+    hours, minutes = divmod(minutes, 60)
+    clock = f"{hours}:{minutes:02d}" if hours else f"{minutes}"
+    return f"{clock}:{rest // 10:02d}.{rest % 10}"
+
+
+def dimensions(width: int | None, height: int | None) -> str:
+    """1280, 720 -> '1280×720'."""
+    return "–" if not width or not height else f"{width}×{height}"
+
+
+def score(value: float | None, digits: int = 1) -> str:
+    """A quality score as measured: 93.4 (VMAF), 0.987 (SSIM with digits=3)."""
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
 def register(app: App) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(duration)
+    app.add_template_filter(timecode)
+    app.add_template_filter(score)
     app.add_template_global(saving)
+    app.add_template_global(dimensions)

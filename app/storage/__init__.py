@@ -14,17 +14,20 @@ from flask import current_app
 from app.storage.base import LocalFile, MissingObject, Redirect, Storage, StorageError, StorageFull
 
 __all__ = [
+    "FRAME_SIDES",
     "LocalFile",
     "MissingObject",
     "Redirect",
     "Storage",
     "StorageError",
     "StorageFull",
+    "frame_key",
     "input_key",
     "job_prefix",
     "job_storage",
     "open_storage",
     "output_key",
+    "poster_key",
 ]
 
 
@@ -39,6 +42,21 @@ def input_key(job_id: str) -> str:
 
 def output_key(job_id: str) -> str:
     return job_prefix(job_id) + "output.mp4"
+
+
+def poster_key(job_id: str) -> str:
+    """The job's poster: one representative frame, a JPEG (under the prefix: deleted with the job)."""
+    return job_prefix(job_id) + "poster.jpg"
+
+
+FRAME_SIDES = ("original", "result")  # the two compare frames: the same moment of each
+
+
+def frame_key(job_id: str, side: str) -> str:
+    """One of the job's two compare frames (``side`` is one of FRAME_SIDES), a JPEG."""
+    if side not in FRAME_SIDES:
+        raise ValueError(f"not a compare frame: {side!r}")
+    return job_prefix(job_id) + f"frames/{side}.jpg"
 
 
 def open_storage(config: dict[str, Any]) -> Storage:

@@ -25,8 +25,10 @@ from app.extensions import db
 from app.jobs import lifecycle, retention
 from app.jobs.models import CANCELED, FAILED, Job
 from app.media import MediaInfo, Options, ProbeError, probe
+from app.media.picture import video_filter
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
 from app.storage.scratch import ScratchFolder, sweep
+from app.work import stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.encode import Delivery, deliver
 from app.work.failures import Interrupted, JobFailed
@@ -85,12 +87,16 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
     storage = job_storage()
     with _storage_and_disk_errors(job.id):
         source, info = _input(job, folder)
+        stills.store_poster(job.id, source, info.duration_seconds, video_filter(info, None), folder)
         floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
         steps = Steps(job.id, floor, current_app.config)
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
-        delivery = deliver(source, info, Options(**job.options), filename, folder, steps)
+        options = Options(**job.options)
+        delivery = deliver(source, info, options, filename, folder, steps)
         encode_seconds = time.monotonic() - started
+        vf = video_filter(info, options.max_height)
+        stills.store_compare_frames(job.id, source, delivery.path, info.duration_seconds, vf, folder)
         facts = _output_facts(job, delivery)
         with metrics.timed("storage_seconds", operation="put_output"):
             # The input may be the stored object itself (a local store reads it in place): copy it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.page.format import duration, filesize, saving
+from app.page.format import dimensions, duration, filesize, saving, score, timecode
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,23 @@ def test_duration(seconds: float | None, shown: str) -> None:
 )
 def test_saving(ratio: float, shown: str) -> None:
     assert saving(ratio) == shown
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (None, "–"),
+        (0, "0:00.0"),
+        (0.667, "0:00.7"),
+        (83.25, "1:23.2"),
+        (59.96, "1:00.0"),
+        (4000, "1:06:40.0"),
+    ],
+)
+def test_timecode(seconds: float | None, shown: str) -> None:
+    assert timecode(seconds) == shown
+
+
+def test_dimensions_and_scores() -> None:
+    assert dimensions(1280, 720) == "1280×720" and dimensions(None, 720) == "–"
+    assert score(93.44) == "93.4" and score(0.98712, 3) == "0.987" and score(None) == "–"

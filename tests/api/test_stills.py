@@ -1,0 +1,127 @@
+"""The stills routes: the poster once a worker started the job, the compare frames once it
+succeeded; owner-scoped, problem+json before they exist and after the files are deleted."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.jobs import lifecycle
+from app.jobs.models import Job
+from app.storage import FRAME_SIDES, frame_key, job_storage, poster_key
+from app.work.stills import store_compare_frames, store_poster
+from tests.conftest import make_clip
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("stills") / "clip.mp4", seconds=2, audio=False)
+
+
+def _job(app: Flask, owner: str = "anonymous") -> str:
+    with app.app_context():
+        job = Job(
+            id=str(uuid.uuid4()), owner=owner, input={"filename": "holiday.mov", "size_bytes": 10}, options={}
+        )
+        return lifecycle.create(job).id
+
+
+def _start(app: Flask, job_id: str, clip: Path | None, tmp_path: Path) -> None:
+    with app.app_context():
+        lifecycle.start(job_id)
+        if clip is not None:
+            assert store_poster(job_id, clip, 2.0, "scale=trunc(iw/2)*2:trunc(ih/2)*2", tmp_path)
+
+
+def _succeed(app: Flask, job_id: str, clip: Path, tmp_path: Path) -> None:
+    with app.app_context():
+        assert store_compare_frames(job_id, clip, clip, 2.0, "scale=trunc(iw/2)*2:trunc(ih/2)*2", tmp_path)
+        lifecycle.succeed(job_id, {"size_bytes": 5, "width": 320, "height": 240})
+
+
+def _problem(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM and response.get_json()["code"] == code
+
+
+def test_a_queued_job_has_no_poster_yet(app: Flask, client: FlaskClient) -> None:
+    job_id = _job(app)
+    assert client.get(f"/api/jobs/{job_id}").get_json()["links"]["poster"] is None
+    response = client.get(f"/api/jobs/{job_id}/poster")
+    _problem(response, 409, "not_ready")
+    assert response.headers["Retry-After"]
+
+
+def test_a_running_job_links_its_poster_and_serves_it_once_made(
+    app: Flask, client: FlaskClient, clip: Path, tmp_path: Path
+) -> None:
+    job_id = _job(app)
+    _start(app, job_id, None, tmp_path)
+    link = client.get(f"/api/jobs/{job_id}").get_json()["links"]["poster"]
+    assert link == f"http://localhost/api/jobs/{job_id}/poster"
+    _problem(client.get(f"/api/jobs/{job_id}/poster"), 409, "not_ready")  # being made
+    with app.app_context():
+        assert store_poster(job_id, clip, 2.0, "scale=trunc(iw/2)*2:trunc(ih/2)*2", tmp_path)
+    response = client.get(f"/api/jobs/{job_id}/poster")
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    assert response.get_data()[:2] == b"\xff\xd8"
+    assert response.cache_control.private and not response.cache_control.public
+    assert response.cache_control.max_age == 300
+    assert "filename=holiday-poster.jpg" in response.headers["Content-Disposition"]
+    again = client.get(f"/api/jobs/{job_id}/poster", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_another_owner_gets_404_for_every_still(
+    app: Flask, client: FlaskClient, clip: Path, tmp_path: Path
+) -> None:
+    job_id = _job(app, owner="someone-else")
+    _start(app, job_id, clip, tmp_path)
+    _succeed(app, job_id, clip, tmp_path)
+    for path in ("poster", "frames/original", "frames/result"):
+        _problem(client.get(f"/api/jobs/{job_id}/{path}"), 404, "not_found")
+    _problem(client.get(f"/api/jobs/{uuid.uuid4()}/poster"), 404, "not_found")
+
+
+def test_compare_frames_exist_once_the_job_succeeded(
+    app: Flask, client: FlaskClient, clip: Path, tmp_path: Path
+) -> None:
+    job_id = _job(app)
+    _start(app, job_id, clip, tmp_path)
+    _problem(client.get(f"/api/jobs/{job_id}/frames/original"), 409, "not_ready")
+    _succeed(app, job_id, clip, tmp_path)
+    for side in FRAME_SIDES:
+        response = client.get(f"/api/jobs/{job_id}/frames/{side}")
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+        assert response.get_data()[:2] == b"\xff\xd8"
+    _problem(client.get(f"/api/jobs/{job_id}/frames/sideways"), 404, "not_found")
+
+
+def test_a_finished_job_without_stills_says_so(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    job_id = _job(app)
+    _start(app, job_id, None, tmp_path)
+    with app.app_context():
+        lifecycle.succeed(job_id, {"size_bytes": 5})
+    _problem(client.get(f"/api/jobs/{job_id}/poster"), 404, "no_poster")
+    _problem(client.get(f"/api/jobs/{job_id}/frames/result"), 404, "no_frames")
+
+
+def test_deleted_files_answer_410_and_the_link_goes(
+    app: Flask, client: FlaskClient, clip: Path, tmp_path: Path
+) -> None:
+    job_id = _job(app)
+    _start(app, job_id, clip, tmp_path)
+    _succeed(app, job_id, clip, tmp_path)
+    with app.app_context():
+        job_storage().delete_prefix(poster_key(job_id))
+        job_storage().delete_prefix(frame_key(job_id, "result"))
+        lifecycle.mark_files_deleted(job_id)
+    assert client.get(f"/api/jobs/{job_id}").get_json()["links"]["poster"] is None
+    _problem(client.get(f"/api/jobs/{job_id}/poster"), 410, "expired")
+    _problem(client.get(f"/api/jobs/{job_id}/frames/result"), 410, "expired")
