@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from app.jobs import retention
-from app.media.command import scale_filter
+from app.media.picture import scale_filter
 from app.storage import frame_key, job_prefix, job_storage, poster_key
 from app.work.stills import store_compare_frames, store_poster
 from tests.conftest import make_clip
