@@ -93,6 +93,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # removed, this long after it began; parts are this size (at least 5, S3's minimum).
         "UPLOAD_TTL_HOURS": _float(env, "UPLOAD_TTL_HOURS", 24),
         "UPLOAD_PART_MB": max(_int(env, "UPLOAD_PART_MB", 8), 5),
+        # The "Fit under" sizes the page offers, in MB (beside "no limit" and a custom value):
+        # common limits of messengers and mail.
+        "FIT_SIZES_MB": _ints(env, "FIT_SIZES_MB", "10,25,50,100"),
         # Comma-separated bearer keys for API clients; empty with no CLI keys = open API.
         "API_KEYS": _list(env, "API_KEYS"),
         # Standard Webhooks signing secret (whsec_...); callback_url is refused without it.

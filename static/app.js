@@ -168,7 +168,7 @@
     toggle.hidden = true;
     item.append(label, bar, note, toggle);
     uploads.appendChild(item);
-    waiting.push({ file: file, item: item, bar: bar, note: note, toggle: toggle });
+    waiting.push({ file: file, item: item, bar: bar, note: note, toggle: toggle, options: chosenOptions() });
     pumpUploads();
   }
 
@@ -186,12 +186,27 @@
 
   function megabytes(bytes) { return (bytes / 1e6).toFixed(1) + " MB"; }
 
-  function send(entry) {
+  // The options as the form shows them when a file is chosen (the form is reset right after).
+  function chosenOptions() {
     var options = {};
     ["preset", "max_height", "codec"].forEach(function (name) {
       var value = form.elements[name].value;
       if (value) options[name] = name === "max_height" ? Number(value) : value;
     });
+    var fit = form.elements.target_size_mb.value;
+    if (fit === "custom") fit = form.elements.target_size_custom.value;
+    if (fit) options.target_size_mb = Number(fit);
+    return options;
+  }
+
+  var fitUnder = document.getElementById("fit-under");
+  var fitCustom = document.getElementById("fit-custom");
+  function showCustomFit() { fitCustom.hidden = fitUnder.value !== "custom"; }
+  fitUnder.addEventListener("change", showCustomFit);
+  form.addEventListener("reset", function () { window.setTimeout(showCustomFit, 0); });
+
+  function send(entry) {
+    var options = entry.options;
     var state = "uploading", detail = "";
     function show() { entry.note.textContent = state + (detail ? " · " + detail : ""); }
     var transfer = new window.SqueezeUpload(entry.file, options, csrfToken, {

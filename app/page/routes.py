@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template
 
 from app.auth import page_owner
 from app.jobs.document import JobDocument, document
@@ -19,7 +19,8 @@ def recent_documents(owner: str) -> list[JobDocument]:
 
 @bp.get("/")
 def index() -> str:
-    return render_template("index.html", jobs=recent_documents(page_owner()))
+    sizes = current_app.config["FIT_SIZES_MB"]
+    return render_template("index.html", jobs=recent_documents(page_owner()), fit_sizes=sizes)
 
 
 @bp.get("/page/rows")

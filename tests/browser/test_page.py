@@ -125,3 +125,28 @@ def test_cancel_and_delete_from_the_page(browser: Browser, web: LiveStack, tmp_p
     job_id = row_id.removeprefix("job-")
     assert page.request.get(f"{web.url}/api/jobs/{job_id}").status == 404
     context.close()
+
+
+def test_fit_under_offers_common_sizes_and_a_custom_one(
+    browser: Browser, web: LiveStack, tmp_path: Path
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(web.url + "/")
+    fit = page.locator("#fit-under")
+    labels = fit.locator("option").all_inner_texts()
+    assert "10 MB" in labels and "25 MB" in labels and labels[-1] == "Custom…"
+    custom = page.locator("#fit-custom")
+    expect(custom).to_be_hidden()
+    fit.select_option("custom")
+    expect(custom).to_be_visible()
+    page.locator("input[name=target_size_custom]").fill("0.3")
+    clip = make_clip(tmp_path / "fit.mp4", seconds=6, size="640x360")
+    row_id = _upload(page, clip)
+    row = page.locator(f"#{row_id}")
+    expect(row).to_have_attribute("data-status", re.compile("succeeded|failed"), timeout=TIMEOUT_MS)
+    job = page.request.get(f"{web.url}/api/jobs/{row_id.removeprefix('job-')}").json()  # the page's owner
+    assert job["options"]["target_size_mb"] == 0.3
+    assert job["status"] == "succeeded", job["error"]
+    assert job["output"]["size_bytes"] <= 0.3 * 1024 * 1024
+    context.close()

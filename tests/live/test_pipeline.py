@@ -109,3 +109,30 @@ def test_target_size_is_never_exceeded_and_not_wasted(stack: LiveStack, tmp_path
     size_mb = done["output"]["size_bytes"] / 1024 / 1024
     assert 0.85 * target_mb <= size_mb <= target_mb, size_mb
     assert done["output"]["kept_original"] is False
+
+
+def test_an_already_compressed_video_comes_back_unchanged(stack: LiveStack, tmp_path: Path) -> None:
+    from tests.media import corpus
+
+    clip = corpus.already_compressed(tmp_path / "phone.mov", seconds=4)
+    job_id = stack.submit(clip, preset="high").json()["id"]
+    done = stack.wait_for_status(job_id, {"succeeded", "failed"})
+    assert done["status"] == "succeeded", done["error"]
+    output = done["output"]
+    assert output["kept_original"] is True and output["ratio"] == 1
+    assert output["note"].startswith("already well compressed: re-encoding")
+    assert output["quality"] == {"vmaf": 100.0, "ssim": 1.0}
+    download = requests.get(done["links"]["output"], timeout=30)
+    assert download.content == clip.read_bytes()
+    assert download.headers["Content-Type"] == "video/quicktime"
+    assert "filename=phone.mov" in download.headers["Content-Disposition"]
+    assert stack.objects(job_id)  # the stored input is still there (copied, not moved)
+
+
+def test_the_document_carries_the_measured_quality(stack: LiveStack, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "busy.mp4", seconds=4, size="640x360")
+    done = stack.wait_for_status(stack.submit(clip).json()["id"], {"succeeded", "failed"})
+    output = done["output"]
+    assert output["kept_original"] is False and output["note"] is None
+    assert 60 < output["quality"]["vmaf"] <= 100 and 0.8 < output["quality"]["ssim"] <= 1
+    assert "codec_named" not in done["options"]
