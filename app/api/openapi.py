@@ -151,6 +151,22 @@ def _schemas() -> dict[str, Any]:
                 "duration_seconds": _nullable(number),
                 "ratio": _nullable({**number, "description": "output bytes / input bytes"}),
                 "url": _nullable(text),
+                "content_type": {**text, "description": "video/mp4, or the input's own type when kept"},
+                "kept_original": {
+                    "type": "boolean",
+                    "description": "the input delivered unchanged: an encode would not be smaller",
+                },
+                "note": _nullable({**text, "description": "what a person should know about the result"}),
+                "quality": _nullable(
+                    {
+                        "type": "object",
+                        "description": "measured against the input on sampled spans (docs/api.md)",
+                        "properties": {
+                            "vmaf": {**number, "minimum": 0, "maximum": 100},
+                            "ssim": {**number, "minimum": 0, "maximum": 1},
+                        },
+                    }
+                ),
             },
         },
         "JobError": {
