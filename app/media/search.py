@@ -18,13 +18,13 @@ from app.media.quality import Quality, joined, measure, sample_spans, span_input
 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
 SAMPLE_COUNT = 3  # samples spread through the video ...
-SAMPLE_SHARE = 0.1  # ... together about this share of it, ...
+SAMPLE_SHARE = 0.07  # ... together about this share of it, ...
 SAMPLE_SECONDS = (1.0, 2.0)  # ... each at least / at most this long
 MAX_TRIES = 3  # encodes of the samples; the third only when two left the answer unclear
 CLOSE_ENOUGH = 0.75  # VMAF points from the target at which a try is the answer
 # VMAF points lost per CRF step near the targets, a first guess refined by the samples.
-SLOPE = {"h264": 1.3, "h265": 1.2, "av1": 0.6}
-SAFETY = 0.5  # aim this far above the target: samples estimate, the whole video decides
+SLOPE = {"h264": 1.0, "h265": 1.0, "av1": 0.5}
+SAFETY = 0.25  # aim this far above the target: samples estimate, the whole video decides
 
 RunStep = Callable[[list[str], float], None]  # runs an ffmpeg argv covering some seconds of video
 

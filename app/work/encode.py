@@ -60,6 +60,7 @@ class Delivery:
     kept_original: bool
     note: str | None
     quality: Quality | None
+    crf: float | None = None  # the CRF encoded with (None: a target size's bitrate, or the input)
 
     def facts(self) -> dict[str, Any]:
         """The contract's output fields this decides (size and dimensions come from the file)."""
@@ -104,6 +105,7 @@ class _Encode:
         self.asked = asked_change(info, options)
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
+        self.crf: float | None = None
 
     def by_quality(self) -> Delivery:
         """The preset's VMAF target at the smallest size; the input when that is not smaller."""
@@ -117,6 +119,7 @@ class _Encode:
             )  # fmt: skip
             log.info("crf search: %s", found)
             crf = found.crf
+        self.crf = crf
         cmd = preset_command(self.ffmpeg, self.source, self.target, options, self.info, crf)
         limit = None if self.asked else self.input_size
         self.steps.run(cmd, self.info.duration_seconds, encode_band, size_limit=limit, whole=True)
@@ -182,7 +185,7 @@ class _Encode:
 
     def encoded(self, note: str | None) -> Delivery:
         """Deliver the encode in ``self.target``, scored against the input."""
-        return Delivery(self.target, OUTPUT_TYPE, False, note, self._measure(self.target))
+        return Delivery(self.target, OUTPUT_TYPE, False, note, self._measure(self.target), self.crf)
 
     def original(self, note: str) -> Delivery:
         """Deliver the input unchanged, in its own container."""
