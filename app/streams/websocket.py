@@ -11,6 +11,7 @@ from wsproto.frame_protocol import CloseReason
 
 from app import metrics
 from app.auth import current_owner
+from app.events.fanout import after_last_message, send_shared
 from app.extensions import release_database, sock
 from app.jobs.document import absolute_json, is_deleted
 from app.jobs.queries import get_owned
@@ -30,6 +31,7 @@ def _own_the_job_before_the_handshake() -> None:
 
 @sock.route("/jobs/<job_id>/ws", bp=bp)
 def job_socket(ws: Server, job_id: str) -> None:
+    base = g.base_url
     with metrics.connection("websocket"):
         for doc in watch(job_id):
             if doc is None:
@@ -38,5 +40,6 @@ def job_socket(ws: Server, job_id: str) -> None:
             elif is_deleted(doc):
                 ws.send(json.dumps(doc, separators=(",", ":")))
             else:
-                ws.send(absolute_json(doc, g.base_url))
+                send_shared(ws, doc, base, absolute_json(doc, base))
+        after_last_message()
         ws.close(reason=CloseReason.NORMAL_CLOSURE)
