@@ -11,8 +11,8 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 from wsproto.frame_protocol import CloseReason
 
-from app.events.fanout import EXTENSIONS_OFFER, send_shared
-from app.events.hub import SharedDocument, memoized
+from app.events.fanout import EXTENSIONS_OFFER, send_now, send_shared
+from app.events.hub import SharedDocument, Subscription, memoized
 
 HANDSHAKE = (
     b"GET /ws HTTP/1.1\r\nHost: squeeze\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -116,3 +116,61 @@ def test_a_shared_document_renders_once_per_key() -> None:
     assert calls == ["x", "y"]
     assert [memoized({"id": "a"}, "x", lambda: render("z")) for _ in range(2)] == ["z", "z"]
     assert calls == ["x", "y", "z", "z"]
+
+
+class GeventServer(FakeServer):
+    """A server whose socket is a gevent socket, one end of a connected pair."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from gevent import socket as gsocket
+
+        self.sock, self.client = gsocket.socketpair()  # type: ignore[assignment]
+
+
+def test_send_now_writes_the_shared_frame_without_waiting() -> None:
+    servers = [GeventServer() for _ in range(3)]
+    doc = SharedDocument(id="j", version=2)
+    renders: list[int] = []
+    for server in servers:
+        assert send_now(server, doc, "k", lambda: renders.append(1) or "hello")  # type: ignore[arg-type]
+    assert renders == [1]  # rendered and framed once for every socket
+    for server in servers:
+        assert server.client.recv(100) == _wsproto_frame("hello")
+
+
+def test_send_now_leaves_what_it_cannot_send_whole_to_the_greenlet() -> None:
+    closed, extended, plain = GeventServer(), GeventServer(), GeventServer()
+    closed.connected = False
+    extended.environ[EXTENSIONS_OFFER] = "permessage-deflate"
+    shared = SharedDocument(id="j", version=2)
+    assert not send_now(closed, shared, "k", lambda: "x")  # type: ignore[arg-type]
+    assert not send_now(extended, shared, "k", lambda: "x")  # type: ignore[arg-type]
+    assert not send_now(plain, {"id": "j"}, "k", lambda: "x")  # type: ignore[arg-type]
+
+
+def _update(version: int, status: str = "running") -> dict[str, Any]:
+    return {"owner": "o", "job": SharedDocument(id="j", version=version, status=status)}
+
+
+def test_a_waiting_subscription_takes_the_express_and_is_not_woken() -> None:
+    taken: list[int] = []
+    subscription = Subscription(("job:j",))
+    subscription.express = lambda message: taken.append(message["job"]["version"]) or True
+    subscription._waiting = True  # as inside get()
+    for version in (1, 2, 2, 1, 3):
+        subscription.deliver(_update(version))
+    assert taken == [1, 2, 3]  # stale versions dropped, nothing queued
+    subscription._waiting = False
+    assert subscription.get(0) is None
+
+
+def test_a_declined_or_busy_express_queues_the_message() -> None:
+    subscription = Subscription(("job:j",))
+    subscription.express = lambda message: False
+    subscription._waiting = True
+    subscription.deliver(_update(1))
+    subscription._waiting = False  # the listener is busy: no express
+    subscription.express = lambda message: pytest.fail("a busy listener's messages keep their order")
+    subscription.deliver(_update(2))
+    assert [subscription.get(0)["job"]["version"] for _ in range(2)] == [1, 2]  # type: ignore[index]
