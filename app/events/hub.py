@@ -14,9 +14,10 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from redis import Redis
+from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from app.events.publish import CHANNEL
@@ -28,29 +29,67 @@ GONE = sys.maxsize  # the "version seen" of a deleted job: nothing about it pass
 
 
 class SharedDocument(dict):  # type: ignore[type-arg]
-    """A job document delivered to many subscribers; renders are memoized on it, once each."""
+    """A job document delivered to many subscribers: what they derive from it is made once.
 
-    __slots__ = ("renders",)
+    ``renders`` holds texts by key (the JSON for a base URL, the page's row), ``frames`` the
+    WebSocket frames of those texts (see ``app.events.fanout``).
+    """
+
+    __slots__ = ("frames", "renders")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.renders: dict[str, str] = {}
+        self.frames: dict[str, bytes] = {}
+
+
+def memoized(doc: Mapping[str, object], key: str, render: Callable[[], str]) -> str:
+    """``render()``, made once per key for a shared document (each time for any other)."""
+    renders: dict[str, str] | None = getattr(doc, "renders", None)
+    if renders is None:
+        return render()
+    text = renders.get(key)
+    if text is None:
+        text = renders[key] = render()
+    return text
 
 
 class Subscription:
-    """One listener's inbox. Drops any version it has already seen or passed, per job."""
+    """One listener's inbox. Drops any version it has already seen or passed, per job.
+
+    ``express``, when set, is offered each message the hub delivers while the listener waits
+    with an empty inbox (so nothing of its own is in progress): it returns True when it has
+    handled the message right there, in the hub's dispatch, and the listener is not woken.
+    Set it only where listeners are cooperative (gevent), never with preemptive threads.
+    """
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
+        self.express: Callable[[dict[str, Any]], bool] | None = None
         self._inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self._seen: dict[str, int] = {}
+        self._waiting = False
 
     def deliver(self, message: dict[str, Any]) -> None:
+        express = self.express
+        if express is not None and self._waiting and message is not RESYNC and self._inbox.empty():
+            if not self._is_new(message["job"]):
+                return  # the listener would drop it
+            if express(message):
+                self._note(message["job"])
+                return
         self._inbox.put(message)
 
     def seen(self, job_id: str, version: int) -> None:
         """Note a version already sent by other means (the initial state read from the database)."""
         self._seen[job_id] = max(self._seen.get(job_id, 0), version)
+
+    def admit(self, job: Mapping[str, Any]) -> bool:
+        """Whether ``job`` (a document or a deletion) is news to this listener; noted if so."""
+        if not self._is_new(job):
+            return False
+        self._note(job)
+        return True
 
     def get(self, timeout: float | None) -> dict[str, Any] | None:
         """The next newer job message (a deletion always passes, and ends that job's updates),
@@ -58,20 +97,23 @@ class Subscription:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
+            self._waiting = True
             try:
                 message = self._inbox.get(timeout=remaining)
             except queue.Empty:
                 return None
-            if message is RESYNC:
+            finally:
+                self._waiting = False
+            if message is RESYNC or self.admit(message["job"]):
                 return message
-            job = message["job"]
-            if job.get("deleted"):
-                if self._seen.get(job["id"]) != GONE:
-                    self._seen[job["id"]] = GONE
-                    return message
-            elif job["version"] > self._seen.get(job["id"], 0):
-                self._seen[job["id"]] = job["version"]
-                return message
+
+    def _is_new(self, job: Mapping[str, Any]) -> bool:
+        if job.get("deleted"):
+            return self._seen.get(job["id"]) != GONE
+        return bool(job["version"] > self._seen.get(job["id"], 0))
+
+    def _note(self, job: Mapping[str, Any]) -> None:
+        self._seen[job["id"]] = GONE if job.get("deleted") else job["version"]
 
 
 class Hub:
@@ -127,9 +169,10 @@ class Hub:
 
     def _listen(self) -> None:
         reconnecting = False
+        listener = resp2(self._redis)
         while True:
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub = listener.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL)
                 self.ready.set()
                 if reconnecting:  # events may have been missed: subscribers re-read the database
@@ -147,6 +190,18 @@ class Hub:
             self.dispatch(raw)
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("ignored a malformed event: %s", exc)
+
+
+def resp2(redis: Redis) -> Redis:
+    """A client for the server ``redis`` talks to, on RESP2: the listener's.
+
+    On RESP3 redis-py hands each pub/sub message to a push handler that formats it for a
+    debug log line, whether or not that level is on: ~15 µs of a burst's every message.
+    """
+    pool = redis.connection_pool
+    options = {k: v for k, v in pool.connection_kwargs.items() if not k.startswith("maint_notifications")}
+    options["protocol"] = 2  # maintenance notifications (dropped above) need RESP3
+    return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **options))
 
 
 _hub_lock = threading.Lock()

@@ -11,6 +11,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from typing_extensions import TypeIs
 
+from app.events.hub import memoized
 from app.jobs import queue
 from app.jobs.models import QUEUED, SUCCEEDED, Job
 from app.timeutil import rfc3339
@@ -136,13 +137,7 @@ def absolute(doc: JobDocument, base_url: str) -> JobDocument:
 
 def absolute_json(doc: JobDocument, base_url: str) -> str:
     """``absolute(doc, base_url)`` as compact JSON, rendered once per base URL for shared documents."""
-    renders: dict[str, str] | None = getattr(doc, "renders", None)
-    if renders is not None and base_url in renders:
-        return renders[base_url]
-    text = json.dumps(absolute(doc, base_url), separators=(",", ":"))
-    if renders is not None:
-        renders[base_url] = text
-    return text
+    return memoized(doc, base_url, lambda: json.dumps(absolute(doc, base_url), separators=(",", ":")))
 
 
 def webhook_event(job: Job) -> dict[str, str]:

@@ -6,7 +6,8 @@ read and the first event. Every channel (SSE, WebSocket, long poll) is built on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from app.events.hub import RESYNC, Subscription, current_hub
 from app.extensions import db
@@ -30,15 +31,20 @@ def read_document(job_id: str) -> JobDocument | None:
 
 
 def watch(
-    job_id: str, after_version: int = 0, idle_seconds: float = HEARTBEAT_SECONDS
+    job_id: str,
+    after_version: int = 0,
+    idle_seconds: float = HEARTBEAT_SECONDS,
+    express: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Iterator[JobUpdate | None]:
     """Yield documents newer than ``after_version``, ending after the terminal one.
 
     Yields None after each ``idle_seconds`` without news (time for a heartbeat). A deleted
-    job (now, or before the first read) ends it with a ``deleted_notice``.
+    job (now, or before the first read) ends it with a ``deleted_notice``. ``express`` is
+    the subscription's (see ``Subscription``): updates it sends itself are not yielded.
     """
     hub = current_hub()
     subscription = hub.subscribe(job_id=job_id)
+    subscription.express = express
     try:
         update = _current(job_id)
         while not is_deleted(update):
@@ -67,6 +73,7 @@ def _next(subscription: Subscription, job_id: str, idle_seconds: float) -> JobUp
     if message is None:
         return None
     if message is RESYNC:
-        return _current(job_id)
+        current = _current(job_id)
+        return current if subscription.admit(current) else None  # None: nothing new (a heartbeat)
     update: JobUpdate = message["job"]
     return update

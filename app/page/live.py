@@ -6,6 +6,7 @@ subscription is missed), then one fragment per change of any of the session's jo
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import abort, render_template, request, session
@@ -14,12 +15,15 @@ from simple_websocket import Server
 
 from app import metrics
 from app.auth.owner import SESSION_KEY
-from app.events.hub import RESYNC, Subscription, current_hub
+from app.events.fanout import send_shared
+from app.events.hub import RESYNC, Subscription, current_hub, memoized
 from app.extensions import db, sock
 from app.jobs.document import JobUpdate, is_deleted
 from app.jobs.watch import HEARTBEAT_SECONDS
 from app.page import bp
 from app.page.routes import recent_documents
+
+ROW = "page-row"  # the key of a document's row fragment among its shared renders
 
 
 @bp.before_request
@@ -50,7 +54,8 @@ def page_socket(ws: Server) -> None:
                 elif message is RESYNC:
                     _send_all(ws, subscription, owner)
                 else:
-                    ws.send(_row(message["job"]))
+                    doc = message["job"]
+                    send_shared(ws, doc, ROW, memoized(doc, ROW, partial(_row, doc)))
     finally:
         hub.unsubscribe(subscription)
 

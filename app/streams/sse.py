@@ -10,6 +10,7 @@ from flask import Response, request, stream_with_context
 
 from app import metrics
 from app.auth import current_owner
+from app.events.fanout import after_last_message
 from app.extensions import release_database
 from app.jobs.document import absolute_json, is_deleted
 from app.jobs.queries import get_owned
@@ -40,6 +41,7 @@ def job_events(job_id: str) -> Response:
                 else:
                     data = absolute_json(doc, base)
                     yield f"event: job\nid: {doc['version']}\ndata: {data}\n\n"
+            after_last_message()
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)

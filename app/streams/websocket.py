@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from functools import partial
+from typing import Any
 
 from flask import g, request
 from simple_websocket import Server
@@ -11,8 +13,10 @@ from wsproto.frame_protocol import CloseReason
 
 from app import metrics
 from app.auth import current_owner
+from app.events.fanout import after_last_message, cooperative, send_now, send_shared
 from app.extensions import release_database, sock
 from app.jobs.document import absolute_json, is_deleted
+from app.jobs.models import TERMINAL
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
 from app.streams import bp
@@ -30,13 +34,37 @@ def _own_the_job_before_the_handshake() -> None:
 
 @sock.route("/jobs/<job_id>/ws", bp=bp)
 def job_socket(ws: Server, job_id: str) -> None:
+    base = g.base_url
+    express = Express(ws, base) if cooperative() else None
     with metrics.connection("websocket"):
-        for doc in watch(job_id):
+        for doc in watch(job_id, express=express):
             if doc is None:
                 if not ws.connected:
                     return
             elif is_deleted(doc):
                 ws.send(json.dumps(doc, separators=(",", ":")))
-            else:
-                ws.send(absolute_json(doc, g.base_url))
+            elif express is None or doc["version"] > express.sent:
+                send_shared(ws, doc, base, absolute_json(doc, base))
+        after_last_message()
         ws.close(reason=CloseReason.NORMAL_CLOSURE)
+
+
+class Express:
+    """The socket's ``express``: its updates written from the hub's dispatch (see ``send_now``).
+
+    A terminal one is written there too, the whole burst before any socket's closing work, but
+    the socket's greenlet still wakes for it (``False``): it skips the send (``sent``) and closes.
+    A deletion is left to the greenlet.
+    """
+
+    def __init__(self, ws: Server, base: str) -> None:
+        self.ws = ws
+        self.base = base
+        self.sent = 0  # the last version written here
+
+    def __call__(self, message: dict[str, Any]) -> bool:
+        doc = message["job"]
+        if is_deleted(doc) or not send_now(self.ws, doc, self.base, partial(absolute_json, doc, self.base)):
+            return False
+        self.sent = doc["version"]
+        return doc["status"] not in TERMINAL
