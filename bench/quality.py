@@ -137,7 +137,7 @@ def main() -> None:
     print("|---|---|---|")
     shares = []
     for name, targets in (
-        ("testsrc2+audio", (0.5, 1, 2, 3, 5)),
+        ("testsrc2+audio", (1, 2, 3, 5, 8)),
         ("life (noisy)", (1, 2, 4, 8)),
         ("flat", (0.05, 0.1, 0.2)),
     ):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from app.media.fence import Limits, input_args
 
-MEASURE_SPANS = 5  # spans scored in a delivered file ...
-MEASURE_SPAN_SECONDS = 2.0  # ... each this long; a video up to their sum is scored whole
+MEASURE_SPANS = 4  # spans scored in a delivered file ...
+MEASURE_SPAN_SECONDS = 1.5  # ... each this long; a video up to their sum is scored whole
 VMAF_MODEL = "version=vmaf_v0.6.1"  # libvmaf's default model, for 1080p viewed on a screen
 _VMAF = re.compile(r"VMAF score: ([\d.]+)")
 _SSIM = re.compile(r"SSIM .*All:([\d.]+)")

@@ -18,9 +18,10 @@ from app.media.quality import Quality, joined, measure, sample_spans, span_input
 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
 SAMPLE_COUNT = 3  # samples spread through the video ...
-SAMPLE_SHARE = 0.07  # ... together about this share of it, ...
+SAMPLE_SHARE = 0.05  # ... together about this share of it, ...
 SAMPLE_SECONDS = (1.0, 2.0)  # ... each at least / at most this long
-MAX_TRIES = 3  # encodes of the samples; the third only when two left the answer unclear
+MAX_TRIES = 2  # encodes of the samples: a guess, then a step along the slope; the answer is read off the line
+MAX_EXTRAPOLATION = 3.0  # CRF steps the answer may lie beyond the tries when both missed on one side
 CLOSE_ENOUGH = 0.75  # VMAF points from the target at which a try is the answer
 # VMAF points lost per CRF step near the targets, a first guess refined by the samples.
 SLOPE = {"h264": 1.0, "h265": 1.0, "av1": 0.5}
@@ -115,6 +116,11 @@ def _choose(tries: list[tuple[float, float]], aim: float, low: float, high: floa
         (crf_a, vmaf_a), (crf_b, vmaf_b) = reaching[-1], missing[0]
         if crf_b > crf_a and vmaf_a > vmaf_b:
             return _clamp(crf_a + (vmaf_a - aim) * (crf_b - crf_a) / (vmaf_a - vmaf_b), low, high, codec)
+    slope = _slope(ordered)
+    nearest_crf, nearest_vmaf = min(ordered, key=lambda t: abs(t[1] - aim))
+    if slope is not None:  # both on one side: follow the measured line a little further
+        step = min(max((nearest_vmaf - aim) / slope, -MAX_EXTRAPOLATION), MAX_EXTRAPOLATION)
+        return _clamp(nearest_crf + step, low, high, codec)
     if reaching:
         return reaching[-1][0]  # the cheapest try that looked good enough
     return ordered[0][0]  # nothing reached the target: the best-looking try

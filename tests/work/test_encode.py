@@ -135,7 +135,7 @@ def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> Non
     chosen = {}
     for preset, target in (("small", 87.0), ("high", 96.0)):
         found = crf_search(FFMPEG, clip, 24.0, vf, "h264", 25.0, target, tmp_path, run)
-        assert 1 <= len(found.tries) <= 3
+        assert 1 <= len(found.tries) <= 2
         encoded = tmp_path / f"{preset}.mp4"
         subprocess.run([FFMPEG, "-loglevel", "error", "-y", "-i", str(clip), "-c:v", "libx264", "-crf",
                         f"{found.crf:g}", "-vf", vf, str(encoded)], check=True)  # fmt: skip
