@@ -5,6 +5,8 @@
   "use strict";
 
   var PARTS_IN_FLIGHT = 4;
+  var SIGN_BATCH = 32;          // part URLs asked for in one request
+  var URL_MARGIN_MS = 60000;    // a signed URL this close to its expiry is asked for again
   var BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
   var STORE_PREFIX = "squeeze-upload:";
 
@@ -44,6 +46,7 @@
     this.inFlight = {};     // part number -> XMLHttpRequest
     this.loaded = {};       // part number -> bytes of it sent so far (in flight)
     this.done = {};         // part number -> true
+    this.signed = {};       // part number -> its signed target, not yet used
     this.failures = 0;
     this.sentThisSession = 0;
     this.started = Date.now();
@@ -96,40 +99,62 @@
     var todo = this.missing();
     var busy = Object.keys(this.inFlight).length;
     if (!todo.length && !busy) return this.complete();
-    var self = this;
-    todo.slice(0, Math.max(PARTS_IN_FLIGHT - busy, 0)).forEach(function (n) { self.sendPart(n); });
-  };
-
-  ResumableUpload.prototype.sendPart = function (number) {
-    var self = this;
-    var request = new XMLHttpRequest();
-    this.inFlight[number] = request;  // reserved while its URL is fetched
-    api("POST", "/api/uploads/" + this.upload.id + "/parts", { numbers: [number] }, this.csrf).then(function (answer) {
-      if (self.inFlight[number] !== request) return;  // paused meanwhile
-      var target = answer.parts[0];
-      var start = (number - 1) * self.upload.part_size;
-      request.open(target.method, target.url);
-      Object.keys(target.headers).forEach(function (name) { request.setRequestHeader(name, target.headers[name]); });
-      request.upload.addEventListener("progress", function (event) {
-        self.sentThisSession += event.loaded - (self.loaded[number] || 0);
-        self.loaded[number] = event.loaded;
-        self.report();
+    var starting = todo.slice(0, Math.max(PARTS_IN_FLIGHT - busy, 0));
+    if (!starting.length) return;
+    var self = this, requests = {};
+    starting.forEach(function (n) { requests[n] = self.inFlight[n] = new XMLHttpRequest(); });  // reserved while signed
+    this.sign(starting, todo).then(function () {
+      starting.forEach(function (n) {
+        var target = self.signed[n];
+        delete self.signed[n];  // one send per URL: a retry asks again
+        if (self.inFlight[n] === requests[n]) self.sendPart(n, requests[n], target);
       });
-      request.addEventListener("load", function () {
-        if (request.status >= 200 && request.status < 300) self.partDone(number);
-        else self.partFailed(number, request.status, request.getResponseHeader("Retry-After"));
-      });
-      request.addEventListener("error", function () { self.partFailed(number, 0); });
-      request.addEventListener("abort", function () { self.forget(number); });
-      request.send(self.file.slice(start, start + self.partBytes(number)));
     }, function (error) {
-      if (self.inFlight[number] !== request) return;
+      var mine = starting.filter(function (n) { return self.inFlight[n] === requests[n]; });
+      if (!mine.length) return;  // paused meanwhile
       if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
-        self.forget(number);
+        mine.forEach(function (n) { self.forget(n); });
         return self.fail(error);
       }
-      self.partFailed(number, error.status, error.retryAfter);
+      mine.forEach(function (n) { self.partFailed(n, error.status, error.retryAfter); });
     });
+  };
+
+  // Signed URLs for `numbers` in self.signed: kept ones still fresh, the others asked for in one
+  // request together with the next parts of `todo` (up to SIGN_BATCH), so few requests sign them all.
+  ResumableUpload.prototype.sign = function (numbers, todo) {
+    var self = this, now = Date.now();
+    function fresh(n) {
+      var target = self.signed[n];
+      return target && (!target.expires_at || Date.parse(target.expires_at) - now > URL_MARGIN_MS);
+    }
+    var wanted = numbers.filter(function (n) { return !fresh(n); });
+    if (!wanted.length) return Promise.resolve();
+    todo.forEach(function (n) {
+      if (wanted.length < SIGN_BATCH && wanted.indexOf(n) < 0 && !fresh(n)) wanted.push(n);
+    });
+    return api("POST", "/api/uploads/" + this.upload.id + "/parts", { numbers: wanted }, this.csrf).then(function (answer) {
+      answer.parts.forEach(function (target) { self.signed[target.number] = target; });
+    });
+  };
+
+  ResumableUpload.prototype.sendPart = function (number, request, target) {
+    var self = this;
+    var start = (number - 1) * this.upload.part_size;
+    request.open(target.method, target.url);
+    Object.keys(target.headers).forEach(function (name) { request.setRequestHeader(name, target.headers[name]); });
+    request.upload.addEventListener("progress", function (event) {
+      self.sentThisSession += event.loaded - (self.loaded[number] || 0);
+      self.loaded[number] = event.loaded;
+      self.report();
+    });
+    request.addEventListener("load", function () {
+      if (request.status >= 200 && request.status < 300) self.partDone(number);
+      else self.partFailed(number, request.status, request.getResponseHeader("Retry-After"));
+    });
+    request.addEventListener("error", function () { self.partFailed(number, 0); });
+    request.addEventListener("abort", function () { self.forget(number); });
+    request.send(this.file.slice(start, start + this.partBytes(number)));
   };
 
   ResumableUpload.prototype.forget = function (number) {

@@ -74,8 +74,9 @@ class Storage(ABC):
     # parts that may arrive in any order, more than once, over days; ``upload_id`` names the lot.
 
     @abstractmethod
-    def start_parts(self, key: str) -> str:
-        """Begin an upload in parts of the object ``key``; its upload id."""
+    def start_parts(self, key: str, size: int, part_size: int) -> str:
+        """Begin an upload in parts of the object ``key``, ``size`` bytes in parts of ``part_size``
+        (the last one the rest); its upload id."""
 
     @abstractmethod
     def part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str | None:
@@ -86,8 +87,9 @@ class Storage(ABC):
     def write_part(
         self, key: str, upload_id: str, number: int, read: Callable[[int], bytes], size: int
     ) -> None:
-        """Store part ``number`` from ``read`` (``size`` bytes); it counts only once whole.
-        Only for stores whose ``part_url`` is None."""
+        """Store part ``number`` from ``read`` (``size`` bytes, as ``start_parts`` laid them
+        out); it counts only once whole, and a part sent again replaces it (it stops counting
+        until the new one is whole). Only for stores whose ``part_url`` is None."""
 
     @abstractmethod
     def parts(self, key: str, upload_id: str) -> dict[int, int]:
@@ -95,7 +97,9 @@ class Storage(ABC):
 
     @abstractmethod
     def join_parts(self, key: str, upload_id: str, numbers: list[int]) -> None:
-        """Make the object ``key`` from these parts, in this order; the parts are gone after."""
+        """Make the object ``key`` from these parts, in this order (every part, 1 to the last,
+        for the local store, which keeps them in place); the parts are gone after.
+        MissingObject if a part is not there whole."""
 
     @abstractmethod
     def abort_parts(self, key: str, upload_id: str) -> None:

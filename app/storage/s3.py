@@ -169,7 +169,7 @@ class S3Storage(Storage):
         with _translated(""):
             self._client().head_bucket(Bucket=self.bucket)
 
-    def start_parts(self, key: str) -> str:
+    def start_parts(self, key: str, size: int, part_size: int) -> str:
         with _translated(key):
             started = self._client().create_multipart_upload(Bucket=self.bucket, Key=self._key(key))
         return started["UploadId"]

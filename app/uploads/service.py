@@ -90,7 +90,7 @@ def create(
     part_size = part_size_for(size_bytes)
     db.session.commit()  # no connection held while the store answers
     try:
-        storage_upload_id = job_storage().start_parts(input_key(upload_id))
+        storage_upload_id = job_storage().start_parts(input_key(upload_id), size_bytes, part_size)
     except StorageError as exc:
         raise _unavailable() from exc
     upload = Upload(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from squeeze_client.resume import ResumeBook
 
 PART_ATTEMPTS = 6  # tries per part before the upload gives up (it resumes when run again)
+SIGN_BATCH = 100  # part URLs asked for in one request
+URL_MARGIN_SECONDS = 60  # a signed URL this close to its expiry is asked for again
 BACKOFF_SECONDS = (1, 2, 4, 8, 16)
 TERMINAL = ("succeeded", "failed", "canceled")
 
@@ -95,9 +100,10 @@ class Client:
         if on_progress:
             on_progress(sent[0], size)
         pacer = _Pacer(rate_limit)
+        urls = _PartUrls(self, upload["id"], todo)
 
         def send(number: int) -> None:
-            self._send_part(upload, path, number, pacer, lambda n: _add(sent, n, size, on_progress))
+            self._send_part(upload, path, number, urls, pacer, lambda n: _add(sent, n, size, on_progress))
 
         with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
             list(pool.map(send, todo))
@@ -124,7 +130,13 @@ class Client:
         return dict(upload)
 
     def _send_part(
-        self, upload: dict[str, Any], path: Path, number: int, pacer: _Pacer, progress: Callable[[int], None]
+        self,
+        upload: dict[str, Any],
+        path: Path,
+        number: int,
+        urls: _PartUrls,
+        pacer: _Pacer,
+        progress: Callable[[int], None],
     ) -> None:
         length = _part_length(upload, number)
         with open(path, "rb") as file:
@@ -132,9 +144,7 @@ class Client:
             data = file.read(length)
         for attempt in range(PART_ATTEMPTS):
             try:
-                (target,) = self.request("POST", f"/api/uploads/{upload['id']}/parts", {"numbers": [number]})[
-                    "parts"
-                ]
+                target = urls.take(number)
                 pacer.wait(len(data))
                 request = urllib.request.Request(
                     target["url"], data=data, method="PUT", headers=target["headers"]
@@ -219,6 +229,38 @@ class Client:
         finally:
             landing.unlink(missing_ok=True)
         return target
+
+
+class _PartUrls:
+    """Signed part URLs, asked for SIGN_BATCH at a time (the part wanted and the next ones to
+    send), each used once: a retry, or a URL close to its expiry, is signed again."""
+
+    def __init__(self, client: Client, upload_id: str, numbers: list[int]) -> None:
+        self._client, self._path = client, f"/api/uploads/{upload_id}/parts"
+        self._unsigned = dict.fromkeys(numbers)  # in sending order
+        self._signed: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, number: int) -> dict[str, Any]:
+        with self._lock:
+            target = self._signed.pop(number, None)
+            if target is not None and not _expiring(target):
+                return target
+            self._unsigned.pop(number, None)
+            batch = [number, *itertools.islice(self._unsigned, SIGN_BATCH - 1)]
+            for later in batch[1:]:
+                del self._unsigned[later]
+            answer = self._client.request("POST", self._path, {"numbers": batch})
+            self._signed.update((int(t["number"]), t) for t in answer["parts"])
+            return self._signed.pop(number)
+
+
+def _expiring(target: dict[str, Any]) -> bool:
+    """True when a signed URL has less than URL_MARGIN_SECONDS left."""
+    if not target.get("expires_at"):
+        return False
+    expires = datetime.fromisoformat(str(target["expires_at"]).replace("Z", "+00:00"))
+    return (expires - datetime.now(UTC)).total_seconds() < URL_MARGIN_SECONDS
 
 
 class _Pacer:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -30,8 +31,17 @@ def test_an_upload_in_parts_compresses_like_a_one_shot_submit(
     stack: LiveStack, noisy: Path, tmp_path: Path
 ) -> None:
     client = Client(stack.url)
+    asked: list[str] = []
+    ask = client.request
+
+    def request(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(f"{method} {path.rsplit('/', 1)[-1]}")
+        return ask(method, path, *args, **kwargs)
+
+    client.request = request  # type: ignore[method-assign]
     job, sent = client.upload(noisy, {"preset": "small"}, book=ResumeBook(tmp_path / "book.json"))
     assert sent == job["input"]["size_bytes"] // (8 * 1024 * 1024) + 1
+    assert asked == ["POST uploads", "POST parts", "POST complete"], "every part URL signed at once"
     one_shot = stack.submit(noisy, preset="small").json()
     parts_done = client.follow(job["id"])
     direct = client.follow(one_shot["id"])
