@@ -192,7 +192,13 @@ def test_a_job_submitted_on_one_web_host_is_followed_and_downloaded_on_the_other
     assert len(download.content) == streamed["sse"][-1]["output"]["size_bytes"]
     (tmp_path / "out.mp4").write_bytes(download.content)
     assert probe(FFMPEG, tmp_path / "out.mp4").height == 240
-    assert deploy.stored(job_id) == ["input", "output.mp4"]
+    assert deploy.stored(job_id) == [
+        "frames/original.jpg",
+        "frames/result.jpg",
+        "input",
+        "output.mp4",
+        "poster.jpg",
+    ]
 
 
 def test_rate_limits_and_idempotency_claims_live_in_the_shared_tls_redis(
