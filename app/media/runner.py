@@ -15,6 +15,7 @@ from app.media.fence import Limits
 from app.media.progress import Progress, ProgressParser
 
 TICK_SECONDS = 0.25  # how often the runner checks should_stop and the stall clock
+LOG_TAIL_CHARS = 16_384  # the end of ffmpeg's stderr a result keeps (its summary lines)
 _ADDRESS = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")
 _USEFUL = ("error", "invalid", "no such", "not found", "unsupported", "partial file", "no space", "corrupt")
 
@@ -27,6 +28,7 @@ class RunResult:
     stopped: str | None  # "requested", "stalled", "timeout" or None
     seconds_done: float
     error_line: str  # the most telling line ffmpeg wrote, for a person
+    log_tail: str = ""  # the end of what ffmpeg wrote on stderr (a score is printed there)
 
 
 def run_ffmpeg(
@@ -80,12 +82,14 @@ def run_ffmpeg(
         returncode = proc.wait()
         reader.join(timeout=2)
         stderr.seek(0)
-        error_line = summarize_error(stderr.read().decode("utf-8", "replace"))
+        text = stderr.read().decode("utf-8", "replace")
+        error_line = summarize_error(text)
     return RunResult(
         returncode=None if stopped else returncode,
         stopped=stopped,
         seconds_done=seconds_done,
         error_line=error_line,
+        log_tail=text[-LOG_TAIL_CHARS:],
     )
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.media.command import CRF_RANGE, Rate, encode_command, step_head
-from app.media.quality import Quality, joined, measure, sample_spans, span_inputs
+from app.media.command import CRF_RANGE, Rate, encode_command, step_head, video_args
+from app.media.quality import joined, measure_command, read_quality, sample_spans, span_inputs
 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
 SAMPLE_COUNT = 3  # samples spread through the video ...
@@ -29,7 +29,8 @@ SLOPE = {"h264": 1.0, "h265": 1.0, "av1": 0.5}
 # lookahead): aim this far from the target (bench.quality: the whole video came out 1-3 above).
 SAFETY = -1.0
 
-RunStep = Callable[[list[str], float], None]  # runs an ffmpeg argv covering some seconds of video
+# Runs an ffmpeg argv covering some seconds of video; what it wrote on stderr at the end.
+RunStep = Callable[[list[str], float], str]
 
 
 @dataclass(frozen=True)
@@ -62,24 +63,23 @@ def crf_search(
     target_vmaf: float,
     folder: Path,
     run: RunStep,
-    score: Callable[[Path, Path], Quality] | None = None,
 ) -> SearchResult:
     """The highest CRF (smallest file) whose samples score ``target_vmaf`` (+ SAFETY)."""
     spans = sample_plan(duration)
     seconds = sum(length for _, length in spans)
     reference = folder / "samples.mkv"
-    cut = [*step_head(ffmpeg), *span_inputs(source, spans), "-filter_complex", joined(0, len(spans), vf, "v")]
-    cut += ["-map", "[v]", "-c:v", "ffv1", "-an", str(reference)]
-    run(cut, seconds)
-    measure_samples = score or (lambda encoded, ref: measure(ffmpeg, encoded, ref, None, [(0.0, seconds)]))
     aim = target_vmaf + SAFETY
     low, high = CRF_RANGE[codec]
     tries: list[tuple[float, float]] = []
     crf = start_crf
     for _ in range(MAX_TRIES):
         encoded = folder / f"sample-{crf:g}.mp4"
-        run(encode_command(ffmpeg, reference, encoded, "null", codec, Rate(crf=crf), ["-an"]), seconds)
-        vmaf = measure_samples(encoded, reference).vmaf
+        if tries:
+            run(encode_command(ffmpeg, reference, encoded, "null", codec, Rate(crf=crf), ["-an"]), seconds)
+        else:  # the samples are cut and encoded for the first try in one run: decoded once
+            run(_cut_and_encode(ffmpeg, source, spans, vf, reference, codec, Rate(crf=crf), encoded), seconds)
+        scored = run(measure_command(ffmpeg, encoded, reference, None, [(0.0, seconds)]), seconds)
+        vmaf = read_quality(scored).vmaf
         encoded.unlink(missing_ok=True)
         tries.append((crf, vmaf))
         if abs(vmaf - aim) <= CLOSE_ENOUGH:
@@ -90,6 +90,23 @@ def crf_search(
         crf = following
     reference.unlink(missing_ok=True)
     return SearchResult(crf=_choose(tries, aim, low, high, codec), tries=tuple(tries))
+
+
+def _cut_and_encode(
+    ffmpeg: str,
+    source: Path,
+    spans: list[tuple[float, float]],
+    vf: str,
+    reference: Path,
+    codec: str,
+    rate: Rate,
+    encoded: Path,
+) -> list[str]:
+    """One run: the samples through ``vf``, kept losslessly (ffv1) and encoded at ``rate``."""
+    graph = joined(0, len(spans), vf, "v") + ";[v]split[kept][first]"
+    cmd = [*step_head(ffmpeg), *span_inputs(source, spans), "-filter_complex", graph]
+    cmd += ["-map", "[kept]", "-c:v", "ffv1", "-an", str(reference)]
+    return [*cmd, "-map", "[first]", *video_args(codec, rate), "-an", "-f", "mp4", str(encoded)]
 
 
 def _next_crf(tries: list[tuple[float, float]], aim: float, slope: float) -> float:

@@ -71,7 +71,9 @@ def compress_job(job_id: str) -> None:
             if facts.get("duration_seconds") and encode_seconds > 0:
                 metrics.observe("compression_speed", facts["duration_seconds"] / encode_seconds)
     except Interrupted as stop:
-        if stop.code == "shutdown" or (stop.retry and job.attempts < config["JOB_MAX_ATTEMPTS"]):
+        if stop.code == "canceled":
+            _drop_unwanted_output(job_id)  # a still stored just after the cancel removed the files
+        elif stop.code == "shutdown" or (stop.retry and job.attempts < config["JOB_MAX_ATTEMPTS"]):
             lifecycle.requeue(job_id)  # back in line for another worker
         elif stop.retry:
             lifecycle.fail(job_id, stop.code, f"{stop}; {_attempts_message(job.attempts)}")

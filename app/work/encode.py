@@ -35,13 +35,14 @@ from app.media.quality import (
     MEASURE_SPANS,
     MeasureError,
     Quality,
-    measure,
+    measure_command,
+    read_quality,
     sample_spans,
 )
 from app.media.search import crf_search, searchable
 from app.media.sizing import FILL_SHARE, MB, audio_kbps, corrected_bitrate, video_bitrate
 from app.work.failures import JobFailed
-from app.work.steps import Steps, ffmpeg_path
+from app.work.steps import Band, Steps, ffmpeg_path
 
 log = logging.getLogger(__name__)
 OUTPUT_NAME = "output.mp4"
@@ -106,12 +107,13 @@ class _Encode:
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
         self.crf: float | None = None
+        self.measure_band: Band = (0.0, 0.0)  # where scoring fills the bar (none: stays where it is)
 
     def by_quality(self) -> Delivery:
         """The preset's VMAF target at the smallest size; the input when that is not smaller."""
         options, crf = self.options, default_crf(self.options)
         search = searchable(self.duration)
-        search_band, encode_band = self.steps.bands(15 if search else 0, 80)
+        search_band, encode_band, self.measure_band = self.steps.bands(15 if search else 0, 80, 5)
         if search:
             found = crf_search(
                 self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf,
@@ -197,12 +199,16 @@ class _Encode:
         return f"{(size / self.input_size - 1) * 100:.0f}% larger"
 
     def _measure(self, path: Path) -> Quality | None:
-        """VMAF and SSIM of ``path`` against the input; None (and a log line) when ffmpeg cannot."""
+        """VMAF and SSIM of ``path`` against the input; None (and a log line) when ffmpeg cannot.
+
+        A step like the others: a cancel, a stall or the job's time limit stops it.
+        """
         spans = sample_spans(self.duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS) if self.duration else []
+        cmd = measure_command(self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)])
+        seconds = sum(length for _, length in spans) or None
         try:
-            return measure(self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)],
-                           self.steps.limits, self.steps.remaining_seconds())  # fmt: skip
-        except MeasureError as exc:
+            return read_quality(self.steps.run(cmd, seconds, self.measure_band).log_tail)
+        except (JobFailed, MeasureError) as exc:
             log.warning("quality of %s not measured: %s", path, exc)
             return None
 

@@ -100,8 +100,8 @@ class Steps:
         return result
 
     def runner(self, band: Band) -> Any:
-        """``run`` for one band, as the plain ``(cmd, seconds)`` callable a search takes."""
-        return lambda cmd, seconds: self.run(cmd, seconds, band)
+        """``run`` for one band, as the plain ``(cmd, seconds) -> stderr's end`` a search takes."""
+        return lambda cmd, seconds: self.run(cmd, seconds, band).log_tail
 
     @property
     def outgrown(self) -> Progress | None:

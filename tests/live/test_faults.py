@@ -20,7 +20,7 @@ import requests
 
 from tests.conftest import make_clip
 from tests.live.backends import Backend
-from tests.live.stack import LiveStack, processes_mentioning, wait_until
+from tests.live.stack import LiveStack, live_processes, wait_until
 from tests.live.test_streams import sse_events
 
 RECOVERY_SECONDS = 60  # the issue's bound on noticing a dead worker or a wiped Redis
@@ -48,11 +48,18 @@ def _running(stack: LiveStack, clip: Path) -> str:
 
 
 def _ffmpeg_of(job_id: str) -> int:
-    pids = [
-        pid for pid in processes_mentioning(job_id) if b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    ]
-    assert len(pids) == 1, pids
-    return pids[0]
+    """The job's encode: its ffmpeg that writes the output (a search's and a scoring's come and go)."""
+
+    def encodes() -> list[int]:
+        return [
+            pid
+            for pid, _fields, cmdline in live_processes()
+            if job_id.encode() in cmdline and b"ffmpeg" in cmdline and b"output.mp4" in cmdline
+        ]
+
+    wait_until(lambda: len(encodes()) == 1, 120, f"the encode of job {job_id} to run")
+    (pid,) = encodes()
+    return pid
 
 
 def _only_worker(stack: LiveStack) -> None:

@@ -136,3 +136,17 @@ def test_the_document_carries_the_measured_quality(stack: LiveStack, tmp_path: P
     assert output["kept_original"] is False and output["note"] is None
     assert 60 < output["quality"]["vmaf"] <= 100 and 0.8 < output["quality"]["ssim"] <= 1
     assert "codec_named" not in done["options"]
+
+
+def test_the_poster_and_compare_frames_are_served(stack: LiveStack, tmp_path: Path) -> None:
+    """From this host with a local store; with S3, a redirect to a presigned URL of the store."""
+    clip = make_clip(tmp_path / "stills.mp4", seconds=4, size="640x360")
+    done = stack.wait_for_status(stack.submit(clip).json()["id"], {"succeeded", "failed"})
+    assert done["status"] == "succeeded", done
+    frames = f"{stack.url}/api/jobs/{done['id']}/frames"
+    for url in (done["links"]["poster"], f"{frames}/original", f"{frames}/result"):
+        got = requests.get(url, timeout=30)
+        assert got.status_code == 200, (url, got.text[:300])
+        assert got.headers["Content-Type"] == "image/jpeg" and got.content[:3] == b"\xff\xd8\xff"
+        redirects = [hop.status_code for hop in got.history]
+        assert redirects == ([307] if stack.backend.seaweed else []), (url, redirects)

@@ -10,9 +10,10 @@ from flask import Flask
 
 from app.extensions import db
 from app.jobs import lifecycle, retention
-from app.jobs.models import FAILED, QUEUED, Job
+from app.jobs.models import CANCELED, FAILED, QUEUED, Job
 from app.storage import StorageError, input_key, job_prefix, job_storage, output_key
 from app.storage.local import LocalStorage
+from app.work import stills
 from app.work.compress import _drop_unwanted_output, compress_job
 from app.work.steps import encode_limits
 from tests.conftest import make_clip
@@ -110,6 +111,32 @@ def test_an_output_past_max_output_mb_fails_the_job_with_the_limit_named(
         assert done.status == FAILED and done.error["code"] == "output_too_large", done.error
         assert "MAX_OUTPUT_MB" in done.error["message"]
         assert not job_storage().exists(output_key(job.id))
+
+
+def test_a_poster_stored_just_after_a_cancel_is_removed_with_the_job_s_files(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cancel deletes the job's files while the worker makes the poster; the poster lands
+    after that, and the attempt, stopped by the cancel, removes it on its way out."""
+    monkeypatch.setattr(os, "nice", lambda _n: 0)
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)
+    store_poster = stills.store_poster
+
+    def cancel_then_store(job_id: str, *args: object, **kwargs: object) -> bool:
+        retention.cancel_job(job_id)
+        assert job_storage().keys(job_prefix(job_id)) == []
+        return store_poster(job_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stills, "store_poster", cancel_then_store)
+    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
+    with app.app_context():
+        job = Job(id=str(uuid.uuid4()), owner="o", options={},
+                  input={"filename": "clip.mp4", "size_bytes": clip.stat().st_size})  # fmt: skip
+        job_storage().put(input_key(job.id), clip)
+        lifecycle.create(job)
+        compress_job(job.id)
+        assert db.session.get(Job, job.id, populate_existing=True).status == CANCELED
+        assert job_storage().keys(job_prefix(job.id)) == []
 
 
 def test_encode_limits_follow_the_configuration(app: Flask) -> None:

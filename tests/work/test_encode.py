@@ -20,7 +20,7 @@ from app.media.search import crf_search
 from app.work.encode import Delivery, deliver
 from app.work.steps import Steps
 from tests.conftest import FFMPEG
-from tests.media import corpus
+from tests.media import corpus, footage
 
 Deliver = Callable[..., Delivery]
 
@@ -129,8 +129,9 @@ def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> Non
     info: MediaInfo = probe(FFMPEG, clip)
     vf = video_filter(info, None)
 
-    def run(cmd: list[str], _seconds: float) -> None:
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    def run(cmd: list[str], _seconds: float) -> str:
+        done = subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return done.stderr.decode()
 
     chosen = {}
     for preset, target in (("small", 87.0), ("high", 96.0)):
@@ -142,3 +143,24 @@ def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> Non
         assert abs(full_vmaf(encoded, clip, vf) - target) <= 2, (preset, found)
         chosen[preset] = found.crf
     assert chosen["small"] > chosen["high"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", footage.CLIPS)
+def test_real_footage_already_compressed_never_comes_back_larger(
+    run_job: Deliver, tmp_path: Path, name: str
+) -> None:
+    """The clips the issue was found with: `high` made them 1.15-2.2x larger, `small` 1.19x."""
+    clip = footage.clip(name, tmp_path)
+    source = probe(FFMPEG, clip)
+    for preset in ("small", "balanced", "high"):
+        delivered = run_job(clip, preset=preset)
+        assert delivered.path.stat().st_size <= clip.stat().st_size, (preset, delivered.note)
+        assert delivered.quality is not None
+        if delivered.kept_original:
+            assert delivered.path == clip and delivered.note is not None
+            continue
+        out = probe(FFMPEG, delivered.path)
+        assert (out.width, out.height) == (source.width, source.height)
+        assert out.audio_channels == (2 if source.has_audio else None)
+        assert abs(delivered.quality.vmaf - full_vmaf(delivered.path, clip, video_filter(source, None))) <= 2
