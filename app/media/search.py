@@ -69,7 +69,6 @@ def crf_search(
     seconds = sum(length for _, length in spans)
     reference = folder / "samples.mkv"
     aim = target_vmaf + SAFETY
-    low, high = CRF_RANGE[codec]
     tries: list[tuple[float, float]] = []
     crf = start_crf
     for _ in range(MAX_TRIES):
@@ -84,12 +83,12 @@ def crf_search(
         tries.append((crf, vmaf))
         if abs(vmaf - aim) <= CLOSE_ENOUGH:
             break
-        following = _clamp(_next_crf(tries, aim, SLOPE[codec]), low, high, codec)
+        following = clamp_crf(next_crf(tries, aim, SLOPE[codec]), codec)
         if following in (tried for tried, _ in tries):
             break  # pinned at an end of the range: the video is that easy (or that hard)
         crf = following
     reference.unlink(missing_ok=True)
-    return SearchResult(crf=_choose(tries, aim, low, high, codec), tries=tuple(tries))
+    return SearchResult(crf=_choose(tries, aim, codec), tries=tuple(tries))
 
 
 def _cut_and_encode(
@@ -109,8 +108,8 @@ def _cut_and_encode(
     return [*cmd, "-map", "[first]", *video_args(codec, rate), "-an", "-f", "mp4", str(encoded)]
 
 
-def _next_crf(tries: list[tuple[float, float]], aim: float, slope: float) -> float:
-    """Step from the last try along the measured line (or the codec's usual slope)."""
+def next_crf(tries: list[tuple[float, float]], aim: float, slope: float) -> float:
+    """Step from the last (crf, vmaf) try along the line the last two draw (or ``slope``)."""
     crf, vmaf = tries[-1]
     measured = _slope(tries)
     return crf + (vmaf - aim) / (measured if measured is not None else slope)
@@ -126,7 +125,7 @@ def _slope(tries: list[tuple[float, float]]) -> float | None:
     return (vmaf_a - vmaf_b) / (crf_b - crf_a)
 
 
-def _choose(tries: list[tuple[float, float]], aim: float, low: float, high: float, codec: str) -> float:
+def _choose(tries: list[tuple[float, float]], aim: float, codec: str) -> float:
     """The CRF to encode with: read off the line between the tries either side of the target."""
     ordered = sorted(tries)
     reaching = [t for t in ordered if t[1] >= aim]
@@ -134,17 +133,19 @@ def _choose(tries: list[tuple[float, float]], aim: float, low: float, high: floa
     if reaching and missing:
         (crf_a, vmaf_a), (crf_b, vmaf_b) = reaching[-1], missing[0]
         if crf_b > crf_a and vmaf_a > vmaf_b:
-            return _clamp(crf_a + (vmaf_a - aim) * (crf_b - crf_a) / (vmaf_a - vmaf_b), low, high, codec)
+            return clamp_crf(crf_a + (vmaf_a - aim) * (crf_b - crf_a) / (vmaf_a - vmaf_b), codec)
     slope = _slope(ordered)
     nearest_crf, nearest_vmaf = min(ordered, key=lambda t: abs(t[1] - aim))
     if slope is not None:  # both on one side: follow the measured line a little further
         step = min(max((nearest_vmaf - aim) / slope, -MAX_EXTRAPOLATION), MAX_EXTRAPOLATION)
-        return _clamp(nearest_crf + step, low, high, codec)
+        return clamp_crf(nearest_crf + step, codec)
     if reaching:
         return reaching[-1][0]  # the cheapest try that looked good enough
     return ordered[0][0]  # nothing reached the target: the best-looking try
 
 
-def _clamp(crf: float, low: float, high: float, codec: str) -> float:
+def clamp_crf(crf: float, codec: str) -> float:
+    """``crf`` within the codec's CRF_RANGE, on the steps its encoder takes."""
+    low, high = CRF_RANGE[codec]
     crf = min(max(crf, low), high)
     return float(round(crf)) if codec == "av1" else round(crf * 2) / 2  # SVT-AV1 takes whole CRFs

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from app.media.quality import (
     read_quality,
     sample_spans,
 )
-from app.media.search import crf_search, searchable
+from app.media.search import SLOPE, clamp_crf, crf_search, next_crf, searchable
 from app.media.sizing import FILL_SHARE, MB, audio_kbps, corrected_bitrate, video_bitrate
 from app.work.failures import JobFailed
 from app.work.steps import Band, Steps, ffmpeg_path
@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 OUTPUT_NAME = "output.mp4"
 OUTPUT_TYPE = "video/mp4"
 MAX_FITS = 3  # second passes to land under a target size before giving up
+RETUNE_BEYOND = 2.0  # VMAF points off its target at which a short video is encoded again ...
+MAX_RETUNES = 2  # ... at most this many times (the second step follows the line the first drew)
 # ffmpeg's names for the codecs a person may ask for, as the probe reports them.
 PROBED_CODEC = {"h264": "h264", "h265": "hevc", "av1": "av1"}
 
@@ -110,21 +112,69 @@ class _Encode:
         self.measure_band: Band = (0.0, 0.0)  # where scoring fills the bar (none: stays where it is)
 
     def by_quality(self) -> Delivery:
-        """The preset's VMAF target at the smallest size; the input when that is not smaller."""
+        """The preset's VMAF target at the smallest size; the input when that is not smaller.
+
+        A long video's CRF comes from a search over samples; a short one is encoded at the
+        preset's CRF and, when the delivered file's score misses the target by more than
+        RETUNE_BEYOND, again at the CRF the scores point to (the video is short: another
+        encode costs little, and the whole file's score is surer than samples').
+        """
         options, crf = self.options, default_crf(self.options)
+        target = VMAF_TARGET[options.preset]
         search = searchable(self.duration)
         search_band, encode_band, self.measure_band = self.steps.bands(15 if search else 0, 80, 5)
         if search:
             found = crf_search(
                 self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf,
-                VMAF_TARGET[options.preset], self.folder, self.steps.runner(search_band),
+                target, self.folder, self.steps.runner(search_band),
             )  # fmt: skip
             log.info("crf search: %s", found)
             crf = found.crf
+        first = self._at_crf(crf, encode_band)
+        if search or first.kept_original or first.quality is None:
+            return first
+        if abs(first.quality.vmaf - target) <= RETUNE_BEYOND:
+            return first
+        return self._retuned(first, target)
+
+    def _retuned(self, first: Delivery, target: float) -> Delivery:
+        """Encode a short video again (up to MAX_RETUNES times) at the CRF its scores point to;
+        deliver the smallest encode within RETUNE_BEYOND of ``target``, else the nearest."""
+        done = self.measure_band[1]
+        tried = [(first, first.path.replace(self.folder / "try-0.mp4"))]
+        for attempt in range(1, MAX_RETUNES + 1):
+            scores = [(d.crf or 0.0, d.quality.vmaf if d.quality else 0.0) for d, _ in tried]
+            crf = clamp_crf(next_crf(scores, target, SLOPE[self.options.codec]), self.options.codec)
+            if crf in (tried_crf for tried_crf, _ in scores):
+                break  # at an end of the CRF range
+            again = self._at_crf(crf, (done, done))
+            if again.kept_original or again.quality is None:
+                break  # a lower CRF grew past the input (or could not be scored): keep what we have
+            tried.append((again, again.path.replace(self.folder / f"try-{attempt}.mp4")))
+            if abs(again.quality.vmaf - target) <= RETUNE_BEYOND:
+                break
+        log.info("retuned: %s", [(d.crf, d.quality) for d, _ in tried])
+
+        def miss(pair: tuple[Delivery, Path]) -> float:
+            return abs(pair[0].quality.vmaf - target) if pair[0].quality else float("inf")
+
+        near = [pair for pair in tried if miss(pair) <= RETUNE_BEYOND]
+        if near:
+            best, path = min(near, key=lambda pair: pair[1].stat().st_size)
+        else:
+            best, path = min(tried, key=miss)
+        path.replace(self.target)
+        for _, other in tried:
+            other.unlink(missing_ok=True)
+        self.crf = best.crf
+        return replace(best, path=self.target)
+
+    def _at_crf(self, crf: float, band: Band) -> Delivery:
+        """Encode at ``crf`` into ``self.target`` and deliver it, or the input if not smaller."""
         self.crf = crf
-        cmd = preset_command(self.ffmpeg, self.source, self.target, options, self.info, crf)
+        cmd = preset_command(self.ffmpeg, self.source, self.target, self.options, self.info, crf)
         limit = None if self.asked else self.input_size
-        self.steps.run(cmd, self.info.duration_seconds, encode_band, size_limit=limit, whole=True)
+        self.steps.run(cmd, self.info.duration_seconds, band, size_limit=limit, whole=True)
         outgrown = self.steps.outgrown
         if outgrown is not None:
             share = outgrown.seconds_done / self.duration if self.duration else 0

@@ -15,6 +15,7 @@ from flask import Flask
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import MediaInfo, Options, probe
+from app.media.command import VMAF_TARGET, default_crf
 from app.media.picture import video_filter
 from app.media.search import crf_search
 from app.work.encode import Delivery, deliver
@@ -122,6 +123,16 @@ def test_surround_sound_is_delivered_as_stereo(run_job: Deliver, tmp_path: Path)
     clip = corpus.surround(tmp_path / "surround.mp4")
     delivered = run_job(clip)
     assert probe(FFMPEG, delivered.path).audio_channels == 2
+
+
+def test_a_short_video_that_misses_its_target_is_encoded_once_more(run_job: Deliver, tmp_path: Path) -> None:
+    """Too short for a search: the preset's CRF (29) scores ~95 on testsrc2 against `small`'s
+    87, so the score points to a higher CRF, and that smaller encode is delivered."""
+    clip = corpus.busy(tmp_path / "busy.mp4", seconds=8, audio=False)
+    delivered = run_job(clip, preset="small")
+    assert not delivered.kept_original and delivered.quality is not None
+    assert delivered.crf is not None and delivered.crf > default_crf(Options(preset="small")), delivered
+    assert abs(delivered.quality.vmaf - VMAF_TARGET["small"]) <= 2, delivered.quality
 
 
 def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> None:
