@@ -5,10 +5,16 @@ the encode's own filter chain, losslessly), encode them at a guessed CRF, score 
 move the CRF by how far the score landed from the target; two points give a line to read
 the answer from. Samples are a small share of the video, so the search costs a fraction of
 the encode it steers.
+
+The line is drawn through the loss, ln(100 - VMAF), not VMAF itself: the loss grows by a
+near-constant factor per CRF step (the quantizer doubles every 6), so VMAF falls faster as
+the CRF rises and a straight line through two VMAF scores would read a CRF too low between
+them (a file larger than needed) and too high beyond them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +29,12 @@ SAMPLE_SECONDS = (1.0, 2.0)  # ... each at least / at most this long
 MAX_TRIES = 2  # encodes of the samples: a guess, then a step along the slope; the answer is read off the line
 MAX_EXTRAPOLATION = 3.0  # CRF steps the answer may lie beyond the tries when both missed on one side
 CLOSE_ENOUGH = 0.75  # VMAF points from the target at which a try is the answer
-# VMAF points lost per CRF step near the targets, a first guess refined by the samples.
-SLOPE = {"h264": 1.0, "h265": 1.0, "av1": 0.5}
+# Growth of the loss, ln(100 - VMAF), per CRF step: a first guess refined by the tries
+# (x264 on bench.quality's clips: 0.13-0.18; SVT-AV1's CRF scale is finer).
+SLOPE = {"h264": 0.15, "h265": 0.15, "av1": 0.07}
+FLAT = 0.005  # a measured slope below this is noise (the video barely reacts): take SLOPE
 # Short samples score lower than the whole video (each starts cold: a keyframe, an empty
-# lookahead): aim this far from the target (bench.quality: the whole video came out 1-3 above).
+# lookahead): aim this far from the target (bench.quality: the whole video came out 0-2 above).
 SAFETY = -1.0
 
 # Runs an ffmpeg argv covering some seconds of video; what it wrote on stderr at the end.
@@ -108,21 +116,26 @@ def _cut_and_encode(
     return [*cmd, "-map", "[first]", *video_args(codec, rate), "-an", "-f", "mp4", str(encoded)]
 
 
+def loss(vmaf: float) -> float:
+    """ln(100 - VMAF): the scale on which a score moves in a straight line with the CRF."""
+    return math.log(max(100.0 - vmaf, 0.1))  # 100 (identical) is 0.1 short of it
+
+
 def next_crf(tries: list[tuple[float, float]], aim: float, slope: float) -> float:
     """Step from the last (crf, vmaf) try along the line the last two draw (or ``slope``)."""
     crf, vmaf = tries[-1]
     measured = _slope(tries)
-    return crf + (vmaf - aim) / (measured if measured is not None else slope)
+    return crf + (loss(aim) - loss(vmaf)) / (measured if measured is not None else slope)
 
 
 def _slope(tries: list[tuple[float, float]]) -> float | None:
-    """VMAF lost per CRF step between the two tries nearest the target (None: not measurable)."""
+    """Loss gained per CRF step between the last two tries (None: not measurable)."""
     if len(tries) < 2:
         return None
     (crf_a, vmaf_a), (crf_b, vmaf_b) = tries[-2], tries[-1]
-    if crf_a == crf_b or (vmaf_a - vmaf_b) / (crf_b - crf_a) <= 0.05:
+    if crf_a == crf_b or (loss(vmaf_b) - loss(vmaf_a)) / (crf_b - crf_a) <= FLAT:
         return None  # flat (or upside down): the video barely reacts; take the usual slope
-    return (vmaf_a - vmaf_b) / (crf_b - crf_a)
+    return (loss(vmaf_b) - loss(vmaf_a)) / (crf_b - crf_a)
 
 
 def _choose(tries: list[tuple[float, float]], aim: float, codec: str) -> float:
@@ -133,12 +146,13 @@ def _choose(tries: list[tuple[float, float]], aim: float, codec: str) -> float:
     if reaching and missing:
         (crf_a, vmaf_a), (crf_b, vmaf_b) = reaching[-1], missing[0]
         if crf_b > crf_a and vmaf_a > vmaf_b:
-            return clamp_crf(crf_a + (vmaf_a - aim) * (crf_b - crf_a) / (vmaf_a - vmaf_b), codec)
+            share = (loss(aim) - loss(vmaf_a)) / (loss(vmaf_b) - loss(vmaf_a))
+            return clamp_crf(crf_a + share * (crf_b - crf_a), codec)
     slope = _slope(ordered)
     nearest_crf, nearest_vmaf = min(ordered, key=lambda t: abs(t[1] - aim))
     if slope is not None:  # both on one side: follow the measured line a little further
-        step = min(max((nearest_vmaf - aim) / slope, -MAX_EXTRAPOLATION), MAX_EXTRAPOLATION)
-        return clamp_crf(nearest_crf + step, codec)
+        step = (loss(aim) - loss(nearest_vmaf)) / slope
+        return clamp_crf(nearest_crf + min(max(step, -MAX_EXTRAPOLATION), MAX_EXTRAPOLATION), codec)
     if reaching:
         return reaching[-1][0]  # the cheapest try that looked good enough
     return ordered[0][0]  # nothing reached the target: the best-looking try

@@ -50,6 +50,9 @@ OUTPUT_TYPE = "video/mp4"
 MAX_FITS = 3  # second passes to land under a target size before giving up
 RETUNE_BEYOND = 2.0  # VMAF points off its target at which a short video is encoded again ...
 MAX_RETUNES = 2  # ... at most this many times (the second step follows the line the first drew)
+# Where a retune aims, from the target: the whole file's score is sure (a sample's is a guess),
+# so it takes the smaller file the band allows, a point under the target with a point to spare.
+RETUNE_AIM = -1.0
 # ffmpeg's names for the codecs a person may ask for, as the probe reports them.
 PROBED_CODEC = {"h264": "h264", "h265": "hevc", "av1": "av1"}
 
@@ -138,13 +141,14 @@ class _Encode:
         return self._retuned(first, target)
 
     def _retuned(self, first: Delivery, target: float) -> Delivery:
-        """Encode a short video again (up to MAX_RETUNES times) at the CRF its scores point to;
-        deliver the smallest encode within RETUNE_BEYOND of ``target``, else the nearest."""
-        done = self.measure_band[1]
+        """Encode a short video again (up to MAX_RETUNES times) at the CRF its scores point to
+        (aiming RETUNE_AIM from ``target``); deliver the smallest encode within RETUNE_BEYOND of
+        ``target``, else the nearest."""
+        done, aim, codec = self.measure_band[1], target + RETUNE_AIM, self.options.codec
         tried = [(first, first.path.replace(self.folder / "try-0.mp4"))]
         for attempt in range(1, MAX_RETUNES + 1):
             scores = [(d.crf or 0.0, d.quality.vmaf if d.quality else 0.0) for d, _ in tried]
-            crf = clamp_crf(next_crf(scores, target, SLOPE[self.options.codec]), self.options.codec)
+            crf = clamp_crf(next_crf(scores, aim, SLOPE[codec]), codec)
             if crf in (tried_crf for tried_crf, _ in scores):
                 break  # at an end of the CRF range
             again = self._at_crf(crf, (done, done))

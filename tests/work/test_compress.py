@@ -93,24 +93,30 @@ def test_a_store_the_worker_cannot_reach_sends_the_job_back_then_fails_it(
     assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "no attempt left its scratch folder"
 
 
+def _compress_a_clip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A job for a real 2 s clip, attempted in this process as a worker would (real ffmpeg)."""
+    monkeypatch.setattr(os, "nice", lambda _n: 0)  # the test process keeps its priority
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)  # and its SIGTERM handler
+    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
+    job = Job(id=str(uuid.uuid4()), owner="o", options={},
+              input={"filename": "clip.mp4", "size_bytes": clip.stat().st_size})  # fmt: skip
+    job_storage().put(input_key(job.id), clip)
+    lifecycle.create(job)
+    compress_job(job.id)
+    return job.id
+
+
 def test_an_output_past_max_output_mb_fails_the_job_with_the_limit_named(
     app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A real encode under the kernel's file-size cap (RLIMIT_FSIZE), as a worker runs it."""
-    monkeypatch.setattr(os, "nice", lambda _n: 0)
-    monkeypatch.setattr(signal, "signal", lambda *_args: None)
     app.config["MAX_OUTPUT_MB"] = 0  # any output at all is past the cap
-    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
     with app.app_context():
-        job = Job(id=str(uuid.uuid4()), owner="o", options={},
-                  input={"filename": "clip.mp4", "size_bytes": clip.stat().st_size})  # fmt: skip
-        job_storage().put(input_key(job.id), clip)
-        lifecycle.create(job)
-        compress_job(job.id)
-        done = db.session.get(Job, job.id, populate_existing=True)
+        job_id = _compress_a_clip(tmp_path, monkeypatch)
+        done = db.session.get(Job, job_id, populate_existing=True)
         assert done.status == FAILED and done.error["code"] == "output_too_large", done.error
         assert "MAX_OUTPUT_MB" in done.error["message"]
-        assert not job_storage().exists(output_key(job.id))
+        assert not job_storage().exists(output_key(job_id))
 
 
 def test_a_poster_stored_just_after_a_cancel_is_removed_with_the_job_s_files(
@@ -118,8 +124,6 @@ def test_a_poster_stored_just_after_a_cancel_is_removed_with_the_job_s_files(
 ) -> None:
     """The cancel deletes the job's files while the worker makes the poster; the poster lands
     after that, and the attempt, stopped by the cancel, removes it on its way out."""
-    monkeypatch.setattr(os, "nice", lambda _n: 0)
-    monkeypatch.setattr(signal, "signal", lambda *_args: None)
     store_poster = stills.store_poster
 
     def cancel_then_store(job_id: str, *args: object, **kwargs: object) -> bool:
@@ -128,15 +132,10 @@ def test_a_poster_stored_just_after_a_cancel_is_removed_with_the_job_s_files(
         return store_poster(job_id, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(stills, "store_poster", cancel_then_store)
-    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
     with app.app_context():
-        job = Job(id=str(uuid.uuid4()), owner="o", options={},
-                  input={"filename": "clip.mp4", "size_bytes": clip.stat().st_size})  # fmt: skip
-        job_storage().put(input_key(job.id), clip)
-        lifecycle.create(job)
-        compress_job(job.id)
-        assert db.session.get(Job, job.id, populate_existing=True).status == CANCELED
-        assert job_storage().keys(job_prefix(job.id)) == []
+        job_id = _compress_a_clip(tmp_path, monkeypatch)
+        assert db.session.get(Job, job_id, populate_existing=True).status == CANCELED
+        assert job_storage().keys(job_prefix(job_id)) == []
 
 
 def test_encode_limits_follow_the_configuration(app: Flask) -> None:

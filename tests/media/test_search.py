@@ -1,0 +1,65 @@
+"""The CRF search's arithmetic: lines through the loss, ln(100 - VMAF), and the encoder's steps.
+
+The search itself (real samples, real scores) runs in tests/work/test_encode.py.
+"""
+
+import math
+
+import pytest
+
+from app.media.search import SLOPE, _choose, clamp_crf, loss, next_crf
+
+
+def vmaf_at(crf: float, at_20: float = 4.0, growth: float = 0.17) -> float:
+    """A video whose loss grows by a constant factor per CRF step, as x264's do (bikes.mp4
+    measured 0.15-0.18 per step): 96 at CRF 20, falling faster as the CRF rises."""
+    return 100.0 - at_20 * math.exp(growth * (crf - 20))
+
+
+def test_loss_is_the_log_of_what_is_missing_from_100() -> None:
+    assert loss(90.0) == pytest.approx(math.log(10.0))
+    assert loss(100.0) == pytest.approx(math.log(0.1)), "an identical copy stays finite"
+
+
+def test_two_tries_either_side_read_the_crf_off_the_line_through_the_loss() -> None:
+    tries = [(25.0, vmaf_at(25.0)), (35.0, vmaf_at(35.0))]
+    exact = 20 + math.log((100 - 87.0) / 4.0) / 0.17  # where this video scores 87
+    assert _choose(tries, 87.0, "h264") == clamp_crf(exact, "h264")
+    linear = 25 + (tries[0][1] - 87.0) * 10 / (tries[0][1] - tries[1][1])  # a line through VMAF
+    assert linear < exact - 1, "the chord through VMAF reads a CRF too low: a larger file"
+
+
+def test_a_step_follows_the_last_two_tries_and_lands_on_the_aim() -> None:
+    tries = [(29.0, vmaf_at(29.0)), (33.0, vmaf_at(33.0))]
+    assert vmaf_at(next_crf(tries, 86.0, SLOPE["h264"])) == pytest.approx(86.0)
+
+
+def test_a_first_step_takes_the_usual_slope() -> None:
+    crf = next_crf([(29.0, 91.0)], 86.0, slope=0.15)
+    assert crf == pytest.approx(29 + (math.log(14) - math.log(9)) / 0.15)
+
+
+def test_a_video_that_barely_reacts_falls_back_to_the_usual_slope() -> None:
+    flat = [(29.0, 99.0), (33.0, 99.0)]
+    assert next_crf(flat, 95.0, slope=0.15) == pytest.approx(33 + (math.log(5) - math.log(1)) / 0.15)
+
+
+def test_both_tries_short_of_the_aim_extrapolate_at_most_max_extrapolation() -> None:
+    tries = [(30.0, 60.0), (34.0, 50.0)]  # far below any target: a very hard video
+    assert _choose(tries, 96.0, "h264") == 27.0  # 30 - MAX_EXTRAPOLATION
+
+
+@pytest.mark.parametrize(
+    ("crf", "codec", "expected"),
+    [
+        (31.3, "h264", 31.5),
+        (31.2, "h264", 31.0),
+        (3.0, "h264", 14.0),
+        (99.0, "h265", 42.0),
+        (30.4, "av1", 30.0),
+    ],
+)
+def test_clamp_crf_keeps_to_the_range_and_the_encoder_s_steps(
+    crf: float, codec: str, expected: float
+) -> None:
+    assert clamp_crf(crf, codec) == expected
