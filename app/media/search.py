@@ -133,9 +133,10 @@ def _slope(tries: list[tuple[float, float]]) -> float | None:
     if len(tries) < 2:
         return None
     (crf_a, vmaf_a), (crf_b, vmaf_b) = tries[-2], tries[-1]
-    if crf_a == crf_b or (loss(vmaf_b) - loss(vmaf_a)) / (crf_b - crf_a) <= FLAT:
-        return None  # flat (or upside down): the video barely reacts; take the usual slope
-    return (loss(vmaf_b) - loss(vmaf_a)) / (crf_b - crf_a)
+    if crf_a == crf_b:
+        return None
+    slope = (loss(vmaf_b) - loss(vmaf_a)) / (crf_b - crf_a)
+    return slope if slope > FLAT else None  # flat (or upside down): the video barely reacts
 
 
 def _choose(tries: list[tuple[float, float]], aim: float, codec: str) -> float:
