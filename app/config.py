@@ -123,6 +123,10 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "MAX_OUTPUT_MB": _int(env, "MAX_OUTPUT_MB", max_upload_mb),
         # Times a worker may start a job before it fails for good (worker deaths, stalls).
         "JOB_MAX_ATTEMPTS": _int(env, "JOB_MAX_ATTEMPTS", 3),
+        # A video at least SEGMENT_MIN_SECONDS long is encoded in segments of about
+        # SEGMENT_SECONDS, each by whichever worker is free, on any host (app/work/segments.py).
+        "SEGMENT_SECONDS": _float(env, "SEGMENT_SECONDS", 30),
+        "SEGMENT_MIN_SECONDS": _float(env, "SEGMENT_MIN_SECONDS", 60),
         # An ffmpeg that reports no progress for this long is killed.
         "STALL_TIMEOUT_SECONDS": _int(env, "STALL_TIMEOUT_SECONDS", 300),
         # Submissions per owner (HTTP 429 with Retry-After past it), counted in Redis.

@@ -116,6 +116,16 @@ def _schemas() -> dict[str, Any]:
                 "options": _ref("JobOptions"),
                 "output": _nullable(_ref("JobOutput")),
                 "error": _nullable(_ref("JobError")),
+                "segments": _nullable(
+                    {
+                        "type": "object",
+                        "description": "a long video encoded in segments on many workers (null: one piece)",
+                        "required": ["total", "done", "running"],
+                        "properties": {
+                            name: {**integer, "minimum": 0} for name in ("total", "done", "running")
+                        },
+                    }
+                ),
                 "links": _ref("JobLinks"),
                 "source_url": text,
                 "webhook": _ref("Webhook"),
@@ -157,6 +167,22 @@ def _schemas() -> dict[str, Any]:
                     "description": "the input delivered unchanged: an encode would not be smaller",
                 },
                 "note": _nullable({**text, "description": "what a person should know about the result"}),
+                "segments": _nullable(
+                    {
+                        "type": "array",
+                        "description": "a split job's segments in order, each with its own CRF and score",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "start_seconds": number,
+                                "duration_seconds": number,
+                                "crf": _nullable(number),
+                                "vmaf": _nullable(number),
+                                "size_bytes": _nullable(integer),
+                            },
+                        },
+                    }
+                ),
                 "quality": _nullable(
                     {
                         "type": "object",

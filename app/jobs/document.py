@@ -49,6 +49,7 @@ class JobDocument(TypedDict):
     options: dict[str, Any]
     output: dict[str, Any] | None
     error: dict[str, Any] | None
+    segments: dict[str, int] | None
     links: JobLinks
     source_url: NotRequired[str]
     webhook: NotRequired[dict[str, Any]]
@@ -100,6 +101,7 @@ def document(job: Job) -> JobDocument:
         "options": {name: value for name, value in job.options.items() if name not in INTERNAL_OPTIONS},
         "output": output,
         "error": job.error,
+        "segments": job.segments,
         "links": {
             "self": job_path(job.id),
             "events": job_path(job.id, "events"),

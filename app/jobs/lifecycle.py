@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import CursorResult, Update, update
+from sqlalchemy import CursorResult, Update, case, update
 
 from app import events, metrics
 from app.extensions import db, redis_client
@@ -69,6 +69,16 @@ def start(job_id: str) -> Job | None:
 def report_progress(job_id: str, percent: float, eta_seconds: int | None) -> bool:
     """Record progress of a running job; False once the job is no longer running."""
     return _change(job_id, [RUNNING], progress=percent, eta_seconds=eta_seconds, heartbeat_at=utcnow())
+
+
+def report_segments(job_id: str, segments: dict[str, int], percent: float, eta_seconds: int | None) -> bool:
+    """Record a split job's segment counts and progress (never lower within an attempt: its
+    segments report from several hosts); False once the job is no longer running.
+
+    The coordinator's lease is left alone: helpers reporting must not hide that it died.
+    """
+    progress = case((Job.progress > percent, Job.progress), else_=percent)
+    return _change(job_id, [RUNNING], segments=segments, progress=progress, eta_seconds=eta_seconds)
 
 
 def renew_lease(job_id: str) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
+from app.media.segments import Segment
 from app.timeutil import utcnow
 
 Status = Literal["queued", "running", "succeeded", "failed", "canceled"]
@@ -23,6 +24,12 @@ ACTIVE: frozenset[Status] = frozenset({QUEUED, RUNNING})
 # A webhook's delivery: pending until a 2xx (delivered) or until retries run out (failed).
 DELIVERY_STATES = ("pending", "delivered", "failed")
 PENDING, DELIVERED, UNDELIVERED = DELIVERY_STATES
+# A segment of a split job: waiting for a worker, held by one, encoded and stored, or given up.
+SegmentState = Literal["waiting", "running", "done", "failed"]
+SEGMENT_WAITING: Final = "waiting"
+SEGMENT_RUNNING: Final = "running"
+SEGMENT_DONE: Final = "done"
+SEGMENT_FAILED: Final = "failed"
 
 
 class Job(Model):
@@ -53,6 +60,8 @@ class Job(Model):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     output: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    # A split job's segment counts ({"total", "done", "running"}); None for a one-piece job.
+    segments: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
 
     source_url: Mapped[str | None] = mapped_column(Text, default=None)
     callback_url: Mapped[str | None] = mapped_column(Text, default=None)
@@ -80,3 +89,29 @@ class WebhookAttempt(Model):
     attempted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status_code: Mapped[int | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class SegmentRecord(Model):
+    """One segment of a split job (the plan's ``Segment``) and its state."""
+
+    __tablename__ = "segments"
+
+    job_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_frame: Mapped[int] = mapped_column()
+    frames: Mapped[int] = mapped_column()
+    start: Mapped[float] = mapped_column(Float)
+    duration: Mapped[float] = mapped_column(Float)
+    seek: Mapped[float] = mapped_column(Float)
+    state: Mapped[SegmentState] = mapped_column(String(16), default=SEGMENT_WAITING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # crf, vmaf, ssim, size_bytes once done; outgrown: it passed its share of the input's size
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    def plan(self) -> Segment:
+        return Segment(self.number, self.first_frame, self.frames, self.start, self.duration, self.seek)

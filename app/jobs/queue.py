@@ -15,9 +15,13 @@ from app.extensions import redis_client
 
 COMPRESS_QUEUE = "compress"  # compression work, one job at a time per worker
 WEBHOOK_QUEUE = "webhooks"  # deliveries, apart so a slow receiver never delays compression
+# Helpers for split jobs: a worker takes from here only when COMPRESS_QUEUE is empty, so a
+# short job submitted behind a long one's segments starts at the next free worker.
+SEGMENT_QUEUE = "segments"
 COMPRESS_FUNCTION = "app.work.compress.compress_job"
+SEGMENT_FUNCTION = "app.work.segments.help_with"
 WEBHOOK_FUNCTION = "app.work.webhooks.deliver"
-QUEUE_NAMES = (COMPRESS_QUEUE, WEBHOOK_QUEUE)
+QUEUE_NAMES = (COMPRESS_QUEUE, SEGMENT_QUEUE, WEBHOOK_QUEUE)
 WEBHOOK_JOB_TIMEOUT_SECONDS = 60  # one delivery: a 10 s request and bookkeeping
 TIMEOUT_MARGIN_SECONDS = 120  # RQ's own limit sits past ours, so ours fails the job cleanly first
 
@@ -36,6 +40,26 @@ def enqueue_compression(job_id: str) -> None:
         timeout=timeout,
         result_ttl=0,
         failure_ttl=24 * 3600,
+    )
+
+
+def enqueue_helpers(job_id: str, count: int, attempt: int) -> None:
+    """``count`` helpers for a split job on the segments queue: each encodes segments until none
+    is left to take (one RQ job each, enqueued in one round trip)."""
+    timeout = current_app.config["JOB_TIMEOUT_MINUTES"] * 60 + TIMEOUT_MARGIN_SECONDS
+    helpers = Queue(SEGMENT_QUEUE, connection=redis_client())
+    helpers.enqueue_many(
+        [
+            Queue.prepare_data(
+                SEGMENT_FUNCTION,
+                args=(job_id,),
+                job_id=f"{job_id}_{attempt}_{number}",
+                timeout=timeout,
+                result_ttl=0,
+                failure_ttl=24 * 3600,
+            )
+            for number in range(count)
+        ]
     )
 
 

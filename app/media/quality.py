@@ -74,10 +74,18 @@ def joined(first_input: int, count: int, vf: str | None, label: str) -> str:
 
 
 def measure_command(
-    ffmpeg: str, distorted: Path, reference: Path, reference_vf: str | None, spans: list[tuple[float, float]]
+    ffmpeg: str,
+    distorted: Path,
+    reference: Path,
+    reference_vf: str | None,
+    spans: list[tuple[float, float]],
+    reference_offset: float = 0.0,
 ) -> list[str]:
     """The ffmpeg run that scores ``distorted`` against ``reference`` (through ``reference_vf``)
-    on ``spans``; its stderr ends with the scores (see ``read_quality``)."""
+    on ``spans``; its stderr ends with the scores (see ``read_quality``).
+
+    ``reference_offset``: where ``distorted`` starts in ``reference`` (a segment's start).
+    """
     count = len(spans)
     vmaf = f"libvmaf=model={VMAF_MODEL}:n_threads=2:n_subsample={VMAF_SUBSAMPLE}:ts_sync_mode=nearest"
     graph = ";".join(
@@ -89,7 +97,8 @@ def measure_command(
             "[d2][r2]ssim=ts_sync_mode=nearest",
         ]
     )
-    inputs = [*span_inputs(distorted, spans), *span_inputs(reference, spans)]
+    shifted = [(round(start + reference_offset, 6), length) for start, length in spans]
+    inputs = [*span_inputs(distorted, spans), *span_inputs(reference, shifted)]
     scored = ["-filter_complex", graph, "-map", "[scored]", "-f", "null", "-"]
     return [*step_head(ffmpeg, loglevel="info"), *inputs, *scored]
 

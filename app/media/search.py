@@ -71,9 +71,13 @@ def crf_search(
     target_vmaf: float,
     folder: Path,
     run: RunStep,
+    offset: float = 0.0,
 ) -> SearchResult:
-    """The highest CRF (smallest file) whose samples score ``target_vmaf`` (+ SAFETY)."""
-    spans = sample_plan(duration)
+    """The highest CRF (smallest file) whose samples score ``target_vmaf`` (+ SAFETY).
+
+    ``offset``: the video is the ``duration`` seconds of ``source`` from there (a segment).
+    """
+    spans = [(round(offset + start, 3), length) for start, length in sample_plan(duration)]
     seconds = sum(length for _, length in spans)
     reference = folder / "samples.mkv"
     aim = target_vmaf + SAFETY

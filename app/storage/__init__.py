@@ -28,6 +28,8 @@ __all__ = [
     "open_storage",
     "output_key",
     "poster_key",
+    "segment_key",
+    "segments_prefix",
 ]
 
 
@@ -42,6 +44,15 @@ def input_key(job_id: str) -> str:
 
 def output_key(job_id: str) -> str:
     return job_prefix(job_id) + "output.mp4"
+
+
+def segment_key(job_id: str, number: int) -> str:
+    """One encoded segment of a split job (video only), until the join; under the job's prefix."""
+    return segments_prefix(job_id) + f"{number:05d}.mp4"
+
+
+def segments_prefix(job_id: str) -> str:
+    return job_prefix(job_id) + "segments/"
 
 
 def poster_key(job_id: str) -> str:

@@ -28,9 +28,9 @@ from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.picture import video_filter
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
 from app.storage.scratch import ScratchFolder, sweep
-from app.work import stills
+from app.work import segments, stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
-from app.work.encode import Delivery, deliver
+from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Steps, ffmpeg_path
@@ -95,7 +95,14 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
         options = Options(**job.options)
-        delivery = deliver(source, info, options, filename, folder, steps)
+        if segments.wanted(info, options, current_app.config):
+            target = folder / OUTPUT_NAME
+            joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
+            delivery = deliver_joined(
+                joined.path, joined.quality, joined.segments, source, info, options, filename, folder, steps
+            )
+        else:
+            delivery = deliver(source, info, options, filename, folder, steps)
         encode_seconds = time.monotonic() - started
         vf = video_filter(info, options.max_height)
         stills.store_compare_frames(job.id, source, delivery.path, info.duration_seconds, vf, folder)

@@ -67,6 +67,7 @@ class Delivery:
     note: str | None
     quality: Quality | None
     crf: float | None = None  # the CRF encoded with (None: a target size's bitrate, or the input)
+    segments: list[dict[str, Any]] | None = None  # a split job's segments, in order
 
     def facts(self) -> dict[str, Any]:
         """The contract's output fields this decides (size and dimensions come from the file)."""
@@ -74,6 +75,7 @@ class Delivery:
             "kept_original": self.kept_original,
             "note": self.note,
             "quality": self.quality.as_dict() if self.quality else None,
+            "segments": self.segments,
         }
 
 
@@ -85,6 +87,32 @@ def deliver(
     if options.target_size_mb is not None and info.duration_seconds:
         return job.fit(options.target_size_mb * MB)
     return job.by_quality()
+
+
+def deliver_joined(
+    joined: Path | None,
+    quality: Quality | None,
+    segments: list[dict[str, Any]],
+    source: Path,
+    info: MediaInfo,
+    options: Options,
+    filename: str,
+    folder: Path,
+    steps: Steps,
+) -> Delivery:
+    """What a split job delivers: its ``joined`` segments (None: one outgrew its share of the
+    input), or the input, kept by the same never-larger rule as a one-piece encode."""
+    job = _Encode(source, info, options, filename, folder, steps)
+    if joined is None:
+        return job.original("already well compressed: re-encoding was making it larger")
+    size = joined.stat().st_size
+    note = None
+    if size >= job.input_size:
+        if job.asked is None:
+            joined.unlink(missing_ok=True)
+            return job.original(f"already well compressed: re-encoding made it {job._larger(size)}")
+        note = f"{job._larger(size)} than the original, to give the {job.asked} asked for"
+    return Delivery(joined, OUTPUT_TYPE, False, note, quality, None, segments)
 
 
 def asked_change(info: MediaInfo, options: Options) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 from flask import Flask
@@ -21,9 +22,10 @@ LEASE_EXPIRES_SECONDS = 20  # a lease older than this means the worker is gone
 class Lease:
     """Renews a running job's heartbeat from a thread of its own until stopped."""
 
-    def __init__(self, app: Flask, job_id: str) -> None:
+    def __init__(self, app: Flask, job_id: str, renew: Callable[[], bool] | None = None) -> None:
+        """``renew`` says the worker is alive (default: the job's lease); False: stop renewing."""
         self._app = app
-        self._job_id = job_id
+        self._renew_once = renew or (lambda: lifecycle.renew_lease(job_id))
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._renew, name=f"lease-{job_id}", daemon=True)
 
@@ -38,7 +40,7 @@ class Lease:
     def _renew(self) -> None:
         with self._app.app_context():
             while not self._done.wait(LEASE_RENEW_SECONDS):
-                if not lifecycle.renew_lease(self._job_id):
+                if not self._renew_once():
                     return
 
 

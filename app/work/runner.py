@@ -1,7 +1,8 @@
 """Start RQ workers with the app context around every job.
 
-``python worker.py`` serves the compression queue and runs a second worker process for
-webhook deliveries, so a slow receiver never holds up a compression.
+``python worker.py`` serves the compression queue (then the segments of split jobs) and
+runs a second worker process for webhook deliveries, so a slow receiver never holds up a
+compression.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rq import Worker
 
 from app import create_app
 from app.extensions import redis_client
-from app.jobs.queue import COMPRESS_QUEUE, WEBHOOK_QUEUE
+from app.jobs.queue import COMPRESS_QUEUE, SEGMENT_QUEUE, WEBHOOK_QUEUE
 from app.work import maintenance
 
 WORKER_TTL_SECONDS = 35  # a dead worker's RQ key expires within this (RQ's default: 420)
@@ -65,7 +66,7 @@ def run_worker() -> None:
     """The compression worker here, the webhook worker in a child process."""
     webhooks = subprocess.Popen([sys.executable, "-m", "app.work.runner", WEBHOOK_QUEUE])
     try:
-        serve([COMPRESS_QUEUE])
+        serve([COMPRESS_QUEUE, SEGMENT_QUEUE])  # in this order: a new job before a long one's segments
     finally:
         webhooks.terminate()
         try:
@@ -75,4 +76,4 @@ def run_worker() -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1:] or [COMPRESS_QUEUE, WEBHOOK_QUEUE])
+    serve(sys.argv[1:] or [COMPRESS_QUEUE, SEGMENT_QUEUE, WEBHOOK_QUEUE])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app
@@ -30,26 +30,24 @@ TRUNCATED_SHARE = 0.9  # decoding less than this share of the probed duration me
 DISK_FULL = "the server ran out of disk space while compressing; try again later"
 
 Band = tuple[float, float]  # the stretch of the job's 0-100 % a step fills
+# Records a percentage and an ETA; False once the job is no longer running.
+WriteProgress = Callable[[float, int | None], bool]
 
 
 class Steps:
     """The ffmpeg runs of one attempt: progress, cancel, the job's time limit, the kernel's fence."""
 
-    def __init__(self, job_id: str, floor: float, config: Mapping[str, Any]) -> None:
+    def __init__(
+        self, job_id: str, floor: float, config: Mapping[str, Any], write: WriteProgress | None = None
+    ) -> None:
         self.config = config
-        self.reporter = ProgressReporter(job_id, floor)
+        self.reporter = ProgressReporter(job_id, floor, write)
         self.deadline: float = time.monotonic() + config["JOB_TIMEOUT_MINUTES"] * 60
         self.limits = encode_limits(config)
 
     def bands(self, *weights: float) -> list[Band]:
         """Split what is left of the bar (from the floor to 99 %) by ``weights``, in order."""
-        start, room = self.reporter.floor, 99.0 - self.reporter.floor
-        bands, total = [], sum(weights)
-        for weight in weights:
-            end = start + room * weight / total
-            bands.append((round(start, 1), round(end, 1)))
-            start = end
-        return bands
+        return bands(self.reporter.floor, *weights)
 
     def remaining_seconds(self) -> float:
         return max(self.deadline - time.monotonic(), 1.0)
@@ -109,6 +107,17 @@ class Steps:
         return self.reporter.outgrown
 
 
+def bands(floor: float, *weights: float) -> list[Band]:
+    """Split the bar from ``floor`` to 99 % by ``weights``, in order."""
+    start, room = floor, 99.0 - floor
+    found, total = [], sum(weights)
+    for weight in weights:
+        end = start + room * weight / total
+        found.append((round(start, 1), round(end, 1)))
+        start = end
+    return found
+
+
 def encode_limits(config: Mapping[str, Any]) -> Limits:
     """The kernel's fence around one encode: CPU time for the whole job timeout on every core,
     FFMPEG_MEMORY_MB of address space, and no file past MAX_OUTPUT_MB."""
@@ -148,9 +157,10 @@ class ProgressReporter:
     back. ``floor`` is where the first band may start (a download fills what is below it).
     """
 
-    def __init__(self, job_id: str, floor: float) -> None:
+    def __init__(self, job_id: str, floor: float, write: WriteProgress | None = None) -> None:
         self.job_id = job_id
         self.floor = floor
+        self.write = write or (lambda percent, eta: lifecycle.report_progress(job_id, percent, eta))
         self.percent = floor
         self.band: Band = (floor, 100.0)
         self.size_limit: int | None = None
@@ -175,7 +185,7 @@ class ProgressReporter:
             return
         self.percent = percent
         self._last_write = self._last_check = now
-        if not lifecycle.report_progress(self.job_id, percent, progress.eta_seconds):
+        if not self.write(percent, progress.eta_seconds):
             self._stopped = True
 
     def should_stop(self) -> bool:

@@ -1,0 +1,161 @@
+"""A split job's segments: the plan, who works on which, and what each delivered.
+
+Every worker that helps a job (the one coordinating it, and any that took a helper from the
+``segments`` queue) claims the next segment nobody holds, renews its claim while it works,
+and records the result. A claim whose holder went quiet for CLAIM_EXPIRES_SECONDS is free
+again: a host that dies costs the segment it held, not the job. The database is the truth
+here as for jobs, so a restart of any process loses no finished segment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from app.extensions import db
+from app.jobs import lifecycle
+from app.jobs.models import SEGMENT_DONE as DONE
+from app.jobs.models import SEGMENT_FAILED as FAILED
+from app.jobs.models import SEGMENT_RUNNING as RUNNING
+from app.jobs.models import SEGMENT_WAITING as WAITING
+from app.jobs.models import SegmentRecord
+from app.media.segments import Segment
+from app.timeutil import utcnow
+
+CLAIM_RENEW_SECONDS = 5.0  # how often a worker says it is still on its segment
+CLAIM_EXPIRES_SECONDS = 20  # a claim older than this: its worker is gone, the segment is free
+Band = tuple[float, float]  # where the segments fill the job's progress bar (the rest: split, join)
+
+
+def record_plan(job_id: str, plan: list[Segment]) -> list[SegmentRecord]:
+    """The job's segments: the plan made by an earlier attempt if there is one, else ``plan``."""
+    kept = rows(job_id)
+    if kept:
+        return kept
+    for segment in plan:
+        db.session.add(
+            SegmentRecord(
+                job_id=job_id,
+                number=segment.number,
+                first_frame=segment.first_frame,
+                frames=segment.frames,
+                start=segment.start,
+                duration=segment.duration,
+                seek=segment.seek,
+            )
+        )
+    db.session.commit()
+    return rows(job_id)
+
+
+def rows(job_id: str) -> list[SegmentRecord]:
+    """The job's segments in order, read fresh."""
+    found = list(
+        db.session.scalars(
+            select(SegmentRecord)
+            .where(SegmentRecord.job_id == job_id)
+            .order_by(SegmentRecord.number)
+            .execution_options(populate_existing=True)
+        )
+    )
+    db.session.commit()
+    return found
+
+
+def claim(job_id: str) -> SegmentRecord | None:
+    """Take the first segment nobody holds (waiting, or held by a worker gone quiet); None: none."""
+    lapsed = utcnow() - timedelta(seconds=CLAIM_EXPIRES_SECONDS)
+    free = (SegmentRecord.state == WAITING) | (
+        (SegmentRecord.state == RUNNING) & (SegmentRecord.heartbeat_at < lapsed)
+    )
+    candidates = db.session.scalars(
+        select(SegmentRecord.number)
+        .where(SegmentRecord.job_id == job_id, free)
+        .order_by(SegmentRecord.number)
+    ).all()
+    for number in candidates:
+        taken = db.session.execute(
+            update(SegmentRecord)
+            .where(SegmentRecord.job_id == job_id, SegmentRecord.number == number, free)
+            .values(state=RUNNING, heartbeat_at=utcnow(), progress=0.0, attempts=SegmentRecord.attempts + 1)
+        )
+        db.session.commit()
+        if getattr(taken, "rowcount", 0) == 1:
+            return db.session.get(SegmentRecord, (job_id, number), populate_existing=True)
+    db.session.commit()
+    return None
+
+
+def renew(job_id: str, number: int) -> bool:
+    """The worker is still on this segment; False once it no longer holds it."""
+    changed = db.session.execute(
+        update(SegmentRecord)
+        .where(SegmentRecord.job_id == job_id, SegmentRecord.number == number, SegmentRecord.state == RUNNING)
+        .values(heartbeat_at=utcnow())
+    )
+    db.session.commit()
+    return getattr(changed, "rowcount", 0) == 1
+
+
+def report(job_id: str, number: int, percent: float, band: Band, started: datetime | None) -> bool:
+    """Record one segment's progress and the job's (weighted by duration); False: job not running."""
+    db.session.execute(
+        update(SegmentRecord)
+        .where(SegmentRecord.job_id == job_id, SegmentRecord.number == number, SegmentRecord.state == RUNNING)
+        .values(progress=percent, heartbeat_at=utcnow())
+    )
+    db.session.commit()
+    return publish(job_id, band, started)
+
+
+def publish(job_id: str, band: Band, started: datetime | None) -> bool:
+    """Write the job's progress, ETA and segment counts from its segments; False: not running."""
+    found = rows(job_id)
+    total = sum(row.duration for row in found) or 1.0
+    share = sum(row.duration * (100.0 if row.state == DONE else row.progress) for row in found) / total / 100
+    low, high = band
+    percent = round(low + (high - low) * share, 1)
+    elapsed = (utcnow() - started).total_seconds() if started else 0.0
+    eta = int(elapsed * (1 - share) / share) if share > 0.02 and elapsed > 0 else None
+    return lifecycle.report_segments(job_id, summary(found), percent, eta)
+
+
+def summary(found: list[SegmentRecord]) -> dict[str, int]:
+    """The contract's ``segments`` object: how many in all, done and running."""
+    return {
+        "total": len(found),
+        "done": sum(row.state == DONE for row in found),
+        "running": sum(row.state == RUNNING for row in found),
+    }
+
+
+def finish(job_id: str, number: int, result: dict[str, Any]) -> None:
+    """The segment is encoded and stored."""
+    _set(job_id, number, state=DONE, progress=100.0, result=result)
+
+
+def release(job_id: str, number: int) -> None:
+    """Give the segment back (its worker was stopped): another may take it at once."""
+    _set(job_id, number, state=WAITING, progress=0.0, heartbeat_at=None)
+
+
+def give_up(job_id: str, number: int, message: str) -> None:
+    """The segment cannot be encoded (the job fails with ``message``)."""
+    _set(job_id, number, state=FAILED, error=message[:500])
+
+
+def forget(job_id: str) -> None:
+    """Remove the job's segment records (its segments' files are gone)."""
+    db.session.execute(delete(SegmentRecord).where(SegmentRecord.job_id == job_id))
+    db.session.commit()
+
+
+def _set(job_id: str, number: int, **values: Any) -> None:
+    db.session.execute(
+        update(SegmentRecord)
+        .where(SegmentRecord.job_id == job_id, SegmentRecord.number == number)
+        .values(**values)
+    )
+    db.session.commit()

@@ -1,0 +1,154 @@
+"""Cut a long video into segments that encode apart and join without a seam.
+
+Nothing is cut ahead of time: each segment's encode reads the input itself, seeking to just
+before its first frame (ffmpeg decodes from the keyframe before and drops what precedes the
+seek point, so a segment may start at any frame, however far apart the input's keyframes
+are) and stopping after exactly its frame count. A segment's first frame is chosen from the
+input's own presentation times (read from the packets, no decoding), and the seek point is
+half-way between it and the frame before, so rounding can never take or leave a frame.
+
+The join copies the segments' video one after another (each starts with a keyframe of its
+own, and carries its parameter sets in-band, since its CRF is its own) and lays the audio,
+encoded once for the whole file, beside it: no gap and no click at a join. Each segment's
+place on the timeline is the input's own (``duration`` lines of the concat list), so a
+variable frame rate keeps its timing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.media.command import Rate, step_head, video_args
+from app.media.fence import input_args
+
+SEGMENT_SECONDS = 30.0  # the nominal length of one segment (SEGMENT_SECONDS)
+SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece (SEGMENT_MIN_SECONDS)
+# Headers in every keyframe: each segment's own parameter sets (x264's PPS carries the CRF's
+# initial QP) reach the decoder after a join.
+IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av1": []}
+_TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
+_PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of the video: frames ``first_frame`` .. ``first_frame + frames`` of the input.
+
+    ``start`` is the first frame's time, ``duration`` the time until the next segment's first
+    frame (the last one's: until the end of the video), ``seek`` where its encode seeks to.
+    """
+
+    number: int
+    first_frame: int
+    frames: int
+    start: float
+    duration: float
+    seek: float
+
+    def time_range(self) -> str:
+        """How a person reads where this segment lies: ``1:30-2:00``."""
+        return f"{_clock(self.start)}-{_clock(self.start + self.duration)}"
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def should_split(duration: float | None, min_seconds: float, segment_seconds: float) -> bool:
+    """Whether a video is long enough to be encoded in segments (at least two of them)."""
+    return duration is not None and duration >= max(min_seconds, 2 * segment_seconds)
+
+
+def frame_times_command(ffmpeg: str, source: str | Path, listing: Path) -> list[str]:
+    """Lists the first video stream's packets (timestamps in its time base) into ``listing``,
+    without decoding."""
+    cmd = [*step_head(ffmpeg), *input_args(source), "-map", "0:v:0", "-c", "copy"]
+    return [*cmd, "-f", "framecrc", str(listing)]
+
+
+def read_frame_times(listing: str) -> list[float]:
+    """Every frame's presentation time in seconds, in display order, from a framecrc listing."""
+    base = _TIMEBASE.search(listing)
+    if base is None:
+        raise ValueError("no time base in the frame listing")
+    num, den = int(base[1]), int(base[2])
+    return sorted(int(pts) * num / den for _dts, pts in _PACKET.findall(listing))
+
+
+def plan(times: list[float], duration: float, segment_seconds: float) -> list[Segment]:
+    """Segments of about ``segment_seconds``, each starting at the frame nearest its nominal point.
+
+    ``duration`` is the video's (its last frame lasts until then); the last segment takes
+    what is left, and one shorter than half a segment is folded into the one before.
+    """
+    if not times:
+        return []
+    count = max(1, round((times[-1] - times[0]) / segment_seconds))
+    firsts = [0]
+    for index in range(1, count):
+        nominal = times[0] + index * segment_seconds
+        nearest = min(range(firsts[-1] + 1, len(times)), key=lambda k: abs(times[k] - nominal), default=None)
+        if nearest is None:
+            break
+        firsts.append(nearest)
+    end = max(duration, times[-1])
+    segments = []
+    for number, first in enumerate(firsts):
+        following = firsts[number + 1] if number + 1 < len(firsts) else len(times)
+        stop = times[following] if following < len(times) else end
+        seek = 0.0 if first == 0 else (times[first - 1] + times[first]) / 2
+        segments.append(
+            Segment(number, first, following - first, times[first], round(stop - times[first], 6), seek)
+        )
+    return segments
+
+
+def segment_command(
+    ffmpeg: str, source: str | Path, target: str | Path, segment: Segment, vf: str, codec: str, crf: float
+) -> list[str]:
+    """Encode one segment's frames (no audio) at ``crf`` into an mp4 whose timeline starts at 0."""
+    cmd = [*step_head(ffmpeg)]
+    if segment.seek > 0:
+        cmd += ["-ss", f"{segment.seek:.6f}"]
+    cmd += [*input_args(source), "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1"]
+    cmd += ["-vf", f"{vf},setpts=PTS-STARTPTS", "-frames:v", str(segment.frames)]
+    cmd += [*video_args(codec, Rate(crf=crf)), *IN_BAND_HEADERS[codec]]
+    return [*cmd, "-f", "mp4", str(target)]
+
+
+def concat_list(parts: list[tuple[Path, Segment]]) -> str:
+    """The concat demuxer's list: each segment file and the time it holds on the input's timeline."""
+    lines = ["ffconcat version 1.0"]
+    for path, segment in parts:
+        lines += [f"file '{path.absolute()}'", f"duration {segment.duration:.6f}"]
+    return "\n".join(lines) + "\n"
+
+
+def join_command(ffmpeg: str, listing: Path, audio: Path | None, target: Path) -> list[str]:
+    """One mp4 from the segments (copied, in order) and the audio (copied), ready to stream.
+
+    The list and the segments are this server's own files, not a person's upload: the concat
+    demuxer reads them, and only them, from the local disk.
+    """
+    cmd = [*step_head(ffmpeg), "-protocol_whitelist", "file", "-f", "concat", "-safe", "0"]
+    cmd += ["-i", str(listing)]
+    if audio is not None:
+        cmd += [*input_args(audio), "-map", "0:v:0", "-map", "1:a:0"]
+    return [*cmd, "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(target)]
+
+
+def span_of(segment: Segment, share: float, seconds: float) -> tuple[float, float]:
+    """A window of ``seconds`` at ``share`` of the way through ``segment`` (for scoring)."""
+    length = min(seconds, segment.duration)
+    start = segment.start + max(segment.duration - length, 0.0) * share
+    return (round(start, 3), length)
+
+
+def weighted(values: list[tuple[float, float]]) -> float:
+    """The mean of (value, weight) pairs; nan when there is no weight."""
+    total = sum(weight for _, weight in values)
+    return sum(value * weight for value, weight in values) / total if total else math.nan

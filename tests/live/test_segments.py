@@ -1,0 +1,145 @@
+"""A long video on two workers: split, encoded on both, joined without a seam; faults, cancel, fairness."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from app.media import probe
+from app.media.segments import frame_times_command, read_frame_times
+from tests.conftest import FFMPEG
+from tests.live.backends import Backend
+from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
+
+SEGMENT_SECONDS = 3  # small segments, so a clip of seconds makes a split job
+
+
+@pytest.fixture(scope="module")
+def split_stack(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[LiveStack]:
+    """Two workers (two hosts' worth), splitting anything of 6 s and more."""
+    live = LiveStack(
+        tmp_path_factory.mktemp(f"split-{backend.name}"),
+        backend=backend,
+        SEGMENT_SECONDS=str(SEGMENT_SECONDS),
+        SEGMENT_MIN_SECONDS="6",
+    )
+    live.start_worker()
+    yield live
+    live.stop()
+
+
+def _clip(path: Path, seconds: float, size: str = "640x360", keyframe_seconds: float = 20) -> Path:
+    """A busy picture with stereo sound; keyframes ``keyframe_seconds`` apart (cuts fall between)."""
+    gop = str(int(25 * keyframe_seconds))
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25", "-f", "lavfi", "-i", "sine=frequency=440"]
+    codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-g", gop, "-sc_threshold", "0"]
+    cmd = [FFMPEG, "-loglevel", "error", "-y", *inputs, "-t", str(seconds), *codec, "-ac", "2", "-c:a", "aac"]
+    subprocess.run([*cmd, "-shortest", str(path)], check=True)
+    return path
+
+
+def _frames(path: Path) -> list[float]:
+    listing = path.with_suffix(".crc")
+    subprocess.run(frame_times_command(FFMPEG, path, listing), check=True)
+    return read_frame_times(listing.read_text())
+
+
+def _submit(stack: LiveStack, clip: Path) -> str:
+    response = stack.submit(clip, preset="balanced")
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def _running_segments(stack: LiveStack, job_id: str, at_least: int) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    def reached() -> bool:
+        found.update(stack.job(job_id))
+        ended = found["status"] not in ("queued", "running")
+        return ended or (found.get("segments") or {}).get("running", 0) >= at_least
+
+    wait_until(reached, 120, f"{at_least} segments of {job_id} to run", interval=0.05)
+    assert found["status"] == "running", found
+    return found
+
+
+def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
+    split_stack: LiveStack, tmp_path: Path
+) -> None:
+    clip = _clip(tmp_path / "long.mp4", 12)
+    job_id = _submit(split_stack, clip)
+    job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    assert job["segments"] == {"total": 4, "done": 4, "running": 0}
+    segments = job["output"]["segments"]
+    assert [round(s["start_seconds"]) for s in segments] == [0, 3, 6, 9]
+    assert all(s["crf"] and s["vmaf"] and s["size_bytes"] for s in segments)
+    assert abs(job["output"]["quality"]["vmaf"] - 93) < 6  # each segment aimed at balanced's 93
+
+    output = tmp_path / "output.mp4"
+    output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job_id}/output", timeout=60).content)
+    assert len(_frames(output)) == len(_frames(clip))
+    delivered, original = probe(FFMPEG, output), probe(FFMPEG, clip)
+    assert abs((delivered.duration_seconds or 0) - (original.duration_seconds or 0)) <= 1 / 25
+    assert delivered.has_audio and delivered.audio_channels == 2
+    decoded = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(output), "-f", "null", "-"], capture_output=True
+    )
+    assert decoded.returncode == 0 and decoded.stderr == b""
+
+    # every worker encoded some of it; nothing of the segments is left anywhere
+    for worker in range(2):
+        assert f"job {job_id}: segment" in split_stack.log(f"worker-{worker}.log"), f"worker {worker} idle"
+    assert not [name for name in split_stack.objects(job_id) if name.startswith("segments/")]
+    assert not list(split_stack.scratch.glob(f"*{job_id}*"))
+
+
+def test_cancel_stops_every_segment_on_every_worker(split_stack: LiveStack, tmp_path: Path) -> None:
+    job_id = _submit(split_stack, _clip(tmp_path / "cancel.mp4", 30, size="1280x720"))
+    _running_segments(split_stack, job_id, 2)
+    response = requests.post(f"{split_stack.url}/api/jobs/{job_id}/cancel", timeout=10)
+    assert response.status_code == 202 and response.json()["status"] == "canceled"
+    wait_until(lambda: not processes_mentioning(job_id), 2, "every ffmpeg of the canceled job to end")
+    wait_until(
+        lambda: not [name for name in split_stack.objects(job_id) if name.startswith("segments/")],
+        10, "the segments' objects to be removed",
+    )  # fmt: skip
+
+
+def test_a_short_job_does_not_wait_behind_a_long_jobs_segments(
+    split_stack: LiveStack, tmp_path: Path
+) -> None:
+    long_id = _submit(split_stack, _clip(tmp_path / "long.mp4", 30, size="1280x720"))
+    _running_segments(split_stack, long_id, 2)  # both workers busy, 8 segments still queued
+    short = split_stack.wait_for_status(_submit(split_stack, _clip(tmp_path / "short.mp4", 2)), {"succeeded"})
+    assert short["segments"] is None  # too short to split
+    long_job = split_stack.job(long_id)
+    assert long_job["status"] == "running" and long_job["segments"]["done"] < long_job["segments"]["total"]
+    requests.post(f"{split_stack.url}/api/jobs/{long_id}/cancel", timeout=10)
+
+
+def test_a_worker_killed_mid_segment_costs_that_segment_only(split_stack: LiveStack, tmp_path: Path) -> None:
+    job_id = _submit(split_stack, _clip(tmp_path / "kill.mp4", 15, size="1280x720"))
+    helper: list[int] = []
+
+    def helper_running() -> bool:
+        helper[:] = [
+            int(fields[3])
+            for _pid, fields, cmdline in live_processes()
+            if f"segments-{job_id}".encode() in cmdline and b"ffmpeg" in cmdline
+        ]
+        return bool(helper)
+
+    wait_until(helper_running, 120, "a helper to encode a segment", interval=0.05)
+    worker = next(w for w in split_stack.alive_workers() if w.pid == helper[0])  # its session's leader
+    split_stack.kill(worker)
+    job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    assert job["attempts"] == 1  # the job went on: only the segment was done again
+    assert len(job["output"]["segments"]) == 5
+    split_stack.start_worker()

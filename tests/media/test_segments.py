@@ -1,0 +1,114 @@
+"""Cutting a video into segments and joining them: frame-exact, timing kept, no decode error."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.media import probe
+from app.media.picture import video_filter
+from app.media.segments import (
+    Segment,
+    concat_list,
+    frame_times_command,
+    join_command,
+    plan,
+    read_frame_times,
+    segment_command,
+    should_split,
+)
+from tests.conftest import FFMPEG
+
+
+def test_a_plan_covers_every_frame_once_starting_near_each_nominal_point() -> None:
+    times = [k / 25 for k in range(300)]  # 12 s at 25 fps
+    segments = plan(times, 12.0, 4.0)
+    assert [s.first_frame for s in segments] == [0, 100, 200]
+    assert sum(s.frames for s in segments) == 300
+    assert [s.start for s in segments] == [0.0, 4.0, 8.0]
+    assert segments[1].seek == pytest.approx(4.0 - 0.02)  # half-way to the frame before
+    assert sum(s.duration for s in segments) == pytest.approx(12.0)
+
+
+def test_a_short_tail_joins_the_segment_before() -> None:
+    times = [k / 10 for k in range(100)]  # 10 s
+    segments = plan(times, 10.0, 4.0)
+    assert len(segments) == 2 and segments[-1].frames == 60
+
+
+def test_only_long_videos_split() -> None:
+    assert should_split(60.0, 60.0, 30.0)
+    assert not should_split(59.9, 60.0, 30.0)
+    assert not should_split(50.0, 10.0, 30.0)  # fewer than two segments
+    assert not should_split(None, 60.0, 30.0)
+
+
+def test_a_segment_names_its_time_range() -> None:
+    assert Segment(3, 0, 1, 90.0, 30.0, 89.98).time_range() == "1:30-2:00"
+
+
+def _run(cmd: list[str]) -> None:
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _frame_times(path: Path, folder: Path) -> list[float]:
+    listing = folder / f"{path.stem}.crc"
+    _run(frame_times_command(FFMPEG, path, listing))
+    return read_frame_times(listing.read_text())
+
+
+def _split_and_join(source: Path, folder: Path, seconds: float) -> tuple[list[float], list[float], Path]:
+    info = probe(FFMPEG, source)
+    times = _frame_times(source, folder)
+    parts = []
+    for segment in plan(times, info.duration_seconds or 0.0, seconds):
+        part = folder / f"part-{segment.number}.mp4"
+        crf = 20 + 6 * segment.number  # each its own CRF, as each segment searches its own
+        _run(segment_command(FFMPEG, source, part, segment, video_filter(info, None), "h264", crf))
+        assert len(_frame_times(part, folder)) == segment.frames
+        parts.append((part, segment))
+    listing = folder / "list.ffconcat"
+    listing.write_text(concat_list(parts))
+    audio = folder / "audio.m4a"
+    _run([FFMPEG, "-loglevel", "error", "-y", "-i", str(source), "-map", "0:a:0", "-c:a", "aac", str(audio)])
+    joined = folder / "joined.mp4"
+    _run(join_command(FFMPEG, listing, audio, joined))
+    return times, _frame_times(joined, folder), joined
+
+
+def _decode_errors(path: Path) -> str:
+    done = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True)
+    return done.stderr.decode(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("name", "picture", "codec"),
+    [
+        # keyframes 10 s apart: every cut falls between keyframes
+        ("sparse-keyframes", "testsrc2=size=320x240:rate=25",
+         ["-g", "250", "-keyint_min", "250", "-sc_threshold", "0"]),
+        # a phone's variable frame rate: 30 fps, then 12 fps with jitter
+        ("vfr", "testsrc2=size=320x240:rate=30,setpts='if(lt(N,150),N/30,5+(N-150)/12+0.013*mod(N,3))/TB'",
+         ["-fps_mode", "vfr", "-bf", "2"]),
+    ],
+)  # fmt: skip
+def test_segments_join_into_the_inputs_frames_and_timing(
+    tmp_path: Path, name: str, picture: str, codec: list[str]
+) -> None:
+    source = tmp_path / f"{name}.mov"
+    inputs = ["-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", "sine", "-t", "12"]
+    encode = ["-c:v", "libx264", "-preset", "ultrafast", *codec, "-c:a", "aac", "-shortest"]
+    _run([FFMPEG, "-loglevel", "error", "-y", *inputs, *encode, str(source)])
+    times, joined_times, joined = _split_and_join(source, tmp_path, 4.0)
+    assert len(joined_times) == len(times)
+    start, joined_start = times[0], joined_times[0]
+    assert (
+        max(abs((a - start) - (b - joined_start)) for a, b in zip(times, joined_times, strict=True)) < 0.002
+    )
+    assert _decode_errors(joined) == ""
+    info, joined_info = probe(FFMPEG, source), probe(FFMPEG, joined)
+    assert joined_info.has_audio
+    assert abs((joined_info.duration_seconds or 0) - (info.duration_seconds or 0)) < 1 / 12
