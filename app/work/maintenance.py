@@ -20,6 +20,7 @@ from app.jobs import lifecycle, queue, retention
 from app.jobs.models import QUEUED, RUNNING, Job
 from app.timeutil import utcnow
 from app.uploads import service as uploads
+from app.work import segments
 from app.work.lease import LEASE_EXPIRES_SECONDS
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def reconcile() -> tuple[int, int]:
         if job.attempts >= max_attempts:
             message = f"the worker stopped during each of {job.attempts} attempts; it will not be tried again"
             lifecycle.fail(job.id, "worker_lost", message)
+            segments.discard(job.id)  # a split job's segments: nobody will join them now
         else:
             log.warning("job %s lost its worker (attempt %s); queueing it again", job.id, job.attempts)
             lifecycle.requeue(job.id)

@@ -316,6 +316,19 @@ def _coordinate(
     return _join(job.id, rows, audio, folder, steps, join_band, target)
 
 
+def _check_frames(joined: Path, expected: int, folder: Path, steps: Steps) -> None:
+    """The joined file holds exactly the input's frames (a packet listing: no decoding)."""
+    listing = folder / "joined.crc"
+    steps.run(frame_times_command(ffmpeg_path(), joined, listing), None, (0.0, 0.0))
+    found = len(read_frame_times(listing.read_text()))
+    listing.unlink(missing_ok=True)
+    if found != expected:
+        raise JobFailed(
+            "output_invalid",
+            f"the joined segments hold {found} frames where the video has {expected}; try again",
+        )
+
+
 def _raise_if_stopped(job_id: str, steps: Steps) -> None:
     """Canceled, failed by a helper, shutting down or out of time: stop coordinating."""
     if Shutdown.requested:
@@ -364,6 +377,7 @@ def _join(
     listing = folder / "segments.ffconcat"
     listing.write_text(concat_list(parts))
     steps.run(join_command(ffmpeg_path(), listing, audio, target), None, band)
+    _check_frames(target, sum(row.frames for row in rows), folder, steps)
     facts = [
         {
             "start_seconds": round(row.start, 3),

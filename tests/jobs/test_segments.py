@@ -1,0 +1,88 @@
+"""Claims on a split job's segments: one holder each, a quiet holder's segment freed, counts and progress."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+
+from app.extensions import db
+from app.jobs import lifecycle
+from app.jobs import segments as claims
+from app.jobs.models import Job, SegmentRecord
+from app.media.segments import Segment
+from app.timeutil import utcnow
+
+BAND = (0.0, 90.0)
+
+
+@pytest.fixture()
+def database(both_databases: str) -> str:
+    """Claims race across hosts: they must hold on PostgreSQL exactly as on SQLite."""
+    return both_databases
+
+
+@pytest.fixture()
+def job_id(app: Flask) -> Iterator[str]:
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        lifecycle.start(job.id)
+        plan = [Segment(n, 75 * n, 75, 3.0 * n, 3.0 if n < 2 else 6.0, 3.0 * n - 0.02) for n in range(3)]
+        claims.record_plan(job.id, plan)
+        yield job.id
+
+
+def test_each_segment_is_claimed_once_in_order(job_id: str) -> None:
+    taken = [claims.claim(job_id) for _ in range(4)]
+    assert [row.number if row else None for row in taken] == [0, 1, 2, None]
+    assert all(row.attempts == 1 for row in taken if row)
+
+
+def test_a_plan_is_kept_for_the_next_attempt(job_id: str) -> None:
+    claims.finish(job_id, 0, {"crf": 23})
+    kept = claims.record_plan(job_id, [Segment(0, 0, 225, 0.0, 12.0, 0.0)])  # a new plan is ignored
+    assert [(row.number, row.state) for row in kept] == [(0, "done"), (1, "waiting"), (2, "waiting")]
+
+
+def test_a_quiet_holders_segment_is_taken_over_and_a_given_back_one_at_once(job_id: str) -> None:
+    first, second = claims.claim(job_id), claims.claim(job_id)
+    assert first and second and claims.claim(job_id) is not None  # all three held now
+    assert claims.claim(job_id) is None
+    quiet = utcnow() - timedelta(seconds=claims.CLAIM_EXPIRES_SECONDS + 1)
+    db.session.execute(update(SegmentRecord).where(SegmentRecord.number == 0).values(heartbeat_at=quiet))
+    db.session.commit()
+    assert claims.renew(job_id, 1)
+    again = claims.claim(job_id)
+    assert again is not None and (again.number, again.attempts) == (0, 2)
+    claims.release(job_id, 1)
+    assert (row := claims.claim(job_id)) is not None and row.number == 1
+
+
+def test_the_job_shows_counts_and_progress_weighted_by_duration(job_id: str) -> None:
+    claims.claim(job_id)
+    claims.claim(job_id)
+    claims.finish(job_id, 0, {"crf": 23})
+    assert claims.report(job_id, 1, 50.0, BAND, None)
+    job = db.session.get(Job, job_id, populate_existing=True)
+    assert job is not None and job.segments == {"total": 3, "done": 1, "running": 1}
+    # 3 s done and 1.5 s of 3 s: 4.5 of 12 s, on a band ending at 90 %
+    assert job.progress == pytest.approx(90 * 4.5 / 12, abs=0.1)
+    claims.release(job_id, 1)  # given back: its share goes, the job's progress stays
+    assert claims.publish(job_id, BAND, None)
+    assert db.session.get(Job, job_id, populate_existing=True).progress == pytest.approx(33.8, abs=0.1)
+
+
+def test_reports_stop_once_the_job_ends(job_id: str) -> None:
+    row = claims.claim(job_id)
+    assert row is not None
+    lifecycle.cancel(job_id)
+    assert not claims.report(job_id, row.number, 10.0, BAND, None)
+
+
+def test_forget_removes_the_records(job_id: str) -> None:
+    claims.forget(job_id)
+    assert claims.rows(job_id) == []
