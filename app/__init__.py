@@ -12,6 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
+from app.auth.cookies import SchemeAwareSessions
 from app.extensions import csrf, db, init_redis, limiter, migrate, sock
 from app.storage import open_storage
 from app.storage.scratch import sweep
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # One proxy hop (Heroku's router, nginx) is trusted for the scheme, host and client address.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    app.session_interface = SchemeAwareSessions()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     sock.init_app(app)

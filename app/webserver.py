@@ -8,6 +8,9 @@ line (``-w``, ``-b``) override these.
 """
 
 import gc
+import os
+import sys
+from typing import Any
 
 # Streams (WebSocket, SSE, long poll) each hold a connection for minutes: greenlets, not threads.
 worker_class = "gevent"
@@ -32,3 +35,17 @@ def post_worker_init(worker: object) -> None:
     gc.collect()
     gc.freeze()  # the app's own objects (modules, routes, mappings) last as long as the process
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def on_starting(server: Any) -> None:
+    """Refuse to serve from several processes without a shared SECRET_KEY.
+
+    Each process would make a random key of its own: a session, CSRF token or signed part
+    URL made by one would fail on the others, at random, depending on which answers.
+    """
+    if server.cfg.workers > 1 and not os.environ.get("SECRET_KEY"):
+        sys.exit(
+            f"SECRET_KEY is not set, and {server.cfg.workers} web processes would each make their own: "
+            "sessions, CSRF tokens and upload URLs would fail between them. Set SECRET_KEY "
+            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), or run one process (-w 1)."
+        )

@@ -16,15 +16,10 @@ from flask import current_app, request
 
 from app.api.slots import UploadSlot
 from app.api.spool import SpoolingRequest
-from app.auth import ANONYMOUS
+from app.auth import client_key
 from app.extensions import redis_client, release_database
 
 MAX_JSON_BYTES = 64 * 1024  # a JSON request body is options and a URL, never a file
-
-
-def client_of(owner: str) -> str:
-    """Whose slots an upload takes: the owner, or, for the one owner an open API shares, the address."""
-    return owner if owner != ANONYMOUS else f"{ANONYMOUS}@{request.remote_addr}"
 
 
 @contextmanager
@@ -32,7 +27,7 @@ def receiving_body(owner: str) -> Iterator[UploadSlot]:
     """Hold an upload slot, release the database and bound idle reads for the body that follows."""
     release_database()
     config = current_app.config
-    slot = UploadSlot(redis_client(), client_of(owner), config["MAX_UPLOADS_PER_CLIENT"]).acquire()
+    slot = UploadSlot(redis_client(), client_key(owner), config["MAX_UPLOADS_PER_CLIENT"]).acquire()
     sock: Any = request.environ.get("gunicorn.socket")
     before = sock.gettimeout() if sock is not None else None
     if sock is not None:

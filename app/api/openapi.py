@@ -530,7 +530,10 @@ def _paths() -> dict[str, Any]:
                 "summary": "The upload page (browser session)",
                 "operationId": "page",
                 "tags": ["page"],
-                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {}}},
+                    "302": {"description": "Keys are configured and the session has not signed in"},
+                },
             }
         },
         "/page/rows": {
@@ -538,7 +541,55 @@ def _paths() -> dict[str, Any]:
                 "summary": "The job table's rows (the page's polling fallback)",
                 "operationId": "pageRows",
                 "tags": ["page"],
-                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {}}},
+                    "401": _problem("Keys are configured and this session has not signed in"),
+                },
+            }
+        },
+        "/signin": {
+            "get": {
+                "summary": "The sign-in form of a deployment with keys (elsewhere: to the page)",
+                "operationId": "signinForm",
+                "tags": ["page"],
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {}}},
+                    "302": {"description": "No keys are configured, or already signed in: to the page"},
+                },
+            },
+            "post": {
+                "summary": "Sign the browser session in with an API key (the session becomes its owner's)",
+                "operationId": "signin",
+                "tags": ["page"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"key": {"type": "string"}, "csrf_token": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "302": {"description": "No keys are configured: to the page"},
+                    "303": {"description": "Signed in: to the page"},
+                    "400": _problem("The form's CSRF token is missing or wrong"),
+                    "401": {"description": "Not a valid key: the form again", "content": {"text/html": {}}},
+                    "429": _problem("Too many tries from this address"),
+                },
+            },
+        },
+        "/signout": {
+            "post": {
+                "summary": "End the browser session",
+                "operationId": "signout",
+                "tags": ["page"],
+                "responses": {
+                    "303": {"description": "Signed out: to the sign-in form (or the page)"},
+                    "400": _problem("The form's CSRF token is missing or wrong"),
+                },
             }
         },
         "/jobs/{job_id}/compare": {
@@ -549,6 +600,7 @@ def _paths() -> dict[str, Any]:
                 "tags": ["page"],
                 "responses": {
                     "200": {"description": "HTML", "content": {"text/html": {}}},
+                    "401": _problem("Keys are configured and this session has not signed in"),
                     "404": NOT_FOUND,
                 },
             },

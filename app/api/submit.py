@@ -10,10 +10,10 @@ from werkzeug.datastructures import FileStorage
 
 from app.api import bp
 from app.api.incoming import receiving_body, small_json_body
+from app.api.limits import work_limit
 from app.api.responses import accepted
 from app.api.spool import HashingSpoolFile
 from app.auth import current_owner, request_owner
-from app.extensions import limiter
 from app.jobs.accept import Upload, accept_source_url, accept_upload
 from app.jobs.idempotency import check_key, claimed
 from app.jobs.models import Job
@@ -23,7 +23,7 @@ from app.urls import base_url
 
 
 @bp.post("/jobs")
-@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], key_func=request_owner)
+@work_limit
 def submit() -> Response:
     """Accept a video (multipart upload or JSON source_url): 202 and where to look."""
     owner = request_owner()

@@ -8,6 +8,7 @@ from flask import Response, current_app, jsonify, request
 
 from app.api import bp
 from app.api.incoming import receiving_body, small_json_body
+from app.api.limits import work_limit
 from app.api.responses import accepted
 from app.auth import current_owner
 from app.jobs.idempotency import check_key
@@ -52,6 +53,7 @@ def _json_object() -> dict[str, Any]:
 
 
 @bp.post("/uploads")
+@work_limit
 def create_upload() -> Response:
     """Promise a file: its name, size and the job's options. 201 with the upload."""
     owner = current_owner()
@@ -132,6 +134,7 @@ def put_part(upload_id: str, number: int) -> Response:
 
 
 @bp.post("/uploads/<upload_id>/complete")
+@work_limit
 def complete_upload(upload_id: str) -> Response:
     """Every part there: join, probe, and answer exactly as ``POST /api/jobs`` does."""
     owner = current_owner()

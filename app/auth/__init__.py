@@ -1,5 +1,25 @@
 """Who is asking: API keys, browser sessions, and the owner every job belongs to."""
 
-from app.auth.owner import ANONYMOUS, current_owner, page_owner, request_owner
+from app.auth.owner import (
+    ANONYMOUS,
+    client_key,
+    current_owner,
+    page_owner,
+    rate_key,
+    request_owner,
+    sign_in,
+    sign_out,
+    signed_in_owner,
+)
 
-__all__ = ["ANONYMOUS", "current_owner", "page_owner", "request_owner"]
+__all__ = [
+    "ANONYMOUS",
+    "client_key",
+    "current_owner",
+    "page_owner",
+    "rate_key",
+    "request_owner",
+    "sign_in",
+    "sign_out",
+    "signed_in_owner",
+]

@@ -72,7 +72,11 @@ def keys_configured() -> bool:
 
 def owner_for_key(key: str) -> str | None:
     """The owner a presented key stands for, or None if it is not a valid key."""
-    digest = key_hash(key)
+    return owner_for_digest(key_hash(key))
+
+
+def owner_for_digest(digest: str) -> str | None:
+    """The owner of the key whose SHA-256 is ``digest`` while that key is valid, else None."""
     for configured in current_app.config["API_KEYS"]:
         if hmac.compare_digest(key_hash(configured), digest):
             return owner_of_hash(digest)

@@ -1,4 +1,9 @@
-"""Resolve the owner of a request: a bearer key, a browser session, or the anonymous owner."""
+"""Resolve the owner of a request: a bearer key, a browser session, or the anonymous owner.
+
+With keys configured, a browser session belongs to the key it signed in with (its owner, and
+the key's digest to notice a revocation); a session that did not sign in is nobody. Without
+keys, each browser gets an owner of its own on its first visit.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,70 @@ import secrets
 
 from flask import request, session
 
-from app.auth.keys import keys_configured, owner_for_key
+from app.auth.keys import key_hash, keys_configured, owner_for_digest, owner_for_key
 from app.extensions import csrf
 from app.problems import Problem
 
 ANONYMOUS = "anonymous"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "owner"
-SESSION_PREFIX = "session:"  # a browser session's owner id starts with this
+SESSION_DIGEST = "key_digest"  # the signed-in key's SHA-256 (not the key): a revocation ends the session
+SESSION_PREFIX = "session:"  # an open deployment's browser session owner id starts with this
 
 
 def page_owner() -> str:
-    """The browser session's owner, created on first visit (a signed cookie carries it)."""
-    if SESSION_KEY not in session:
+    """The browser session's owner: the signed-in key's (401 when keys exist and it did not
+    sign in), else one created on first visit (a signed cookie carries it)."""
+    if keys_configured():
+        owner = signed_in_owner()
+        if owner is None:
+            raise Problem(401, "sign_in_required", "sign in with an API key first")
+        return owner
+    if SESSION_KEY not in session or session.get(SESSION_DIGEST):
+        session.clear()
         session[SESSION_KEY] = SESSION_PREFIX + secrets.token_urlsafe(18)
         session.permanent = True
     return _session_owner()
+
+
+def sign_in(key: str) -> str | None:
+    """Start a session for the owner of ``key``; its owner, or None (session untouched) if invalid."""
+    owner = owner_for_key(key)
+    if owner is None:
+        return None
+    session.clear()  # nothing of the session before survives (no fixation)
+    session[SESSION_KEY], session[SESSION_DIGEST] = owner, key_hash(key)
+    session.permanent = True
+    return owner
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def signed_in_owner() -> str | None:
+    """The owner of the key this session signed in with, while that key is valid."""
+    digest = session.get(SESSION_DIGEST)
+    if not isinstance(digest, str) or SESSION_KEY not in session:
+        return None
+    owner = owner_for_digest(digest)
+    return owner if owner is not None and owner == session[SESSION_KEY] else None
+
+
+def client_key(owner: str) -> str:
+    """Whose limits a request counts against: a key's owner, else the caller's address.
+
+    The anonymous owner an open API shares, and a browser session (a new one is free to
+    make), stand for nobody in particular: the address does, so a new session resets nothing.
+    """
+    if owner == ANONYMOUS or owner.startswith(SESSION_PREFIX):
+        return f"{ANONYMOUS}@{request.remote_addr}"
+    return owner
+
+
+def rate_key() -> str:
+    """The rate limiter's key for work a request creates (see ``client_key``)."""
+    return client_key(request_owner())
 
 
 def current_owner() -> str:
@@ -51,10 +104,15 @@ def request_owner() -> str:
                 return owner
         if keys_configured():
             raise _unauthorized("the API key is not valid")
+    if keys_configured():
+        if SESSION_KEY in session:
+            owner = signed_in_owner()
+            if owner is not None:
+                return owner
+            raise _unauthorized("the session is signed out (or its key was revoked): sign in again")
+        raise _unauthorized("send an API key as 'Authorization: Bearer <key>'")
     if SESSION_KEY in session:
         return _session_owner()
-    if keys_configured():
-        raise _unauthorized("send an API key as 'Authorization: Bearer <key>'")
     return ANONYMOUS
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import partial
 from urllib.parse import urlsplit
 
-from flask import abort, render_template, request, session
+from flask import abort, render_template, request
 from markupsafe import escape
 from simple_websocket import Server
 
 from app import metrics
-from app.auth.owner import SESSION_KEY
+from app.auth import page_owner
 from app.events.fanout import send_shared
 from app.events.hub import RESYNC, Subscription, current_hub, memoized
 from app.extensions import db, sock
@@ -22,6 +22,7 @@ from app.jobs.document import JobUpdate, is_deleted
 from app.jobs.watch import HEARTBEAT_SECONDS
 from app.page import bp
 from app.page.routes import recent_documents
+from app.problems import Problem
 
 ROW = "page-row"  # the key of a document's row fragment among its shared renders
 
@@ -34,13 +35,15 @@ def _same_origin_socket_only() -> None:
     origin = request.headers.get("Origin")
     if origin and urlsplit(origin).netloc != request.host:
         abort(403)
-    if SESSION_KEY not in session:
+    try:
+        page_owner()  # signed in where keys exist; a session of its own elsewhere
+    except Problem:
         abort(403)
 
 
 @sock.route("/page/ws", bp=bp)
 def page_socket(ws: Server) -> None:
-    owner = session[SESSION_KEY]
+    owner = page_owner()
     hub = current_hub()
     subscription = hub.subscribe(owner=owner)
     try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, redirect, render_template, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.auth import page_owner
+from app.auth import page_owner, signed_in_owner
+from app.auth.keys import keys_configured
 from app.jobs.document import JobDocument, document
 from app.jobs.queries import list_owned
 from app.page import bp
@@ -18,9 +20,15 @@ def recent_documents(owner: str) -> list[JobDocument]:
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> WerkzeugResponse | str:
+    """The page; on a deployment with keys, the sign-in form until the visitor signs in."""
+    if keys_configured() and signed_in_owner() is None:
+        return redirect(url_for("page.signin_form"))
     sizes = current_app.config["FIT_SIZES_MB"]
-    return render_template("index.html", jobs=recent_documents(page_owner()), fit_sizes=sizes)
+    owner = page_owner()
+    return render_template(
+        "index.html", jobs=recent_documents(owner), fit_sizes=sizes, signed_in=keys_configured()
+    )
 
 
 @bp.get("/page/rows")

@@ -87,5 +87,5 @@ def test_security_headers_on_the_page(client: FlaskClient) -> None:
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert "<script>" not in response.get_data(as_text=True), "no inline script"

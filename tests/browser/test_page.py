@@ -18,8 +18,8 @@ def _upload(page: Page, clip: Path, name: str | None = None) -> str:
     """Choose a file (shown as ``name``) and press the button; the new job's row id."""
     before = set(page.locator("#job-rows tr").evaluate_all("rows => rows.map(r => r.id)"))
     chosen = {"name": name or clip.name, "mimeType": "video/mp4", "buffer": clip.read_bytes()}
-    page.locator("form input[type=file][name=file]").set_input_files(chosen)  # type: ignore[arg-type]
-    page.locator("form button[type=submit]").click()
+    page.locator("#upload-form input[type=file][name=file]").set_input_files(chosen)  # type: ignore[arg-type]
+    page.locator("#upload-form button[type=submit]").click()
     rows = page.locator("#job-rows tr")
     expect(rows).to_have_count(len(before) + 1, timeout=TIMEOUT_MS)
     new = set(rows.evaluate_all("rows => rows.map(r => r.id)")) - before

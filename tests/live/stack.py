@@ -32,15 +32,19 @@ class LiveStack:
         start_worker: bool = True,
         web_processes: int = 1,
         backend: Backend = SQLITE_FILE,
+        tls: bool = False,
         **settings: str,
     ) -> None:
+        """``tls``: the web server itself speaks HTTPS (a self-signed certificate), as behind a proxy."""
         self.folder = folder
+        self.tls = tls
+        self.certificate = folder / "web-cert.pem"  # the web server's, when ``tls``
         self.web_processes = web_processes
         self.backend = backend
         folder.mkdir(parents=True, exist_ok=True)
         self.redis = EmbeddedRedis(tls=backend.tls_redis).start()
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.scratch = folder / "scratch"
         stored = backend.settings(folder)
         self.storage = backend.storage(stored)
@@ -72,12 +76,21 @@ class LiveStack:
     def start_web(self) -> None:
         args = [sys.executable, "-m", "gunicorn", "-c", "app/webserver.py", "-w", str(self.web_processes)]
         args += ["--worker-connections", "3000", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2"]
+        if self.tls:
+            key = self.folder / "web-key.pem"
+            _self_signed(self.certificate, key)
+            args += ["--certfile", str(self.certificate), "--keyfile", str(key)]
         args += ["wsgi:app"]
         self.web = self._spawn(args, "web.log")
-        wait_until(lambda: _answers(self.url + "/readyz"), START_TIMEOUT_SECONDS, "the web server to start")
+        verify = str(self.certificate) if self.tls else True
+        wait_until(
+            lambda: _answers(self.url + "/readyz", verify), START_TIMEOUT_SECONDS, "the web server to start"
+        )
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        worker = self._spawn([sys.executable, "worker.py"], f"worker-{len(self.workers)}.log")
+    def start_worker(self, prefix: list[str] | None = None) -> subprocess.Popen[bytes]:
+        """Start ``python worker.py`` (after ``prefix``, e.g. ``["taskset", "-c", "0"]``)."""
+        args = [*(prefix or []), sys.executable, "worker.py"]
+        worker = self._spawn(args, f"worker-{len(self.workers)}.log")
         self.workers.append(worker)
         wait_until(lambda: self.worker_count() >= 2 * len(self.alive_workers()), START_TIMEOUT_SECONDS,
                    "the worker to register")  # fmt: skip
@@ -164,11 +177,18 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
         time.sleep(interval)
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, verify: str | bool = True) -> bool:
     try:
-        return requests.get(url, timeout=5).status_code == 200
+        return requests.get(url, timeout=5, verify=verify).status_code == 200
     except (requests.ConnectionError, requests.Timeout):
         return False
+
+
+def _self_signed(cert: Path, key: Path) -> None:
+    if not cert.exists():
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)  # fmt: skip
 
 
 def live_processes() -> Iterator[tuple[int, list[str], bytes]]:

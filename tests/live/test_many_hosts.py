@@ -150,7 +150,8 @@ def test_every_host_runs_its_own_copy_of_the_code(deploy: Deploy) -> None:
 def test_a_job_submitted_on_one_web_host_is_followed_and_downloaded_on_the_other(
     deploy: Deploy, tmp_path: Path
 ) -> None:
-    clip = make_clip(tmp_path / "crossing.mp4", seconds=8, size="640x360")
+    # long enough (with its CRF search) that both followers are connected while it runs
+    clip = make_clip(tmp_path / "crossing.mp4", seconds=20, size="640x360")
     job = deploy.submit("web-a", clip, max_height="240")
     job_id, web_b = job["id"], deploy.url("web-b")
     streamed: dict[str, list[dict[str, Any]]] = {"sse": [], "ws": []}
