@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import metrics
 from app.extensions import db, pool_usage, redis_client
 from app.storage import StorageError, job_storage
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
@@ -34,6 +38,7 @@ def readyz() -> tuple[Response, int]:
         try:
             db.session.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
+            log.warning("readiness: the database is unavailable: %s", exc)
             checks["database"] = f"unavailable: {type(exc).__name__}"
         finally:
             db.session.remove()
@@ -41,11 +46,16 @@ def readyz() -> tuple[Response, int]:
         try:
             redis_client().ping()
         except RedisError as exc:
+            log.warning("readiness: Redis is unavailable: %s", exc)
             checks["redis"] = f"unavailable: {type(exc).__name__}"
     try:
         job_storage().check()
-    except StorageError as exc:
-        checks["storage"] = f"unavailable: {exc}"
+    except StorageError as exc:  # its text names paths and buckets: for the log, not the public
+        log.warning("readiness: the file store is unavailable: %s", exc)
+        checks["storage"] = f"unavailable: {type(exc).__name__}"
+    for name, state in checks.items():
+        if state != "ok":
+            metrics.count("readiness_failures", check=name, state=state.split(":")[0])
     ready = all(value == "ok" for value in checks.values())
     body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
     body["pools"] = {name: {"in_use": in_use, "size": most} for name, (in_use, most) in usage.items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, jsonify, redirect, request, send_file, url_for
 from werkzeug.datastructures import ETags
@@ -88,8 +88,10 @@ def list_jobs() -> Response:
     jobs, cursor = list_owned(owner, request.args.get("status"), limit, request.args.get("cursor"))
     following = None
     if cursor is not None:
-        args: dict[str, Any] = {**request.args.to_dict(), "cursor": cursor, "limit": str(limit)}
-        following = base_url() + url_for("api.list_jobs", **args)  # values are quoted
+        # The next page keeps the query, quoted by urlencode (handed to url_for, a name like
+        # ``_method`` or ``_external`` would be taken as one of its own arguments).
+        query = urlencode({**request.args.to_dict(), "cursor": cursor, "limit": str(limit)})
+        following = f"{base_url()}{url_for('api.list_jobs')}?{query}"
     return jsonify({"jobs": [job_body(job) for job in jobs], "next": following})
 
 

@@ -13,10 +13,15 @@ PROBE_TIMEOUT_SECONDS = 30  # a header read; anything longer is not a file we wa
 # A header read needs little: a few seconds of CPU, no file written, memory for a frame or two.
 PROBE_LIMITS = Limits(cpu_seconds=PROBE_TIMEOUT_SECONDS, memory_bytes=2 * 1024**3, file_bytes=0)
 
-_DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+# The container's own lines, at fixed indents: the Duration line at 2 spaces (after the
+# container's metadata), each stream at 2 (4 inside a program). A file's metadata is printed
+# deeper (4 and more), its keys padded and its values after ": ", so a title that reads
+# "Duration: 00:00:01" never matches these.
+_FACTS_START = re.compile(r"^  Duration: ", re.MULTILINE)
+_DURATION = re.compile(r"^  Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)", re.MULTILINE)
 _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
-_STREAM = re.compile(r"^\s*Stream #0:\d+[^:]*: (Video|Audio): (\w+)(.*)$", re.MULTILINE)
-_ROTATION = re.compile(r"display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
+_STREAM = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: (Video|Audio): (\w+)(.*)$", re.MULTILINE)
+_ROTATION = re.compile(r"^\s*display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
 _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
 _BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
 _CHANNELS = re.compile(r"\d+ Hz, ([^,]+),")
@@ -27,6 +32,18 @@ HDR_TRANSFERS = ("smpte2084", "arib-std-b67")  # PQ and HLG
 _SIZE = re.compile(r"\b(\d{1,5})x(\d{1,5})\b")
 _INVALID_SIZE = re.compile(r"Picture size (\d+x\d+) is invalid")
 _STILL_FORMATS = ("image2", "_pipe", "webp", "tiff")
+
+
+# The MIME type of each container the probe recognises (ffmpeg's demuxer name, first of its list);
+# where one demuxer reads several kinds, the file's extension picks among them.
+CONTAINER_TYPES: dict[str, str] = {
+    "mov": "video/mp4", "matroska": "video/x-matroska", "avi": "video/x-msvideo", "flv": "video/x-flv",
+    "mpegts": "video/mp2t", "mpeg": "video/mpeg", "asf": "video/x-ms-asf", "ogg": "video/ogg",
+    "mxf": "application/mxf", "dv": "video/x-dv", "gif": "image/gif",
+}  # fmt: skip
+SAME_CONTAINER_TYPES: dict[str, str] = {
+    ".mov": "video/quicktime", ".webm": "video/webm", ".3gp": "video/3gpp", ".m4v": "video/x-m4v",
+}  # fmt: skip
 
 
 class ProbeError(Exception):
@@ -68,6 +85,16 @@ class MediaInfo:
                     f"{max_duration_seconds / 60:.0f} minutes (MAX_DURATION_MINUTES)")  # fmt: skip
         return None
 
+    def content_type(self, filename: str) -> str:
+        """The file's MIME type from what the probe found it to be (its name only picks
+        among the kinds one container format covers: .mov or .mp4, .webm or .mkv)."""
+        demuxer = self.format_name.split(",")[0]
+        found = CONTAINER_TYPES.get(demuxer, "application/octet-stream")
+        suffix = Path(filename).suffix.lower()
+        if suffix in SAME_CONTAINER_TYPES and suffix[1:] in self.format_name.split(","):
+            return SAME_CONTAINER_TYPES[suffix]
+        return found
+
     def as_input(self, filename: str, size_bytes: int) -> dict[str, object]:
         """The contract's ``input`` object."""
         facts = asdict(self)
@@ -103,6 +130,8 @@ def parse_probe(text: str) -> MediaInfo:
             raise ProbeError(f"the file claims a picture of {size.group(1)} pixels, which is not a real size")
         raise ProbeError("the file is not a video that ffmpeg can read")
     format_name = fmt.group(1).rstrip(",")
+    start = _FACTS_START.search(text)
+    text = text[start.start() :] if start else text  # the container's metadata stays behind
     video: tuple[str, str, str] | None = None  # codec, the rest of its line, its side data
     audio: tuple[str, str] | None = None
     for match in _STREAM.finditer(text):
@@ -139,12 +168,28 @@ def parse_probe(text: str) -> MediaInfo:
     )
 
 
-def _rotation(side_data: str) -> int:
-    """The display matrix's rotation as a quarter turn in 0..270 (0 without one)."""
-    match = _ROTATION.search(side_data)
-    if match is None:
-        return 0
-    return round(float(match.group(1)) / 90) % 4 * 90
+def _rotation(block: str) -> int:
+    """The display matrix's rotation as a quarter turn in 0..270 (0 without one), read from
+    the stream's ``Side data:`` section only (its metadata may say anything)."""
+    for line in _side_data(block):
+        match = _ROTATION.match(line)
+        if match is not None:
+            return round(float(match.group(1)) / 90) % 4 * 90
+    return 0
+
+
+def _side_data(block: str) -> list[str]:
+    """The lines under a stream's ``Side data:`` header (indented deeper than it)."""
+    lines, found, depth = block.splitlines(), [], None
+    for line in lines:
+        indent = len(line) - len(line.lstrip(" "))
+        if depth is not None and indent <= depth:
+            depth = None
+        if depth is not None:
+            found.append(line)
+        elif line.strip() == "Side data:":
+            depth = indent
+    return found
 
 
 def _colour(stream_line: str) -> tuple[str | None, int]:

@@ -42,6 +42,7 @@ HISTOGRAMS: dict[str, tuple[str, tuple[float, ...]]] = {
 COUNTERS: dict[str, str] = {
     "webhook_deliveries": "Webhook delivery attempts, by outcome (delivered, retrying, failed)",
     "jobs_finished": "Jobs that reached a terminal state, by status",
+    "readiness_failures": "Readiness checks that failed, by check and state (details in the log)",
 }
 CONNECTION_KINDS = ("sse", "websocket", "page")
 

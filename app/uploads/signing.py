@@ -37,7 +37,8 @@ def verified(upload_id: str, number: int, args: dict[str, str]) -> tuple[str, in
         signature, parts_id = args["signature"], args["parts"]
     except (KeyError, ValueError) as exc:
         raise Problem(403, "bad_signature", "this part URL is not one the server signed") from exc
-    if not hmac.compare_digest(signature, _signature(upload_id, parts_id, number, size, expires)):
+    expected = _signature(upload_id, parts_id, number, size, expires)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):  # bytes: any text compares
         raise Problem(403, "bad_signature", "this part URL is not one the server signed")
     if expires < time.time():
         raise Problem(403, "url_expired", "this part URL has expired; ask for the part's URL again")

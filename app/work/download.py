@@ -20,6 +20,11 @@ from app.work.failures import JobFailed
 
 CONNECT_TIMEOUT_SECONDS = 30  # per socket operation: connecting and each read
 CHUNK_BYTES = 1024 * 1024
+# A source that trickles holds a worker: the download must bring at least MIN_BYTES_PER_WINDOW
+# in every RATE_WINDOW_SECONDS (32 KB/s), and all of it within DOWNLOAD_MAX_SECONDS.
+RATE_WINDOW_SECONDS = 60.0
+MIN_BYTES_PER_WINDOW = 32 * 1024 * 60
+DOWNLOAD_MAX_SECONDS = 30 * 60
 DOWNLOAD_SHARE = 10.0  # the download is the first 10% of the job's progress
 
 
@@ -47,10 +52,12 @@ def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
         if total and total > limit:
             raise JobFailed("too_large", f"the source is larger than the {config['MAX_UPLOAD_MB']} MB limit")
         size, last = 0, 0.0
+        pace = _Pace(host or "the source")
         try:
             with path.open("wb") as out:
-                while chunk := response.read(CHUNK_BYTES):
+                while chunk := response.read1(CHUNK_BYTES):  # what has arrived, not a full chunk
                     size += len(chunk)
+                    pace.check(size)
                     if size > limit:
                         raise JobFailed(
                             "too_large", f"the source is larger than the {config['MAX_UPLOAD_MB']} MB limit"
@@ -74,3 +81,27 @@ def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
         job_storage().put(input_key(job.id), path)  # kept for a retry; this attempt reads the download
     lifecycle.record_input(job.id, info.as_input(job.input.get("filename") or "video", size))
     return path, info
+
+
+class _Pace:
+    """Fails a download that trickles (under MIN_BYTES_PER_WINDOW a window) or runs too long."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.started = self.window_start = time.monotonic()
+        self.window_bytes = 0
+
+    def check(self, size: int) -> None:
+        now = time.monotonic()
+        if now - self.started > DOWNLOAD_MAX_SECONDS:
+            minutes = DOWNLOAD_MAX_SECONDS / 60
+            raise JobFailed("source_too_slow", f"the download from {self.host} took over {minutes:g} minutes")
+        if now - self.window_start >= RATE_WINDOW_SECONDS:
+            if size - self.window_bytes < MIN_BYTES_PER_WINDOW:
+                rate = (size - self.window_bytes) / (now - self.window_start) / 1024
+                raise JobFailed(
+                    "source_too_slow",
+                    f"the download from {self.host} is too slow ({rate:.1f} KB/s); put the file "
+                    "where it downloads faster, or upload it",
+                )
+            self.window_start, self.window_bytes = now, size

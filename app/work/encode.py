@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import mimetypes
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -274,8 +273,7 @@ class _Encode:
     def original(self, note: str) -> Delivery:
         """Deliver the input unchanged, in its own container."""
         self.target.unlink(missing_ok=True)
-        kind = mimetypes.guess_type(self.filename)[0] or "application/octet-stream"
-        return Delivery(self.source, kind, True, note, IDENTICAL)
+        return Delivery(self.source, self.info.content_type(self.filename), True, note, IDENTICAL)
 
     def _larger(self, size: float) -> str:
         return f"{(size / self.input_size - 1) * 100:.0f}% larger"

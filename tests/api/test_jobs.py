@@ -45,3 +45,14 @@ def test_the_next_link_keeps_query_values_escaped(client: FlaskClient, clips: di
     assert query["status"] == ["queued"] and query["limit"] == ["2"]
     rest = client.get(following.removeprefix("http://localhost")).get_json()
     assert len(rest["jobs"]) == 1 and rest["next"] is None
+
+
+def test_a_next_link_never_hands_a_query_name_to_url_for(client: FlaskClient, clips: dict) -> None:
+    for _ in range(2):
+        data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
+        assert client.post("/api/jobs", data=data, content_type="multipart/form-data").status_code == 202
+    for name in ("_method", "_external", "_anchor", "_scheme"):
+        response = client.get(f"/api/jobs?limit=1&{name}=x")
+        assert response.status_code == 200, (name, response.get_data(as_text=True))
+        following = urlsplit(response.get_json()["next"])
+        assert following.path == "/api/jobs" and parse_qs(following.query)[name] == ["x"]

@@ -1,4 +1,5 @@
 # ruff: noqa: E501 - recorded ffmpeg output keeps its long lines
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,39 @@ def test_probe_refuses_text(tmp_path: Path) -> None:
     path.write_text("hello")
     with pytest.raises(ProbeError, match="not a video"):
         probe(FFMPEG, path)
+
+
+def test_facts_come_from_the_container_not_from_its_metadata(tmp_path: Path) -> None:
+    """A title, a tag name or a handler that reads like ffmpeg's own lines changes nothing."""
+    crafted = tmp_path / "crafted.mkv"
+    lies = {
+        "title": "Duration: 00:00:01.00, start: 0.000000\n  Duration: 00:00:01.00, start: 0.0",
+        "Stream #0:9: Video: h264, yuv420p, 9999x9999": "x",
+        "comment": "x\n  Stream #0:0: Video: hevc, yuv420p, 8000x8000",
+    }
+    args = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+            "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "libx264", "-preset", "ultrafast"]  # fmt: skip
+    for name, value in lies.items():
+        args += ["-metadata", f"{name}={value}"]
+    args += ["-metadata:s:v:0", "displaymatrix: rotation of -90.00 degrees=yes"]
+    args += ["-metadata:s:v:0", "handler_name=Duration: 10:00:00.00"]
+    subprocess.run([*args, str(crafted)], check=True)
+    info = probe(FFMPEG, crafted)
+    assert info.duration_seconds == pytest.approx(4.0, abs=0.05)
+    assert (info.width, info.height, info.video_codec, info.rotation) == (320, 240, "h264", 0)
+
+
+@pytest.mark.parametrize(
+    ("format_name", "filename", "expected"),
+    [
+        ("mov,mp4,m4a,3gp,3g2,mj2", "x.html", "video/mp4"),  # the name does not decide the type
+        ("mov,mp4,m4a,3gp,3g2,mj2", "holiday.MOV", "video/quicktime"),
+        ("matroska,webm", "a.webm", "video/webm"),
+        ("matroska,webm", "a.mp4", "video/x-matroska"),
+        ("avi", "a.mkv", "video/x-msvideo"),
+        ("rm", "a.rm", "application/octet-stream"),
+    ],
+)
+def test_a_files_type_comes_from_its_container(format_name: str, filename: str, expected: str) -> None:
+    info = parse_probe(HEADER.replace("mov,mp4,m4a,3gp,3g2,mj2", format_name))
+    assert info.content_type(filename) == expected

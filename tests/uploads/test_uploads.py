@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import socket
 from collections.abc import Iterator
@@ -221,6 +222,10 @@ def test_bad_part_requests(client: FlaskClient) -> None:
     forged = url.replace("size=", "size=1")
     assert client.put(forged, data=b"x").status_code == 403
     assert client.put(url.split("?")[0], data=b"x").status_code == 403
+    signature = re.search(r"signature=([0-9a-f]+)", url)
+    assert signature is not None
+    for strange in ("%C3%A9" * 32, "%00", "x"):  # not ASCII, a NUL, too short: a 403, never a 500
+        assert client.put(url.replace(signature.group(1), strange), data=b"x").status_code == 403
 
 
 def test_the_same_idempotency_key_gives_the_same_upload(client: FlaskClient) -> None:
