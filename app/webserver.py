@@ -19,6 +19,9 @@ worker_connections = 2000
 # gunicorn 27's admin socket has one default path per user: two servers on one host would
 # take it from each other, and Squeeze does not use it.
 control_socket_disable = True
+# The access log's line: gunicorn's default without the query string, where the signatures of
+# part URLs travel (a log line must not be a credential): "%(m)s %(U)s %(H)s", not "%(r)s".
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 # Seconds a stopping worker lets requests finish (a deploy); streams are resumed by clients.
 graceful_timeout = 10
 # The collector in a web process: CPython's young-generation thresholds (700, 10), and a full

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import requests
 
 from app import ROOT
 from app.embedded_redis import free_port
+from tests.live.stack import wait_until
 
 
 @pytest.mark.slow
@@ -20,3 +23,32 @@ def test_several_processes_without_a_secret_key_refuse_to_start() -> None:
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "SECRET_KEY is not set" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_access_log_leaves_out_query_strings(tmp_path: Path) -> None:
+    """Signed part URLs carry their signature in the query: it never reaches a log line."""
+    port, log = free_port(), tmp_path / "access.log"
+    args = [sys.executable, "-m", "gunicorn", "-c", "app/webserver.py", "-w", "1", "-b", f"127.0.0.1:{port}"]
+    args += ["--access-logfile", str(log), "wsgi:app"]
+    env = {**os.environ, "SECRET_KEY": "access-log-test", "REDIS_URL": "redis://127.0.0.1:9/0"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    env["STORAGE_URL"], env["SCRATCH_DIR"] = (tmp_path / "store").as_uri(), str(tmp_path / "scratch")
+    server = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/healthz?signature=s3cr3t-signature&expires=1"
+        wait_until(lambda: _answers(url), 30, "gunicorn to answer")
+        wait_until(
+            lambda: "/healthz" in log.read_text() if log.exists() else False, 10, "the access log line"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "s3cr3t-signature" not in log.read_text()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False

@@ -79,9 +79,10 @@ class Storage(ABC):
         (the last one the rest); its upload id."""
 
     @abstractmethod
-    def part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str | None:
-        """A presigned URL the client PUTs part ``number`` to, valid ``seconds``; None when the
-        parts go through Squeeze itself (``write_part``)."""
+    def part_url(self, key: str, upload_id: str, number: int, seconds: int, size: int) -> str | None:
+        """A presigned URL the client PUTs part ``number`` to, valid ``seconds``, for exactly
+        ``size`` bytes (the store refuses another length); None when the parts go through
+        Squeeze itself (``write_part``)."""
 
     @abstractmethod
     def write_part(
@@ -96,10 +97,11 @@ class Storage(ABC):
         """The parts that arrived whole: number -> size in bytes."""
 
     @abstractmethod
-    def join_parts(self, key: str, upload_id: str, numbers: list[int]) -> None:
-        """Make the object ``key`` from these parts, in this order (every part, 1 to the last,
-        for the local store, which keeps them in place); the parts are gone after.
-        MissingObject if a part is not there whole."""
+    def join_parts(self, key: str, upload_id: str, sizes: dict[int, int]) -> None:
+        """Make the object ``key`` from the parts numbered in ``sizes``, in order (every part, 1
+        to the last, for the local store, which keeps them in place); the parts are gone after.
+        MissingObject if a part is not there whole, of its size in ``sizes``, checked on the
+        very listing the join uses (a part sent again meanwhile is not taken unchecked)."""
 
     @abstractmethod
     def abort_parts(self, key: str, upload_id: str) -> None:

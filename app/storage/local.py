@@ -119,7 +119,7 @@ class LocalStorage(Storage):
             raise kind(f"could not start an upload of {key}: {exc.strerror or exc}") from exc
         return upload_id
 
-    def part_url(self, key: str, upload_id: str, number: int, seconds: int) -> None:
+    def part_url(self, key: str, upload_id: str, number: int, seconds: int, size: int) -> None:
         return None  # parts are PUT to Squeeze itself, which calls write_part
 
     def write_part(
@@ -167,9 +167,10 @@ class LocalStorage(Storage):
                 found[int(mark.name.removesuffix(DONE))] = int(mark.read_text())
         return found
 
-    def join_parts(self, key: str, upload_id: str, numbers: list[int]) -> None:
+    def join_parts(self, key: str, upload_id: str, sizes: dict[int, int]) -> None:
         folder = self._parts_folder(upload_id)
         target = self.path(key)
+        numbers = sorted(sizes)
         try:
             total, part_size = _layout(folder)
             if numbers != list(range(1, -(-total // part_size) + 1)):
@@ -177,7 +178,8 @@ class LocalStorage(Storage):
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(folder / OBJECT, "rb") as joined:
                 _lock_alone(joined.fileno())  # no part is being written
-                missing = set(numbers) - set(self.parts(key, upload_id))
+                present = self.parts(key, upload_id)  # each written at its offset, of its size
+                missing = {number for number in numbers if present.get(number) != sizes[number]}
                 if missing:
                     raise MissingObject(f"part {min(missing)} of upload {upload_id}")
                 os.replace(folder / OBJECT, target)  # the parts are in place already: no copy

@@ -174,8 +174,9 @@ class S3Storage(Storage):
             started = self._client().create_multipart_upload(Bucket=self.bucket, Key=self._key(key))
         return started["UploadId"]
 
-    def part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str:
-        params = {"Bucket": self.bucket, "Key": self._key(key), "UploadId": upload_id, "PartNumber": number}
+    def part_url(self, key: str, upload_id: str, number: int, seconds: int, size: int) -> str:
+        params = {"Bucket": self.bucket, "Key": self._key(key), "UploadId": upload_id, "PartNumber": number,
+                  "ContentLength": size}  # fmt: skip  # signed: the store takes this many bytes, no more
         with _translated(key):  # signing is local: no request to the store
             return self._client("public").generate_presigned_url(
                 "upload_part", Params=params, ExpiresIn=seconds
@@ -202,17 +203,23 @@ class S3Storage(Storage):
             return {}  # completed, aborted, or expired by the store: no parts
         return {number: size for number, (size, _) in listed.items()}
 
-    def join_parts(self, key: str, upload_id: str, numbers: list[int]) -> None:
+    def join_parts(self, key: str, upload_id: str, sizes: dict[int, int]) -> None:
         listed = self._listed_parts(key, upload_id)
-        if any(number not in listed for number in numbers):
-            raise MissingObject(f"a part of upload {upload_id}")
+        wrong = [number for number, size in sizes.items() if listed.get(number, (None,))[0] != size]
+        if wrong:
+            raise MissingObject(f"part {wrong[0]} of upload {upload_id} is missing or not of its size")
+        # The ETags of this listing: a part replaced after it fails the completion, never slips in.
         chosen: list[CompletedPartTypeDef] = [
-            {"PartNumber": number, "ETag": listed[number][1]} for number in numbers
+            {"PartNumber": number, "ETag": listed[number][1]} for number in sorted(sizes)
         ]
         with _translated(key):
             self._client().complete_multipart_upload(
                 Bucket=self.bucket, Key=self._key(key), UploadId=upload_id, MultipartUpload={"Parts": chosen}
             )
+            stored = self._client().head_object(Bucket=self.bucket, Key=self._key(key))["ContentLength"]
+        if stored != sum(sizes.values()):
+            self.delete_prefix(key)
+            raise MissingObject(f"upload {upload_id} joined into {stored} bytes, not {sum(sizes.values())}")
 
     def abort_parts(self, key: str, upload_id: str) -> None:
         try:

@@ -28,7 +28,7 @@ from app.jobs.models import Job
 from app.jobs.options import Submission
 from app.media import Options
 from app.problems import Problem
-from app.storage import StorageError, input_key, job_prefix, job_storage
+from app.storage import MissingObject, StorageError, input_key, job_prefix, job_storage
 from app.storage.scratch import ScratchFolder
 from app.timeutil import rfc3339, utcnow
 from app.uploads import signing
@@ -148,7 +148,9 @@ def part_targets(upload: Upload, numbers: list[int], base_url: str) -> list[Part
     for number in numbers:
         size = expected_size(upload, number)
         try:
-            url = storage.part_url(input_key(upload.id), upload.storage_upload_id, number, PART_URL_SECONDS)
+            url = storage.part_url(
+                input_key(upload.id), upload.storage_upload_id, number, PART_URL_SECONDS, size
+            )
         except StorageError as exc:
             raise _unavailable() from exc
         if url is None:
@@ -189,14 +191,18 @@ def _join_and_accept(owner: str, upload: Upload, base_url: str) -> Job:
         errors = [{"field": "parts", "message": f"part {n} is missing"} for n in missing[:100]]
         raise Problem(409, "upload_incomplete", f"parts missing or not of their size: {shown}", errors=errors)
     upload_id, size, filename = upload.id, upload.size_bytes, upload.filename
+    sizes = {number: expected_size(upload, number) for number in range(1, upload.parts_total + 1)}
+    parts_id = upload.storage_upload_id
     submission = Submission(options=Options(**upload.submission["options"]),
                             callback_url=upload.submission.get("callback_url"))  # fmt: skip
     db.session.commit()  # no connection held while the store joins and the probe reads
     try:
         if not joined:
-            storage.join_parts(key, upload.storage_upload_id, list(range(1, upload.parts_total + 1)))
+            storage.join_parts(key, parts_id, sizes)
         with ScratchFolder(Path(current_app.config["SCRATCH_DIR"]), "complete") as scratch:
             info = accept.admit(storage.head_copy(key, scratch.path, size), submission)
+    except MissingObject as exc:  # a part went missing or changed size after the check above
+        raise Problem(409, "upload_incomplete", f"{exc}; send that part again, then complete") from exc
     except StorageError as exc:
         raise _unavailable() from exc
     except Problem as refused:

@@ -26,6 +26,7 @@ from app.jobs import lifecycle, retention
 from app.jobs.models import CANCELED, FAILED, Job
 from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.picture import video_filter
+from app.media.sizing import MB
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
 from app.storage.scratch import ScratchFolder, sweep
 from app.work import segments, stills
@@ -124,6 +125,9 @@ def _input(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
         return fetch_source(job, folder)  # first time: download it (a retry reads the stored copy)
     with metrics.timed("storage_seconds", operation="fetch_input"):
         path = job_storage().fetch(input_key(job.id), folder)
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    if path.stat().st_size > limit * MB:  # whatever reached the store, this server takes no more
+        raise JobFailed("too_large", f"the input is larger than this server's {limit} MB (MAX_UPLOAD_MB)")
     try:
         return path, probe(ffmpeg_path(), path)
     except ProbeError as exc:

@@ -47,7 +47,7 @@ def test_parts_land_in_place_in_one_file_and_the_join_is_a_rename(store: LocalSt
     assert held.read_bytes() == DATA, "every part at its offset of the one file"
     inode = held.stat().st_ino
 
-    store.join_parts(KEY, upload_id, [1, 2, 3])
+    store.join_parts(KEY, upload_id, SIZES)
     joined = store.path(KEY)
     assert joined.read_bytes() == DATA
     assert joined.stat().st_ino == inode, "moved, not copied"
@@ -62,7 +62,7 @@ def test_a_part_sent_twice_replaces_itself(store: LocalStorage) -> None:
     _send(store, upload_id, 2)
     _send(store, upload_id, 2)
     assert store.parts(KEY, upload_id) == SIZES
-    store.join_parts(KEY, upload_id, [1, 2, 3])
+    store.join_parts(KEY, upload_id, SIZES)
     assert store.path(KEY).read_bytes() == _part(1, other) + _part(2) + _part(3, other)
 
 
@@ -74,12 +74,12 @@ def test_a_part_cut_off_mid_body_does_not_count_even_if_it_had_arrived_before(st
         store.write_part(KEY, upload_id, 2, _reader(_part(2)[:1000]), PART)  # sent again, cut off
     assert store.parts(KEY, upload_id) == {1: PART, 3: SIZES[3]}
     with pytest.raises(MissingObject):
-        store.join_parts(KEY, upload_id, [1, 2, 3])
+        store.join_parts(KEY, upload_id, SIZES)
     assert not store.exists(KEY)
 
     _send(store, upload_id, 2)
     assert store.parts(KEY, upload_id) == SIZES
-    store.join_parts(KEY, upload_id, [1, 2, 3])
+    store.join_parts(KEY, upload_id, SIZES)
     assert store.path(KEY).read_bytes() == DATA
 
 
@@ -95,7 +95,7 @@ def test_no_part_is_taken_once_joined_or_dropped(store: LocalStorage) -> None:
     upload_id = store.start_parts(KEY, len(DATA), PART)
     for number in SIZES:
         _send(store, upload_id, number)
-    store.join_parts(KEY, upload_id, [1, 2, 3])
+    store.join_parts(KEY, upload_id, SIZES)
     with pytest.raises(MissingObject):
         store.write_part(KEY, upload_id, 1, _reader(bytes(PART)), PART)
     assert store.path(KEY).read_bytes() == DATA
@@ -118,8 +118,8 @@ def test_the_join_waits_for_a_part_still_being_written(
     try:
         fcntl.flock(writing, fcntl.LOCK_SH)  # what write_part holds while a body arrives
         with pytest.raises(StorageError, match="still arriving"):
-            store.join_parts(KEY, upload_id, [1, 2, 3])
+            store.join_parts(KEY, upload_id, SIZES)
     finally:
         os.close(writing)
-    store.join_parts(KEY, upload_id, [1, 2, 3])
+    store.join_parts(KEY, upload_id, SIZES)
     assert store.path(KEY).read_bytes() == DATA

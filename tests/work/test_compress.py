@@ -119,6 +119,18 @@ def test_an_output_past_max_output_mb_fails_the_job_with_the_limit_named(
         assert not job_storage().exists(output_key(job_id))
 
 
+def test_an_input_past_max_upload_mb_is_refused_by_the_worker(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever reached the store (a swollen part, a store's own limit), the worker takes no more."""
+    app.config["MAX_UPLOAD_MB"] = 0
+    with app.app_context():
+        job_id = _compress_a_clip(tmp_path, monkeypatch)
+        done = db.session.get(Job, job_id, populate_existing=True)
+        assert done.status == FAILED and done.error["code"] == "too_large", done.error
+        assert "MAX_UPLOAD_MB" in done.error["message"]
+
+
 def test_a_poster_stored_just_after_a_cancel_is_removed_with_the_job_s_files(
     app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
