@@ -81,6 +81,11 @@ OPTION_PROPERTIES: dict[str, Any] = {
         "exclusiveMinimum": 0,
         "description": "Aim at this size instead of a preset",
     },
+    "keep_location": {
+        "type": "boolean",
+        "default": False,
+        "description": "Keep where the video was recorded (its location tag); removed by default",
+    },
     "callback_url": {
         "type": "string",
         "format": "uri",
@@ -150,6 +155,7 @@ def _schemas() -> dict[str, Any]:
                 "codec": OPTION_PROPERTIES["codec"],
                 "max_height": _nullable(integer),
                 "target_size_mb": _nullable(number),
+                "keep_location": {"type": "boolean"},
             },
         },
         "JobOutput": {

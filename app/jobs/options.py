@@ -12,7 +12,8 @@ from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.netguard import BlockedAddress, resolve_allowed
 from app.problems import invalid
 
-OPTION_FIELDS = ("preset", "codec", "max_height", "target_size_mb", "callback_url")
+OPTION_FIELDS = ("preset", "codec", "max_height", "target_size_mb", "keep_location", "callback_url")
+TRUE, FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")  # a form's spellings
 MIN_HEIGHT, MAX_HEIGHT = 16, 4320
 MAX_URL_LENGTH = 2048
 
@@ -60,6 +61,10 @@ def parse_submission(
     if target is _BAD or (target is not None and not 0 < target <= max_upload_mb):
         bad("target_size_mb", f"must be a number above 0 and at most {max_upload_mb}")
         target = None
+    keep_location = _flag(fields, "keep_location")
+    if keep_location is _BAD:
+        bad("keep_location", "must be true or false")
+        keep_location = False
     urls = {}
     for name in ("callback_url", "source_url"):
         if name in allowed:
@@ -80,6 +85,7 @@ def parse_submission(
             codec=codec,
             max_height=max_height,
             target_size_mb=target,
+            keep_location=keep_location,
             codec_named=fields.get("codec") not in (None, ""),
         ),
         callback_url=urls.get("callback_url"),
@@ -95,6 +101,16 @@ def _text(fields: Mapping[str, Any], name: str, default: str) -> str:
     if value is None or value == "":
         return default
     return value.strip() if isinstance(value, str) else str(value)
+
+
+def _flag(fields: Mapping[str, Any], name: str) -> Any:
+    """A boolean from JSON (true/false) or a form ("true", "on", "1"...); _BAD otherwise."""
+    value = fields.get(name)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE + FALSE:
+        return value.strip().lower() in TRUE
+    return _BAD
 
 
 def _number(fields: Mapping[str, Any], name: str, integer: bool) -> Any:

@@ -9,6 +9,7 @@ from pathlib import Path
 from app.media.fence import input_args
 from app.media.picture import video_filter
 from app.media.probe import MediaInfo
+from app.media.streams import audio_map, kept
 
 PRESETS = ("small", "balanced", "high")
 CODECS = ("h264", "h265", "av1")
@@ -40,6 +41,7 @@ class Options:
     codec: str = DEFAULT_CODEC
     max_height: int | None = None
     target_size_mb: float | None = None
+    keep_location: bool = False  # keep where it was recorded (removed by default: copies are shared)
     codec_named: bool = True  # the request named the codec (else it is the default, not a wish)
 
 
@@ -110,14 +112,16 @@ def encode_command(
     codec: str,
     rate: Rate,
     audio: list[str],
+    kept: list[str] | None = None,
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
 
     A first pass of two writes nothing (``-f null``); everything else writes an mp4 that
-    starts playing before it has all arrived (``+faststart``).
+    starts playing before it has all arrived (``+faststart``). ``kept``: what else the file
+    keeps (``app.media.streams.kept``); without it, only the picture and the sound.
     """
-    cmd = [*step_head(ffmpeg), *input_args(source)]
-    cmd += ["-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1"]
+    cmd = [*step_head(ffmpeg), *input_args(source), "-map", "0:v:0", *audio_map(), "-dn"]
+    cmd += kept if kept is not None else ["-sn", "-map_metadata", "-1"]
     cmd += ["-vf", vf, *video_args(codec, rate)]
     if rate.pass_number == 1:
         return [*cmd, "-an", "-f", "null", os.devnull]
@@ -135,6 +139,36 @@ def preset_command(
     """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
     audio = audio_args(info.audio_channels, AUDIO_KBPS[options.preset])
+    vf = video_filter(info, options.max_height)
     return encode_command(
-        ffmpeg, source, target, video_filter(info, options.max_height), options.codec, rate, audio
+        ffmpeg,
+        source,
+        target,
+        vf,
+        options.codec,
+        rate,
+        audio,
+        kept(info, keep_location=options.keep_location),
     )
+
+
+def audio_command(
+    ffmpeg: str, source: str | Path, target: Path, channels: int | None, kbps: int
+) -> list[str]:
+    """Every audio track of ``source`` encoded on its own into an m4a (each keeps its language,
+    title and default flag): a target size counts its exact bytes, a split job's joins add none."""
+    cmd = [*step_head(ffmpeg), *input_args(source), *audio_map(), "-vn", "-sn", "-dn"]
+    return [*cmd, *audio_args(channels, kbps), "-f", "mp4", str(target)]
+
+
+def mux_args(audio: Path | None, source: str | Path, info: MediaInfo, keep_location: bool) -> list[str]:
+    """After a video input (input 0): the audio file's tracks (copied), and from ``source`` what
+    the file keeps besides (subtitles, chapters, metadata), into an mp4 ready to stream."""
+    cmd: list[str] = ["-map", "0:v:0"]
+    inputs: list[str] = []
+    if audio is not None:
+        inputs += input_args(audio)
+        cmd += ["-map", "1:a?"]
+    inputs += input_args(source)
+    extras = kept(info, source=2 if audio is not None else 1, keep_location=keep_location)
+    return [*inputs, *cmd, "-c", "copy", *extras, "-movflags", "+faststart", "-f", "mp4"]

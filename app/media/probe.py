@@ -20,7 +20,7 @@ PROBE_LIMITS = Limits(cpu_seconds=PROBE_TIMEOUT_SECONDS, memory_bytes=2 * 1024**
 _FACTS_START = re.compile(r"^  Duration: ", re.MULTILINE)
 _DURATION = re.compile(r"^  Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)", re.MULTILINE)
 _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
-_STREAM = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: (Video|Audio): (\w+)(.*)$", re.MULTILINE)
+_STREAM = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: (Video|Audio|Subtitle): (\w+)(.*)$", re.MULTILINE)
 _ROTATION = re.compile(r"^\s*display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
 _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
 _BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
@@ -64,6 +64,8 @@ class MediaInfo:
     transfer: str | None = None  # the colour transfer tag, e.g. "bt709", "smpte2084" (PQ)
     bit_depth: int = 8
     audio_channels: int | None = None
+    audio_tracks: int = 0  # every audio stream, kept in the output
+    subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
 
     @property
     def has_audio(self) -> bool:
@@ -98,7 +100,16 @@ class MediaInfo:
     def as_input(self, filename: str, size_bytes: int) -> dict[str, object]:
         """The contract's ``input`` object."""
         facts = asdict(self)
-        for internal in ("format_name", "rotation", "transfer", "bit_depth", "audio_channels"):
+        internals = (
+            "format_name",
+            "rotation",
+            "transfer",
+            "bit_depth",
+            "audio_channels",
+            "audio_tracks",
+            "subtitles",
+        )
+        for internal in internals:
             facts.pop(internal)
         return {"filename": filename, "size_bytes": size_bytes, **facts}
 
@@ -134,13 +145,17 @@ def parse_probe(text: str) -> MediaInfo:
     text = text[start.start() :] if start else text  # the container's metadata stays behind
     video: tuple[str, str, str] | None = None  # codec, the rest of its line, its side data
     audio: tuple[str, str] | None = None
+    audio_tracks, subtitles = 0, []
     for match in _STREAM.finditer(text):
         kind, codec, rest = match.groups()
         if kind == "Video" and video is None and "(attached pic)" not in rest:
             following = _STREAM.search(text, match.end())
             video = (codec, rest, text[match.end() : following.start() if following else len(text)])
-        elif kind == "Audio" and audio is None:
-            audio = (codec, rest)
+        elif kind == "Audio":
+            audio_tracks += 1
+            audio = audio or (codec, rest)
+        elif kind == "Subtitle":
+            subtitles.append(codec)
     if video is None:
         raise ProbeError("the file has no video stream")
     size = _SIZE.search(video[1])
@@ -165,6 +180,8 @@ def parse_probe(text: str) -> MediaInfo:
         transfer=transfer,
         bit_depth=bit_depth,
         audio_channels=_channels(audio[1]) if audio else None,
+        audio_tracks=audio_tracks,
+        subtitles=tuple(subtitles),
     )
 
 

@@ -128,17 +128,15 @@ def concat_list(parts: list[tuple[Path, Segment]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def join_command(ffmpeg: str, listing: Path, audio: Path | None, target: Path) -> list[str]:
-    """One mp4 from the segments (copied, in order) and the audio (copied), ready to stream.
+def join_command(ffmpeg: str, listing: Path, mux: list[str], target: Path) -> list[str]:
+    """One file from the segments (copied, in order) and what ``mux`` adds (``mux_args``: the
+    audio, copied, and what else the file keeps).
 
     The list and the segments are this server's own files, not a person's upload: the concat
     demuxer reads them, and only them, from the local disk.
     """
     cmd = [*step_head(ffmpeg), "-protocol_whitelist", "file", "-f", "concat", "-safe", "0"]
-    cmd += ["-i", str(listing)]
-    if audio is not None:
-        cmd += [*input_args(audio), "-map", "0:v:0", "-map", "1:a:0"]
-    return [*cmd, "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(target)]
+    return [*cmd, "-i", str(listing), *mux, str(target)]
 
 
 def span_of(segment: Segment, share: float, seconds: float) -> tuple[float, float]:

@@ -20,8 +20,9 @@ from app.media import MediaInfo, Options, Rate, encode_command
 from app.media.command import (
     AUDIO_KBPS,
     VMAF_TARGET,
-    audio_args,
+    audio_command,
     default_crf,
+    mux_args,
     preset_command,
     step_head,
     two_pass,
@@ -40,6 +41,7 @@ from app.media.quality import (
 )
 from app.media.search import SLOPE, clamp_crf, crf_search, next_crf, searchable
 from app.media.sizing import FILL_SHARE, MB, audio_kbps, corrected_bitrate, video_bitrate
+from app.media.streams import left_out
 from app.work.failures import JobFailed
 from app.work.steps import Band, Steps, ffmpeg_path
 
@@ -111,7 +113,13 @@ def deliver_joined(
             joined.unlink(missing_ok=True)
             return job.original(f"already well compressed: re-encoding made it {job._larger(size)}")
         note = f"{job._larger(size)} than the original, to give the {job.asked} asked for"
-    return Delivery(joined, OUTPUT_TYPE, False, note, quality, None, segments)
+    return Delivery(joined, OUTPUT_TYPE, False, noted(note, info), quality, None, segments)
+
+
+def noted(note: str | None, info: MediaInfo) -> str | None:
+    """``note``, and what the delivered file could not keep of the input (``streams.left_out``)."""
+    sentences = [part for part in (note, left_out(info)) if part]
+    return "; ".join(sentences) or None
 
 
 def asked_change(info: MediaInfo, options: Options) -> str | None:
@@ -268,6 +276,7 @@ class _Encode:
 
     def encoded(self, note: str | None) -> Delivery:
         """Deliver the encode in ``self.target``, scored against the input."""
+        note = noted(note, self.info)
         return Delivery(self.target, OUTPUT_TYPE, False, note, self._measure(self.target), self.crf)
 
     def original(self, note: str) -> Delivery:
@@ -298,18 +307,14 @@ class _Encode:
             return None, 0
         kbps = audio_kbps(target_bytes, self.duration, AUDIO_KBPS[self.options.preset])
         path = self.folder / "audio.m4a"
-        cmd = [*step_head(self.ffmpeg), *input_args(self.source)]
-        cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1"]
-        cmd += [*audio_args(self.info.audio_channels, kbps), "-f", "mp4", str(path)]
+        cmd = audio_command(self.ffmpeg, self.source, path, self.info.audio_channels, kbps)
         self.steps.run(cmd, self.duration, band)
         return path, path.stat().st_size
 
     def _mux(self, video: Path, audio: Path | None, target: Path) -> Path:
         """The video (and the audio) in one mp4 that starts playing before it has all arrived."""
         cmd = [*step_head(self.ffmpeg), *input_args(video)]
-        if audio is not None:
-            cmd += [*input_args(audio), "-map", "0:v:0", "-map", "1:a:0"]
-        cmd += ["-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(target)]
+        cmd += [*mux_args(audio, self.source, self.info, self.options.keep_location), str(target)]
         self.steps.run(cmd, None, (0.0, 0.0))
         video.unlink(missing_ok=True)
         return target

@@ -33,8 +33,7 @@ from app.jobs import lifecycle, queue
 from app.jobs import segments as claims
 from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentRecord
 from app.media import MediaInfo, Options, ProbeError, probe
-from app.media.command import AUDIO_KBPS, VMAF_TARGET, audio_args, default_crf, step_head
-from app.media.fence import input_args
+from app.media.command import AUDIO_KBPS, VMAF_TARGET, audio_command, default_crf, mux_args
 from app.media.picture import video_filter
 from app.media.quality import (
     MEASURE_SPAN_SECONDS,
@@ -313,7 +312,8 @@ def _coordinate(
             break
         _raise_if_stopped(job.id, steps)
         time.sleep(WAIT_POLL_SECONDS)
-    return _join(job.id, rows, audio, folder, steps, join_band, target)
+    mux = mux_args(audio, source, info, options.keep_location)
+    return _join(job.id, rows, mux, folder, steps, join_band, target)
 
 
 def _check_frames(joined: Path, expected: int, folder: Path, steps: Steps) -> None:
@@ -343,22 +343,11 @@ def _raise_if_stopped(job_id: str, steps: Steps) -> None:
 def _audio(
     ffmpeg: str, source: Path, info: MediaInfo, options: Options, folder: Path, steps: Steps, band: Band
 ) -> Path | None:
-    """The first audio track, encoded once for the whole file (no seam at any join)."""
+    """Every audio track, encoded once for the whole file (no seam at any join)."""
     if not info.has_audio:
         return None
     path = folder / "audio.m4a"
-    cmd = [
-        *step_head(ffmpeg),
-        *input_args(source),
-        "-map",
-        "0:a:0",
-        "-vn",
-        "-sn",
-        "-dn",
-        "-map_metadata",
-        "-1",
-    ]
-    cmd += [*audio_args(info.audio_channels, AUDIO_KBPS[options.preset]), "-f", "mp4", str(path)]
+    cmd = audio_command(ffmpeg, source, path, info.audio_channels, AUDIO_KBPS[options.preset])
     steps.run(cmd, info.duration_seconds, band)
     return path
 
@@ -366,7 +355,7 @@ def _audio(
 def _join(
     job_id: str,
     rows: list[SegmentRecord],
-    audio: Path | None,
+    mux: list[str],
     folder: Path,
     steps: Steps,
     band: Band,
@@ -376,7 +365,7 @@ def _join(
     parts = [(storage.fetch(segment_key(job_id, row.number), folder), row.plan()) for row in rows]
     listing = folder / "segments.ffconcat"
     listing.write_text(concat_list(parts))
-    steps.run(join_command(ffmpeg_path(), listing, audio, target), None, band)
+    steps.run(join_command(ffmpeg_path(), listing, mux, target), None, band)
     _check_frames(target, sum(row.frames for row in rows), folder, steps)
     facts = [
         {

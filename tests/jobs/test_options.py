@@ -14,7 +14,8 @@ def _errors(fields: dict, **kwargs: object) -> dict[str, str]:
 def test_defaults_when_nothing_is_given() -> None:
     submission = parse_submission({}, max_upload_mb=100, allow_private=False)
     assert submission.options_dict() == {"preset": "balanced", "codec": "h264", "max_height": None,
-                                         "target_size_mb": None, "codec_named": False}  # fmt: skip
+                                         "target_size_mb": None, "keep_location": False,
+                                         "codec_named": False}  # fmt: skip
 
 
 def test_valid_options_are_typed() -> None:
@@ -74,3 +75,17 @@ def test_a_callback_url_needs_a_webhook_secret(monkeypatch: pytest.MonkeyPatch) 
     assert "WEBHOOK_SECRET" in _errors(fields, webhooks_enabled=False)["callback_url"]
     accepted = parse_submission(fields, max_upload_mb=100, allow_private=False, webhooks_enabled=True)
     assert accepted.callback_url == "https://example.com/hook"
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"), [(True, True), (False, False), ("true", True), ("on", True), ("0", False), ("", False)]
+)
+def test_keep_location_takes_json_and_form_spellings(given: object, kept: bool) -> None:
+    fields = {"keep_location": given}
+    assert parse_submission(fields, max_upload_mb=100, allow_private=False).options.keep_location is kept
+
+
+def test_keep_location_refuses_anything_else() -> None:
+    with pytest.raises(Problem) as refused:
+        parse_submission({"keep_location": "maybe"}, max_upload_mb=100, allow_private=False)
+    assert refused.value.errors == [{"field": "keep_location", "message": "must be true or false"}]

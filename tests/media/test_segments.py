@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.media import probe
+from app.media.command import mux_args
 from app.media.picture import video_filter
 from app.media.segments import (
     Segment,
@@ -75,7 +76,7 @@ def _split_and_join(source: Path, folder: Path, seconds: float) -> tuple[list[fl
     audio = folder / "audio.m4a"
     _run([FFMPEG, "-loglevel", "error", "-y", "-i", str(source), "-map", "0:a:0", "-c:a", "aac", str(audio)])
     joined = folder / "joined.mp4"
-    _run(join_command(FFMPEG, listing, audio, joined))
+    _run(join_command(FFMPEG, listing, mux_args(audio, source, info, keep_location=False), joined))
     return times, _frame_times(joined, folder), joined
 
 

@@ -1,0 +1,56 @@
+"""What an encode keeps besides the picture: every audio track, the subtitles, chapters, metadata.
+
+A person's file is theirs: every audio track (each with its language, title and default flag,
+which ffmpeg carries with a mapped stream), the text subtitles (as MP4's ``mov_text``, with
+their languages), the chapters and the container's metadata (title, ``creation_time``, make,
+model) are kept. Two things are not: the recording place, removed unless asked for (a
+compressed copy is usually made to be shared), and picture subtitles (PGS, VobSub, DVB), which
+an MP4 cannot hold; the note says so.
+"""
+
+from __future__ import annotations
+
+from app.media.probe import MediaInfo
+
+# Subtitle codecs that are pictures, not text: no MP4 can carry them.
+PICTURE_SUBTITLES = frozenset({"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"})
+# Where containers keep the recording place (QuickTime's, MP4's, and their language variants).
+LOCATION_KEYS = ("location", "location-eng", "com.apple.quicktime.location.ISO6709")
+
+
+def text_subtitles(info: MediaInfo) -> list[int]:
+    """The positions (among the subtitle streams) of those an MP4 can carry."""
+    return [index for index, codec in enumerate(info.subtitles) if codec not in PICTURE_SUBTITLES]
+
+
+def kept(info: MediaInfo, source: int = 0, keep_location: bool = False) -> list[str]:
+    """ffmpeg output arguments keeping, from input ``source``, the text subtitles, the chapters
+    and the metadata (the recording place only with ``keep_location``).
+
+    The audio is mapped where it is encoded (``audio_map``); the video by each command.
+    """
+    args: list[str] = []
+    subtitles = text_subtitles(info)
+    for index in subtitles:
+        args += ["-map", f"{source}:s:{index}"]
+    if subtitles:
+        args += ["-c:s", "mov_text"]
+    args += ["-map_metadata", str(source), "-map_chapters", str(source)]
+    if not keep_location:
+        for key in LOCATION_KEYS:
+            args += ["-metadata", f"{key}="]  # an empty value removes the key
+    return args
+
+
+def audio_map(source: int = 0) -> list[str]:
+    """Every audio track of input ``source`` (none is fine)."""
+    return ["-map", f"{source}:a?"]
+
+
+def left_out(info: MediaInfo) -> str | None:
+    """What the delivered file cannot hold, in words a person understands; None: nothing."""
+    pictures = len(info.subtitles) - len(text_subtitles(info))
+    if not pictures:
+        return None
+    tracks = "track" if pictures == 1 else "tracks"
+    return f"{pictures} subtitle {tracks} drawn as pictures (as on Blu-ray or DVD) cannot be kept in an MP4"
