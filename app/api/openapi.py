@@ -168,6 +168,10 @@ def _schemas() -> dict[str, Any]:
                 "ratio": _nullable({**number, "description": "output bytes / input bytes"}),
                 "url": _nullable(text),
                 "content_type": {**text, "description": "video/mp4, or the input's own type when kept"},
+                "verified": {
+                    "type": "boolean",
+                    "description": "decoded to its end; frames, length and streams checked against the input",
+                },
                 "kept_original": {
                     "type": "boolean",
                     "description": "the input delivered unchanged: an encode would not be smaller",

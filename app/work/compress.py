@@ -35,6 +35,7 @@ from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Steps, ffmpeg_path
+from app.work.verify import verify
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -104,6 +105,8 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
             )
         else:
             delivery = deliver(source, info, options, filename, folder, steps)
+        if not delivery.kept_original:
+            verify(source, info, delivery.path, folder, steps)
         encode_seconds = time.monotonic() - started
         vf = video_filter(info, options.max_height)
         stills.store_compare_frames(job.id, source, delivery.path, info.duration_seconds, vf, folder)
@@ -185,5 +188,6 @@ def _output_facts(job: Job, delivery: Delivery) -> dict[str, Any]:
         "duration_seconds": info.duration_seconds,
         "ratio": round(size / input_size, 4) if input_size else None,
         "content_type": delivery.content_type,
+        "verified": not delivery.kept_original,  # decoded to its end, frames and streams checked
         **delivery.facts(),
     }

@@ -49,6 +49,10 @@ class Steps:
         """Split what is left of the bar (from the floor to 99 %) by ``weights``, in order."""
         return bands(self.reporter.floor, *weights)
 
+    def here(self) -> Band:
+        """A band that moves no bar: where the job's progress stands (a check, a listing)."""
+        return (self.reporter.percent, self.reporter.percent)
+
     def remaining_seconds(self) -> float:
         return max(self.deadline - time.monotonic(), 1.0)
 

@@ -33,13 +33,33 @@ def split_stack(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> I
     live.stop()
 
 
-def _clip(path: Path, seconds: float, size: str = "640x360", keyframe_seconds: float = 20) -> Path:
-    """A busy picture with stereo sound; keyframes ``keyframe_seconds`` apart (cuts fall between)."""
+def _clip(
+    path: Path, seconds: float, size: str = "640x360", keyframe_seconds: float = 20, more: bool = False
+) -> Path:
+    """A busy picture with stereo sound; keyframes ``keyframe_seconds`` apart (cuts fall between).
+
+    ``more``: a second audio track (French) and English subtitles too, as an MKV.
+    """
     gop = str(int(25 * keyframe_seconds))
     inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25", "-f", "lavfi", "-i", "sine=frequency=440"]
+    maps = ["-map", "0:v", "-map", "1:a"]
+    if more:
+        subtitles = path.with_suffix(".srt")
+        subtitles.write_text("1\n00:00:01,000 --> 00:00:03,000\nAcross a join\n")
+        inputs += ["-f", "lavfi", "-i", "sine=frequency=660", "-i", str(subtitles)]
+        maps += [
+            "-map",
+            "2:a",
+            "-map",
+            "3:s",
+            "-metadata:s:a:1",
+            "language=fra",
+            "-metadata:s:s:0",
+            "language=eng",
+        ]
     codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-g", gop, "-sc_threshold", "0"]
-    cmd = [FFMPEG, "-loglevel", "error", "-y", *inputs, "-t", str(seconds), *codec, "-ac", "2", "-c:a", "aac"]
-    subprocess.run([*cmd, "-shortest", str(path)], check=True)
+    cmd = [FFMPEG, "-loglevel", "error", "-y", *inputs, *maps, "-t", str(seconds), *codec, "-ac", "2"]
+    subprocess.run([*cmd, "-c:a", "aac", str(path)], check=True)
     return path
 
 
@@ -71,7 +91,7 @@ def _running_segments(stack: LiveStack, job_id: str, at_least: int) -> dict[str,
 def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
     split_stack: LiveStack, tmp_path: Path
 ) -> None:
-    clip = _clip(tmp_path / "long.mp4", 12)
+    clip = _clip(tmp_path / "long.mkv", 12, more=True)
     job_id = _submit(split_stack, clip)
     job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
     assert job["status"] == "succeeded", job
@@ -87,6 +107,8 @@ def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
     delivered, original = probe(FFMPEG, output), probe(FFMPEG, clip)
     assert abs((delivered.duration_seconds or 0) - (original.duration_seconds or 0)) <= 1 / 25
     assert delivered.has_audio and delivered.audio_channels == 2
+    assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))  # kept across the joins
+    assert job["output"]["verified"] is True
     decoded = subprocess.run(
         [FFMPEG, "-v", "error", "-i", str(output), "-f", "null", "-"], capture_output=True
     )

@@ -1,0 +1,52 @@
+"""Prove a file before it is delivered: it decodes to the end, and holds what the input held.
+
+Three looks, each cheaper than the encode it checks: the packets' timestamps (a listing, no
+decoding) give the frame count and the last frame's time; a decode of every picture and sound
+to nowhere (``-xerror``: the first error stops it) shows it plays; the header shows the streams.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+from app.media.command import step_head
+from app.media.fence import input_args
+from app.media.probe import MediaInfo
+from app.media.streams import text_subtitles
+
+FRAME_SLACK = 1  # frames the delivered file may differ by (a duplicate timestamp dropped)
+# Its length may differ by two frames or this, whichever is more: the container's duration is its
+# longest stream's, and a re-encoded AAC track ends up to two of its frames (~46 ms) off.
+DURATION_SLACK_SECONDS = 0.1
+
+
+def decode_command(ffmpeg: str, path: str | Path) -> list[str]:
+    """Decode the picture and every sound of ``path`` to nowhere, stopping at the first error."""
+    cmd = [*step_head(ffmpeg), "-xerror", *input_args(path), "-map", "0:v:0", "-map", "0:a?"]
+    return [*cmd, "-f", "null", "-"]
+
+
+def problems(
+    source: MediaInfo, source_times: list[float], output: MediaInfo, output_times: list[float]
+) -> list[str]:
+    """What is wrong with the delivered file, in words a person understands; empty: nothing."""
+    found: list[str] = []
+    if abs(len(output_times) - len(source_times)) > FRAME_SLACK:
+        found.append(f"it holds {len(output_times)} frames where the video has {len(source_times)}")
+    frame = _frame_seconds(source_times)
+    if source.duration_seconds and output.duration_seconds:
+        off = abs(output.duration_seconds - source.duration_seconds)
+        if off > max(2 * frame, DURATION_SLACK_SECONDS):
+            lasts, should = output.duration_seconds, source.duration_seconds
+            found.append(f"it lasts {lasts:.2f} s where the video lasts {should:.2f} s")
+    if output.audio_tracks != source.audio_tracks:
+        found.append(f"it has {output.audio_tracks} audio tracks where the video has {source.audio_tracks}")
+    if len(output.subtitles) != len(text_subtitles(source)):
+        found.append(f"it has {len(output.subtitles)} subtitle tracks, not {len(text_subtitles(source))}")
+    return found
+
+
+def _frame_seconds(times: list[float]) -> float:
+    """The longest gap between two frames (a variable frame rate's slowest), 0 with one frame."""
+    return max((b - a for a, b in pairwise(times)), default=0.0)

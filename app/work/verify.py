@@ -1,0 +1,43 @@
+"""Check the file a job is about to deliver (``app.media.verify``), as steps of its attempt.
+
+A file that fails is never delivered: the attempt goes back to the queue (another encode), and
+after JOB_MAX_ATTEMPTS the job fails ``output_invalid`` with what was wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.media import MediaInfo, probe
+from app.media.segments import frame_times_command, read_frame_times
+from app.media.verify import decode_command, problems
+from app.work.failures import Interrupted, JobFailed
+from app.work.steps import Steps, ffmpeg_path
+
+
+def frame_times(path: Path, folder: Path, steps: Steps) -> list[float]:
+    """Every frame's time in ``path`` (a packet listing: no decoding)."""
+    listing = folder / f"{path.name}.crc"
+    steps.run(frame_times_command(ffmpeg_path(), path, listing), None, steps.here())
+    try:
+        return read_frame_times(listing.read_text())
+    finally:
+        listing.unlink(missing_ok=True)
+
+
+def verify(source: Path, info: MediaInfo, delivered: Path, folder: Path, steps: Steps) -> None:
+    """Raise Interrupted (``output_invalid``, worth another attempt) unless ``delivered`` decodes
+    to its end and holds the input's frames, length and streams."""
+    try:
+        steps.run(decode_command(ffmpeg_path(), delivered), info.duration_seconds, steps.here())
+    except JobFailed as failure:
+        found = [f"it does not decode to its end ({failure})"]
+    else:
+        output = probe(ffmpeg_path(), delivered)
+        found = problems(
+            info, frame_times(source, folder, steps), output, frame_times(delivered, folder, steps)
+        )
+    if found:
+        raise Interrupted(
+            "the compressed file failed its check: " + "; ".join(found), "output_invalid", retry=True
+        )

@@ -1,0 +1,73 @@
+"""A file is proven before it is delivered: a broken or short encode is caught, a good one passes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app.jobs import lifecycle
+from app.jobs.models import Job
+from app.media import Options, preset_command, probe
+from app.media.probe import parse_probe
+from app.media.verify import problems
+from app.work.failures import Interrupted
+from app.work.steps import Steps
+from app.work.verify import verify
+from tests.conftest import FFMPEG, make_clip
+
+
+@pytest.fixture()
+def encoded(tmp_path: Path) -> tuple[Path, Path]:
+    source = make_clip(tmp_path / "source.mp4", seconds=3)
+    output = tmp_path / "output.mp4"
+    subprocess.run(preset_command(FFMPEG, source, output, Options(), probe(FFMPEG, source)), check=True)
+    return source, output
+
+
+def _steps(app: Flask) -> Steps:
+    job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+    lifecycle.start(job.id)
+    return Steps(job.id, 0.0, app.config)
+
+
+def test_a_good_encode_passes(app: Flask, encoded: tuple[Path, Path], tmp_path: Path) -> None:
+    source, output = encoded
+    with app.app_context():
+        verify(source, probe(FFMPEG, source), output, tmp_path, _steps(app))
+
+
+@pytest.mark.parametrize("damage", ["cut", "short"])
+def test_a_bad_encode_is_caught(app: Flask, encoded: tuple[Path, Path], tmp_path: Path, damage: str) -> None:
+    source, output = encoded
+    if damage == "cut":  # the file ends midway: the decoder meets the end of its data
+        with output.open("r+b") as file:
+            file.truncate(os.path.getsize(output) // 2)
+    else:  # a whole file, but a second short: frames were lost
+        shorter = tmp_path / "shorter.mp4"
+        subprocess.run([FFMPEG, "-loglevel", "error", "-y", "-i", str(output), "-t", "2", "-c", "copy",
+                        str(shorter)], check=True)  # fmt: skip
+        output = shorter
+    with app.app_context(), pytest.raises(Interrupted) as caught:
+        verify(source, probe(FFMPEG, source), output, tmp_path, _steps(app))
+    assert caught.value.code == "output_invalid" and caught.value.retry
+    assert "failed its check" in str(caught.value)
+
+
+def test_missing_tracks_are_named() -> None:
+    header = """Input #0, matroska,webm, from 'a.mkv':
+  Duration: 00:00:10.00, start: 0.000000, bitrate: 100 kb/s
+  Stream #0:0: Video: h264 (High), yuv420p(progressive), 640x360, 25 fps
+  Stream #0:1(eng): Audio: aac, 48000 Hz, stereo, fltp
+  Stream #0:2(fra): Audio: aac, 48000 Hz, stereo, fltp
+  Stream #0:3(eng): Subtitle: subrip
+"""
+    source = parse_probe(header)
+    output = parse_probe(header.replace("  Stream #0:2(fra): Audio: aac, 48000 Hz, stereo, fltp\n", ""))
+    times = [k / 25 for k in range(250)]
+    assert problems(source, times, output, times) == ["it has 1 audio tracks where the video has 2"]
+    assert problems(source, times, source, times) == []
