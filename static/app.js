@@ -196,7 +196,9 @@
     var fit = form.elements.target_size_mb.value;
     if (fit === "custom") fit = form.elements.target_size_custom.value;
     if (fit) options.target_size_mb = Number(fit);
-    if (form.elements.keep_location.checked) options.keep_location = true;
+    ["keep_location", "normalize_audio"].forEach(function (name) {
+      if (form.elements[name].checked) options[name] = true;
+    });
     return options;
   }
 

@@ -86,6 +86,11 @@ OPTION_PROPERTIES: dict[str, Any] = {
         "default": False,
         "description": "Keep where the video was recorded (its location tag); removed by default",
     },
+    "normalize_audio": {
+        "type": "boolean",
+        "default": False,
+        "description": "Every audio track to -16 LUFS, true peak -1.5 dBTP (EBU R128, two passes)",
+    },
     "callback_url": {
         "type": "string",
         "format": "uri",
@@ -156,6 +161,7 @@ def _schemas() -> dict[str, Any]:
                 "max_height": _nullable(integer),
                 "target_size_mb": _nullable(number),
                 "keep_location": {"type": "boolean"},
+                "normalize_audio": {"type": "boolean"},
             },
         },
         "JobOutput": {
@@ -168,6 +174,12 @@ def _schemas() -> dict[str, Any]:
                 "ratio": _nullable({**number, "description": "output bytes / input bytes"}),
                 "url": _nullable(text),
                 "content_type": {**text, "description": "video/mp4, or the input's own type when kept"},
+                "loudness_lufs": _nullable(
+                    {
+                        **number,
+                        "description": "integrated loudness of the first audio track (normalize_audio)",
+                    }
+                ),
                 "verified": {
                     "type": "boolean",
                     "description": "decoded to its end; frames, length and streams checked against the input",

@@ -12,7 +12,10 @@ from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.netguard import BlockedAddress, resolve_allowed
 from app.problems import invalid
 
-OPTION_FIELDS = ("preset", "codec", "max_height", "target_size_mb", "keep_location", "callback_url")
+OPTION_FIELDS = (
+    "preset", "codec", "max_height", "target_size_mb", "keep_location", "normalize_audio", "callback_url",
+)  # fmt: skip
+FLAGS = ("keep_location", "normalize_audio")  # true or false, as JSON or a form spells them
 TRUE, FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")  # a form's spellings
 MIN_HEIGHT, MAX_HEIGHT = 16, 4320
 MAX_URL_LENGTH = 2048
@@ -61,10 +64,11 @@ def parse_submission(
     if target is _BAD or (target is not None and not 0 < target <= max_upload_mb):
         bad("target_size_mb", f"must be a number above 0 and at most {max_upload_mb}")
         target = None
-    keep_location = _flag(fields, "keep_location")
-    if keep_location is _BAD:
-        bad("keep_location", "must be true or false")
-        keep_location = False
+    flags = {name: _flag(fields, name) for name in FLAGS}
+    for name, value in flags.items():
+        if value is _BAD:
+            bad(name, "must be true or false")
+            flags[name] = False
     urls = {}
     for name in ("callback_url", "source_url"):
         if name in allowed:
@@ -85,7 +89,8 @@ def parse_submission(
             codec=codec,
             max_height=max_height,
             target_size_mb=target,
-            keep_location=keep_location,
+            keep_location=flags["keep_location"],
+            normalize_audio=flags["normalize_audio"],
             codec_named=fields.get("codec") not in (None, ""),
         ),
         callback_url=urls.get("callback_url"),

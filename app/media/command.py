@@ -42,6 +42,7 @@ class Options:
     max_height: int | None = None
     target_size_mb: float | None = None
     keep_location: bool = False  # keep where it was recorded (removed by default: copies are shared)
+    normalize_audio: bool = False  # every audio track to -16 LUFS (app.media.loudness)
     codec_named: bool = True  # the request named the codec (else it is the default, not a wish)
 
 
@@ -89,12 +90,17 @@ def video_args(codec: str, rate: Rate) -> list[str]:
     return args
 
 
-def audio_args(channels: int | None, kbps: int) -> list[str]:
-    """AAC at ``kbps``, multichannel folded down to stereo; ``-an`` when there is no audio."""
+def audio_args(channels: int | None, kbps: int, filters: tuple[str, ...] = ()) -> list[str]:
+    """AAC at ``kbps``, multichannel folded down to stereo, ``filters[n]`` on track ``n`` (the
+    loudness normalization); ``-an`` when there is no audio."""
     if channels is None:
         return ["-an"]
     args = ["-c:a", "aac", "-b:a", f"{kbps}k"]
-    return [*args, "-ac", str(STEREO)] if channels > STEREO else args
+    if channels > STEREO:
+        args += ["-ac", str(STEREO)]
+    for track, chain in enumerate(filters):
+        args += [f"-filter:a:{track}", chain]
+    return args
 
 
 def step_head(ffmpeg: str, loglevel: str = "error") -> list[str]:
@@ -135,10 +141,12 @@ def preset_command(
     options: Options,
     info: MediaInfo,
     crf: float | None = None,
+    audio_filters: tuple[str, ...] = (),
 ) -> list[str]:
-    """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included."""
+    """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included
+    (through ``audio_filters``, one per track, when its loudness is normalized)."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
-    audio = audio_args(info.audio_channels, AUDIO_KBPS[options.preset])
+    audio = audio_args(info.audio_channels, AUDIO_KBPS[options.preset], audio_filters)
     vf = video_filter(info, options.max_height)
     return encode_command(
         ffmpeg,
@@ -153,12 +161,17 @@ def preset_command(
 
 
 def audio_command(
-    ffmpeg: str, source: str | Path, target: Path, channels: int | None, kbps: int
+    ffmpeg: str,
+    source: str | Path,
+    target: Path,
+    channels: int | None,
+    kbps: int,
+    filters: tuple[str, ...] = (),
 ) -> list[str]:
     """Every audio track of ``source`` encoded on its own into an m4a (each keeps its language,
     title and default flag): a target size counts its exact bytes, a split job's joins add none."""
     cmd = [*step_head(ffmpeg), *input_args(source), *audio_map(), "-vn", "-sn", "-dn"]
-    return [*cmd, *audio_args(channels, kbps), "-f", "mp4", str(target)]
+    return [*cmd, *audio_args(channels, kbps, filters), "-f", "mp4", str(target)]
 
 
 def mux_args(audio: Path | None, source: str | Path, info: MediaInfo, keep_location: bool) -> list[str]:

@@ -31,7 +31,7 @@ from app.storage import MissingObject, StorageError, StorageFull, input_key, job
 from app.storage.scratch import ScratchFolder, sweep
 from app.work import segments, stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
-from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined
+from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined, measured_loudness
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Steps, ffmpeg_path
@@ -105,12 +105,15 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
             )
         else:
             delivery = deliver(source, info, options, filename, folder, steps)
+        facts: dict[str, Any] = {}
         if not delivery.kept_original:
             verify(source, info, delivery.path, folder, steps)
+            if options.normalize_audio and info.has_audio:
+                facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started
         vf = video_filter(info, options.max_height)
         stills.store_compare_frames(job.id, source, delivery.path, info.duration_seconds, vf, folder)
-        facts = _output_facts(job, delivery)
+        facts = {**_output_facts(job, delivery), **facts}
         with metrics.timed("storage_seconds", operation="put_output"):
             # The input may be the stored object itself (a local store reads it in place): copy it.
             move = not delivery.kept_original

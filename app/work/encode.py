@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from app.media import MediaInfo, Options, Rate, encode_command
+from app.media import MediaInfo, Options, Rate, encode_command, loudness
 from app.media.command import (
     AUDIO_KBPS,
     VMAF_TARGET,
@@ -129,7 +129,39 @@ def asked_change(info: MediaInfo, options: Options) -> str | None:
         return f"a height of {options.max_height}"
     if options.codec_named and PROBED_CODEC[options.codec] != info.video_codec:
         return f"{options.codec.upper()} video"
+    if options.normalize_audio and info.has_audio:
+        return "evened-out sound"
     return None
+
+
+def loudness_filters(source: Path, info: MediaInfo, options: Options, steps: Steps) -> tuple[str, ...]:
+    """With ``normalize_audio``, each audio track's second-pass filter from its first pass
+    (a step each, at the bar's place: an audio decode is quick); else none."""
+    if not (options.normalize_audio and info.has_audio):
+        return ()
+    filters = []
+    for track in range(max(info.audio_tracks, 1)):
+        log_tail = steps.run(
+            loudness.measure_command(ffmpeg_path(), source, track), None, steps.here()
+        ).log_tail
+        try:
+            filters.append(loudness.normalize_filter(loudness.read_measurement(log_tail)))
+        except loudness.LoudnessError as exc:
+            raise JobFailed(
+                "audio_unreadable", f"the loudness of audio track {track + 1} could not be measured: {exc}"
+            ) from exc
+    return tuple(filters)
+
+
+def measured_loudness(delivered: Path, steps: Steps) -> float | None:
+    """The integrated loudness (LUFS) of the delivered file's first audio track; None (logged)
+    when ffmpeg cannot say."""
+    result = steps.run(loudness.result_command(ffmpeg_path(), delivered), None, steps.here())
+    try:
+        return round(loudness.read_integrated(result.log_tail), 1)
+    except loudness.LoudnessError as exc:
+        log.warning("loudness of %s not measured: %s", delivered, exc)
+        return None
 
 
 class _Encode:
@@ -147,6 +179,7 @@ class _Encode:
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
         self.crf: float | None = None
+        self.audio_filters = loudness_filters(source, info, options, steps)
         self.measure_band: Band = (0.0, 0.0)  # where scoring fills the bar (none: stays where it is)
 
     def by_quality(self) -> Delivery:
@@ -211,7 +244,9 @@ class _Encode:
     def _at_crf(self, crf: float, band: Band) -> Delivery:
         """Encode at ``crf`` into ``self.target`` and deliver it, or the input if not smaller."""
         self.crf = crf
-        cmd = preset_command(self.ffmpeg, self.source, self.target, self.options, self.info, crf)
+        cmd = preset_command(
+            self.ffmpeg, self.source, self.target, self.options, self.info, crf, self.audio_filters
+        )
         limit = None if self.asked else self.input_size
         self.steps.run(cmd, self.info.duration_seconds, band, size_limit=limit, whole=True)
         outgrown = self.steps.outgrown
@@ -307,7 +342,9 @@ class _Encode:
             return None, 0
         kbps = audio_kbps(target_bytes, self.duration, AUDIO_KBPS[self.options.preset])
         path = self.folder / "audio.m4a"
-        cmd = audio_command(self.ffmpeg, self.source, path, self.info.audio_channels, kbps)
+        cmd = audio_command(
+            self.ffmpeg, self.source, path, self.info.audio_channels, kbps, self.audio_filters
+        )
         self.steps.run(cmd, self.duration, band)
         return path, path.stat().st_size
 

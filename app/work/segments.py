@@ -56,7 +56,7 @@ from app.media.segments import (
 from app.storage import StorageError, input_key, job_storage, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.work.download import DOWNLOAD_SHARE
-from app.work.encode import asked_change
+from app.work.encode import asked_change, loudness_filters
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import Band, Steps, bands, ffmpeg_path
@@ -330,7 +330,8 @@ def _audio(
     if not info.has_audio:
         return None
     path = folder / "audio.m4a"
-    cmd = audio_command(ffmpeg, source, path, info.audio_channels, AUDIO_KBPS[options.preset])
+    filters = loudness_filters(source, info, options, steps)
+    cmd = audio_command(ffmpeg, source, path, info.audio_channels, AUDIO_KBPS[options.preset], filters)
     steps.run(cmd, info.duration_seconds, band)
     return path
 

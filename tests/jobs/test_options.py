@@ -15,7 +15,7 @@ def test_defaults_when_nothing_is_given() -> None:
     submission = parse_submission({}, max_upload_mb=100, allow_private=False)
     assert submission.options_dict() == {"preset": "balanced", "codec": "h264", "max_height": None,
                                          "target_size_mb": None, "keep_location": False,
-                                         "codec_named": False}  # fmt: skip
+                                         "normalize_audio": False, "codec_named": False}  # fmt: skip
 
 
 def test_valid_options_are_typed() -> None:

@@ -1,0 +1,53 @@
+"""Loudness normalization on real sound: a quiet and a loud clip both land at -16 LUFS."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.media import Options, loudness, preset_command, probe
+from tests.conftest import FFMPEG
+
+_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS")
+
+
+def _run(cmd: list[str]) -> str:
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stderr
+
+
+@pytest.mark.parametrize(("name", "volume"), [("quiet", "0.03"), ("loud", "0.9")])
+def test_every_track_lands_at_the_target(tmp_path: Path, name: str, volume: str) -> None:
+    source = tmp_path / f"{name}.mp4"
+    speech_like = f"sine=frequency=220:duration=6,volume={volume},tremolo=f=3:d=0.8"
+    inputs = [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=10:duration=6",
+        "-f",
+        "lavfi",
+        "-i",
+        speech_like,
+    ]
+    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "192k"]
+    _run([FFMPEG, "-hide_banner", "-y", *inputs, *codecs, str(source)])
+    before = loudness.read_integrated(_run(loudness.result_command(FFMPEG, source)))
+    measured = loudness.read_measurement(_run(loudness.measure_command(FFMPEG, source, 0)))
+    output = tmp_path / "output.mp4"
+    filters = (loudness.normalize_filter(measured),)
+    _run(
+        preset_command(
+            FFMPEG, source, output, Options(normalize_audio=True), probe(FFMPEG, source), None, filters
+        )
+    )
+    summary = _run(loudness.result_command(FFMPEG, output))
+    after = loudness.read_integrated(summary)
+    assert abs(before - loudness.TARGET_LUFS) > 3, "the clip must start away from the target"
+    assert abs(after - loudness.TARGET_LUFS) <= 1.0, (before, after)
+    peak = _PEAK.findall(summary)
+    assert peak and float(peak[-1]) <= loudness.TRUE_PEAK_DBTP + 0.5  # AAC may overshoot a little
