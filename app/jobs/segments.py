@@ -131,9 +131,9 @@ def summary(found: list[SegmentRecord]) -> dict[str, int]:
     }
 
 
-def finish(job_id: str, number: int, result: dict[str, Any]) -> None:
-    """The segment is encoded and stored."""
-    _set(job_id, number, state=DONE, progress=100.0, result=result)
+def finish(job_id: str, number: int, result: dict[str, Any]) -> bool:
+    """The segment is encoded and stored; False if its record is gone (the job ended meanwhile)."""
+    return _set(job_id, number, state=DONE, progress=100.0, result=result)
 
 
 def release(job_id: str, number: int) -> None:
@@ -152,10 +152,11 @@ def forget(job_id: str) -> None:
     db.session.commit()
 
 
-def _set(job_id: str, number: int, **values: Any) -> None:
-    db.session.execute(
+def _set(job_id: str, number: int, **values: Any) -> bool:
+    changed = db.session.execute(
         update(SegmentRecord)
         .where(SegmentRecord.job_id == job_id, SegmentRecord.number == number)
         .values(**values)
     )
     db.session.commit()
+    return getattr(changed, "rowcount", 0) == 1

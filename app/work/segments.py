@@ -18,6 +18,7 @@ its segment back and leaves.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -182,7 +183,10 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
         claims.release(job_id, segment.number)
         log.warning("job %s: segment %d not stored: %s", job_id, segment.number, exc)
         return False
-    claims.finish(job_id, segment.number, result)
+    if not claims.finish(job_id, segment.number, result):  # the job ended while this one ran
+        with contextlib.suppress(StorageError):
+            job_storage().delete_prefix(segment_key(job_id, segment.number))
+        return False
     claims.publish(job_id, context.band, context.started_at)
     log.info("job %s: segment %d encoded (crf %s, vmaf %s)", job_id, segment.number, result["crf"],
              result.get("vmaf"))  # fmt: skip
@@ -303,6 +307,7 @@ def _coordinate(
             failed = next(row for row in rows if row.state == SEGMENT_FAILED)
             raise JobFailed("segment_failed", f"the part {failed.plan().time_range()} could not be encoded")
         if any((row.result or {}).get("outgrown") for row in rows):
+            discard(job.id)  # the whole would outgrow the input: the input is delivered
             return Joined(None, None, [])
         if all(row.state == SEGMENT_DONE for row in rows):
             break

@@ -15,6 +15,7 @@ from app.media.segments import frame_times_command, read_frame_times
 from tests.conftest import FFMPEG
 from tests.live.backends import Backend
 from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
+from tests.media.corpus import already_compressed
 
 SEGMENT_SECONDS = 3  # small segments, so a clip of seconds makes a split job
 
@@ -165,3 +166,19 @@ def test_a_worker_killed_mid_segment_costs_that_segment_only(split_stack: LiveSt
     assert job["attempts"] == 1  # the job went on: only the segment was done again
     assert len(job["output"]["segments"]) == 5
     split_stack.start_worker()
+
+
+def test_a_split_job_never_delivers_a_larger_file(split_stack: LiveStack, tmp_path: Path) -> None:
+    clip = already_compressed(tmp_path / "small.mp4", seconds=12)  # smaller than any re-encode of it
+    job_id = _submit(split_stack, clip)
+    job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    assert job["segments"] is not None and job["output"]["kept_original"] is True
+    assert (
+        job["output"]["size_bytes"] == clip.stat().st_size
+        and "already well compressed" in job["output"]["note"]
+    )
+    wait_until(
+        lambda: not [name for name in split_stack.objects(job_id) if name.startswith("segments/")],
+        30, "the segments' objects to be removed",
+    )  # fmt: skip
