@@ -63,6 +63,14 @@ def enqueue_helpers(job_id: str, count: int, attempt: int) -> None:
     )
 
 
+def remove_helpers(job_id: str) -> None:
+    """Take a split job's helpers that have not started off the segments queue (the job is over)."""
+    helpers = Queue(SEGMENT_QUEUE, connection=redis_client())
+    for helper in helpers.get_job_ids():
+        if helper.startswith(f"{job_id}_"):
+            helpers.remove(helper)
+
+
 def position(job_id: str) -> int | None:
     """1-based place in the compression queue; None if it is not waiting there (or Redis is away)."""
     try:

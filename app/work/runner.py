@@ -24,6 +24,10 @@ from app.jobs.queue import COMPRESS_QUEUE, SEGMENT_QUEUE, WEBHOOK_QUEUE
 from app.work import maintenance
 
 WORKER_TTL_SECONDS = 35  # a dead worker's RQ key expires within this (RQ's default: 420)
+# How long the thread listening for RQ's commands (stop a job, shut down) waits for one before
+# looking again. RQ's 60 s made a stopping worker wait up to a minute for that thread to let go
+# of its connection (seen with TLS Redis under load): a SIGTERM must end a worker in seconds.
+COMMAND_LISTEN_SECONDS = 1.0
 
 
 class SqueezeWorker(Worker):
@@ -32,6 +36,16 @@ class SqueezeWorker(Worker):
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # rq: unannotated
         maintenance.run_if_due(self.connection)
+
+    def subscribe(self) -> None:
+        """RQ's subscription to this worker's command channel, with a thread that wakes every
+        COMMAND_LISTEN_SECONDS (see there)."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # rq types it None
+            sleep_time=COMMAND_LISTEN_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """Warm shutdown, but first tell the work-horse: it stops ffmpeg and requeues its job."""

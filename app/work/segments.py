@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from app.extensions import db
 from app.jobs import lifecycle, queue
@@ -45,7 +46,7 @@ from app.media.quality import (
     read_quality,
     sample_spans,
 )
-from app.media.search import crf_search, searchable
+from app.media.search import crf_search
 from app.media.segments import (
     concat_list,
     join_command,
@@ -73,6 +74,9 @@ WAIT_POLL_SECONDS = 0.5  # how often the coordinator looks at the others' segmen
 # A segment whose encode passes this multiple of its share of the input's bytes is hopeless:
 # the whole file would come out larger, so the input is delivered (unless a change was asked).
 OUTGROW_FACTOR = 1.5
+# A segment this long gets a CRF search of its own (a whole video needs SEARCH_MIN_SECONDS: a
+# segment's search pays for itself sooner, since it also evens the quality out along the video).
+SEGMENT_SEARCH_MIN_SECONDS = 10.0
 # Within one segment's progress: its CRF search, its encode, its scoring.
 SEGMENT_WEIGHTS = (15.0, 80.0, 5.0)
 # Within the job's: the audio (once, for the whole file), the segments, the join.
@@ -211,7 +215,7 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     search_band, encode_band, measure_band = bands(0.0, *SEGMENT_WEIGHTS)
     target = VMAF_TARGET[options.preset]
     crf = default_crf(options)
-    if searchable(segment.duration):
+    if segment.duration >= SEGMENT_SEARCH_MIN_SECONDS:
         found = crf_search(
             ffmpeg, context.source, segment.duration, context.vf, options.codec, crf, target,
             context.folder, steps.runner(search_band), offset=segment.start,
@@ -276,7 +280,12 @@ def encode_in_segments(
 
 
 def discard(job_id: str) -> None:
-    """Remove a split job's segment files and records (the job is over, or they are joined)."""
+    """Remove a split job's segment files and records (the job is over, or they are joined),
+    and its helpers still waiting in the queue."""
+    try:
+        queue.remove_helpers(job_id)
+    except RedisError as exc:  # a helper that starts later finds the job over and leaves
+        log.warning("helpers of job %s not taken off the queue: %s", job_id, exc)
     try:
         job_storage().delete_prefix(segments_prefix(job_id))
     except StorageError as exc:

@@ -1,7 +1,9 @@
 import uuid
 
 from flask import Flask
+from rq import Queue
 
+from app.extensions import redis_client
 from app.jobs import lifecycle, queue
 from app.jobs.document import document
 from app.jobs.models import Job
@@ -42,3 +44,12 @@ def test_an_enqueued_compression_names_its_task_and_job(app: Flask) -> None:
             "compress",
         )
         assert queued.timeout == app.config["JOB_TIMEOUT_MINUTES"] * 60 + queue.TIMEOUT_MARGIN_SECONDS
+
+
+def test_a_split_jobs_waiting_helpers_are_taken_off_the_queue(app: Flask) -> None:
+    with app.app_context():
+        queue.enqueue_helpers("job-a", 3, 1)
+        queue.enqueue_helpers("job-b", 2, 1)
+        queue.remove_helpers("job-a")
+        waiting = Queue(queue.SEGMENT_QUEUE, connection=redis_client()).get_job_ids()
+        assert sorted(waiting) == ["job-b_1_0", "job-b_1_1"]
