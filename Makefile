@@ -28,7 +28,7 @@ test: $(STAMP) ## lint, format and type checks, then the whole suite: unit, inte
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=25 $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## only the fast unit tests
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
