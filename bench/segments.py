@@ -543,7 +543,8 @@ def main() -> None:
               f"{VMAF_TARGET[PRESET]:g}), segments of {segment} s; folder {folder}")  # fmt: skip
         if args.segment_seconds < SEGMENT_SEARCH_MIN_SECONDS:
             crf = default_crf(Options(preset=PRESET, codec=CODEC))
-            print(f"note: segments shorter than {SEGMENT_SEARCH_MIN_SECONDS:g} s get no CRF search of their own: "
+            least_searched = SEGMENT_SEARCH_MIN_SECONDS
+            print(f"note: segments shorter than {least_searched:g} s get no CRF search of their own: "
                   f"each is encoded at the preset's CRF {crf:g}")  # fmt: skip
         least = f"{min_seconds:g}"
         one = run_stack(folder, "split-1-worker", clip, 1, segment, least, args.keep)
