@@ -81,7 +81,9 @@ def compress(args: argparse.Namespace) -> int:
     client, code, results = _client(args), DONE, []
     options = {"preset": args.preset, "codec": args.codec, "max_height": args.max_height,
                "callback_url": args.callback,
-               "target_size_mb": round(args.fit / 1e6, 3) if args.fit else None}  # fmt: skip
+               "target_size_mb": round(args.fit / 1e6, 3) if args.fit else None,
+               "normalize_audio": True if args.normalize else None,
+               "keep_location": True if args.keep_location else None}  # fmt: skip
     for name in args.files:
         path = Path(name)
         if not path.is_file():
@@ -176,6 +178,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--max-height", type=int)
     run.add_argument("--fit", type=size_in_bytes, help="aim under this size, e.g. 25MB")
     run.add_argument("--callback", help="a URL for the signed webhook")
+    run.add_argument("--normalize", action="store_true", help="even every audio track out to -16 LUFS")
+    run.add_argument(
+        "--keep-location", action="store_true", help="keep where it was filmed (removed by default)"
+    )
     run.add_argument("--wait", action="store_true", help="follow the job and download the result")
     run.add_argument("-o", "--output", help="where results go (default: next to each input)")
     run.add_argument("--parallel", type=int, default=4, help="parts in flight (default 4)")

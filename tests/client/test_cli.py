@@ -1,0 +1,37 @@
+"""The ``squeeze`` command turns its flags into the API's options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from squeeze_client import cli
+from squeeze_client.api import Client
+
+
+def _sent_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *flags: str) -> dict[str, Any]:
+    video = tmp_path / "talk.mp4"
+    video.write_bytes(b"not really a video")
+    sent: dict[str, Any] = {}
+
+    def upload(
+        self: Client, path: Path, options: dict[str, Any], **_kwargs: Any
+    ) -> tuple[dict[str, Any], int]:
+        sent.update(options)
+        return {"id": "j", "status": "queued"}, 1
+
+    monkeypatch.setattr(Client, "upload", upload)
+    assert cli.main(["--url", "http://127.0.0.1:9", "compress", str(video), *flags]) == cli.DONE
+    return sent
+
+
+def test_flags_become_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    sent = _sent_options(monkeypatch, tmp_path, "--normalize", "--keep-location", "--fit", "25MB")
+    assert sent["normalize_audio"] is True and sent["keep_location"] is True
+    assert sent["target_size_mb"] == 25.0
+
+
+def test_without_flags_nothing_is_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    sent = _sent_options(monkeypatch, tmp_path)
+    assert sent["normalize_audio"] is None and sent["keep_location"] is None
