@@ -35,7 +35,8 @@ from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import Options, preset_command, probe
-from app.media.command import CRF_RANGE, PRESETS, VMAF_TARGET, default_crf
+from app.media.command import default_crf
+from app.media.formats import CODECS, PRESETS
 from app.media.picture import video_filter
 from app.media.quality import MEASURE_SPAN_SECONDS, MEASURE_SPANS, measure, sample_spans
 from app.work.encode import Delivery, deliver
@@ -108,14 +109,14 @@ def main() -> None:
     for name, clip in clips.items():
         duration = probe(FFMPEG, clip).duration_seconds or 0
         for preset in PRESETS:
-            target = VMAF_TARGET[preset]
+            target = PRESETS[preset].vmaf_target
             old, old_seconds, old_vmaf = today(clip, preset, folder)
             delivery, seconds = run_deliver(app, clip, folder, preset=preset)
             vmaf = delivery.quality.vmaf if delivery.quality else float("nan")
             ratio = delivery.path.stat().st_size / old.stat().st_size
             time_ratio = seconds / old_seconds
             note = "original kept" if delivery.kept_original else ""
-            pinned = delivery.crf == CRF_RANGE["h264"][1] and vmaf > target + 2  # an easy video
+            pinned = delivery.crf == CODECS["h264"].crf_range[1] and vmaf > target + 2  # an easy video
             if pinned:
                 note = "past the target at the CRF range's end"
             if not delivery.kept_original and not pinned and abs(vmaf - target) > 2:

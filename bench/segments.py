@@ -53,10 +53,11 @@ from typing import Any
 import requests
 
 from app.media import Options, probe
-from app.media.command import CRF_RANGE, VMAF_TARGET, default_crf, preset_command
+from app.media.command import default_crf, preset_command
+from app.media.formats import CODECS, PRESETS
 from app.media.picture import video_filter
 from app.media.quality import MEASURE_SPAN_SECONDS, measure, sample_spans
-from app.media.search import FLAT, SLOPE, clamp_crf, loss
+from app.media.search import FLAT, clamp_crf, loss
 from app.media.segments import SEGMENT_MIN_SECONDS
 from app.work.segments import SEGMENT_SEARCH_MIN_SECONDS
 from tests.conftest import FFMPEG
@@ -288,11 +289,11 @@ def at_vmaf(points: list[Point], vmaf: float) -> tuple[float, float | None, str]
 
 def crf_towards(points: list[Point], vmaf: float, guess: float) -> float:
     """The CRF whose whole-file encode should score ``vmaf``: from the point with a known CRF
-    nearest it, along the slope the two nearest measure (else SLOPE); ``guess`` if none has one."""
+    nearest it, along the slope the two nearest measure (else the codec's); ``guess`` if none has one."""
     known = sorted((p for p in points if p.crf is not None), key=lambda p: abs(p.vmaf - vmaf))
     if not known:
         return guess
-    slope = SLOPE[CODEC]
+    slope = CODECS[CODEC].slope
     if len(known) >= 2:
         a, b = known[0], known[1]
         if a.crf != b.crf and a.crf is not None and b.crf is not None:
@@ -328,7 +329,7 @@ def equal_quality(
     pairs = [(s["crf"], s["duration_seconds"]) for s in segments if s.get("crf") is not None]
     mean_crf = sum(c * d for c, d in pairs) / sum(d for _, d in pairs) if pairs else 25.0
     centre = clamp_crf(crf_towards(points, split_vmaf, mean_crf), CODEC)
-    low, high = CRF_RANGE[CODEC]
+    low, high = CODECS[CODEC].crf_range
     first = sorted({clamp_crf(centre - 1, CODEC), clamp_crf(centre + 1, CODEC)})
     for crf, path in encode_whole(clip, first, folder).items():
         points.append(Point("whole file", crf, score(path), path.stat().st_size, path))
@@ -540,7 +541,7 @@ def main() -> None:
             print(f"warning: load average {load:.2f} before starting: other work will skew every figure")
         print(f"clip: {seconds:.2f} s {args.size} @ {RATE} fps, {clip.stat().st_size:,} bytes "
               f"(made in {time.perf_counter() - started:.1f} s); preset {PRESET} (VMAF target "
-              f"{VMAF_TARGET[PRESET]:g}), segments of {segment} s; folder {folder}")  # fmt: skip
+              f"{PRESETS[PRESET].vmaf_target:g}), segments of {segment} s; folder {folder}")  # fmt: skip
         if args.segment_seconds < SEGMENT_SEARCH_MIN_SECONDS:
             crf = default_crf(Options(preset=PRESET, codec=CODEC))
             least_searched = SEGMENT_SEARCH_MIN_SECONDS

@@ -17,7 +17,7 @@ from app.jobs.document import JobDocument, JobLinks
 from app.jobs.models import DELIVERY_STATES, STATUSES
 from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
 from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
-from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.media.stills import POSTER_HEIGHT
 from app.storage import FRAME_SIDES
 from app.uploads.models import UPLOAD_STATES

@@ -19,7 +19,7 @@ from app.jobs import idempotency, lifecycle
 from app.jobs.models import PENDING, Job
 from app.jobs.options import Submission
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
-from app.media.command import AUDIO_KBPS
+from app.media.formats import PRESETS
 from app.media.sizing import reachable
 from app.problems import Problem, invalid
 from app.storage import StorageError, input_key, job_storage
@@ -80,7 +80,7 @@ def admit(path: Path, submission: Submission) -> MediaInfo:
         raise Problem(422, "beyond_limits", reason)
     target = submission.options.target_size_mb
     duration = info.duration_seconds
-    preset_kbps = AUDIO_KBPS[submission.options.preset]
+    preset_kbps = PRESETS[submission.options.preset].audio_kbps
     if target is not None and duration and not reachable(target, duration, preset_kbps, info.has_audio):
         message = f"is too small for a {duration:.0f} s video; allow more megabytes"
         raise invalid([{"field": "target_size_mb", "message": message}])

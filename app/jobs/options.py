@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.media import Options
-from app.media.command import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.netguard import BlockedAddress, resolve_allowed
 from app.problems import invalid
 

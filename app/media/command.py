@@ -1,4 +1,4 @@
-"""The presets and codecs, and the ffmpeg command for one encode."""
+"""The ffmpeg command for one encode, from the codec and preset records (``app.media.formats``)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.media.fence import input_args
+from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.media.picture import video_filter
 from app.media.probe import MediaInfo
 from app.media.streams import audio_map, kept
 
-PRESETS = ("small", "balanced", "high")
-CODECS = ("h264", "h265", "av1")
-DEFAULT_PRESET, DEFAULT_CODEC = "balanced", "h264"  # what a request that names none gets
-
-# Quality per preset as a CRF, per codec (lower is better and bigger). The scales differ:
-# x265 and SVT-AV1 reach x264's look at higher numbers.
-CRF: dict[str, dict[str, int]] = {
-    "h264": {"small": 29, "balanced": 25, "high": 20},
-    "h265": {"small": 31, "balanced": 28, "high": 23},
-    "av1": {"small": 42, "balanced": 35, "high": 28},
-}
-# Where a CRF search may go, per codec: past these ends the gain is not worth the look (or size).
-CRF_RANGE: dict[str, tuple[float, float]] = {"h264": (14, 40), "h265": (16, 42), "av1": (18, 58)}
-ENCODER = {"h264": "libx264", "h265": "libx265", "av1": "libsvtav1"}
-# Encoder speed: the middle of each encoder's range, a fair size/time trade on small machines.
-SPEED_ARGS = {"h264": ["-preset", "medium"], "h265": ["-preset", "fast"], "av1": ["-preset", "8"]}
-AUDIO_KBPS = {"small": 96, "balanced": 128, "high": 160}
-# The presets as perceptual targets (VMAF, 0-100): what a CRF search aims each video at.
-VMAF_TARGET = {"small": 87.0, "balanced": 93.0, "high": 96.0}
 STEREO = 2  # multichannel audio is delivered as stereo: what phones, laptops and browsers play
 
 
@@ -61,32 +43,30 @@ class Rate:
 
 def default_crf(options: Options) -> float:
     """The preset's CRF for this codec: the start of a search, the choice when there is none."""
-    return float(CRF[options.codec][options.preset])
-
-
-def two_pass(codec: str) -> bool:
-    """Whether ffmpeg can run this encoder in two passes (SVT-AV1 through ffmpeg cannot)."""
-    return codec in ("h264", "h265")
+    return float(CODECS[options.codec].crf[options.preset])
 
 
 def video_args(codec: str, rate: Rate) -> list[str]:
     """The encoder, its speed and its rate control."""
-    args = ["-c:v", ENCODER[codec], *SPEED_ARGS[codec]]
-    x265 = ["log-level=error"]
+    spec = CODECS[codec]
+    args = ["-c:v", spec.encoder, *spec.speed_args]
+    own = ["log-level=error"]  # the encoder's own parameters (x265's: quiet, its passes)
     if rate.bitrate is not None:
         args += ["-b:v", str(rate.bitrate)]
         if rate.pass_number is None:
             args += ["-maxrate", str(int(rate.bitrate * 1.5)), "-bufsize", str(rate.bitrate * 2)]
     else:
-        crf = rate.crf if rate.crf is not None else CRF[codec][DEFAULT_PRESET]
-        args += ["-crf", f"{crf:g}" if codec != "av1" else str(round(crf))]
+        crf = rate.crf if rate.crf is not None else spec.crf[DEFAULT_PRESET]
+        args += ["-crf", spec.crf_text(crf)]
     if rate.pass_number is not None and rate.passlog is not None:
-        if codec == "h265":
-            x265 += [f"pass={rate.pass_number}", f"stats={rate.passlog}"]
+        if spec.extra:
+            own += [f"pass={rate.pass_number}", f"stats={rate.passlog}"]
         else:
             args += ["-pass", str(rate.pass_number), "-passlogfile", str(rate.passlog)]
+    if spec.extra:
+        args += [spec.extra, ":".join(own)]
     if codec == "h265":
-        args += ["-x265-params", ":".join(x265), "-tag:v", "hvc1"]  # hvc1: plays in Apple's players
+        args += ["-tag:v", "hvc1"]  # hvc1: plays in Apple's players
     return args
 
 
@@ -146,7 +126,7 @@ def preset_command(
     """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included
     (through ``audio_filters``, one per track, when its loudness is normalized)."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
-    audio = audio_args(info.audio_channels, AUDIO_KBPS[options.preset], audio_filters)
+    audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters)
     vf = video_filter(info, options.max_height)
     return encode_command(
         ffmpeg,

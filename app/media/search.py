@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.media.command import CRF_RANGE, Rate, encode_command, step_head, video_args
+from app.media.command import Rate, encode_command, step_head, video_args
+from app.media.formats import CODECS
 from app.media.quality import joined, measure_command, read_quality, sample_spans, span_inputs
 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
@@ -29,10 +30,9 @@ SAMPLE_SECONDS = (1.0, 2.0)  # ... each at least / at most this long
 MAX_TRIES = 2  # encodes of the samples: a guess, then a step along the slope; the answer is read off the line
 MAX_EXTRAPOLATION = 3.0  # CRF steps the answer may lie beyond the tries when both missed on one side
 CLOSE_ENOUGH = 0.75  # VMAF points from the target at which a try is the answer
-# Growth of the loss, ln(100 - VMAF), per CRF step: a first guess refined by the tries
-# (x264 on bench.quality's clips: 0.13-0.18; SVT-AV1's CRF scale is finer).
-SLOPE = {"h264": 0.15, "h265": 0.15, "av1": 0.07}
-FLAT = 0.005  # a measured slope below this is noise (the video barely reacts): take SLOPE
+# The growth of the loss, ln(100 - VMAF), per CRF step is each codec's ``slope``: a first guess
+# refined by the tries (x264 on bench.quality's clips: 0.13-0.18; SVT-AV1's CRF scale is finer).
+FLAT = 0.005  # a measured slope below this is noise (the video barely reacts): take the codec's
 # Short samples score lower than the whole video (each starts cold: a keyframe, an empty
 # lookahead): aim this far from the target (bench.quality: the whole video came out 0-2 above).
 SAFETY = -1.0
@@ -95,7 +95,7 @@ def crf_search(
         tries.append((crf, vmaf))
         if abs(vmaf - aim) <= CLOSE_ENOUGH:
             break
-        following = clamp_crf(next_crf(tries, aim, SLOPE[codec]), codec)
+        following = clamp_crf(next_crf(tries, aim, CODECS[codec].slope), codec)
         if following in (tried for tried, _ in tries):
             break  # pinned at an end of the range: the video is that easy (or that hard)
         crf = following
@@ -164,7 +164,7 @@ def _choose(tries: list[tuple[float, float]], aim: float, codec: str) -> float:
 
 
 def clamp_crf(crf: float, codec: str) -> float:
-    """``crf`` within the codec's CRF_RANGE, on the steps its encoder takes."""
-    low, high = CRF_RANGE[codec]
+    """``crf`` within the codec's ``crf_range``, on the steps its encoder takes."""
+    low, high = CODECS[codec].crf_range
     crf = min(max(crf, low), high)
-    return float(round(crf)) if codec == "av1" else round(crf * 2) / 2  # SVT-AV1 takes whole CRFs
+    return float(round(crf)) if CODECS[codec].whole_crf else round(crf * 2) / 2

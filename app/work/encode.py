@@ -17,17 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from app.media import MediaInfo, Options, Rate, encode_command, loudness
-from app.media.command import (
-    AUDIO_KBPS,
-    VMAF_TARGET,
-    audio_command,
-    default_crf,
-    mux_args,
-    preset_command,
-    step_head,
-    two_pass,
-)
+from app.media.command import audio_command, default_crf, mux_args, preset_command, step_head
 from app.media.fence import input_args
+from app.media.formats import CODECS, PRESETS
 from app.media.picture import output_height, video_filter
 from app.media.quality import (
     IDENTICAL,
@@ -39,7 +31,7 @@ from app.media.quality import (
     read_quality,
     sample_spans,
 )
-from app.media.search import SLOPE, clamp_crf, crf_search, next_crf, searchable
+from app.media.search import clamp_crf, crf_search, next_crf, searchable
 from app.media.sizing import FILL_SHARE, MB, audio_kbps, corrected_bitrate, video_bitrate
 from app.media.streams import left_out
 from app.work.failures import JobFailed
@@ -54,8 +46,6 @@ MAX_RETUNES = 2  # ... at most this many times (the second step follows the line
 # Where a retune aims, from the target: the whole file's score is sure (a sample's is a guess),
 # so it takes the smaller file the band allows, a point under the target with a point to spare.
 RETUNE_AIM = -1.0
-# ffmpeg's names for the codecs a person may ask for, as the probe reports them.
-PROBED_CODEC = {"h264": "h264", "h265": "hevc", "av1": "av1"}
 
 
 @dataclass(frozen=True)
@@ -127,7 +117,7 @@ def asked_change(info: MediaInfo, options: Options) -> str | None:
     then an encode is delivered even when it is larger than the input."""
     if output_height(info, options.max_height) < info.height - info.height % 2:
         return f"a height of {options.max_height}"
-    if options.codec_named and PROBED_CODEC[options.codec] != info.video_codec:
+    if options.codec_named and CODECS[options.codec].probe_name != info.video_codec:
         return f"{options.codec.upper()} video"
     if options.normalize_audio and info.has_audio:
         return "evened-out sound"
@@ -191,7 +181,7 @@ class _Encode:
         encode costs little, and the whole file's score is surer than samples').
         """
         options, crf = self.options, default_crf(self.options)
-        target = VMAF_TARGET[options.preset]
+        target = PRESETS[options.preset].vmaf_target
         search = searchable(self.duration)
         search_band, encode_band, self.measure_band = self.steps.bands(15 if search else 0, 80, 5)
         if search:
@@ -216,7 +206,7 @@ class _Encode:
         tried = [(first, first.path.replace(self.folder / "try-0.mp4"))]
         for attempt in range(1, MAX_RETUNES + 1):
             scores = [(d.crf or 0.0, d.quality.vmaf if d.quality else 0.0) for d, _ in tried]
-            crf = clamp_crf(next_crf(scores, aim, SLOPE[codec]), codec)
+            crf = clamp_crf(next_crf(scores, aim, CODECS[codec].slope), codec)
             if crf in (tried_crf for tried_crf, _ in scores):
                 break  # at an end of the CRF range
             again = self._at_crf(crf, (done, done))
@@ -268,7 +258,7 @@ class _Encode:
         preset's look is reached below it."""
         if self.input_size <= target_bytes and self.asked is None:
             return self.original(f"already under the {target_bytes / MB:g} MB asked for")
-        codec, passes = self.options.codec, two_pass(self.options.codec)
+        codec, passes = self.options.codec, CODECS[self.options.codec].two_pass
         audio_band, first_band, second_band = self.steps.bands(3, 25 if passes else 0, 67)
         audio_file, audio_bytes = self._audio_alone(target_bytes, audio_band)
         bitrate = video_bitrate(target_bytes, audio_bytes, self.duration)
@@ -296,7 +286,7 @@ class _Encode:
                 if size >= target_bytes * FILL_SHARE or raised:
                     break
                 quality = self._measure(candidate)
-                if quality is None or quality.vmaf >= VMAF_TARGET["high"]:
+                if quality is None or quality.vmaf >= PRESETS["high"].vmaf_target:
                     break  # as good as the best preset already: more bytes would be waste
                 raised = True
             bitrate = corrected_bitrate(bitrate, size, target_bytes, audio_bytes)
@@ -340,7 +330,7 @@ class _Encode:
         """The audio encoded on its own, so its exact size comes off the budget (none: 0 bytes)."""
         if not self.info.has_audio:
             return None, 0
-        kbps = audio_kbps(target_bytes, self.duration, AUDIO_KBPS[self.options.preset])
+        kbps = audio_kbps(target_bytes, self.duration, PRESETS[self.options.preset].audio_kbps)
         path = self.folder / "audio.m4a"
         cmd = audio_command(
             self.ffmpeg, self.source, path, self.info.audio_channels, kbps, self.audio_filters

@@ -35,7 +35,8 @@ from app.jobs import lifecycle, queue
 from app.jobs import segments as claims
 from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentRecord
 from app.media import MediaInfo, Options, ProbeError, probe
-from app.media.command import AUDIO_KBPS, VMAF_TARGET, audio_command, default_crf, mux_args
+from app.media.command import audio_command, default_crf, mux_args
+from app.media.formats import PRESETS
 from app.media.picture import video_filter
 from app.media.quality import (
     MEASURE_SPAN_SECONDS,
@@ -213,7 +214,7 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
 
     steps = Steps(context.job_id, 0.0, config, write)
     search_band, encode_band, measure_band = bands(0.0, *SEGMENT_WEIGHTS)
-    target = VMAF_TARGET[options.preset]
+    target = PRESETS[options.preset].vmaf_target
     crf = default_crf(options)
     if segment.duration >= SEGMENT_SEARCH_MIN_SECONDS:
         found = crf_search(
@@ -345,7 +346,9 @@ def _audio(
         return None
     path = folder / "audio.m4a"
     filters = loudness_filters(source, info, options, steps)
-    cmd = audio_command(ffmpeg, source, path, info.audio_channels, AUDIO_KBPS[options.preset], filters)
+    cmd = audio_command(
+        ffmpeg, source, path, info.audio_channels, PRESETS[options.preset].audio_kbps, filters
+    )
     steps.run(cmd, info.duration_seconds, band)
     return path
 

@@ -1,5 +1,6 @@
 from app.media import MediaInfo, Options, Rate, encode_command, preset_command
-from app.media.command import CRF, ENCODER, audio_args, video_args
+from app.media.command import audio_args, video_args
+from app.media.formats import CODECS, PRESETS
 from app.media.picture import output_height, scale_filter, video_filter
 
 INFO = MediaInfo(60.0, 1920, 1080, "h264", "aac", "mov", audio_channels=2)
@@ -14,16 +15,20 @@ def _value(cmd: list[str], flag: str) -> str:
 
 
 def test_each_codec_uses_its_encoder_and_the_presets_crf() -> None:
-    for codec, encoder in ENCODER.items():
-        for preset, crf in CRF[codec].items():
-            cmd = _command(codec=codec, preset=preset)
-            assert _value(cmd, "-c:v") == encoder
+    for codec in CODECS.values():
+        for preset, crf in codec.crf.items():
+            cmd = _command(codec=codec.name, preset=preset)
+            assert _value(cmd, "-c:v") == codec.encoder
             assert _value(cmd, "-crf") == str(crf)
 
 
 def test_presets_order_quality_for_every_codec() -> None:
-    for codec in ENCODER:
-        assert CRF[codec]["small"] > CRF[codec]["balanced"] > CRF[codec]["high"]
+    for codec in CODECS.values():
+        assert set(codec.crf) == set(PRESETS), "a CRF for every preset"
+        assert codec.crf["small"] > codec.crf["balanced"] > codec.crf["high"]
+        low, high = codec.crf_range
+        assert all(low <= crf <= high for crf in codec.crf.values())
+    assert PRESETS["small"].vmaf_target < PRESETS["balanced"].vmaf_target < PRESETS["high"].vmaf_target
 
 
 def test_output_is_mp4_yuv420p_aac_faststart_with_progress_on_stdout() -> None:

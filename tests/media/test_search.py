@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from app.media.search import SLOPE, _choose, clamp_crf, loss, next_crf
+from app.media.formats import CODECS
+from app.media.search import _choose, clamp_crf, loss, next_crf
 
 
 def vmaf_at(crf: float, at_20: float = 4.0, growth: float = 0.17) -> float:
@@ -31,7 +32,7 @@ def test_two_tries_either_side_read_the_crf_off_the_line_through_the_loss() -> N
 
 def test_a_step_follows_the_last_two_tries_and_lands_on_the_aim() -> None:
     tries = [(29.0, vmaf_at(29.0)), (33.0, vmaf_at(33.0))]
-    assert vmaf_at(next_crf(tries, 86.0, SLOPE["h264"])) == pytest.approx(86.0)
+    assert vmaf_at(next_crf(tries, 86.0, CODECS["h264"].slope)) == pytest.approx(86.0)
 
 
 def test_a_first_step_takes_the_usual_slope() -> None:

@@ -15,7 +15,8 @@ from flask import Flask
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import MediaInfo, Options, probe
-from app.media.command import VMAF_TARGET, default_crf
+from app.media.command import default_crf
+from app.media.formats import PRESETS
 from app.media.picture import video_filter
 from app.media.search import crf_search
 from app.work.encode import Delivery, deliver
@@ -132,7 +133,7 @@ def test_a_short_video_that_misses_its_target_is_encoded_once_more(run_job: Deli
     delivered = run_job(clip, preset="small")
     assert not delivered.kept_original and delivered.quality is not None
     assert delivered.crf is not None and delivered.crf > default_crf(Options(preset="small")), delivered
-    assert abs(delivered.quality.vmaf - VMAF_TARGET["small"]) <= 2, delivered.quality
+    assert abs(delivered.quality.vmaf - PRESETS["small"].vmaf_target) <= 2, delivered.quality
 
 
 def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> None:

@@ -1,0 +1,61 @@
+"""The codecs and presets Squeeze offers, each one record: adding a codec is one entry here.
+
+Everything else (the commands, the CRF search, the never-larger rule, the API's options and its
+OpenAPI document, the page) reads these records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A look: the VMAF a CRF search aims each video at, and the audio's rate."""
+
+    name: str
+    vmaf_target: float  # VMAF, 0-100
+    audio_kbps: int
+
+
+@dataclass(frozen=True)
+class Codec:
+    """One video encoder as Squeeze drives it."""
+
+    name: str  # as a request names it
+    encoder: str  # ffmpeg's encoder
+    probe_name: str  # as ffmpeg's probe reports a stream of it
+    speed_args: tuple[str, ...]  # the middle of the encoder's range: a fair size/time trade
+    crf: MappingProxyType[str, int]  # per preset: a search's start, the choice without one
+    crf_range: tuple[float, float]  # where a search may go: past these ends the gain is not worth it
+    slope: float  # growth of ln(100 - VMAF) per CRF step: a search's first guess (app.media.search)
+    two_pass: bool  # ffmpeg can run it in two passes (SVT-AV1 through ffmpeg cannot)
+    whole_crf: bool  # it takes whole CRFs only
+    extra: str = ""  # its own parameters' option, where it has one (x265's)
+
+    def crf_text(self, crf: float) -> str:
+        return str(round(crf)) if self.whole_crf else f"{crf:g}"
+
+
+PRESET_LIST: Final = (
+    Preset("small", vmaf_target=87.0, audio_kbps=96),
+    Preset("balanced", vmaf_target=93.0, audio_kbps=128),
+    Preset("high", vmaf_target=96.0, audio_kbps=160),
+)
+# The scales differ: x265 and SVT-AV1 reach x264's look at higher numbers; SVT-AV1's steps are finer.
+CODEC_LIST: Final = (
+    Codec("h264", "libx264", "h264", ("-preset", "medium"),
+          MappingProxyType({"small": 29, "balanced": 25, "high": 20}), (14, 40),
+          slope=0.15, two_pass=True, whole_crf=False),
+    Codec("h265", "libx265", "hevc", ("-preset", "fast"),
+          MappingProxyType({"small": 31, "balanced": 28, "high": 23}), (16, 42),
+          slope=0.15, two_pass=True, whole_crf=False, extra="-x265-params"),
+    Codec("av1", "libsvtav1", "av1", ("-preset", "8"),
+          MappingProxyType({"small": 42, "balanced": 35, "high": 28}), (18, 58),
+          slope=0.07, two_pass=False, whole_crf=True),
+)  # fmt: skip
+PRESETS: Final = {preset.name: preset for preset in PRESET_LIST}
+CODECS: Final = {codec.name: codec for codec in CODEC_LIST}
+DEFAULT_PRESET, DEFAULT_CODEC = "balanced", "h264"  # what a request that names none gets
