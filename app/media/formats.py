@@ -18,6 +18,7 @@ class Preset:
     name: str
     vmaf_target: float  # VMAF, 0-100
     audio_kbps: int
+    label: str  # as the page offers it
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Codec:
     slope: float  # growth of ln(100 - VMAF) per CRF step: a search's first guess (app.media.search)
     two_pass: bool  # ffmpeg can run it in two passes (SVT-AV1 through ffmpeg cannot)
     whole_crf: bool  # it takes whole CRFs only
+    label: str  # as the page offers it
     extra: str = ""  # its own parameters' option, where it has one (x265's)
 
     def crf_text(self, crf: float) -> str:
@@ -40,21 +42,21 @@ class Codec:
 
 
 PRESET_LIST: Final = (
-    Preset("small", vmaf_target=87.0, audio_kbps=96),
-    Preset("balanced", vmaf_target=93.0, audio_kbps=128),
-    Preset("high", vmaf_target=96.0, audio_kbps=160),
+    Preset("small", vmaf_target=87.0, audio_kbps=96, label="Small file"),
+    Preset("balanced", vmaf_target=93.0, audio_kbps=128, label="Balanced"),
+    Preset("high", vmaf_target=96.0, audio_kbps=160, label="High quality"),
 )
 # The scales differ: x265 and SVT-AV1 reach x264's look at higher numbers; SVT-AV1's steps are finer.
 CODEC_LIST: Final = (
     Codec("h264", "libx264", "h264", ("-preset", "medium"),
           MappingProxyType({"small": 29, "balanced": 25, "high": 20}), (14, 40),
-          slope=0.15, two_pass=True, whole_crf=False),
+          slope=0.15, two_pass=True, whole_crf=False, label="H.264 (plays everywhere)"),
     Codec("h265", "libx265", "hevc", ("-preset", "fast"),
           MappingProxyType({"small": 31, "balanced": 28, "high": 23}), (16, 42),
-          slope=0.15, two_pass=True, whole_crf=False, extra="-x265-params"),
+          slope=0.15, two_pass=True, whole_crf=False, label="H.265 (smaller)", extra="-x265-params"),
     Codec("av1", "libsvtav1", "av1", ("-preset", "8"),
           MappingProxyType({"small": 42, "balanced": 35, "high": 28}), (18, 58),
-          slope=0.07, two_pass=False, whole_crf=True),
+          slope=0.07, two_pass=False, whole_crf=True, label="AV1 (smallest)"),
 )  # fmt: skip
 PRESETS: Final = {preset.name: preset for preset in PRESET_LIST}
 CODECS: Final = {codec.name: codec for codec in CODEC_LIST}

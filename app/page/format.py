@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask.sansio.app import App
 
+from app.media.formats import CODEC_LIST, CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESET_LIST
+
 UNITS = ("B", "KB", "MB", "GB", "TB")
 
 
@@ -65,3 +67,10 @@ def register(app: App) -> None:
     app.add_template_filter(score)
     app.add_template_global(saving)
     app.add_template_global(dimensions)
+    # The page offers the codec and preset records as they are (app/media/formats.py).
+    app.jinja_env.globals.update(
+        presets=PRESET_LIST,
+        codecs=CODEC_LIST,
+        default_preset=DEFAULT_PRESET,
+        default_codec=CODECS[DEFAULT_CODEC],
+    )

@@ -6,11 +6,13 @@ import re
 import uuid
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs.document import document
 from app.jobs.models import Job
+from app.media.formats import CODEC_LIST, DEFAULT_PRESET, PRESET_LIST
 from app.page.live import _row
 
 
@@ -34,3 +36,11 @@ def test_a_one_piece_job_has_no_cells(app: Flask) -> None:
         )
         lifecycle.start(job.id)
         assert 'class="cell' not in _row(document(job))
+
+
+def test_the_page_offers_every_preset_and_codec_record(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    offered = re.findall(r'<option value="(\w+)"(?: selected)?>([^<]+)</option>', html)
+    for record in (*PRESET_LIST, *CODEC_LIST):
+        assert (record.name, record.label) in offered
+    assert re.search(rf'<option value="{DEFAULT_PRESET}" selected>', html)
