@@ -16,6 +16,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntity
 
 from app.extensions import limiter
 from app.problems import Problem
+from app.storage import StorageError
 
 log = logging.getLogger(__name__)
 BUSY_RETRY_SECONDS = 2  # a pool stayed full: connections come back within moments
@@ -94,6 +95,14 @@ def register(app: Flask) -> None:
             return problem_response(_busy("every Redis connection of this server is in use"))
         log.warning("Redis error in a request: %s", error)
         return problem_response(_unavailable("Redis"))
+
+    @app.errorhandler(StorageError)
+    def _storage_trouble(error: StorageError) -> Response:
+        """The one answer when the file store cannot be reached (or a host's disk is full)."""
+        log.warning("storage error in a request: %s", error)
+        detail = f"the file store cannot be reached right now; try again in {UNAVAILABLE_RETRY_SECONDS} s"
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)}
+        return problem_response(Problem(503, "storage_unavailable", detail, headers=headers))
 
     @app.errorhandler(OperationalError)
     def _database_trouble(error: OperationalError) -> Response:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from app.problems import Problem
-from app.storage import LocalFile, MissingObject, Redirect, StorageError, job_storage
-
-STORE_RETRY_SECONDS = 10
+from app.storage import LocalFile, MissingObject, Redirect, job_storage
 
 
 def locate(key: str, download_name: str, content_type: str, missing: Problem) -> LocalFile | Redirect:
-    """How to serve ``key``; ``missing`` when no such object is stored, 503 when the store is away."""
+    """How to serve ``key``; ``missing`` when no such object is stored (a StorageError when the
+    store is away: the API answers it 503)."""
     try:
         return job_storage().serve(key, download_name, content_type)
     except MissingObject as exc:
         raise missing from exc
-    except StorageError as exc:
-        raise Problem(503, "storage_unavailable", "the file store cannot be reached right now; try again",
-                      headers={"Retry-After": str(STORE_RETRY_SECONDS)}) from exc  # fmt: skip

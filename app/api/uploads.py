@@ -14,7 +14,7 @@ from app.auth import current_owner
 from app.jobs.idempotency import check_key
 from app.jobs.options import parse_submission
 from app.problems import Problem, invalid
-from app.storage import MissingObject, StorageError, input_key, job_storage
+from app.storage import MissingObject, input_key, job_storage
 from app.timeutil import rfc3339
 from app.uploads import service, signing
 from app.uploads.models import COMPLETED, Upload
@@ -127,9 +127,6 @@ def put_part(upload_id: str, number: int) -> Response:
             raise Problem(
                 404, "not_found", f"upload {upload_id!r} takes no parts (completed, expired or deleted)"
             ) from exc
-        except StorageError as exc:
-            raise Problem(503, "storage_unavailable", "the part could not be stored right now; send it again",
-                          headers={"Retry-After": "10"}) from exc  # fmt: skip
     return Response(status=200, headers={"ETag": f'"{upload_id}-{number}"'})
 
 

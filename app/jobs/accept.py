@@ -22,7 +22,7 @@ from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
 from app.media.formats import PRESETS
 from app.media.sizing import reachable
 from app.problems import Problem, invalid
-from app.storage import StorageError, input_key, job_storage
+from app.storage import input_key, job_storage
 
 MAX_FILENAME_LENGTH = 255
 
@@ -110,16 +110,8 @@ def beyond_limits(info: MediaInfo, config: Mapping[str, Any]) -> str | None:
 def store_input(job_id: str, path: Path) -> None:
     """Move the file into storage; no database connection is held while the bytes travel."""
     db.session.commit()  # ends the read transaction and hands its connection back to the pool
-    try:
-        with metrics.timed("storage_seconds", operation="put_input"):
-            job_storage().put(input_key(job_id), path, move=True)
-    except StorageError as exc:
-        raise Problem(
-            503,
-            "storage_unavailable",
-            "the file could not be stored right now; try again shortly",
-            headers={"Retry-After": "10"},
-        ) from exc
+    with metrics.timed("storage_seconds", operation="put_input"):
+        job_storage().put(input_key(job_id), path, move=True)  # StorageError: 503, by the API's handler
 
 
 def accept_source_url(

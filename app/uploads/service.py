@@ -89,10 +89,7 @@ def create(
     upload_id = str(uuid.uuid4())
     part_size = part_size_for(size_bytes)
     db.session.commit()  # no connection held while the store answers
-    try:
-        storage_upload_id = job_storage().start_parts(input_key(upload_id), size_bytes, part_size)
-    except StorageError as exc:
-        raise _unavailable() from exc
+    storage_upload_id = job_storage().start_parts(input_key(upload_id), size_bytes, part_size)
     upload = Upload(
         id=upload_id,
         owner=owner,
@@ -130,10 +127,7 @@ def parts_done(upload: Upload) -> list[int]:
     """The numbers of the parts that arrived whole (the right size), for a client to resume from."""
     if upload.state != OPEN:
         return list(range(1, upload.parts_total + 1)) if upload.state == COMPLETED else []
-    try:
-        found = job_storage().parts(input_key(upload.id), upload.storage_upload_id)
-    except StorageError as exc:
-        raise _unavailable() from exc
+    found = job_storage().parts(input_key(upload.id), upload.storage_upload_id)
     return sorted(
         n for n, size in found.items() if 1 <= n <= upload.parts_total and size == expected_size(upload, n)
     )
@@ -147,12 +141,7 @@ def part_targets(upload: Upload, numbers: list[int], base_url: str) -> list[Part
     targets: list[PartTarget] = []
     for number in numbers:
         size = expected_size(upload, number)
-        try:
-            url = storage.part_url(
-                input_key(upload.id), upload.storage_upload_id, number, PART_URL_SECONDS, size
-            )
-        except StorageError as exc:
-            raise _unavailable() from exc
+        url = storage.part_url(input_key(upload.id), upload.storage_upload_id, number, PART_URL_SECONDS, size)
         if url is None:
             url = base_url + signing.part_path(
                 upload.id, upload.storage_upload_id, number, size, int(expires.timestamp())
@@ -180,10 +169,7 @@ def complete(owner: str, upload: Upload, base_url: str) -> Job:
 
 def _join_and_accept(owner: str, upload: Upload, base_url: str) -> Job:
     storage, key = job_storage(), input_key(upload.id)
-    try:
-        joined = storage.exists(key)  # an earlier completion joined the parts, then failed
-    except StorageError as exc:
-        raise _unavailable() from exc
+    joined = storage.exists(key)  # an earlier completion joined the parts, then failed
     done = set(range(1, upload.parts_total + 1)) if joined else set(parts_done(upload))
     missing = [n for n in range(1, upload.parts_total + 1) if n not in done]
     if missing:
@@ -203,8 +189,6 @@ def _join_and_accept(owner: str, upload: Upload, base_url: str) -> Job:
             info = accept.admit(storage.head_copy(key, scratch.path, size), submission)
     except MissingObject as exc:  # a part went missing or changed size after the check above
         raise Problem(409, "upload_incomplete", f"{exc}; send that part again, then complete") from exc
-    except StorageError as exc:
-        raise _unavailable() from exc
     except Problem as refused:
         _reject(upload_id, refused)
         raise
@@ -232,10 +216,7 @@ def _reject(upload_id: str, refused: Problem) -> None:
 def abort(upload: Upload) -> None:
     """Drop the upload and its parts (a completed upload's job stays)."""
     if upload.state == OPEN:
-        try:
-            job_storage().abort_parts(input_key(upload.id), upload.storage_upload_id)
-        except StorageError as exc:
-            raise _unavailable() from exc
+        job_storage().abort_parts(input_key(upload.id), upload.storage_upload_id)
     db.session.delete(upload)
     db.session.commit()
 
@@ -280,8 +261,3 @@ def _job_of(upload: Upload) -> Job:
     if job is None:
         raise Problem(410, "expired", "the upload's job has been deleted")
     return job
-
-
-def _unavailable() -> Problem:
-    return Problem(503, "storage_unavailable", "the store cannot be reached right now; try again shortly",
-                   headers={"Retry-After": "10"})  # fmt: skip

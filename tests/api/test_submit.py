@@ -114,9 +114,12 @@ def test_a_store_that_cannot_take_the_file_is_a_503_not_a_500(
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the store's folder should be")
     app.extensions["storage"] = LocalStorage(blocked)
-    body = _assert_problem(_post(client, clips["small"]), 503, "storage_unavailable")
-    assert "try again" in body["detail"]
+    answer = _post(client, clips["small"])
+    body = _assert_problem(answer, 503, "storage_unavailable")
+    assert "try again" in body["detail"] and answer.headers["Retry-After"] == "10"
     assert client.get("/api/jobs").get_json()["jobs"] == [], "no job without its file"
+    begun = client.post("/api/uploads", json={"filename": "a.mp4", "size_bytes": 10})  # the same answer
+    assert begun.status_code == 503 and begun.get_json()["detail"] == body["detail"]
 
 
 def test_a_callback_url_without_a_webhook_secret_is_422(client: FlaskClient, clips: dict, app: Flask) -> None:
