@@ -17,6 +17,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntity
 from app.extensions import limiter
 from app.problems import Problem
 from app.storage import StorageError
+from app.units import MB
 
 log = logging.getLogger(__name__)
 BUSY_RETRY_SECONDS = 2  # a pool stayed full: connections come back within moments
@@ -66,7 +67,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response:
         limit = request.max_content_length
-        if limit is None or limit >= app.config["MAX_UPLOAD_MB"] * 1024 * 1024:
+        if limit is None or limit >= app.config["MAX_UPLOAD_MB"] * MB:
             shown = f"{app.config['MAX_UPLOAD_MB']} MB"
         else:
             shown = f"{limit // 1024} KB"

@@ -18,12 +18,12 @@ from app.jobs import retention
 from app.jobs.models import SUCCEEDED, Job
 from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
 from app.jobs.watch import watch
+from app.media.formats import OUTPUT_TYPE
 from app.problems import Problem, invalid
 from app.storage import Redirect, output_key
 from app.urls import base_url
 
 MAX_WAIT_SECONDS = 60
-OUTPUT_TYPE = "video/mp4"
 
 
 @bp.get("/jobs/<job_id>")

@@ -11,13 +11,15 @@ from typing import Any
 from flask import Response, jsonify, render_template
 
 from app.api import bp
+from app.api.incoming import MAX_JSON_BYTES
 from app.api.jobs import MAX_WAIT_SECONDS
 from app.api.responses import MAX_RETRY_AFTER, MIN_RETRY_AFTER
 from app.jobs.document import JobDocument, JobLinks
+from app.jobs.idempotency import MAX_KEY_LENGTH
 from app.jobs.models import DELIVERY_STATES, STATUSES
 from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
 from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
-from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, OUTPUT_TYPE, PRESETS
 from app.media.stills import POSTER_HEIGHT
 from app.storage import FRAME_SIDES
 from app.uploads.models import UPLOAD_STATES
@@ -316,7 +318,7 @@ def _paths() -> dict[str, Any]:
                     {
                         "name": "Idempotency-Key",
                         "in": "header",
-                        "schema": {"type": "string", "maxLength": 255},
+                        "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
                         "description": "Same key and request: the original job",
                     }
                 ],
@@ -339,7 +341,9 @@ def _paths() -> dict[str, Any]:
                         " (body_interrupted)"
                     ),
                     "409": _problem("A request with this Idempotency-Key is still being accepted"),
-                    "413": _problem("Larger than MAX_UPLOAD_MB (a JSON body: larger than 64 KB)"),
+                    "413": _problem(
+                        f"Larger than MAX_UPLOAD_MB (a JSON body: larger than {MAX_JSON_BYTES // 1024} KB)"
+                    ),
                     "415": _problem("Not a video ffmpeg can read, or not multipart/JSON"),
                     "422": _problem(
                         "A bad option (see errors), or an Idempotency-Key reused for another request"
@@ -437,8 +441,8 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getOutput",
                 "parameters": [{"name": "Range", "in": "header", "schema": {"type": "string"}}],
                 "responses": {
-                    "200": {"description": "The file", "content": {"video/mp4": {}}},
-                    "206": {"description": "Part of the file", "content": {"video/mp4": {}}},
+                    "200": {"description": "The file", "content": {OUTPUT_TYPE: {}}},
+                    "206": {"description": "Part of the file", "content": {OUTPUT_TYPE: {}}},
                     "304": {"description": "Not modified"},
                     "307": {
                         "description": "Object storage: fetch the file from this presigned URL",

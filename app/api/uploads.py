@@ -16,6 +16,7 @@ from app.jobs.options import parse_submission
 from app.problems import Problem, invalid
 from app.storage import MissingObject, input_key, job_storage
 from app.timeutil import rfc3339
+from app.units import MB
 from app.uploads import service, signing
 from app.uploads.models import COMPLETED, Upload
 from app.urls import base_url
@@ -80,7 +81,7 @@ def create_upload() -> Response:
         raise invalid(errors)
     assert isinstance(filename, str) and isinstance(size, int)
     limit = current_app.config["MAX_UPLOAD_MB"]
-    if size > limit * 1024 * 1024:
+    if size > limit * MB:
         raise Problem(413, "too_large", f"the file is larger than {limit} MB")
     upload, new = service.create(owner, filename, size, submission, base_url(), key)
     response = jsonify(upload_body(upload))

@@ -23,6 +23,7 @@ from app.media.formats import PRESETS
 from app.media.sizing import reachable
 from app.problems import Problem, invalid
 from app.storage import input_key, job_storage
+from app.units import MB
 
 MAX_FILENAME_LENGTH = 255
 
@@ -59,7 +60,7 @@ def accept_upload(
         return earlier, False
     if upload.size_bytes == 0:
         raise Problem(415, "unsupported_media", "the file is empty")
-    if upload.size_bytes > current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024:
+    if upload.size_bytes > current_app.config["MAX_UPLOAD_MB"] * MB:
         raise Problem(413, "too_large", f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
     info = admit(upload.path, submission)
     job = _new_job(owner, submission, base_url, idempotency_key, request_print)

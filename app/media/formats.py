@@ -61,3 +61,4 @@ CODEC_LIST: Final = (
 PRESETS: Final = {preset.name: preset for preset in PRESET_LIST}
 CODECS: Final = {codec.name: codec for codec in CODEC_LIST}
 DEFAULT_PRESET, DEFAULT_CODEC = "balanced", "h264"  # what a request that names none gets
+OUTPUT_TYPE = "video/mp4"  # what an encode delivers (a kept original keeps its own type)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-MB = 1024 * 1024
+from app.units import MB
+
 MIN_VIDEO_KBPS = 64  # below this a target size gives an unwatchable picture
 MIN_AUDIO_KBPS = 48  # AAC stereo that still sounds like the original
 AUDIO_SHARE = 0.2  # audio takes at most this share of a tight budget (its preset's rate otherwise)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.media.fence import Limits, input_args
 from app.media.probe import ProbeError, probe
+from app.units import MB
 
 DEFAULT_VF = "scale=trunc(iw/2)*2:trunc(ih/2)*2"  # the encode's chain when nothing else applies
 POSTER_HEIGHT = 360  # a thumbnail: never taller, never scaled up
@@ -24,7 +25,7 @@ POSTER_WINDOW_FRAMES = 25  # the thumbnail filter picks the most typical frame a
 MOMENT_SHARE = 1 / 3  # the first frames are often black or a title; a third in is the video
 STILL_TIMEOUT_SECONDS = 60
 # One frame needs little: a seek decodes at most a group of pictures; no still is 32 MB.
-STILL_LIMITS = Limits(cpu_seconds=STILL_TIMEOUT_SECONDS, memory_bytes=2 * 1024**3, file_bytes=32 * 1024**2)
+STILL_LIMITS = Limits(cpu_seconds=STILL_TIMEOUT_SECONDS, memory_bytes=2 * 1024**3, file_bytes=32 * MB)
 JPEG = "format=yuvj420p"  # full-range 4:2:0, what every JPEG decoder reads
 
 

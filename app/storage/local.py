@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from app.storage.base import LocalFile, MissingObject, Storage, StorageError, StorageFull
+from app.units import MB
 
 # An unfinished upload is a folder, parts/<upload id>/, holding its file (OBJECT), sparse until
 # the parts arrive, each written in place at (number - 1) × part size; LAYOUT, "<size>
@@ -21,7 +22,7 @@ from app.storage.base import LocalFile, MissingObject, Storage, StorageError, St
 # size. Completing moves OBJECT to the key: the bytes are written once.
 PARTS_FOLDER = "parts"
 OBJECT, LAYOUT, DONE = "object", "layout", ".done"
-READ_CHUNK = 1024 * 1024  # bytes of a part's body read (and written) at a time
+READ_CHUNK = MB  # bytes of a part's body read (and written) at a time
 JOIN_WAIT_SECONDS = 5  # how long a join waits for parts still being written
 
 

@@ -21,13 +21,14 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.storage.base import MissingObject, Redirect, Storage, StorageError, attachment
+from app.units import MB
 
 if TYPE_CHECKING:  # boto3-stubs[s3], a test dependency: only the type checker imports it
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef, ObjectIdentifierTypeDef
 
 PRESIGNED_URL_SECONDS = 15 * 60  # a download link's life (the contract asks for at least 5 minutes)
-PART_BYTES = 16 * 1024 * 1024  # multipart transfers: part size and the size from which they apply
+PART_BYTES = 16 * MB  # multipart transfers: part size and the size from which they apply
 TRANSFER = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=4)
 CLIENT_CONFIG = Config(
     connect_timeout=5,
@@ -37,7 +38,7 @@ CLIENT_CONFIG = Config(
     signature_version="s3v4",
 )
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
-HEAD_COPY_BYTES = 8 * 1024 * 1024  # read from each end of an object for a header probe
+HEAD_COPY_BYTES = 8 * MB  # read from each end of an object for a header probe
 
 
 class Credentials(TypedDict, total=False):
@@ -249,7 +250,7 @@ class S3Storage(Storage):
                     Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}"
                 )
                 out.seek(start)
-                for chunk in answer["Body"].iter_chunks(1024 * 1024):
+                for chunk in answer["Body"].iter_chunks(MB):
                     out.write(chunk)
         return target
 

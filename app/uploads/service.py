@@ -31,10 +31,11 @@ from app.problems import Problem
 from app.storage import MissingObject, StorageError, input_key, job_prefix, job_storage
 from app.storage.scratch import ScratchFolder
 from app.timeutil import rfc3339, utcnow
+from app.units import MB
 from app.uploads import signing
 from app.uploads.models import COMPLETED, EXPIRED, OPEN, REJECTED, Upload
 
-MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part (every part but the last)
+MIN_PART_BYTES = 5 * MB  # S3's smallest part (every part but the last)
 MAX_PARTS = 10_000  # S3's most parts in one upload
 MAX_PARTS_PER_REQUEST = 1000  # part URLs signed in one request
 PART_URL_SECONDS = 3600  # a part URL's life; a client asks again for parts it has yet to send
@@ -51,7 +52,7 @@ class PartTarget(TypedDict):
 
 def part_size_for(size_bytes: int) -> int:
     """UPLOAD_PART_MB, raised when needed so no upload has more than MAX_PARTS parts."""
-    chosen = max(int(current_app.config["UPLOAD_PART_MB"]) * 1024 * 1024, MIN_PART_BYTES)
+    chosen = max(int(current_app.config["UPLOAD_PART_MB"]) * MB, MIN_PART_BYTES)
     return max(chosen, math.ceil(size_bytes / MAX_PARTS))
 
 

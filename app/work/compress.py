@@ -26,9 +26,9 @@ from app.jobs import lifecycle, retention
 from app.jobs.models import CANCELED, FAILED, Job
 from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.picture import video_filter
-from app.media.sizing import MB
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
 from app.storage.scratch import ScratchFolder, sweep
+from app.units import MB
 from app.work import segments, stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined, measured_loudness

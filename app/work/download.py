@@ -16,10 +16,11 @@ from app.jobs.models import Job
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
 from app.netguard import BlockedAddress, open_guarded
 from app.storage import input_key, job_storage
+from app.units import MB
 from app.work.failures import JobFailed
 
 CONNECT_TIMEOUT_SECONDS = 30  # per socket operation: connecting and each read
-CHUNK_BYTES = 1024 * 1024
+CHUNK_BYTES = MB
 # A source that trickles holds a worker: the download must bring at least MIN_BYTES_PER_WINDOW
 # in every RATE_WINDOW_SECONDS (32 KB/s), and all of it within DOWNLOAD_MAX_SECONDS.
 RATE_WINDOW_SECONDS = 60.0
@@ -31,7 +32,7 @@ DOWNLOAD_SHARE = 10.0  # the download is the first 10% of the job's progress
 def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
     """Download into ``folder``, probe, store the input, record its facts; JobFailed with a reason."""
     config = current_app.config
-    limit = config["MAX_UPLOAD_MB"] * 1024 * 1024
+    limit = config["MAX_UPLOAD_MB"] * MB
     path = folder / "source"
     host = urlsplit(job.source_url or "").hostname
     try:

@@ -19,7 +19,7 @@ from typing import Any
 from app.media import MediaInfo, Options, Rate, encode_command, loudness
 from app.media.command import audio_command, default_crf, mux_args, preset_command, step_head
 from app.media.fence import input_args
-from app.media.formats import CODECS, PRESETS
+from app.media.formats import CODECS, OUTPUT_TYPE, PRESETS
 from app.media.picture import output_height, video_filter
 from app.media.quality import (
     IDENTICAL,
@@ -32,14 +32,14 @@ from app.media.quality import (
     sample_spans,
 )
 from app.media.search import clamp_crf, crf_search, next_crf, searchable
-from app.media.sizing import FILL_SHARE, MB, audio_kbps, corrected_bitrate, video_bitrate
+from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
 from app.media.streams import left_out
+from app.units import MB
 from app.work.failures import JobFailed
 from app.work.steps import Band, Steps, ffmpeg_path
 
 log = logging.getLogger(__name__)
 OUTPUT_NAME = "output.mp4"
-OUTPUT_TYPE = "video/mp4"
 MAX_FITS = 3  # second passes to land under a target size before giving up
 RETUNE_BEYOND = 2.0  # VMAF points off its target at which a short video is encoded again ...
 MAX_RETUNES = 2  # ... at most this many times (the second step follows the line the first drew)

@@ -36,7 +36,7 @@ from app.jobs import segments as claims
 from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentRecord
 from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.command import audio_command, default_crf, mux_args
-from app.media.formats import PRESETS
+from app.media.formats import OUTPUT_TYPE, PRESETS
 from app.media.picture import video_filter
 from app.media.quality import (
     MEASURE_SPAN_SECONDS,
@@ -175,7 +175,7 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
         with Lease(app, job_id, renew=lambda: claims.renew(job_id, segment.number)):
             result = _encode_segment(context, row, config)
         job_storage().put(
-            segment_key(job_id, segment.number), Path(result.pop("path")), "video/mp4", move=True
+            segment_key(job_id, segment.number), Path(result.pop("path")), OUTPUT_TYPE, move=True
         )
     except Interrupted as stop:
         claims.release(job_id, segment.number)

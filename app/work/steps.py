@@ -22,6 +22,7 @@ from app.jobs.models import RUNNING, Job
 from app.media import RunResult, run_ffmpeg
 from app.media.fence import Limits
 from app.media.progress import Progress
+from app.units import MB
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Shutdown
 
@@ -127,8 +128,8 @@ def encode_limits(config: Mapping[str, Any]) -> Limits:
     FFMPEG_MEMORY_MB of address space, and no file past MAX_OUTPUT_MB."""
     return Limits(
         cpu_seconds=config["JOB_TIMEOUT_MINUTES"] * 60 * (os.cpu_count() or 1),
-        memory_bytes=config["FFMPEG_MEMORY_MB"] * 1024 * 1024,
-        file_bytes=config["MAX_OUTPUT_MB"] * 1024 * 1024,
+        memory_bytes=config["FFMPEG_MEMORY_MB"] * MB,
+        file_bytes=config["MAX_OUTPUT_MB"] * MB,
     )
 
 

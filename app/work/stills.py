@@ -16,6 +16,7 @@ from app.media import ffmpeg_binary
 from app.media.fence import Limits
 from app.media.stills import STILL_LIMITS, compare_frames, poster
 from app.storage import FRAME_SIDES, frame_key, job_storage, poster_key
+from app.units import MB
 
 log = logging.getLogger(__name__)
 JPEG_TYPE = "image/jpeg"
@@ -56,4 +57,4 @@ def _ffmpeg() -> str:
 def _limits() -> Limits:
     """The stills' fence, with the memory an encode may use (a 4K frame needs more than 2 GB of
     address space with a decoder's threads)."""
-    return replace(STILL_LIMITS, memory_bytes=current_app.config["FFMPEG_MEMORY_MB"] * 1024 * 1024)
+    return replace(STILL_LIMITS, memory_bytes=current_app.config["FFMPEG_MEMORY_MB"] * MB)

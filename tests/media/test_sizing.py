@@ -1,4 +1,5 @@
-from app.media.sizing import MB, audio_kbps, corrected_bitrate, reachable, video_bitrate
+from app.media.sizing import audio_kbps, corrected_bitrate, reachable, video_bitrate
+from app.units import MB
 
 
 def test_a_target_too_small_for_the_duration_is_refused() -> None:

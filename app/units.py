@@ -1,0 +1,3 @@
+"""Units every layer counts in."""
+
+MB = 1024 * 1024  # bytes in a megabyte, as every *_MB setting and size in Squeeze means it
