@@ -23,7 +23,7 @@ from typing import Any, cast
 from simple_websocket import ConnectionClosed, Server
 from wsproto.frame_protocol import FrameProtocol
 
-from app.events.hub import memoized
+from app.events.memo import memoized
 
 EXTENSIONS_OFFER = "HTTP_SEC_WEBSOCKET_EXTENSIONS"  # the handshake header, as WSGI names it
 CLOSE_DELAY_SECONDS = 0.25  # a burst to 1,000 sockets goes out in about 0.1 s

@@ -20,38 +20,13 @@ from typing import Any
 from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
 
+from app.events.memo import SharedDocument
 from app.events.publish import CHANNEL
 
 log = logging.getLogger(__name__)
 RECONNECT_DELAY_SECONDS = 1.0
 RESYNC = {"resync": True}  # sent to every subscriber after the listener reconnects
 GONE = sys.maxsize  # the "version seen" of a deleted job: nothing about it passes any more
-
-
-class SharedDocument(dict):  # type: ignore[type-arg]
-    """A job document delivered to many subscribers: what they derive from it is made once.
-
-    ``renders`` holds texts by key (the JSON for a base URL, the page's row), ``frames`` the
-    WebSocket frames of those texts (see ``app.events.fanout``).
-    """
-
-    __slots__ = ("frames", "renders")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.renders: dict[str, str] = {}
-        self.frames: dict[str, bytes] = {}
-
-
-def memoized(doc: Mapping[str, object], key: str, render: Callable[[], str]) -> str:
-    """``render()``, made once per key for a shared document (each time for any other)."""
-    renders: dict[str, str] | None = getattr(doc, "renders", None)
-    if renders is None:
-        return render()
-    text = renders.get(key)
-    if text is None:
-        text = renders[key] = render()
-    return text
 
 
 class Subscription:

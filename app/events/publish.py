@@ -10,7 +10,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 if TYPE_CHECKING:
-    from app.jobs.document import JobUpdate
+    from app.jobs.contract import JobUpdate
 
 CHANNEL = "squeeze:events"
 log = logging.getLogger(__name__)

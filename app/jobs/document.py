@@ -7,12 +7,15 @@ of whoever receives them (a request's, or the submitting request's for webhooks)
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, NotRequired, TypedDict
 
-from typing_extensions import TypeIs
-
-from app.events.hub import memoized
+from app.events.memo import memoized
 from app.jobs import queue
+from app.jobs.contract import DeletedNotice as DeletedNotice
+from app.jobs.contract import JobDocument as JobDocument
+from app.jobs.contract import JobLinks as JobLinks
+from app.jobs.contract import JobUpdate as JobUpdate
+from app.jobs.contract import deleted_notice as deleted_notice
+from app.jobs.contract import is_deleted as is_deleted
 from app.jobs.models import QUEUED, SUCCEEDED, Job
 from app.timeutil import rfc3339
 
@@ -20,57 +23,6 @@ API_PREFIX = "/api/jobs"
 
 
 INTERNAL_OPTIONS = ("codec_named",)  # kept with a job for its worker, not part of the contract
-
-
-class JobLinks(TypedDict):
-    self: str
-    events: str
-    ws: str
-    output: str | None
-    cancel: str | None
-    poster: str | None
-
-
-class JobDocument(TypedDict):
-    """The contract's job object: what the status monitor, events, sockets and webhooks carry."""
-
-    id: str
-    status: str
-    version: int
-    progress: float
-    eta_seconds: int | None
-    queue_position: int | None
-    attempts: int
-    created_at: str | None
-    started_at: str | None
-    finished_at: str | None
-    expires_at: str | None
-    input: dict[str, Any]
-    options: dict[str, Any]
-    output: dict[str, Any] | None
-    error: dict[str, Any] | None
-    segments: dict[str, int] | None
-    links: JobLinks
-    source_url: NotRequired[str]
-    webhook: NotRequired[dict[str, Any]]
-
-
-class DeletedNotice(TypedDict):
-    """What followers of a job receive when it is deleted: the last message of every channel."""
-
-    id: str
-    deleted: Literal[True]
-
-
-JobUpdate = JobDocument | DeletedNotice  # one message about a job, as the events carry it
-
-
-def deleted_notice(job_id: str) -> DeletedNotice:
-    return {"id": job_id, "deleted": True}
-
-
-def is_deleted(update: JobUpdate) -> TypeIs[DeletedNotice]:
-    return "deleted" in update
 
 
 def job_path(job_id: str, action: str = "") -> str:

@@ -16,7 +16,8 @@ from simple_websocket import Server
 from app import metrics
 from app.auth import page_owner
 from app.events.fanout import send_shared
-from app.events.hub import RESYNC, Subscription, current_hub, memoized
+from app.events.hub import RESYNC, Subscription, current_hub
+from app.events.memo import memoized
 from app.extensions import db, sock
 from app.jobs.document import JobUpdate, is_deleted
 from app.jobs.watch import HEARTBEAT_SECONDS
