@@ -174,9 +174,9 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
     try:
         with Lease(app, job_id, renew=lambda: claims.renew(job_id, segment.number)):
             result = _encode_segment(context, row, config)
-        job_storage().put(
-            segment_key(job_id, segment.number), Path(result.pop("path")), OUTPUT_TYPE, move=True
-        )
+        encoded = Path(result.pop("path"))
+        if encoded.exists():  # an outgrown segment leaves no file, only its verdict
+            job_storage().put(segment_key(job_id, segment.number), encoded, OUTPUT_TYPE, move=True)
     except Interrupted as stop:
         claims.release(job_id, segment.number)
         log.info("job %s: segment %d given back (%s)", job_id, segment.number, stop.code)
