@@ -72,9 +72,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NICENESS = 10  # as the compression work-horse: web requests on a shared host come first
 WAIT_POLL_SECONDS = 0.5  # how often the coordinator looks at the others' segments
-# A segment whose encode passes this multiple of its share of the input's bytes is hopeless:
-# the whole file would come out larger, so the input is delivered (unless a change was asked).
-OUTGROW_FACTOR = 1.5
+# A segment is stopped once it alone passes the whole input's size: the file would come out
+# larger, so the input is delivered (unless a change was asked). A hard scene may take far more
+# than its share of the bytes while the whole stays smaller: the joined file's size decides that.
 # A segment this long gets a CRF search of its own (a whole video needs SEARCH_MIN_SECONDS: a
 # segment's search pays for itself sooner, since it also evens the quality out along the video).
 SEGMENT_SEARCH_MIN_SECONDS = 10.0
@@ -224,8 +224,7 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
         crf = found.crf
     path = context.folder / f"segment-{segment.number}.mp4"
     cmd = segment_command(ffmpeg, context.source, path, segment, context.vf, options.codec, crf)
-    share = context.input_size * segment.duration / (context.info.duration_seconds or segment.duration)
-    limit = None if context.change_asked else int(share * OUTGROW_FACTOR)
+    limit = None if context.change_asked else context.input_size
     steps.run(cmd, segment.duration, encode_band, size_limit=limit, whole=True)
     if steps.outgrown is not None:
         path.unlink(missing_ok=True)
