@@ -46,6 +46,13 @@ def _encoded_as(monkeypatch: pytest.MonkeyPatch, result: dict[str, Any]) -> None
     monkeypatch.setattr(segments, "_encode_segment", lambda *_args: dict(result))
 
 
+def _encoded_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The segment's encode made a real file (of 5 bytes), scored 93.1."""
+    encoded = tmp_path / "segment-0.mp4"
+    encoded.write_bytes(b"video")
+    _encoded_as(monkeypatch, {"crf": 24.0, "vmaf": 93.1, "ssim": 0.98, "size_bytes": 5, "path": str(encoded)})
+
+
 def test_an_outgrown_segment_is_recorded_and_nothing_is_stored(
     app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -62,9 +69,7 @@ def test_an_outgrown_segment_is_recorded_and_nothing_is_stored(
 def test_a_segment_is_stored_and_counted(
     app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    encoded = tmp_path / "segment-0.mp4"
-    encoded.write_bytes(b"video")
-    _encoded_as(monkeypatch, {"crf": 24.0, "vmaf": 93.1, "ssim": 0.98, "size_bytes": 5, "path": str(encoded)})
+    _encoded_file(tmp_path, monkeypatch)
     with app.app_context():
         row = claims.claim(job_id)
         assert row is not None
@@ -78,9 +83,7 @@ def test_a_segment_is_stored_and_counted(
 def test_a_segment_finished_after_its_job_ended_is_removed(
     app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    encoded = tmp_path / "segment-0.mp4"
-    encoded.write_bytes(b"video")
-    _encoded_as(monkeypatch, {"crf": 24.0, "vmaf": 93.1, "ssim": 0.98, "size_bytes": 5, "path": str(encoded)})
+    _encoded_file(tmp_path, monkeypatch)
     with app.app_context():
         row = claims.claim(job_id)
         assert row is not None
