@@ -129,6 +129,12 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # SEGMENT_SECONDS, each by whichever worker is free, on any host (app/work/segments.py).
         "SEGMENT_SECONDS": _float(env, "SEGMENT_SECONDS", 30),
         "SEGMENT_MIN_SECONDS": _float(env, "SEGMENT_MIN_SECONDS", 60),
+        # A worker that has not said it is alive for this long is gone: its job (or the segment
+        # it held) is started again elsewhere. It says so every quarter of this.
+        "LEASE_SECONDS": _float(env, "LEASE_SECONDS", 20),
+        # How often the upkeep (requeue what a lost worker held, expire outputs and uploads)
+        # runs; one pass per interval across all workers. Lower means faster recovery.
+        "MAINTENANCE_SECONDS": _int(env, "MAINTENANCE_SECONDS", 15),
         # An ffmpeg that reports no progress for this long is killed.
         "STALL_TIMEOUT_SECONDS": _int(env, "STALL_TIMEOUT_SECONDS", 300),
         # Submissions per owner (HTTP 429 with Retry-After past it), counted in Redis.

@@ -27,13 +27,13 @@ from pathlib import Path
 
 import requests
 
+from app.jobs.models import TERMINAL
 from tests.conftest import make_clip
 from tests.live.backends import SQLITE_FILE, Backend
 from tests.live.servers import Postgres, SeaweedFS
 from tests.live.stack import LiveStack
 
 TOKEN = secrets.token_hex(8)
-TERMINAL = {"succeeded", "failed", "canceled"}
 
 
 def throughput(stack: LiveStack, clip: Path, jobs: int) -> float:

@@ -7,7 +7,7 @@ processes racing (a cancel and a finishing worker) cannot both win.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
@@ -79,6 +79,12 @@ def report_segments(job_id: str, segments: dict[str, int], percent: float, eta_s
     """
     progress = case((Job.progress > percent, Job.progress), else_=percent)
     return _change(job_id, [RUNNING], segments=segments, progress=progress, eta_seconds=eta_seconds)
+
+
+def lease_lapsed_before() -> datetime:
+    """A running job (or segment claim) last renewed before this has lost its worker
+    (LEASE_SECONDS ago)."""
+    return utcnow() - timedelta(seconds=current_app.config["LEASE_SECONDS"])
 
 
 def renew_lease(job_id: str) -> bool:

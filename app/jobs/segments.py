@@ -2,14 +2,14 @@
 
 Every worker that helps a job (the one coordinating it, and any that took a helper from the
 ``segments`` queue) claims the next segment nobody holds, renews its claim while it works,
-and records the result. A claim whose holder went quiet for CLAIM_EXPIRES_SECONDS is free
+and records the result. A claim whose holder went quiet for LEASE_SECONDS is free
 again: a host that dies costs the segment it held, not the job. The database is the truth
 here as for jobs, so a restart of any process loses no finished segment.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -24,8 +24,6 @@ from app.jobs.models import SegmentRecord
 from app.media.segments import Segment
 from app.timeutil import utcnow
 
-CLAIM_RENEW_SECONDS = 5.0  # how often a worker says it is still on its segment
-CLAIM_EXPIRES_SECONDS = 20  # a claim older than this: its worker is gone, the segment is free
 Band = tuple[float, float]  # where the segments fill the job's progress bar (the rest: split, join)
 
 
@@ -66,7 +64,7 @@ def rows(job_id: str) -> list[SegmentRecord]:
 
 def claim(job_id: str) -> SegmentRecord | None:
     """Take the first segment nobody holds (waiting, or held by a worker gone quiet); None: none."""
-    lapsed = utcnow() - timedelta(seconds=CLAIM_EXPIRES_SECONDS)
+    lapsed = lifecycle.lease_lapsed_before()
     free = (SegmentRecord.state == WAITING) | (
         (SegmentRecord.state == RUNNING) & (SegmentRecord.heartbeat_at < lapsed)
     )

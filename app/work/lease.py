@@ -15,8 +15,7 @@ from flask import Flask
 
 from app.jobs import lifecycle
 
-LEASE_RENEW_SECONDS = 5.0  # how often a running job says it is alive
-LEASE_EXPIRES_SECONDS = 20  # a lease older than this means the worker is gone
+RENEWALS_PER_LEASE = 4  # a lease (LEASE_SECONDS, app/config.py) is renewed this often in its span
 
 
 class Lease:
@@ -27,6 +26,7 @@ class Lease:
         self._app = app
         self._renew_once = renew or (lambda: lifecycle.renew_lease(job_id))
         self._done = threading.Event()
+        self._every = float(app.config["LEASE_SECONDS"]) / RENEWALS_PER_LEASE
         self._thread = threading.Thread(target=self._renew, name=f"lease-{job_id}", daemon=True)
 
     def __enter__(self) -> Lease:
@@ -35,11 +35,11 @@ class Lease:
 
     def __exit__(self, *_exc: object) -> None:
         self._done.set()
-        self._thread.join(timeout=LEASE_RENEW_SECONDS * 2)
+        self._thread.join(timeout=self._every * 2)
 
     def _renew(self) -> None:
         with self._app.app_context():
-            while not self._done.wait(LEASE_RENEW_SECONDS):
+            while not self._done.wait(self._every):
                 if not self._renew_once():
                     return
 

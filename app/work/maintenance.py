@@ -21,19 +21,16 @@ from app.jobs.models import QUEUED, RUNNING, Job
 from app.timeutil import utcnow
 from app.uploads import service as uploads
 from app.work import segments
-from app.work.lease import LEASE_EXPIRES_SECONDS
 
 log = logging.getLogger(__name__)
 LOCK_KEY = "squeeze:maintenance"
-# How often every worker runs RQ's registry upkeep and offers to run ours (RQ's default: 600);
-# at most one of our passes per interval runs across all workers.
-INTERVAL_SECONDS = 15
 ENQUEUE_GRACE_SECONDS = 5  # a job is recorded a moment before it is enqueued: leave it be
 
 
 def run_if_due(redis: Redis) -> bool:
-    """Run one pass unless another worker ran one within INTERVAL_SECONDS."""
-    if not redis.set(LOCK_KEY, "1", nx=True, ex=INTERVAL_SECONDS):
+    """Run one pass unless another worker ran one within MAINTENANCE_SECONDS (every worker
+    offers to, as often as that, beside RQ's registry upkeep: app/work/runner.py)."""
+    if not redis.set(LOCK_KEY, "1", nx=True, ex=current_app.config["MAINTENANCE_SECONDS"]):
         return False
     try:
         reconcile()
@@ -52,7 +49,7 @@ def run_if_due(redis: Redis) -> bool:
 def reconcile() -> tuple[int, int]:
     """Requeue jobs whose worker died and jobs Redis forgot; (requeued running, re-enqueued queued)."""
     now = utcnow()
-    lapsed = now - timedelta(seconds=LEASE_EXPIRES_SECONDS)
+    lapsed = lifecycle.lease_lapsed_before()
     orphans = db.session.scalars(
         select(Job).where(
             Job.status == RUNNING,

@@ -37,6 +37,12 @@ class SqueezeWorker(Worker):
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # rq: unannotated
         maintenance.run_if_due(self.connection)
 
+    @property
+    def dequeue_timeout(self) -> int:
+        """An idle worker waits on its queues no longer than the upkeep interval, so the upkeep
+        runs when due (RQ looks only between waits, which last ``worker_ttl - 15`` s)."""
+        return max(1, min(super().dequeue_timeout, int(self.maintenance_interval)))
+
     def subscribe(self) -> None:
         """RQ's subscription to this worker's command channel, with a thread that wakes every
         COMMAND_LISTEN_SECONDS (see there)."""
@@ -65,7 +71,7 @@ def serve(queues: list[str], burst: bool = False) -> bool:
             queues,
             connection=redis_client(),
             worker_ttl=WORKER_TTL_SECONDS,
-            maintenance_interval=maintenance.INTERVAL_SECONDS,
+            maintenance_interval=app.config["MAINTENANCE_SECONDS"],  # RQ's default: 600
         )
         # Everything loaded so far (Flask, SQLAlchemy, botocore's service models) lives as long
         # as the process: keep it out of the garbage collector's way. A work-horse's collections

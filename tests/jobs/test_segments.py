@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import update
 
 from app.extensions import db
@@ -52,7 +52,7 @@ def test_a_quiet_holders_segment_is_taken_over_and_a_given_back_one_at_once(job_
     first, second = claims.claim(job_id), claims.claim(job_id)
     assert first and second and claims.claim(job_id) is not None  # all three held now
     assert claims.claim(job_id) is None
-    quiet = utcnow() - timedelta(seconds=claims.CLAIM_EXPIRES_SECONDS + 1)
+    quiet = utcnow() - timedelta(seconds=current_app.config["LEASE_SECONDS"] + 1)
     db.session.execute(update(SegmentRecord).where(SegmentRecord.number == 0).values(heartbeat_at=quiet))
     db.session.commit()
     assert claims.renew(job_id, 1)

@@ -11,12 +11,15 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from app.storage import Storage
 from app.storage.local import LocalStorage
 from app.storage.s3 import S3Storage
 from tests.live.servers import Postgres, SeaweedFS
 
 BUCKET = "squeeze"
+BACKENDS = ("sqlite-file", "postgres-s3")
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,10 @@ class Backend:
 
 
 SQLITE_FILE = Backend("sqlite-file")
+
+
+def on_backend(name: str) -> pytest.MarkDecorator:
+    """Run a module on one configuration only: what it checks does not depend on where records
+    and bytes are kept (set as the module's ``pytestmark``)."""
+    assert name in BACKENDS
+    return pytest.mark.parametrize("backend", [name], indirect=True)

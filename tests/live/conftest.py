@@ -1,4 +1,5 @@
-"""The live suite runs once per configuration: SQLite + files, and PostgreSQL + S3 + TLS Redis."""
+"""The live suite runs once per configuration (SQLite + files, and PostgreSQL + S3 + TLS Redis),
+except modules whose checks do not depend on it (``backends.on_backend``)."""
 
 import base64
 import os
@@ -6,11 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.live.backends import SQLITE_FILE, Backend
+from tests.live.backends import BACKENDS, SQLITE_FILE, Backend
 from tests.live.stack import LiveStack
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(24)).decode()  # made per run, never stored
-BACKENDS = ("sqlite-file", "postgres-s3")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from app.storage import job_prefix
 from tests.live.backends import SQLITE_FILE, Backend
 
 START_TIMEOUT_SECONDS = 30
+# A lost worker is noticed within LEASE_SECONDS + MAINTENANCE_SECONDS: seconds, not the half
+# minute of the defaults, so fault tests spend their time on faults, not on waiting.
+RECOVERY_SETTINGS = {"LEASE_SECONDS": "6", "MAINTENANCE_SECONDS": "2"}
 
 
 class LiveStack:
@@ -58,6 +62,7 @@ class LiveStack:
             "WEBHOOK_ALLOW_PRIVATE": "1",
             "PYTHONUNBUFFERED": "1",
             "SUBMIT_RATE_LIMIT": "100000 per minute",  # tests submit fast; the limit has its own test
+            **RECOVERY_SETTINGS,
             **settings,
         }
         self.web: subprocess.Popen[bytes] | None = None
@@ -155,7 +160,11 @@ class LiveStack:
         return response.json()
 
     def wait_for_status(
-        self, job_id: str, statuses: set[str], timeout: float = 120, headers: dict[str, str] | None = None
+        self,
+        job_id: str,
+        statuses: AbstractSet[str],
+        timeout: float = 120,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Poll (every 50 ms) until the job is in one of ``statuses``; the job."""
         found: dict[str, Any] = {}

@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from app.jobs.models import TERMINAL
+from app.storage import FRAME_SIDES, frame_key, input_key, job_prefix, output_key, poster_key
 from tests.conftest import FFMPEG, make_clip
+from tests.live.backends import on_backend
 from tests.live.stack import LiveStack
 
-TERMINAL = {"succeeded", "failed", "canceled"}
+pytestmark = on_backend("sqlite-file")  # what a file is, not where it is kept
 
 
 def _ffmpeg(*args: str) -> None:
@@ -92,7 +95,10 @@ def test_file_names_are_kept_as_given_and_never_used_as_paths(
     assert response.status_code == 202, response.text
     job = response.json()
     assert job["input"]["filename"] == name[:255]
-    assert set(stack.objects(job["id"])) <= {"input", "output.mp4"}, "stored under fixed names only"
+    fixed = {key(job["id"]) for key in (input_key, output_key, poster_key)}
+    fixed |= {frame_key(job["id"], side) for side in FRAME_SIDES}
+    named = {job_prefix(job["id"]) + name for name in stack.objects(job["id"])}
+    assert named <= fixed, "stored under fixed names only (whatever the job has made so far)"
     assert "input" in stack.objects(job["id"])
     done = stack.wait_for_status(job["id"], TERMINAL)
     download = requests.get(done["links"]["output"], timeout=30)

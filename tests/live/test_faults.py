@@ -18,13 +18,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from app.jobs.models import TERMINAL
 from tests.conftest import make_clip
-from tests.live.backends import Backend
+from tests.live.backends import Backend, on_backend
 from tests.live.stack import LiveStack, live_processes, wait_until
 from tests.live.test_streams import sse_events
 
+pytestmark = on_backend("postgres-s3")  # the production shape: TLS Redis, PostgreSQL, S3
+
 RECOVERY_SECONDS = 60  # the bound on noticing a dead worker or a wiped Redis
-TERMINAL = {"succeeded", "failed", "canceled"}
 
 
 @pytest.fixture(scope="module")

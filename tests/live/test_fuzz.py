@@ -6,7 +6,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from tests.live.backends import on_backend
 from tests.live.stack import LiveStack
+
+pytestmark = on_backend("sqlite-file")  # the API's answers, not where they are kept
 
 EXAMPLES_PER_OPERATION = 12
 

@@ -22,15 +22,15 @@ import requests
 import websocket
 
 from app.embedded_redis import EmbeddedRedis, free_port
+from app.jobs.models import TERMINAL
 from app.media import probe
 from app.metrics.record import CONNECTIONS_TTL_SECONDS
 from tests.conftest import FFMPEG, make_clip
 from tests.live.hosts import Host
 from tests.live.servers import Postgres, SeaweedFS
-from tests.live.stack import processes_mentioning, wait_until
+from tests.live.stack import RECOVERY_SETTINGS, processes_mentioning, wait_until
 from tests.live.test_streams import sse_events
 
-TERMINAL = {"succeeded", "failed", "canceled"}
 METRICS_TOKEN = secrets.token_hex(16)
 
 
@@ -122,6 +122,7 @@ def deploy(
         "METRICS_TOKEN": METRICS_TOKEN,
         "SUBMIT_RATE_LIMIT": "100000 per minute",
         "PYTHONUNBUFFERED": "1",
+        **RECOVERY_SETTINGS,
     }
     webs = {name: Host(root, name, shared) for name in ("web-a", "web-b")}
     workers = {name: Host(root, name, shared) for name in ("worker-1", "worker-2")}

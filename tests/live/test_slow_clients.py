@@ -23,9 +23,11 @@ import pytest
 import requests
 
 from tests.conftest import make_clip
-from tests.live.backends import Backend
+from tests.live.backends import Backend, on_backend
 from tests.live.slow import Held, SlowClients
 from tests.live.stack import LiveStack, wait_until
+
+pytestmark = on_backend("postgres-s3")  # PostgreSQL's connection pool is what a slow client could hold
 
 KEYS = [f"slow-{i:02d}-{secrets.token_hex(8)}" for i in range(27)]
 WATCHER, SILENT = KEYS[0], KEYS[26]

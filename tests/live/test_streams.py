@@ -10,10 +10,12 @@ from pathlib import Path
 import requests
 import websocket
 
+from app.jobs.models import TERMINAL
 from tests.conftest import make_clip
+from tests.live.backends import on_backend
 from tests.live.stack import LiveStack
 
-TERMINAL = {"succeeded", "failed", "canceled"}
+pytestmark = on_backend("postgres-s3")  # events travel through (TLS) Redis, not the database
 
 
 def sse_events(response: requests.Response) -> Iterator[dict]:

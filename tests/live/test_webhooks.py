@@ -10,9 +10,12 @@ import requests
 from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import make_clip
+from tests.live.backends import on_backend
 from tests.live.conftest import SECRET
 from tests.live.receiver import Receiver
 from tests.live.stack import LiveStack, wait_until
+
+pytestmark = on_backend("sqlite-file")  # deliveries go through Redis and the network, not the database
 
 
 def _webhook_settled(stack: LiveStack, job_id: str) -> dict:

@@ -24,6 +24,7 @@ from app.work.steps import Steps
 from tests.conftest import FFMPEG
 from tests.media import corpus, footage
 
+pytestmark = pytest.mark.slow  # every test here runs real encodes
 Deliver = Callable[..., Delivery]
 
 
@@ -157,7 +158,6 @@ def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> Non
     assert chosen["small"] > chosen["high"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", footage.CLIPS)
 def test_real_footage_already_compressed_never_comes_back_larger(
     run_job: Deliver, tmp_path: Path, name: str

@@ -9,7 +9,6 @@ from app.jobs import lifecycle
 from app.jobs.models import FAILED, QUEUED, RUNNING, Job
 from app.timeutil import utcnow
 from app.work import maintenance
-from app.work.lease import LEASE_EXPIRES_SECONDS
 
 
 @pytest.fixture()
@@ -47,7 +46,7 @@ def test_a_running_job_with_a_fresh_lease_is_left_alone(app: Flask) -> None:
 
 
 def test_a_lapsed_lease_puts_the_job_back_in_the_queue(app: Flask) -> None:
-    job_id = _job(app, RUNNING, attempts=1, heartbeat_age=LEASE_EXPIRES_SECONDS + 5)
+    job_id = _job(app, RUNNING, attempts=1, heartbeat_age=app.config["LEASE_SECONDS"] + 5)
     with app.app_context():
         assert maintenance.reconcile() == (1, 0)
         assert job_id.encode() in redis_client().lrange("rq:queue:compress", 0, -1)
@@ -56,7 +55,7 @@ def test_a_lapsed_lease_puts_the_job_back_in_the_queue(app: Flask) -> None:
 
 def test_a_lapsed_lease_on_the_last_attempt_fails_the_job(app: Flask) -> None:
     job_id = _job(
-        app, RUNNING, attempts=app.config["JOB_MAX_ATTEMPTS"], heartbeat_age=LEASE_EXPIRES_SECONDS + 5
+        app, RUNNING, attempts=app.config["JOB_MAX_ATTEMPTS"], heartbeat_age=app.config["LEASE_SECONDS"] + 5
     )
     with app.app_context():
         maintenance.reconcile()
