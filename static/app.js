@@ -196,6 +196,10 @@
     var fit = form.elements.target_size_mb.value;
     if (fit === "custom") fit = form.elements.target_size_custom.value;
     if (fit) options.target_size_mb = Number(fit);
+    ["start_seconds", "end_seconds"].forEach(function (name) {
+      var value = form.elements[name].value;
+      if (value !== "") options[name] = Number(value);
+    });
     ["keep_location", "normalize_audio"].forEach(function (name) {
       if (form.elements[name].checked) options[name] = true;
     });

@@ -93,6 +93,16 @@ OPTION_PROPERTIES: dict[str, Any] = {
         "default": False,
         "description": "Every audio track to -16 LUFS, true peak -1.5 dBTP (EBU R128, two passes)",
     },
+    "start_seconds": {
+        "type": "number",
+        "minimum": 0,
+        "description": "Trim: keep the video from this time (frame-accurate); 422 past its end",
+    },
+    "end_seconds": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "description": "Trim: keep the video up to this time; after start_seconds, at most its length",
+    },
     "callback_url": {
         "type": "string",
         "format": "uri",
@@ -164,6 +174,8 @@ def _schemas() -> dict[str, Any]:
                 "target_size_mb": _nullable(number),
                 "keep_location": {"type": "boolean"},
                 "normalize_audio": {"type": "boolean"},
+                "start_seconds": _nullable(number),
+                "end_seconds": _nullable(number),
             },
         },
         "JobOutput": {

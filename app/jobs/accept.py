@@ -21,6 +21,7 @@ from app.jobs.options import Submission
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
 from app.media.formats import PRESETS
 from app.media.sizing import reachable
+from app.media.trim import range_problems, trim_of
 from app.problems import Problem, invalid
 from app.storage import input_key, job_storage
 from app.units import MB
@@ -79,8 +80,13 @@ def admit(path: Path, submission: Submission) -> MediaInfo:
     reason = beyond_limits(info, current_app.config)
     if reason is not None:
         raise Problem(422, "beyond_limits", reason)
-    target = submission.options.target_size_mb
-    duration = info.duration_seconds
+    options = submission.options
+    trim_errors = range_problems(options.start_seconds, options.end_seconds, info.duration_seconds)
+    if trim_errors:
+        raise invalid([{"field": field, "message": message} for field, message in trim_errors])
+    kept = info.trimmed(trim_of(options.start_seconds, options.end_seconds, info.duration_seconds))
+    target = options.target_size_mb
+    duration = kept.duration_seconds
     preset_kbps = PRESETS[submission.options.preset].audio_kbps
     if target is not None and duration and not reachable(target, duration, preset_kbps, info.has_audio):
         message = f"is too small for a {duration:.0f} s video; allow more megabytes"

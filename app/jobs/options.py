@@ -9,11 +9,13 @@ from typing import Any
 
 from app.media import Options
 from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.media.trim import trim_problems
 from app.netguard import BlockedAddress, resolve_allowed
 from app.problems import invalid
 
 OPTION_FIELDS = (
-    "preset", "codec", "max_height", "target_size_mb", "keep_location", "normalize_audio", "callback_url",
+    "preset", "codec", "max_height", "target_size_mb", "keep_location", "normalize_audio",
+    "start_seconds", "end_seconds", "callback_url",
 )  # fmt: skip
 FLAGS = ("keep_location", "normalize_audio")  # true or false, as JSON or a form spells them
 TRUE, FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")  # a form's spellings
@@ -64,6 +66,14 @@ def parse_submission(
     if target is _BAD or (target is not None and not 0 < target <= max_upload_mb):
         bad("target_size_mb", f"must be a number above 0 and at most {max_upload_mb}")
         target = None
+    trim: dict[str, float | None] = {}
+    for name in ("start_seconds", "end_seconds"):
+        trim[name] = _number(fields, name, integer=False)
+        if trim[name] is _BAD:
+            bad(name, "must be a number of seconds")
+            trim[name] = None
+    for name, message in trim_problems(trim["start_seconds"], trim["end_seconds"]):
+        bad(name, message)
     flags = {name: _flag(fields, name) for name in FLAGS}
     for name, value in flags.items():
         if value is _BAD:
@@ -91,6 +101,8 @@ def parse_submission(
             target_size_mb=target,
             keep_location=flags["keep_location"],
             normalize_audio=flags["normalize_audio"],
+            start_seconds=trim["start_seconds"],
+            end_seconds=trim["end_seconds"],
             codec_named=fields.get("codec") not in (None, ""),
         ),
         callback_url=urls.get("callback_url"),

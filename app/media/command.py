@@ -11,6 +11,7 @@ from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.media.picture import video_filter
 from app.media.probe import MediaInfo
 from app.media.streams import audio_map, kept
+from app.media.trim import Trim
 
 STEREO = 2  # multichannel audio is delivered as stereo: what phones, laptops and browsers play
 
@@ -24,6 +25,8 @@ class Options:
     max_height: int | None = None
     target_size_mb: float | None = None
     keep_location: bool = False  # keep where it was recorded (removed by default: copies are shared)
+    start_seconds: float | None = None  # trim: keep the video from here (app.media.trim) ...
+    end_seconds: float | None = None  # ... to here
     normalize_audio: bool = False  # every audio track to -16 LUFS (app.media.loudness)
     codec_named: bool = True  # the request named the codec (else it is the default, not a wish)
 
@@ -99,14 +102,16 @@ def encode_command(
     rate: Rate,
     audio: list[str],
     kept: list[str] | None = None,
+    trim: Trim | None = None,
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
 
     A first pass of two writes nothing (``-f null``); everything else writes an mp4 that
     starts playing before it has all arrived (``+faststart``). ``kept``: what else the file
-    keeps (``app.media.streams.kept``); without it, only the picture and the sound.
+    keeps (``app.media.streams.kept``); without it, only the picture and the sound. ``trim``:
+    the part of ``source`` to encode.
     """
-    cmd = [*step_head(ffmpeg), *input_args(source), "-map", "0:v:0", *audio_map(), "-dn"]
+    cmd = [*step_head(ffmpeg), *input_args(source, trim), "-map", "0:v:0", *audio_map(), "-dn"]
     cmd += kept if kept is not None else ["-sn", "-map_metadata", "-1"]
     cmd += ["-vf", vf, *video_args(codec, rate)]
     if rate.pass_number == 1:
@@ -137,6 +142,7 @@ def preset_command(
         rate,
         audio,
         kept(info, keep_location=options.keep_location),
+        info.trim,
     )
 
 
@@ -147,10 +153,12 @@ def audio_command(
     channels: int | None,
     kbps: int,
     filters: tuple[str, ...] = (),
+    trim: Trim | None = None,
 ) -> list[str]:
-    """Every audio track of ``source`` encoded on its own into an m4a (each keeps its language,
-    title and default flag): a target size counts its exact bytes, a split job's joins add none."""
-    cmd = [*step_head(ffmpeg), *input_args(source), *audio_map(), "-vn", "-sn", "-dn"]
+    """Every audio track of ``source`` (the part ``trim`` keeps) encoded on its own into an m4a
+    (each keeps its language, title and default flag): a target size counts its exact bytes, a
+    split job's joins add none."""
+    cmd = [*step_head(ffmpeg), *input_args(source, trim), *audio_map(), "-vn", "-sn", "-dn"]
     return [*cmd, *audio_args(channels, kbps, filters), "-f", "mp4", str(target)]
 
 
@@ -162,6 +170,6 @@ def mux_args(audio: Path | None, source: str | Path, info: MediaInfo, keep_locat
     if audio is not None:
         inputs += input_args(audio)
         cmd += ["-map", "1:a?"]
-    inputs += input_args(source)
+    inputs += input_args(source, info.trim)  # subtitles and chapters of the part kept, from 0
     extras = kept(info, source=2 if audio is not None else 1, keep_location=keep_location)
     return [*inputs, *cmd, "-c", "copy", *extras, "-movflags", "+faststart", "-f", "mp4"]

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.media.trim import Trim
+
 ALLOWED_PROTOCOLS = ("file",)
 # Demuxers of media containers and raw streams that never refer to another file or URL.
 # The image pipes are here so a still image is told apart from a video in the probe.
@@ -50,9 +52,11 @@ class Limits:
         return self.apply if any(value is not None for value in limited) else None
 
 
-def input_args(path: str | Path) -> list[str]:
-    """``-i`` and what precedes it: the allowlists, then the input as a local file."""
+def input_args(path: str | Path, trim: Trim | None = None) -> list[str]:
+    """``-i`` and what precedes it: the allowlists, the part to read (``trim``: all of it when
+    None), then the input as a local file."""
     return [
+        *(trim.input_options() if trim else []),
         "-protocol_whitelist", ",".join(ALLOWED_PROTOCOLS),
         "-format_whitelist", ",".join(ALLOWED_DEMUXERS),
         "-i", f"file:{Path(path).absolute()}",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.media.command import step_head
 from app.media.fence import input_args
+from app.media.trim import Trim
 
 TARGET_LUFS = -16.0  # integrated loudness: what streaming services and podcasts aim at
 TRUE_PEAK_DBTP = -1.5  # room for a lossy encoder's overshoot
@@ -40,9 +41,10 @@ class Measured:
     offset: str
 
 
-def measure_command(ffmpeg: str, source: str | Path, track: int) -> list[str]:
-    """The first pass over audio track ``track``: its stderr ends with the measurement."""
-    cmd = [*step_head(ffmpeg, loglevel="info"), *input_args(source), "-map", f"0:a:{track}", "-vn"]
+def measure_command(ffmpeg: str, source: str | Path, track: int, trim: Trim | None = None) -> list[str]:
+    """The first pass over audio track ``track`` (of the part ``trim`` keeps): its stderr ends
+    with the measurement."""
+    cmd = [*step_head(ffmpeg, loglevel="info"), *input_args(source, trim), "-map", f"0:a:{track}", "-vn"]
     return [*cmd, "-af", f"loudnorm={_TARGETS}:print_format=json", "-f", "null", "-"]
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from app.media.fence import Limits, input_args, list_kind
+from app.media.trim import Trim
 
 PROBE_TIMEOUT_SECONDS = 30  # a header read; anything longer is not a file we want
 # A header read needs little: a few seconds of CPU, no file written, memory for a frame or two.
@@ -66,6 +67,17 @@ class MediaInfo:
     audio_channels: int | None = None
     audio_tracks: int = 0  # every audio stream, kept in the output
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
+    # The part of the file a job works on (``duration_seconds`` is then that part's length).
+    trim: Trim | None = None
+
+    def trimmed(self, trim: Trim | None) -> MediaInfo:
+        """The video a job works on: this one, or the part ``trim`` keeps of it."""
+        return self if trim is None else replace(self, duration_seconds=trim.length, trim=trim)
+
+    @property
+    def start_seconds(self) -> float:
+        """Where the video a job works on starts in the file (0 unless trimmed)."""
+        return self.trim.start if self.trim else 0.0
 
     @property
     def has_audio(self) -> bool:
@@ -108,6 +120,7 @@ class MediaInfo:
             "audio_channels",
             "audio_tracks",
             "subtitles",
+            "trim",
         )
         for internal in internals:
             facts.pop(internal)

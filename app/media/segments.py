@@ -79,11 +79,15 @@ def read_frame_times(listing: str) -> list[float]:
     return sorted(int(pts) * num / den for _dts, pts in _PACKET.findall(listing))
 
 
-def plan(times: list[float], duration: float, segment_seconds: float) -> list[Segment]:
+def plan(
+    times: list[float], duration: float, segment_seconds: float, before: float | None = None
+) -> list[Segment]:
     """Segments of about ``segment_seconds``, each starting at the frame nearest its nominal point.
 
-    ``duration`` is the video's (its last frame lasts until then); the last segment takes
-    what is left, and one shorter than half a segment is folded into the one before.
+    ``duration`` is where the video ends (its last frame lasts until then); the last segment
+    takes what is left, and one shorter than half a segment is folded into the one before.
+    ``before``: the time of the frame before ``times[0]`` when the video is part of a longer
+    one (a trim); the first segment seeks between the two.
     """
     if not times:
         return []
@@ -100,7 +104,8 @@ def plan(times: list[float], duration: float, segment_seconds: float) -> list[Se
     for number, first in enumerate(firsts):
         following = firsts[number + 1] if number + 1 < len(firsts) else len(times)
         stop = times[following] if following < len(times) else end
-        seek = 0.0 if first == 0 else (times[first - 1] + times[first]) / 2
+        previous = times[first - 1] if first else before
+        seek = 0.0 if previous is None else (previous + times[first]) / 2
         segments.append(
             Segment(number, first, following - first, times[first], round(stop - times[first], 6), seek)
         )

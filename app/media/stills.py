@@ -45,13 +45,14 @@ def poster(
     duration_seconds: float | None,
     vf: str = DEFAULT_VF,
     limits: Limits = STILL_LIMITS,
+    start: float = 0.0,
 ) -> Path:
-    """Write the poster of ``source`` to ``target`` (a JPEG at most POSTER_HEIGHT tall)."""
+    """Write the poster of ``source`` to ``target`` (a JPEG at most POSTER_HEIGHT tall); the
+    video is the ``duration_seconds`` of ``source`` from ``start`` (a trim)."""
     shrink = f"scale=-2:'min(ih,{POSTER_HEIGHT})'"  # before the window: it holds small frames
     chain = f"{vf},{shrink},thumbnail={POSTER_WINDOW_FRAMES},{JPEG}"
-    return grab(
-        ffmpeg, source, target, representative_moment(duration_seconds), chain, POSTER_QUALITY, limits
-    )
+    moment = start + representative_moment(duration_seconds)
+    return grab(ffmpeg, source, target, moment, chain, POSTER_QUALITY, limits, start)
 
 
 def compare_frames(
@@ -62,9 +63,11 @@ def compare_frames(
     duration_seconds: float | None,
     vf: str = DEFAULT_VF,
     limits: Limits = STILL_LIMITS,
+    start: float = 0.0,
 ) -> tuple[Path, Path]:
     """The same moment of the original (through ``vf``, at the result's size) and of the result,
-    as ``original.jpg`` and ``result.jpg`` in ``folder``."""
+    as ``original.jpg`` and ``result.jpg`` in ``folder``; the result begins ``start`` seconds
+    into the original (a trim)."""
     try:
         size = probe(ffmpeg, result)
     except ProbeError as exc:
@@ -72,8 +75,9 @@ def compare_frames(
     moment = representative_moment(duration_seconds)
     fit = f"scale={size.width}:{size.height}:flags=lanczos,setsar=1"
     first = grab(
-        ffmpeg, original, folder / "original.jpg", moment, f"{vf},{fit},{JPEG}", COMPARE_QUALITY, limits
-    )
+        ffmpeg, original, folder / "original.jpg", start + moment, f"{vf},{fit},{JPEG}", COMPARE_QUALITY,
+        limits, start,
+    )  # fmt: skip
     second = grab(ffmpeg, result, folder / "result.jpg", moment, f"setsar=1,{JPEG}", COMPARE_QUALITY, limits)
     return first, second
 
@@ -86,10 +90,11 @@ def grab(
     chain: str,
     quality: int,
     limits: Limits = STILL_LIMITS,
+    fallback: float = 0.0,
 ) -> Path:
-    """One JPEG of the first frame at or after ``moment`` through ``chain``; from the start if
-    ``moment`` is past the last frame (a duration in the header can be longer than the video)."""
-    for start in dict.fromkeys((moment, 0.0)):
+    """One JPEG of the first frame at or after ``moment`` through ``chain``; from ``fallback``
+    if ``moment`` is past the last frame (a duration in the header can be longer than the video)."""
+    for start in dict.fromkeys((moment, fallback)):
         target.unlink(missing_ok=True)
         _run(_command(ffmpeg, source, target, start, chain, quality), limits)
         if target.is_file() and target.stat().st_size > 0:

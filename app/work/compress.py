@@ -31,7 +31,7 @@ from app.storage.scratch import ScratchFolder, sweep
 from app.units import MB
 from app.work import segments, stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
-from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined, measured_loudness
+from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined, measured_loudness, trimmed
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Steps, ffmpeg_path
@@ -90,13 +90,15 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
     """Fetch, compress, measure and store the output; the output's facts and ffmpeg's seconds."""
     storage = job_storage()
     with _storage_and_disk_errors(job.id):
-        source, info = _input(job, folder)
-        stills.store_poster(job.id, source, info.duration_seconds, video_filter(info, None), folder)
+        options = Options(**job.options)
+        source, whole = _input(job, folder)
+        info = trimmed(whole, options)
+        vf = video_filter(info, None)
+        stills.store_poster(job.id, source, info.duration_seconds, vf, folder, info.start_seconds)
         floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
         steps = Steps(job.id, floor, current_app.config)
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
-        options = Options(**job.options)
         if segments.wanted(info, options, current_app.config):
             target = folder / OUTPUT_NAME
             joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
@@ -112,7 +114,9 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
                 facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started
         vf = video_filter(info, options.max_height)
-        stills.store_compare_frames(job.id, source, delivery.path, info.duration_seconds, vf, folder)
+        stills.store_compare_frames(
+            job.id, source, delivery.path, info.duration_seconds, vf, folder, info.start_seconds
+        )
         facts = {**_output_facts(job, delivery), **facts}
         with metrics.timed("storage_seconds", operation="put_output"):
             # The input may be the stored object itself (a local store reads it in place): copy it.

@@ -34,6 +34,7 @@ from app.media.quality import (
 from app.media.search import clamp_crf, crf_search, next_crf, searchable
 from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
 from app.media.streams import left_out
+from app.media.trim import range_problems, trim_of
 from app.units import MB
 from app.work.failures import JobFailed
 from app.work.steps import Band, Steps, ffmpeg_path
@@ -106,6 +107,23 @@ def deliver_joined(
     return Delivery(joined, OUTPUT_TYPE, False, noted(note, info), quality, None, segments)
 
 
+def trimmed(info: MediaInfo, options: Options) -> MediaInfo:
+    """The video the job works on: the input, or the part of it ``options`` keep. A trim the
+    input turns out too short for (a source URL's length is known only now) fails the job."""
+    start, end = options.start_seconds, options.end_seconds
+    problems = range_problems(start, end, info.duration_seconds)
+    if problems:
+        raise JobFailed("trim_out_of_range", "; ".join(f"{field} {message}" for field, message in problems))
+    return info.trimmed(trim_of(start, end, info.duration_seconds))
+
+
+def input_share(source: Path, info: MediaInfo) -> int:
+    """The bytes of ``source`` a result is weighed against (never larger): all of them, or a
+    trim's share by length."""
+    size = source.stat().st_size
+    return size if info.trim is None else round(size * info.trim.share)
+
+
 def noted(note: str | None, info: MediaInfo) -> str | None:
     """``note``, and what the delivered file could not keep of the input (``streams.left_out``)."""
     sentences = [part for part in (note, left_out(info)) if part]
@@ -121,6 +139,8 @@ def asked_change(info: MediaInfo, options: Options) -> str | None:
         return f"{options.codec.upper()} video"
     if options.normalize_audio and info.has_audio:
         return "evened-out sound"
+    if info.trim is not None:
+        return "part of the video asked for"
     return None
 
 
@@ -132,7 +152,7 @@ def loudness_filters(source: Path, info: MediaInfo, options: Options, steps: Ste
     filters = []
     for track in range(max(info.audio_tracks, 1)):
         log_tail = steps.run(
-            loudness.measure_command(ffmpeg_path(), source, track), None, steps.here()
+            loudness.measure_command(ffmpeg_path(), source, track, info.trim), None, steps.here()
         ).log_tail
         try:
             filters.append(loudness.normalize_filter(loudness.read_measurement(log_tail)))
@@ -164,7 +184,7 @@ class _Encode:
         self.filename = filename
         self.ffmpeg = ffmpeg_path()
         self.vf = video_filter(info, options.max_height)
-        self.input_size = source.stat().st_size
+        self.input_size = input_share(source, info)
         self.asked = asked_change(info, options)
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
@@ -187,7 +207,7 @@ class _Encode:
         if search:
             found = crf_search(
                 self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf,
-                target, self.folder, self.steps.runner(search_band),
+                target, self.folder, self.steps.runner(search_band), self.info.start_seconds,
             )  # fmt: skip
             log.info("crf search: %s", found)
             crf = found.crf
@@ -268,14 +288,19 @@ class _Encode:
         passlog = self.folder / "passlog"
         if passes:
             rate = Rate(bitrate=bitrate, pass_number=1, passlog=passlog)
-            first = encode_command(self.ffmpeg, self.source, self.folder / "unused", self.vf, codec, rate, [])
+            unused = self.folder / "unused"
+            first = encode_command(
+                self.ffmpeg, self.source, unused, self.vf, codec, rate, [], None, self.info.trim
+            )
             self.steps.run(first, self.duration, first_band, whole=True)
         best: Path | None = None
         raised = False
         for attempt in range(MAX_FITS):
             video = self.folder / f"video-{attempt}.mp4"
             rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
-            cmd = encode_command(self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"])
+            cmd = encode_command(
+                self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"], None, self.info.trim
+            )
             self.steps.run(cmd, self.duration, second_band, whole=True)
             candidate = self._mux(video, audio_file, self.folder / f"fit-{attempt}.mp4")
             size = candidate.stat().st_size
@@ -318,7 +343,9 @@ class _Encode:
         A step like the others: a cancel, a stall or the job's time limit stops it.
         """
         spans = sample_spans(self.duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS) if self.duration else []
-        cmd = measure_command(self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)])
+        cmd = measure_command(
+            self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds
+        )
         seconds = sum(length for _, length in spans) or None
         try:
             return read_quality(self.steps.run(cmd, seconds, self.measure_band).log_tail)
@@ -333,7 +360,7 @@ class _Encode:
         kbps = audio_kbps(target_bytes, self.duration, PRESETS[self.options.preset].audio_kbps)
         path = self.folder / "audio.m4a"
         cmd = audio_command(
-            self.ffmpeg, self.source, path, self.info.audio_channels, kbps, self.audio_filters
+            self.ffmpeg, self.source, path, self.info.audio_channels, kbps, self.audio_filters, self.info.trim
         )
         self.steps.run(cmd, self.duration, band)
         return path, path.stat().st_size

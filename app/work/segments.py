@@ -59,7 +59,7 @@ from app.media.segments import (
 from app.storage import StorageError, input_key, job_storage, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.work.download import DOWNLOAD_SHARE
-from app.work.encode import asked_change, loudness_filters
+from app.work.encode import asked_change, input_share, loudness_filters, trimmed
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import Band, Steps, bands, ffmpeg_path
@@ -143,8 +143,8 @@ def help_with(job_id: str) -> None:
 
 
 def _context(job: Job, source: Path, folder: Path) -> Context:
-    info = probe(ffmpeg_path(), source)
     options = Options(**job.options)
+    info = trimmed(probe(ffmpeg_path(), source), options)
     floor = DOWNLOAD_SHARE if job.source_url else 0.0
     return Context(
         job_id=job.id,
@@ -154,7 +154,7 @@ def _context(job: Job, source: Path, folder: Path) -> Context:
         folder=folder,
         started_at=job.started_at,
         band=bands(floor, *JOB_WEIGHTS)[1],
-        input_size=source.stat().st_size,
+        input_size=input_share(source, info),
         change_asked=asked_change(info, options) is not None,
     )
 
@@ -298,8 +298,11 @@ def _coordinate(
 ) -> Joined:
     ffmpeg, config = ffmpeg_path(), current_app.config
     audio_band, _, join_band = steps.bands(*JOB_WEIGHTS)
-    times = frame_times(source, folder, steps)
-    rows = claims.record_plan(job.id, plan(times, info.duration_seconds or 0.0, config["SEGMENT_SECONDS"]))
+    every = frame_times(source, folder, steps)
+    times = info.trim.kept_frames(every) if info.trim else every
+    before = max((time for time in every if time < times[0]), default=None) if info.trim and times else None
+    end = info.trim.end if info.trim else info.duration_seconds or 0.0
+    rows = claims.record_plan(job.id, plan(times, end, config["SEGMENT_SECONDS"], before))
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), job.attempts)
     context = _context(job, source, folder)
@@ -323,7 +326,7 @@ def _coordinate(
         _raise_if_stopped(job.id, steps)
         time.sleep(WAIT_POLL_SECONDS)
     mux = mux_args(audio, source, info, options.keep_location)
-    return _join(job.id, rows, mux, folder, steps, join_band, target)
+    return _join(job.id, rows, mux, folder, steps, join_band, target, info.start_seconds)
 
 
 def _raise_if_stopped(job_id: str, steps: Steps) -> None:
@@ -345,9 +348,8 @@ def _audio(
         return None
     path = folder / "audio.m4a"
     filters = loudness_filters(source, info, options, steps)
-    cmd = audio_command(
-        ffmpeg, source, path, info.audio_channels, PRESETS[options.preset].audio_kbps, filters
-    )
+    kbps = PRESETS[options.preset].audio_kbps
+    cmd = audio_command(ffmpeg, source, path, info.audio_channels, kbps, filters, info.trim)
     steps.run(cmd, info.duration_seconds, band)
     return path
 
@@ -360,7 +362,9 @@ def _join(
     steps: Steps,
     band: Band,
     target: Path,
+    start: float,
 ) -> Joined:
+    """Join the segments into ``target``; their facts with times from the video's ``start``."""
     storage = job_storage()
     parts = [(storage.fetch(segment_key(job_id, row.number), folder), row.plan()) for row in rows]
     listing = folder / "segments.ffconcat"
@@ -368,7 +372,7 @@ def _join(
     steps.run(join_command(ffmpeg_path(), listing, mux, target), None, band)
     facts = [
         {
-            "start_seconds": round(row.start, 3),
+            "start_seconds": round(row.start - start, 3),
             "duration_seconds": round(row.duration, 3),
             **{name: (row.result or {}).get(name) for name in ("crf", "vmaf", "size_bytes")},
         }

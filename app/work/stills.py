@@ -22,10 +22,13 @@ log = logging.getLogger(__name__)
 JPEG_TYPE = "image/jpeg"
 
 
-def store_poster(job_id: str, source: Path, duration: float | None, vf: str, folder: Path) -> bool:
-    """Make the job's poster from ``source`` and store it; False (logged) when that failed."""
+def store_poster(
+    job_id: str, source: Path, duration: float | None, vf: str, folder: Path, start: float = 0.0
+) -> bool:
+    """Make the job's poster from ``source`` (the ``duration`` seconds from ``start``) and store
+    it; False (logged) when that failed."""
     try:
-        made = poster(_ffmpeg(), source, folder / "poster.jpg", duration, vf, _limits())
+        made = poster(_ffmpeg(), source, folder / "poster.jpg", duration, vf, _limits(), start)
         job_storage().put(poster_key(job_id), made, content_type=JPEG_TYPE, move=True)
     except Exception:  # a still never fails the job, whatever went wrong
         log.warning("job %s: no poster", job_id, exc_info=True)
@@ -34,14 +37,20 @@ def store_poster(job_id: str, source: Path, duration: float | None, vf: str, fol
 
 
 def store_compare_frames(
-    job_id: str, source: Path, output: Path, duration: float | None, vf: str, folder: Path
+    job_id: str,
+    source: Path,
+    output: Path,
+    duration: float | None,
+    vf: str,
+    folder: Path,
+    start: float = 0.0,
 ) -> bool:
-    """Make the two compare frames (the same moment of ``source`` and ``output``) and store
-    them; False (logged) when that failed."""
+    """Make the two compare frames (the same moment of ``source`` and ``output``, which begins
+    ``start`` seconds into it) and store them; False (logged) when that failed."""
     try:
         frames_folder = folder / "frames"
         frames_folder.mkdir(exist_ok=True)
-        made = compare_frames(_ffmpeg(), source, output, frames_folder, duration, vf, _limits())
+        made = compare_frames(_ffmpeg(), source, output, frames_folder, duration, vf, _limits(), start)
         for side, path in zip(FRAME_SIDES, made, strict=True):
             job_storage().put(frame_key(job_id, side), path, content_type=JPEG_TYPE, move=True)
     except Exception:  # a still never fails the job, whatever went wrong

@@ -34,9 +34,10 @@ def verify(source: Path, info: MediaInfo, delivered: Path, folder: Path, steps: 
         found = [f"it does not decode to its end ({failure})"]
     else:
         output = probe(ffmpeg_path(), delivered)
-        found = problems(
-            info, frame_times(source, folder, steps), output, frame_times(delivered, folder, steps)
-        )
+        kept = frame_times(source, folder, steps)
+        if info.trim:
+            kept = info.trim.kept_frames(kept)
+        found = problems(info, kept, output, frame_times(delivered, folder, steps))
     if found:
         raise Interrupted(
             "the compressed file failed its check: " + "; ".join(found), "output_invalid", retry=True

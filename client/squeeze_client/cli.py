@@ -26,6 +26,19 @@ UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb"
          "kib": 1024, "mib": 1024**2, "gib": 1024**3}  # fmt: skip
 
 
+def seconds(text: str) -> float:
+    """A time in the video: seconds (``90``, ``90.5``) or minutes and seconds (``1:30``, ``1:02:03``)."""
+    try:
+        total = 0.0
+        for part in text.strip().split(":"):
+            total = total * 60 + float(part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time: {text!r} (seconds, or m:ss)") from None
+    if total < 0:
+        raise argparse.ArgumentTypeError(f"not a time: {text!r} (it is before the start)")
+    return total
+
+
 def size_in_bytes(text: str) -> float:
     """``25MB`` -> 25e6, ``2M`` -> 2e6, ``1.5GiB`` -> 1.5 * 2**30."""
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", text)
@@ -83,7 +96,8 @@ def compress(args: argparse.Namespace) -> int:
                "callback_url": args.callback,
                "target_size_mb": round(args.fit / 1e6, 3) if args.fit else None,
                "normalize_audio": True if args.normalize else None,
-               "keep_location": True if args.keep_location else None}  # fmt: skip
+               "keep_location": True if args.keep_location else None,
+               "start_seconds": args.start, "end_seconds": args.end}  # fmt: skip
     for name in args.files:
         path = Path(name)
         if not path.is_file():
@@ -182,6 +196,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--keep-location", action="store_true", help="keep where it was filmed (removed by default)"
     )
+    run.add_argument("--start", type=seconds, help="keep the video from this time: 90, 1:30 or 1:30.5")
+    run.add_argument("--end", type=seconds, help="keep the video up to this time (same forms)")
     run.add_argument("--wait", action="store_true", help="follow the job and download the result")
     run.add_argument("-o", "--output", help="where results go (default: next to each input)")
     run.add_argument("--parallel", type=int, default=4, help="parts in flight (default 4)")

@@ -79,6 +79,26 @@ def test_missing_file_is_422(client: FlaskClient) -> None:
     assert body["errors"][0]["field"] == "file"
 
 
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"start_seconds": "2"}, "start_seconds"), ({"end_seconds": "2.5"}, "end_seconds"),
+     ({"start_seconds": "1", "end_seconds": "0.5"}, "end_seconds")],
+)  # fmt: skip
+def test_a_trim_outside_the_2_s_video_or_empty_is_422(
+    client: FlaskClient, clips: dict, fields: dict[str, str], field: str
+) -> None:
+    body = _assert_problem(_post(client, clips["small"], **fields), 422, "invalid_option")
+    assert [error["field"] for error in body["errors"]] == [field]
+
+
+def test_a_trim_inside_the_video_is_accepted_and_shown_in_the_options(
+    client: FlaskClient, clips: dict
+) -> None:
+    job = _post(client, clips["small"], start_seconds="0.5", end_seconds="2").get_json()
+    assert (job["options"]["start_seconds"], job["options"]["end_seconds"]) == (0.5, 2.0)
+    assert job["input"]["duration_seconds"] == pytest.approx(2.0, abs=0.05), "the input is the whole file"
+
+
 def test_target_too_small_for_the_video_is_422(client: FlaskClient, clips: dict) -> None:
     body = _assert_problem(_post(client, clips["small"], target_size_mb="0.001"), 422, "invalid_option")
     assert body["errors"][0]["field"] == "target_size_mb"

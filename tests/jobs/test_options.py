@@ -15,7 +15,8 @@ def test_defaults_when_nothing_is_given() -> None:
     submission = parse_submission({}, max_upload_mb=100, allow_private=False)
     assert submission.options_dict() == {"preset": "balanced", "codec": "h264", "max_height": None,
                                          "target_size_mb": None, "keep_location": False,
-                                         "normalize_audio": False, "codec_named": False}  # fmt: skip
+                                         "normalize_audio": False, "start_seconds": None,
+                                         "end_seconds": None, "codec_named": False}  # fmt: skip
 
 
 def test_valid_options_are_typed() -> None:
@@ -47,6 +48,10 @@ def test_valid_options_are_typed() -> None:
         ("callback_url", "not a url"),
         ("callback_url", "http://127.0.0.1/hook"),
         ("callback_url", 42),
+        ("start_seconds", "-1"),
+        ("start_seconds", "soon"),
+        ("end_seconds", "0"),
+        ("end_seconds", "inf"),
     ],
 )
 def test_each_bad_value_is_named(field: str, value: object) -> None:
@@ -89,3 +94,10 @@ def test_keep_location_refuses_anything_else() -> None:
     with pytest.raises(Problem) as refused:
         parse_submission({"keep_location": "maybe"}, max_upload_mb=100, allow_private=False)
     assert refused.value.errors == [{"field": "keep_location", "message": "must be true or false"}]
+
+
+def test_a_trim_is_typed_and_an_empty_one_refused() -> None:
+    fields = {"start_seconds": "1.5", "end_seconds": 4}
+    options = parse_submission(fields, max_upload_mb=100, allow_private=False).options
+    assert (options.start_seconds, options.end_seconds) == (1.5, 4.0)
+    assert "empty" in _errors({"start_seconds": 3, "end_seconds": "3"})["end_seconds"]

@@ -122,6 +122,25 @@ def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
     assert not list(split_stack.scratch.glob(f"*{job_id}*"))
 
 
+def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, tmp_path: Path) -> None:
+    """2.5 s to 10.5 s of a 12 s clip (keyframes 20 s apart): segments from the trim's start,
+    every frame on screen within it and none outside, the audio and subtitles from it too."""
+    clip = _clip(tmp_path / "long.mkv", 12, more=True)
+    response = split_stack.submit(clip, preset="balanced", start_seconds="2.5", end_seconds="10.5")
+    assert response.status_code == 202, response.text
+    job = split_stack.wait_for_status(response.json()["id"], {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    assert job["segments"]["total"] >= 2 and job["output"]["verified"] is True
+    assert job["output"]["segments"][0]["start_seconds"] == 0.0
+    output = tmp_path / "trimmed.mp4"
+    output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job['id']}/output", timeout=60).content)
+    expected = [time for time in _frames(clip) if 2.5 <= time < 10.5]
+    assert len(_frames(output)) == len(expected) == 200
+    delivered = probe(FFMPEG, output)
+    assert abs((delivered.duration_seconds or 0) - 8.0) <= 2 / 25
+    assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
+
+
 def test_cancel_stops_every_segment_on_every_worker(split_stack: LiveStack, tmp_path: Path) -> None:
     job_id = _submit(split_stack, _clip(tmp_path / "cancel.mp4", 30, size="1280x720"))
     _running_segments(split_stack, job_id, 2)

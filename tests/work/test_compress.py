@@ -2,6 +2,7 @@
 
 import os
 import signal
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -10,13 +11,14 @@ from flask import Flask
 
 from app.extensions import db
 from app.jobs import lifecycle, retention
-from app.jobs.models import CANCELED, FAILED, QUEUED, Job
-from app.storage import StorageError, input_key, job_prefix, job_storage, output_key
+from app.jobs.models import CANCELED, FAILED, QUEUED, SUCCEEDED, Job
+from app.media.segments import frame_times_command, read_frame_times
+from app.storage import StorageError, input_key, job_prefix, job_storage, output_key, poster_key
 from app.storage.local import LocalStorage
 from app.work import stills
 from app.work.compress import _drop_unwanted_output, compress_job
 from app.work.steps import encode_limits
-from tests.conftest import make_clip
+from tests.conftest import FFMPEG, make_clip
 
 
 def _running_job_with_output(tmp_path: Path) -> str:
@@ -93,12 +95,14 @@ def test_a_store_the_worker_cannot_reach_sends_the_job_back_then_fails_it(
     assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "no attempt left its scratch folder"
 
 
-def _compress_a_clip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A job for a real 2 s clip, attempted in this process as a worker would (real ffmpeg)."""
+def _compress_a_clip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seconds: float = 2, **options: object
+) -> str:
+    """A job for a real clip, attempted in this process as a worker would (real ffmpeg)."""
     monkeypatch.setattr(os, "nice", lambda _n: 0)  # the test process keeps its priority
     monkeypatch.setattr(signal, "signal", lambda *_args: None)  # and its SIGTERM handler
-    clip = make_clip(tmp_path / "clip.mp4", seconds=2)
-    job = Job(id=str(uuid.uuid4()), owner="o", options={},
+    clip = make_clip(tmp_path / "clip.mp4", seconds=seconds, extra=("-g", "250"))
+    job = Job(id=str(uuid.uuid4()), owner="o", options=options,
               input={"filename": "clip.mp4", "size_bytes": clip.stat().st_size})  # fmt: skip
     job_storage().put(input_key(job.id), clip)
     lifecycle.create(job)
@@ -154,3 +158,34 @@ def test_encode_limits_follow_the_configuration(app: Flask) -> None:
     limits = encode_limits({"JOB_TIMEOUT_MINUTES": 2, "FFMPEG_MEMORY_MB": 512, "MAX_OUTPUT_MB": 10})
     assert limits.cpu_seconds == 120 * (os.cpu_count() or 1)
     assert (limits.memory_bytes, limits.file_bytes) == (512 * 1024**2, 10 * 1024**2)
+
+
+@pytest.mark.slow
+def test_a_trimmed_job_delivers_exactly_the_part_asked_for(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.5 s to 4 s of a 6 s clip with one keyframe: the frames on screen then, 1.48 .. 3.96 at
+    25 fps (checked by the worker's own verification too); never answered with the original."""
+    with app.app_context():
+        job_id = _compress_a_clip(tmp_path, monkeypatch, seconds=6, start_seconds=1.5, end_seconds=4.0)
+        done = db.session.get(Job, job_id, populate_existing=True)
+        assert done.status == SUCCEEDED, done.error
+        output = done.output
+        assert output["verified"] and not output["kept_original"]
+        assert output["duration_seconds"] == pytest.approx(2.5, abs=0.1)
+        delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
+        listing = tmp_path / "frames.crc"
+        subprocess.run(frame_times_command(FFMPEG, delivered, listing), check=True, capture_output=True)
+        assert len(read_frame_times(listing.read_text())) == 63
+        assert job_storage().exists(poster_key(job_id))
+
+
+def test_a_source_too_short_for_its_trim_fails_with_the_reason(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source URL's length is known only once it is fetched: the worker checks the trim."""
+    with app.app_context():
+        job_id = _compress_a_clip(tmp_path, monkeypatch, seconds=2, start_seconds=5)
+        done = db.session.get(Job, job_id, populate_existing=True)
+        assert done.status == FAILED and done.error["code"] == "trim_out_of_range"
+        assert "start_seconds" in done.error["message"]

@@ -1,0 +1,88 @@
+"""Trim: the part of an input a job keeps, and how ffmpeg reads only that part.
+
+A trim is two times on the input's own timeline. Every run that reads the input for the job
+(the encode, the audio, the kept streams, the loudness pass) opens it with the trim's ``-ss``
+and ``-t`` before ``-i``: ffmpeg decodes from the keyframe before ``start`` and drops what
+precedes it, so the result starts at the first frame at ``start`` whatever the keyframes, and
+its timestamps start at zero. Runs that seek on their own (samples, scores, stills) add
+``start`` to their times instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A trim's times are compared with frame times this loosely: a time printed with three
+# decimals (``1.04``) still names the frame at 1.0400000001.
+TIME_SLACK_SECONDS = 1e-6
+
+
+@dataclass(frozen=True)
+class Trim:
+    """From ``start`` to ``end`` seconds of the input (the frames at ``start`` and after, before ``end``)."""
+
+    start: float
+    end: float
+    total: float | None = None  # the whole video's length (None: not known)
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+    @property
+    def share(self) -> float:
+        """The part of the whole video this keeps, by length (1 when the length is not known)."""
+        return min(self.length / self.total, 1.0) if self.total else 1.0
+
+    def input_options(self) -> list[str]:
+        """What precedes ``-i`` so that ffmpeg reads only this part."""
+        return ["-ss", f"{self.start:.6f}", "-t", f"{self.length:.6f}"]
+
+    def kept_frames(self, times: list[float]) -> list[float]:
+        """The frames (at ``times`` of the input, in order) this keeps: those on screen at any
+        moment from ``start`` to ``end``, so a start between two frames keeps the one showing."""
+        following = [*times[1:], float("inf")]
+        return [
+            time
+            for time, after in zip(times, following, strict=True)
+            if time < self.end - TIME_SLACK_SECONDS and after > self.start + TIME_SLACK_SECONDS
+        ]
+
+
+def trim_problems(start: float | None, end: float | None) -> list[tuple[str, str]]:
+    """What is wrong with a trim whatever the video, as (field, message) pairs for a person;
+    empty when it is fine or there is none."""
+    found: list[tuple[str, str]] = []
+    if start is not None and start < 0:
+        found.append(("start_seconds", "must be 0 or more"))
+    if end is not None and end <= 0:
+        found.append(("end_seconds", "must be more than 0"))
+    if found:
+        return found
+    if start is not None and end is not None and end <= start:
+        return [("end_seconds", f"must be after start_seconds ({start:g}): the trim would be empty")]
+    return []
+
+
+def range_problems(start: float | None, end: float | None, duration: float | None) -> list[tuple[str, str]]:
+    """What is wrong with a trim of a video ``duration`` seconds long (None: its length cannot
+    be read), as (field, message) pairs; empty when it is fine or there is none."""
+    found = trim_problems(start, end)
+    if found or (start is None and end is None):
+        return found
+    if duration is None:
+        field = "start_seconds" if start is not None else "end_seconds"
+        return [(field, "cannot be applied: the length of this video cannot be read")]
+    if start is not None and start >= duration:
+        return [("start_seconds", f"must be before the end of the video ({duration:.3f} s)")]
+    if end is not None and end > duration + TIME_SLACK_SECONDS:
+        return [("end_seconds", f"must be at most the length of the video ({duration:.3f} s)")]
+    return []
+
+
+def trim_of(start: float | None, end: float | None, duration: float | None) -> Trim | None:
+    """The trim a job asked for, over a video ``duration`` seconds long; None: the whole video.
+    (Checked with ``range_problems`` first: a trim needs the video's length.)"""
+    if (start is None and end is None) or duration is None:
+        return None
+    return Trim(start or 0.0, min(end if end is not None else duration, duration), duration)
