@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config as settings
 from app.auth.cookies import SchemeAwareSessions
 from app.extensions import csrf, db, init_redis, limiter, migrate, sock
+from app.sqlite_tuning import tune_sqlite_connections
 from app.storage import open_storage
 from app.storage.scratch import sweep
 
@@ -43,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     app.session_interface = SchemeAwareSessions()
+    tune_sqlite_connections()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     sock.init_app(app)

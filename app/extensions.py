@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-import ssl
-import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Blueprint, Flask, current_app
 from flask_limiter import Limiter
@@ -16,11 +13,9 @@ from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from redis import BlockingConnectionPool, Redis
-from redis.connection import SSLConnection
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import QueuePool
+
+from app.redis_tls import SharedContextSSLConnection
 
 
 class Base(DeclarativeBase):
@@ -50,51 +45,14 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-@event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
-    """WAL and a busy timeout, so web processes and workers write side by side."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+def release_database() -> None:
+    """End the session's transaction and hand its connection back to the pool.
 
-
-class SharedContextSSLConnection(SSLConnection):
-    """Redis over TLS with one SSL context per set of settings, shared by every connection.
-
-    redis-py builds a context per connection, and building one loads the system's CA bundle:
-    ~30 ms of CPU each time, paid again in every RQ work-horse (a fork opens new connections).
-    A context made before the fork is reused by the children. Only the settings Squeeze uses
-    (verification mode, host name check) take this path; any other TLS option goes to redis-py.
+    Called before anything that waits on a client (a request body streaming in, an event
+    stream, a long poll), so a slow client never holds a database connection. The next
+    query checks one out again.
     """
-
-    _contexts: ClassVar[dict[tuple[int, bool], ssl.SSLContext]] = {}
-    _lock = threading.Lock()
-
-    def _wrap_socket_with_ssl(self, sock: Any) -> Any:
-        extras = (
-            self.certfile,
-            self.keyfile,
-            self.ca_certs,
-            self.ca_path,
-            self.ca_data,
-            self.ssl_min_version,
-        )
-        flags = (self.ssl_ciphers, self.ssl_include_verify_flags, self.ssl_exclude_verify_flags)
-        if any(extras) or any(flags) or self.ssl_validate_ocsp or self.ssl_validate_ocsp_stapled:
-            return super()._wrap_socket_with_ssl(sock)  # type: ignore[no-untyped-call]  # redis-py: untyped
-        key = (int(self.cert_reqs), bool(self.check_hostname))
-        with self._lock:
-            context = self._contexts.get(key)
-            if context is None:
-                context = ssl.create_default_context()
-                context.check_hostname = key[1]
-                context.verify_mode = ssl.VerifyMode(key[0])
-                self._contexts[key] = context
-        return context.wrap_socket(sock, server_hostname=self.host)
+    db.session.close()
 
 
 def redis_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,29 +78,6 @@ def init_redis(app: Flask) -> None:
         **redis_options(app.config),
     )
     app.extensions["redis"] = Redis(connection_pool=pool)
-
-
-def release_database() -> None:
-    """End the session's transaction and hand its connection back to the pool.
-
-    Called before anything that waits on a client (a request body streaming in, an event
-    stream, a long poll), so a slow client never holds a database connection. The next
-    query checks one out again.
-    """
-    db.session.close()
-
-
-def pool_usage(app: Flask) -> dict[str, tuple[int, int]]:
-    """{"database": (in use, most), "redis": (in use, most)} for this process, as far as known."""
-    usage: dict[str, tuple[int, int]] = {}
-    pool = db.engine.pool
-    if isinstance(pool, QueuePool):
-        usage["database"] = (pool.checkedout(), pool.size() + max(pool._max_overflow, 0))
-    redis_pool = app.extensions["redis"].connection_pool
-    if isinstance(redis_pool, BlockingConnectionPool):
-        idle = sum(1 for connection in list(redis_pool.pool.queue) if connection is not None)
-        usage["redis"] = (len(redis_pool._connections) - idle, redis_pool.max_connections)
-    return usage
 
 
 def redis_client() -> Redis:

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import metrics
-from app.extensions import db, pool_usage, redis_client
+from app.extensions import db, redis_client
+from app.metrics.pools import pool_usage
 from app.storage import StorageError, job_storage
 
 bp = Blueprint("health", __name__)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from app.events.hub import RESYNC, Subscription, current_hub
+from app.events.hub import current_hub
+from app.events.subscription import RESYNC, Subscription
 from app.extensions import db
 from app.jobs.document import JobDocument, JobUpdate, deleted_notice, document, is_deleted
 from app.jobs.models import TERMINAL, Job

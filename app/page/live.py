@@ -16,8 +16,9 @@ from simple_websocket import Server
 from app import metrics
 from app.auth import page_owner
 from app.events.fanout import send_shared
-from app.events.hub import RESYNC, Subscription, current_hub
+from app.events.hub import current_hub
 from app.events.memo import memoized
+from app.events.subscription import RESYNC, Subscription
 from app.extensions import db, sock
 from app.jobs.document import JobUpdate, is_deleted
 from app.jobs.watch import HEARTBEAT_SECONDS

@@ -12,8 +12,8 @@ from wsproto.events import AcceptConnection, Request, TextMessage
 from wsproto.frame_protocol import CloseReason
 
 from app.events.fanout import EXTENSIONS_OFFER, send_now, send_shared
-from app.events.hub import Subscription
 from app.events.memo import SharedDocument, memoized
+from app.events.subscription import Subscription
 
 HANDSHAKE = (
     b"GET /ws HTTP/1.1\r\nHost: squeeze\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

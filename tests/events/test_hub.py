@@ -9,8 +9,9 @@ from typing import Any
 import fakeredis
 import pytest
 
-from app.events.hub import RESYNC, Hub
+from app.events.hub import Hub
 from app.events.publish import encode, publish
+from app.events.subscription import RESYNC
 
 
 def _doc(job_id: str, version: int) -> dict[str, Any]:
