@@ -10,6 +10,10 @@ The line is drawn through the loss, ln(100 - VMAF), not VMAF itself: the loss gr
 near-constant factor per CRF step (the quantizer doubles every 6), so VMAF falls faster as
 the CRF rises and a straight line through two VMAF scores would read a CRF too low between
 them (a file larger than needed) and too high beyond them.
+
+A video too short for a search is encoded at the preset's CRF and, when the whole file's score
+misses, encoded again: ``next_try`` picks each CRF (as for the samples), ``best_try`` the encode
+to deliver.
 """
 
 from __future__ import annotations
@@ -95,8 +99,8 @@ def crf_search(
         tries.append((crf, vmaf))
         if abs(vmaf - aim) <= CLOSE_ENOUGH:
             break
-        following = clamp_crf(next_crf(tries, aim, CODECS[codec].slope), codec)
-        if following in (tried for tried, _ in tries):
+        following = next_try(tries, aim, codec)
+        if following is None:
             break  # pinned at an end of the range: the video is that easy (or that hard)
         crf = following
     reference.unlink(missing_ok=True)
@@ -130,6 +134,23 @@ def next_crf(tries: list[tuple[float, float]], aim: float, slope: float) -> floa
     crf, vmaf = tries[-1]
     measured = _slope(tries)
     return crf + (loss(aim) - loss(vmaf)) / (measured if measured is not None else slope)
+
+
+def next_try(tries: list[tuple[float, float]], aim: float, codec: str) -> float | None:
+    """The CRF to try next: ``next_crf`` on the encoder's steps (``clamp_crf``); None when that
+    CRF was tried already (pinned at an end of the range)."""
+    crf = clamp_crf(next_crf(tries, aim, CODECS[codec].slope), codec)
+    return None if crf in (tried for tried, _ in tries) else crf
+
+
+def best_try(outcomes: list[tuple[float, int]], target: float, within: float) -> int:
+    """Which encode to deliver, from each one's (vmaf, size in bytes): the smallest file scoring
+    within ``within`` of ``target``, else the one that scored nearest (the first of equals)."""
+    misses = [abs(vmaf - target) for vmaf, _ in outcomes]
+    near = [index for index, miss in enumerate(misses) if miss <= within]
+    if near:
+        return min(near, key=lambda index: outcomes[index][1])
+    return min(range(len(outcomes)), key=lambda index: misses[index])
 
 
 def _slope(tries: list[tuple[float, float]]) -> float | None:

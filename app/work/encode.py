@@ -31,7 +31,7 @@ from app.media.quality import (
     read_quality,
     sample_spans,
 )
-from app.media.search import clamp_crf, crf_search, next_crf, searchable
+from app.media.search import best_try, crf_search, next_try, searchable
 from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
 from app.media.streams import left_out
 from app.media.trim import range_problems, trim_of
@@ -47,6 +47,15 @@ MAX_RETUNES = 2  # ... at most this many times (the second step follows the line
 # Where a retune aims, from the target: the whole file's score is sure (a sample's is a guess),
 # so it takes the smaller file the band allows, a point under the target with a point to spare.
 RETUNE_AIM = -1.0
+# How an encode to a VMAF target shares out the progress bar (weights, not percentages):
+SEARCH_WEIGHT = 15.0  # the CRF search on samples (none for a video too short for one)
+ENCODE_WEIGHT = 80.0  # the encode (a short video's retunes, if any, run with the bar at its end)
+MEASURE_WEIGHT = 5.0  # the delivered file's VMAF and SSIM, on sampled spans
+# ... and an encode to a target size:
+AUDIO_WEIGHT = 3.0  # the audio, encoded alone first so its bytes are known
+FIRST_PASS_WEIGHT = 25.0  # the first of two passes (none where the encoder has one pass)
+SECOND_PASS_WEIGHT = 67.0  # the second pass (each re-done pass, lower, fills the same stretch)
+UNMOVED: Band = (0.0, 0.0)  # a step that moves no bar (progress never goes back)
 
 
 @dataclass(frozen=True)
@@ -188,9 +197,7 @@ class _Encode:
         self.asked = asked_change(info, options)
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
-        self.crf: float | None = None
         self.audio_filters = loudness_filters(source, info, options, steps)
-        self.measure_band: Band = (0.0, 0.0)  # where scoring fills the bar (none: stays where it is)
 
     def by_quality(self) -> Delivery:
         """The preset's VMAF target at the smallest size; the input when that is not smaller.
@@ -203,7 +210,8 @@ class _Encode:
         options, crf = self.options, default_crf(self.options)
         target = PRESETS[options.preset].vmaf_target
         search = searchable(self.duration)
-        search_band, encode_band, self.measure_band = self.steps.bands(15 if search else 0, 80, 5)
+        weights = (SEARCH_WEIGHT if search else 0.0, ENCODE_WEIGHT, MEASURE_WEIGHT)
+        search_band, encode_band, measure_band = self.steps.bands(*weights)
         if search:
             found = crf_search(
                 self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf,
@@ -211,49 +219,40 @@ class _Encode:
             )  # fmt: skip
             log.info("crf search: %s", found)
             crf = found.crf
-        first = self._at_crf(crf, encode_band)
+        first = self._at_crf(crf, encode_band, measure_band)
         if search or first.kept_original or first.quality is None:
             return first
         if abs(first.quality.vmaf - target) <= RETUNE_BEYOND:
             return first
-        return self._retuned(first, target)
+        return self._retuned(first, target, measure_band)
 
-    def _retuned(self, first: Delivery, target: float) -> Delivery:
+    def _retuned(self, first: Delivery, target: float, measure_band: Band) -> Delivery:
         """Encode a short video again (up to MAX_RETUNES times) at the CRF its scores point to
         (aiming RETUNE_AIM from ``target``); deliver the smallest encode within RETUNE_BEYOND of
-        ``target``, else the nearest."""
-        done, aim, codec = self.measure_band[1], target + RETUNE_AIM, self.options.codec
-        tried = [(first, first.path.replace(self.folder / "try-0.mp4"))]
+        ``target``, else the nearest (``search.best_try``), with the CRF it was encoded at."""
+        done, aim = measure_band[1], target + RETUNE_AIM
+        tried = [replace(first, path=first.path.replace(self.folder / "try-0.mp4"))]
         for attempt in range(1, MAX_RETUNES + 1):
-            scores = [(d.crf or 0.0, d.quality.vmaf if d.quality else 0.0) for d, _ in tried]
-            crf = clamp_crf(next_crf(scores, aim, CODECS[codec].slope), codec)
-            if crf in (tried_crf for tried_crf, _ in scores):
+            crf = next_try([(d.crf or 0.0, _vmaf(d)) for d in tried], aim, self.options.codec)
+            if crf is None:
                 break  # at an end of the CRF range
-            again = self._at_crf(crf, (done, done))
+            again = self._at_crf(crf, (done, done), measure_band)
             if again.kept_original or again.quality is None:
                 break  # a lower CRF grew past the input (or could not be scored): keep what we have
-            tried.append((again, again.path.replace(self.folder / f"try-{attempt}.mp4")))
+            tried.append(replace(again, path=again.path.replace(self.folder / f"try-{attempt}.mp4")))
             if abs(again.quality.vmaf - target) <= RETUNE_BEYOND:
                 break
-        log.info("retuned: %s", [(d.crf, d.quality) for d, _ in tried])
-
-        def miss(pair: tuple[Delivery, Path]) -> float:
-            return abs(pair[0].quality.vmaf - target) if pair[0].quality else float("inf")
-
-        near = [pair for pair in tried if miss(pair) <= RETUNE_BEYOND]
-        if near:
-            best, path = min(near, key=lambda pair: pair[1].stat().st_size)
-        else:
-            best, path = min(tried, key=miss)
-        path.replace(self.target)
-        for _, other in tried:
-            other.unlink(missing_ok=True)
-        self.crf = best.crf
+        log.info("retuned: %s", [(d.crf, d.quality) for d in tried])
+        outcomes = [(_vmaf(d), d.path.stat().st_size) for d in tried]
+        best = tried[best_try(outcomes, target, RETUNE_BEYOND)]
+        best.path.replace(self.target)
+        for other in tried:
+            other.path.unlink(missing_ok=True)
         return replace(best, path=self.target)
 
-    def _at_crf(self, crf: float, band: Band) -> Delivery:
-        """Encode at ``crf`` into ``self.target`` and deliver it, or the input if not smaller."""
-        self.crf = crf
+    def _at_crf(self, crf: float, band: Band, measure_band: Band) -> Delivery:
+        """Encode at ``crf`` into ``self.target`` (filling ``band``) and deliver it with that CRF,
+        scored in ``measure_band``; the input if not smaller."""
         cmd = preset_command(
             self.ffmpeg, self.source, self.target, self.options, self.info, crf, self.audio_filters
         )
@@ -270,8 +269,10 @@ class _Encode:
             if self.asked is None:
                 return self.original(f"already well compressed: re-encoding made it {self._larger(size)}")
             larger = self._larger(size)
-            return self.encoded(f"{larger} than the original, to give the {self.asked} asked for")
-        return self.encoded(None)
+            return self.encoded(
+                f"{larger} than the original, to give the {self.asked} asked for", measure_band, crf
+            )
+        return self.encoded(None, measure_band, crf)
 
     def fit(self, target_bytes: float) -> Delivery:
         """Under ``target_bytes``, and not wastefully under it (FILL_SHARE), unless the `high`
@@ -279,7 +280,8 @@ class _Encode:
         if self.input_size <= target_bytes and self.asked is None:
             return self.original(f"already under the {target_bytes / MB:g} MB asked for")
         codec, passes = self.options.codec, CODECS[self.options.codec].two_pass
-        audio_band, first_band, second_band = self.steps.bands(3, 25 if passes else 0, 67)
+        weights = (AUDIO_WEIGHT, FIRST_PASS_WEIGHT if passes else 0.0, SECOND_PASS_WEIGHT)
+        audio_band, first_band, second_band = self.steps.bands(*weights)
         audio_file, audio_bytes = self._audio_alone(target_bytes, audio_band)
         bitrate = video_bitrate(target_bytes, audio_bytes, self.duration)
         if bitrate is None:
@@ -310,7 +312,7 @@ class _Encode:
                     best = candidate
                 if size >= target_bytes * FILL_SHARE or raised:
                     break
-                quality = self._measure(candidate)
+                quality = self._measure(candidate, UNMOVED)
                 if quality is None or quality.vmaf >= PRESETS["high"].vmaf_target:
                     break  # as good as the best preset already: more bytes would be waste
                 raised = True
@@ -322,12 +324,13 @@ class _Encode:
         best.replace(self.target)
         if self.target.stat().st_size >= self.input_size and self.asked is None:
             return self.original(f"already under the {target_bytes / MB:g} MB asked for")
-        return self.encoded(None)
+        return self.encoded(None, UNMOVED)
 
-    def encoded(self, note: str | None) -> Delivery:
-        """Deliver the encode in ``self.target``, scored against the input."""
-        note = noted(note, self.info)
-        return Delivery(self.target, OUTPUT_TYPE, False, note, self._measure(self.target), self.crf)
+    def encoded(self, note: str | None, measure_band: Band, crf: float | None = None) -> Delivery:
+        """Deliver the encode in ``self.target`` (made at ``crf``; None: at a bitrate), scored
+        against the input in ``measure_band``."""
+        quality = self._measure(self.target, measure_band)
+        return Delivery(self.target, OUTPUT_TYPE, False, noted(note, self.info), quality, crf)
 
     def original(self, note: str) -> Delivery:
         """Deliver the input unchanged, in its own container."""
@@ -337,8 +340,9 @@ class _Encode:
     def _larger(self, size: float) -> str:
         return f"{(size / self.input_size - 1) * 100:.0f}% larger"
 
-    def _measure(self, path: Path) -> Quality | None:
-        """VMAF and SSIM of ``path`` against the input; None (and a log line) when ffmpeg cannot.
+    def _measure(self, path: Path, band: Band) -> Quality | None:
+        """VMAF and SSIM of ``path`` against the input, filling ``band``; None (and a log line)
+        when ffmpeg cannot.
 
         A step like the others: a cancel, a stall or the job's time limit stops it.
         """
@@ -348,7 +352,7 @@ class _Encode:
         )
         seconds = sum(length for _, length in spans) or None
         try:
-            return read_quality(self.steps.run(cmd, seconds, self.measure_band).log_tail)
+            return read_quality(self.steps.run(cmd, seconds, band).log_tail)
         except (JobFailed, MeasureError) as exc:
             log.warning("quality of %s not measured: %s", path, exc)
             return None
@@ -369,6 +373,11 @@ class _Encode:
         """The video (and the audio) in one mp4 that starts playing before it has all arrived."""
         cmd = [*step_head(self.ffmpeg), *input_args(video)]
         cmd += [*mux_args(audio, self.source, self.info, self.options.keep_location), str(target)]
-        self.steps.run(cmd, None, (0.0, 0.0))
+        self.steps.run(cmd, None, UNMOVED)
         video.unlink(missing_ok=True)
         return target
+
+
+def _vmaf(delivery: Delivery) -> float:
+    """The VMAF a retune's try scored (every try is scored: one that is not ends the retune)."""
+    return delivery.quality.vmaf if delivery.quality else 0.0

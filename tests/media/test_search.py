@@ -8,7 +8,7 @@ import math
 import pytest
 
 from app.media.formats import CODECS
-from app.media.search import _choose, clamp_crf, loss, next_crf
+from app.media.search import _choose, best_try, clamp_crf, loss, next_crf, next_try
 
 
 def vmaf_at(crf: float, at_20: float = 4.0, growth: float = 0.17) -> float:
@@ -48,6 +48,29 @@ def test_a_video_that_barely_reacts_falls_back_to_the_usual_slope() -> None:
 def test_both_tries_short_of_the_aim_extrapolate_at_most_max_extrapolation() -> None:
     tries = [(30.0, 60.0), (34.0, 50.0)]  # far below any target: a very hard video
     assert _choose(tries, 96.0, "h264") == 27.0  # 30 - MAX_EXTRAPOLATION
+
+
+def test_the_next_try_is_a_step_on_the_encoder_s_steps() -> None:
+    tries = [(29.0, 91.0)]
+    assert next_try(tries, 86.0, "h264") == clamp_crf(next_crf(tries, 86.0, CODECS["h264"].slope), "h264")
+    assert next_try(tries, 86.0, "av1") == float(round(next_crf(tries, 86.0, CODECS["av1"].slope)))
+
+
+def test_no_next_try_when_the_step_lands_on_a_crf_already_tried() -> None:
+    high = CODECS["h264"].crf_range[1]
+    assert next_try([(high, 99.0)], 60.0, "h264") is None, "pinned at the top of the range"
+    assert next_try([(29.0, 91.0)], 91.2, "h264") is None, "a step too small to leave the try"
+
+
+def test_the_best_try_is_the_smallest_file_within_reach_of_the_target() -> None:
+    outcomes = [(88.5, 900), (86.1, 700), (87.2, 800), (84.0, 500)]  # (vmaf, bytes)
+    assert best_try(outcomes, 87.0, within=2.0) == 1, "not the nearest (87.2), nor 84.0: 3 off"
+
+
+def test_with_none_within_reach_the_best_try_is_the_nearest_score() -> None:
+    outcomes = [(95.0, 900), (91.5, 700), (83.0, 500)]  # 8, 4.5 and 4 off 87
+    assert best_try(outcomes, 87.0, within=2.0) == 2
+    assert best_try([(90.0, 900), (84.0, 500)], 87.0, within=2.0) == 0, "equally near: the first"
 
 
 @pytest.mark.parametrize(
