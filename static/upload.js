@@ -10,6 +10,13 @@
   var BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
   var STORE_PREFIX = "squeeze-upload:";
 
+  // What pump() waits for before it starts parts (a pause aside).
+  var WAITING_FOR = Object.freeze({
+    NOTHING: "nothing",   // it may start parts
+    RETRY: "retry",       // a failure's backoff: this.retryTimer pumps again when it ends
+    JOIN: "join",         // complete() asked the server to join the parts
+  });
+
   function remembered(file) {
     return STORE_PREFIX + [file.name, file.size, file.lastModified].join(":");
   }
@@ -48,6 +55,8 @@
     this.done = {};         // part number -> true
     this.signed = {};       // part number -> its signed target, not yet used
     this.failures = 0;
+    this.waitingFor = WAITING_FOR.NOTHING;
+    this.retryTimer = null;  // set while waiting for RETRY
     this.sentThisSession = 0;
     this.started = Date.now();
     var self = this;
@@ -95,7 +104,7 @@
   };
 
   ResumableUpload.prototype.pump = function () {
-    if (this.paused || this.finished || !this.upload || this.waiting) return;
+    if (this.paused || this.finished || !this.upload || this.waitingFor !== WAITING_FOR.NOTHING) return;
     var todo = this.missing();
     var busy = Object.keys(this.inFlight).length;
     if (!todo.length && !busy) return this.complete();
@@ -175,17 +184,28 @@
   };
 
   ResumableUpload.prototype.partFailed = function (number, status, retryAfter) {
-    var self = this;
     this.forget(number);
+    this.retryLater(retryAfter);
+  };
+
+  // A request worth retrying failed (a part's, or the whole upload's complete): back off, then pump.
+  ResumableUpload.prototype.retryLater = function (retryAfter) {
+    var self = this;
     if (this.paused) return;
     var delay = retryAfter ? parseInt(retryAfter, 10) * 1000 : BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)];
     this.failures += 1;
     this.ui.state(navigator.onLine === false ? "offline: resumes when the network is back" : "retrying in " + Math.round(delay / 1000) + " s");
-    if (this.waiting) return;
-    this.waiting = setTimeout(function () {
-      self.waiting = null;
+    if (this.waitingFor !== WAITING_FOR.NOTHING) return;
+    this.waitingFor = WAITING_FOR.RETRY;
+    this.retryTimer = setTimeout(function () {
+      self.stopWaiting();
       self.pump();
     }, delay);
+  };
+
+  ResumableUpload.prototype.stopWaiting = function () {
+    this.waitingFor = WAITING_FOR.NOTHING;
+    this.retryTimer = null;
   };
 
   ResumableUpload.prototype.report = function () {
@@ -204,7 +224,8 @@
       self.forget(n);
       if (request.readyState > 0) request.abort();
     });
-    if (this.waiting) { clearTimeout(this.waiting); this.waiting = null; }
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.stopWaiting();
     this.ui.state("paused");
   };
 
@@ -219,15 +240,15 @@
 
   ResumableUpload.prototype.complete = function () {
     var self = this;
-    this.waiting = true;  // no pumping while the server joins the parts
+    this.waitingFor = WAITING_FOR.JOIN;  // no pumping while the server joins the parts
     this.ui.state("checking the video");
     api("POST", "/api/uploads/" + this.upload.id + "/complete", undefined, this.csrf).then(function (job) {
-      self.waiting = null;
+      self.stopWaiting();
       self.finish();
       localStorage.removeItem(remembered(self.file));
       self.ui.done(job);
     }, function (error) {
-      self.waiting = null;
+      self.stopWaiting();
       if (error.body.code === "upload_incomplete") {  // the server did not get one whole: resend it
         return api("GET", "/api/uploads/" + self.upload.id, undefined, self.csrf).then(function (upload) {
           self.done = {};
@@ -235,7 +256,7 @@
           self.pump();
         });
       }
-      if (error.status === 0 || error.status >= 500) return self.partFailed(0, error.status, error.retryAfter);
+      if (error.status === 0 || error.status >= 500) return self.retryLater(error.retryAfter);
       localStorage.removeItem(remembered(self.file));
       self.fail(error);
     });

@@ -1,0 +1,140 @@
+// Squeeze page: the job rows kept live over the WebSocket, polled while it is down.
+// An upload that made a job (upload-queue.js) fires "squeeze:job-created" on the body.
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;            // polling interval while the socket is down
+  var RECONNECT_MS = 5000;       // retry for closes the ws extension does not retry itself
+  var RETRIED_BY_EXTENSION = [1006, 1011, 1012, 1013];
+  var TERMINAL = ["succeeded", "failed", "canceled"];
+
+  var connection = document.getElementById("connection");
+  var rowsBody = document.getElementById("job-rows");
+  var announcer = document.getElementById("announcer");
+  var pollTimer = null;
+
+  function setConnection(state) {
+    connection.dataset.state = state;
+    connection.textContent = state;
+  }
+
+  // ---- polling fallback -------------------------------------------------
+  function refreshRows() {
+    return fetch(rowsBody.dataset.rowsUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var before = statusesById();
+        rowsBody.innerHTML = html;
+        htmx.process(rowsBody);
+        rowsBody.querySelectorAll("tr[id^='job-']").forEach(function (row) {
+          announceIfFinished(before[row.id], row);
+        });
+      })
+      .catch(function () { /* the next poll tries again */ });
+  }
+
+  function startPolling() {
+    if (pollTimer === null) {
+      refreshRows();
+      pollTimer = setInterval(refreshRows, POLL_MS);
+    }
+  }
+
+  function stopPolling() {
+    if (pollTimer !== null) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+  }
+
+  function statusesById() {
+    var found = {};
+    rowsBody.querySelectorAll("tr[id^='job-']").forEach(function (row) { found[row.id] = row.dataset.status; });
+    return found;
+  }
+
+  // ---- live rows ---------------------------------------------------------
+  document.body.addEventListener("htmx:wsOpen", function () {
+    setConnection("live");
+    stopPolling();  // the server sends every row first: that is the refresh
+  });
+
+  document.body.addEventListener("htmx:wsClose", function (event) {
+    setConnection("polling");
+    startPolling();
+    var code = event.detail.event && event.detail.event.code;
+    if (RETRIED_BY_EXTENSION.indexOf(code) < 0) {
+      setTimeout(function () { event.detail.socketWrapper.reconnect(); }, RECONNECT_MS);
+    }
+  });
+
+  document.body.addEventListener("htmx:wsError", function () {
+    setConnection("polling");
+    startPolling();
+  });
+
+  // Never let an older version of a row replace a newer one, nor bring back a deleted one.
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    var current = event.detail.target;
+    if (incoming && isDeletion(incoming)) {
+      deleted.add(incoming.id);
+      return;
+    }
+    if (!incoming || !current || !current.dataset || current.dataset.version === undefined) return;
+    if (Number(incoming.dataset.version) < Number(current.dataset.version)) {
+      event.detail.shouldSwap = false;
+    } else {
+      incoming.dataset.previousStatus = current.dataset.status;
+    }
+  });
+
+  document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+    var row = document.getElementById(event.detail.target.id);
+    if (row && row.dataset.previousStatus !== undefined) {
+      announceIfFinished(row.dataset.previousStatus, row);
+      delete row.dataset.previousStatus;
+    }
+  });
+
+  // A row for a job the page has not shown yet: put it at the top (unless it was just deleted).
+  var deleted = new Set();
+  function isDeletion(row) {
+    return row.getAttribute("hx-swap-oob") === "delete";
+  }
+  document.body.addEventListener("htmx:oobErrorNoTarget", function (event) {
+    var row = event.detail.content;
+    if (row && isDeletion(row)) {
+      deleted.add(row.id); // deleted in another tab before this one showed it
+      return;
+    }
+    if (row && row.tagName === "TR" && !document.getElementById(row.id) && !deleted.has(row.id)) {
+      rowsBody.insertBefore(row, rowsBody.firstChild);
+      htmx.process(row);
+    }
+  });
+
+  // DELETE answers 204 (htmx swaps nothing): remove the row here.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var config = event.detail.requestConfig;
+    if (config && config.verb === "delete" && event.detail.successful) {
+      var row = event.detail.elt.closest("tr");
+      if (row) {
+        deleted.add(row.id);
+        row.remove();
+      }
+    }
+  });
+
+  function announceIfFinished(previous, row) {
+    if (previous && TERMINAL.indexOf(previous) < 0 && TERMINAL.indexOf(row.dataset.status) >= 0) {
+      var name = row.querySelector(".filename");
+      announcer.textContent = (name ? name.textContent : "A job") + ": " + row.dataset.status;
+    }
+  }
+
+  // A job made by an upload: the socket sends its row; while polling, fetch the rows now.
+  document.body.addEventListener("squeeze:job-created", function () {
+    if (pollTimer !== null) refreshRows();
+  });
+})();
