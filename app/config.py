@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.units import MB
-
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the message names the variable and what it got."""
@@ -85,7 +83,6 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "SCRATCH_DIR": env.get("SCRATCH_DIR") or str(instance / "scratch"),
         # Largest accepted upload, in MiB (also the cap on source_url downloads).
         "MAX_UPLOAD_MB": max_upload_mb,
-        "MAX_CONTENT_LENGTH": (max_upload_mb + 1) * MB,  # + room for the form
         # Uploads one client (API key, browser session, or address when the API is open) may
         # stream at once, across every web process; past it: 429 with Retry-After.
         "MAX_UPLOADS_PER_CLIENT": _int(env, "MAX_UPLOADS_PER_CLIENT", 8),

@@ -39,12 +39,11 @@ from app.media.command import default_crf
 from app.media.formats import CODECS, PRESETS
 from app.media.picture import video_filter
 from app.media.quality import MEASURE_SPAN_SECONDS, MEASURE_SPANS, measure, sample_spans
+from app.units import MB
 from app.work.encode import Delivery, deliver
 from app.work.steps import Steps
 from tests.conftest import FFMPEG
 from tests.media import corpus, footage
-
-MB = 1024 * 1024
 
 
 def corpus_clips(folder: Path, long: float, short: float) -> dict[str, Path]:

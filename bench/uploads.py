@@ -26,11 +26,12 @@ from pathlib import Path
 from squeeze_client import Client
 from squeeze_client.resume import ResumeBook
 
+from app.units import MB
 from bench.processes import rss_mb, web_worker_pid
 from tests.conftest import make_clip
 from tests.live.stack import LiveStack
 
-CHUNK = 1024 * 1024
+CHUNK = MB
 
 
 def padded_video(folder: Path, size_mb: int) -> Path:

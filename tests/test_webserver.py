@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 
 from app import ROOT
 from app.embedded_redis import free_port
-from tests.live.stack import wait_until
+from tests.live.stack import serves, wait_until
 
 
 @pytest.mark.slow
@@ -37,7 +36,7 @@ def test_the_access_log_leaves_out_query_strings(tmp_path: Path) -> None:
     server = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/healthz?signature=s3cr3t-signature&expires=1"
-        wait_until(lambda: _answers(url), 30, "gunicorn to answer")
+        wait_until(lambda: serves(url), 30, "gunicorn to answer")
         wait_until(
             lambda: "/healthz" in log.read_text() if log.exists() else False, 10, "the access log line"
         )
@@ -45,10 +44,3 @@ def test_the_access_log_leaves_out_query_strings(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=30)
     assert "s3cr3t-signature" not in log.read_text()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from flask import Request, current_app
 
 from app.storage.scratch import ScratchFolder
+from app.units import MB
 
 if TYPE_CHECKING:
     from app.api.slots import UploadSlot
@@ -50,6 +51,19 @@ class SpoolingRequest(Request):
     """The app's request class: file parts go to a scratch folder of this request's own."""
 
     upload_slot: UploadSlot | None = None  # held while the body streams in (``app.api.incoming``)
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The most bytes a body may have: MAX_UPLOAD_MB and room for the form's other fields,
+        read at each request (so it follows the setting, however it was set), unless a route set
+        a limit of its own for this request."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        return (int(current_app.config["MAX_UPLOAD_MB"]) + 1) * MB
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
     def _get_file_stream(
         self,

@@ -8,6 +8,7 @@ from pathlib import Path
 import requests
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
+from app.units import MB
 from tests.conftest import make_clip
 from tests.live.stack import LiveStack
 
@@ -148,5 +149,5 @@ def test_fit_under_offers_common_sizes_and_a_custom_one(
     job = page.request.get(f"{web.url}/api/jobs/{row_id.removeprefix('job-')}").json()  # the page's owner
     assert job["options"]["target_size_mb"] == 0.3
     assert job["status"] == "succeeded", job["error"]
-    assert job["output"]["size_bytes"] <= 0.3 * 1024 * 1024
+    assert job["output"]["size_bytes"] <= 0.3 * MB
     context.close()

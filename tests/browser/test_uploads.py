@@ -11,6 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
+from app.units import MB
 from tests.conftest import make_noise_clip
 from tests.live.stack import LiveStack, wait_until
 
@@ -29,7 +30,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 @pytest.fixture(scope="module")
 def big_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = make_noise_clip(tmp_path_factory.mktemp("big") / "thirty.mp4", seconds=5)
-    assert 25e6 < path.stat().st_size < 35e6 and path.stat().st_size > 5 * 5 * 1024 * 1024
+    assert 25e6 < path.stat().st_size < 35e6 and path.stat().st_size > 5 * 5 * MB
     return path
 
 

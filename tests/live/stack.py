@@ -27,7 +27,50 @@ START_TIMEOUT_SECONDS = 30
 RECOVERY_SETTINGS = {"LEASE_SECONDS": "6", "MAINTENANCE_SECONDS": "2"}
 
 
-class LiveStack:
+class Api:
+    """A client's calls to one Squeeze web address (``url``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def submit(self, clip: Path, headers: dict[str, str] | None = None, **fields: Any) -> requests.Response:
+        with clip.open("rb") as handle:
+            return requests.post(self.url + "/api/jobs", files={"file": (clip.name, handle)},
+                                 data=fields, headers=headers, timeout=60)  # fmt: skip
+
+    def job(self, job_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        response = requests.get(f"{self.url}/api/jobs/{job_id}", headers=headers, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def wait_for_status(
+        self,
+        job_id: str,
+        statuses: AbstractSet[str],
+        timeout: float = 120,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Poll (every 50 ms) until the job is in one of ``statuses``; the job."""
+        found: dict[str, Any] = {}
+
+        def reached() -> bool:
+            found.update(self.job(job_id, headers))
+            return found["status"] in statuses
+
+        wait_until(reached, timeout, f"job {job_id} to reach {statuses}", interval=0.05)
+        return found
+
+
+def registered_workers(redis_server: EmbeddedRedis) -> int:
+    """RQ workers alive in ``redis_server`` (each worker process runs two: compression, webhooks)."""
+    client = redis.Redis.from_url(redis_server.url, **redis_server.client_options)  # type: ignore[arg-type]
+    try:
+        return int(client.scard("rq:workers"))
+    finally:
+        client.close()
+
+
+class LiveStack(Api):
     """Processes started in their own sessions, so each can be killed with all its children."""
 
     def __init__(
@@ -48,7 +91,7 @@ class LiveStack:
         folder.mkdir(parents=True, exist_ok=True)
         self.redis = EmbeddedRedis(tls=backend.tls_redis).start()
         self.port = free_port()
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        super().__init__(f"{'https' if tls else 'http'}://127.0.0.1:{self.port}")
         self.scratch = folder / "scratch"
         stored = backend.settings(folder)
         self.storage = backend.storage(stored)
@@ -89,7 +132,7 @@ class LiveStack:
         self.web = self._spawn(args, "web.log")
         verify = str(self.certificate) if self.tls else True
         wait_until(
-            lambda: _answers(self.url + "/readyz", verify), START_TIMEOUT_SECONDS, "the web server to start"
+            lambda: serves(self.url + "/readyz", verify), START_TIMEOUT_SECONDS, "the web server to start"
         )
 
     def start_worker(self, prefix: list[str] | None = None) -> subprocess.Popen[bytes]:
@@ -109,11 +152,7 @@ class LiveStack:
         return redis.Redis.from_url(self.redis.url, **self.redis.client_options)  # type: ignore[arg-type]
 
     def worker_count(self) -> int:
-        client = self.redis_client()
-        try:
-            return client.scard("rq:workers")
-        finally:
-            client.close()
+        return registered_workers(self.redis)
 
     def objects(self, job_id: str) -> list[str]:
         """The names of the job's stored objects (``input``, ``output.mp4``), wherever they are stored."""
@@ -149,33 +188,6 @@ class LiveStack:
         path = self.folder / name
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def submit(self, clip: Path, headers: dict[str, str] | None = None, **fields: Any) -> requests.Response:
-        with clip.open("rb") as handle:
-            return requests.post(self.url + "/api/jobs", files={"file": (clip.name, handle)},
-                                 data=fields, headers=headers, timeout=60)  # fmt: skip
-
-    def job(self, job_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-        response = requests.get(f"{self.url}/api/jobs/{job_id}", headers=headers, timeout=30)
-        response.raise_for_status()
-        return response.json()
-
-    def wait_for_status(
-        self,
-        job_id: str,
-        statuses: AbstractSet[str],
-        timeout: float = 120,
-        headers: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """Poll (every 50 ms) until the job is in one of ``statuses``; the job."""
-        found: dict[str, Any] = {}
-
-        def reached() -> bool:
-            found.update(self.job(job_id, headers))
-            return found["status"] in statuses
-
-        wait_until(reached, timeout, f"job {job_id} to reach {statuses}", interval=0.05)
-        return found
-
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:
     """Poll ``check`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
@@ -186,7 +198,8 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
         time.sleep(interval)
 
 
-def _answers(url: str, verify: str | bool = True) -> bool:
+def serves(url: str, verify: str | bool = True) -> bool:
+    """Whether ``url`` answers 200 (a web server is up and ready)."""
     try:
         return requests.get(url, timeout=5, verify=verify).status_code == 200
     except (requests.ConnectionError, requests.Timeout):

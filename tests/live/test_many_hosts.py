@@ -28,7 +28,14 @@ from app.metrics.record import CONNECTIONS_TTL_SECONDS
 from tests.conftest import FFMPEG, make_clip
 from tests.live.hosts import Host
 from tests.live.servers import Postgres, SeaweedFS
-from tests.live.stack import RECOVERY_SETTINGS, processes_mentioning, wait_until
+from tests.live.stack import (
+    RECOVERY_SETTINGS,
+    Api,
+    processes_mentioning,
+    registered_workers,
+    serves,
+    wait_until,
+)
 from tests.live.test_streams import sse_events
 
 METRICS_TOKEN = secrets.token_hex(16)
@@ -54,43 +61,17 @@ class Deploy:
 
     def start_web(self, name: str) -> None:
         self.webs[name].start_web(self.ports[name])
-        wait_until(lambda: _ready(self.url(name)), 30, f"{name} to serve")
+        wait_until(lambda: serves(self.url(name) + "/readyz"), 30, f"{name} to serve")
 
     def start_worker(self, name: str) -> None:
         self.workers[name].start_worker()
         hosts_up = sum(1 for host in self.workers.values() if host.processes)
-        wait_until(lambda: self.registered_workers() >= 2 * hosts_up, 30, f"{name}'s workers to register")
+        wait_until(
+            lambda: registered_workers(self.redis) >= 2 * hosts_up, 30, f"{name}'s workers to register"
+        )
 
-    def registered_workers(self) -> int:
-        """RQ workers alive in Redis (each worker host runs two: compression and webhooks)."""
-        client = redis.Redis.from_url(self.redis.url, **self.redis.client_options)  # type: ignore[arg-type]
-        try:
-            return int(client.scard("rq:workers"))
-        finally:
-            client.close()
-
-    def job(self, web: str, job_id: str) -> dict[str, Any]:
-        response = requests.get(f"{self.url(web)}/api/jobs/{job_id}", timeout=30)
-        response.raise_for_status()
-        return response.json()
-
-    def wait_for(self, web: str, job_id: str, statuses: set[str], timeout: float = 180) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-
-        def reached() -> bool:
-            found.update(self.job(web, job_id))
-            return found["status"] in statuses
-
-        wait_until(reached, timeout, f"job {job_id} to reach {statuses}", interval=0.1)
-        return found
-
-    def submit(self, web: str, clip: Path, **fields: str) -> dict[str, Any]:
-        with clip.open("rb") as handle:
-            response = requests.post(
-                f"{self.url(web)}/api/jobs", files={"file": (clip.name, handle)}, data=fields, timeout=60
-            )
-        assert response.status_code == 202, response.text
-        return response.json()
+    def api(self, web: str) -> Api:
+        return Api(self.url(web))
 
     def stored(self, job_id: str) -> list[str]:
         prefix = f"{self.prefix}/jobs/{job_id}/"
@@ -98,11 +79,10 @@ class Deploy:
         return sorted(item["Key"][len(prefix) :] for item in listed.get("Contents", []))
 
 
-def _ready(url: str) -> bool:
-    try:
-        return requests.get(url + "/readyz", timeout=5).status_code == 200
-    except (requests.ConnectionError, requests.Timeout):
-        return False
+def _submitted(api: Api, clip: Path, **fields: str) -> dict[str, Any]:
+    response = api.submit(clip, **fields)
+    assert response.status_code == 202, response.text
+    return dict(response.json())
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +133,7 @@ def test_a_job_submitted_on_one_web_host_is_followed_and_downloaded_on_the_other
 ) -> None:
     # long enough (with its CRF search) that both followers are connected while it runs
     clip = make_clip(tmp_path / "crossing.mp4", seconds=20, size="640x360")
-    job = deploy.submit("web-a", clip, max_height="240")
+    job = _submitted(deploy.api("web-a"), clip, max_height="240")
     job_id, web_b = job["id"], deploy.url("web-b")
     streamed: dict[str, list[dict[str, Any]]] = {"sse": [], "ws": []}
 
@@ -224,7 +204,7 @@ def test_rate_limits_and_idempotency_claims_live_in_the_shared_tls_redis(
         assert list(client.scan_iter(match="LIMITS:*")), "the per-owner submit counters are kept in it"
     finally:
         client.close()
-    deploy.wait_for("web-a", answers[0].json()["id"], TERMINAL)
+    deploy.api("web-a").wait_for_status(answers[0].json()["id"], TERMINAL, timeout=180)
 
 
 def _host_running(deploy: Deploy, job_id: str) -> Host:
@@ -243,13 +223,13 @@ def test_a_worker_host_killed_whole_mid_job_the_job_completes_on_another(
     deploy: Deploy, tmp_path: Path
 ) -> None:
     clip = make_clip(tmp_path / "long.mp4", seconds=30, size="640x360")
-    job_id = deploy.submit("web-a", clip, codec="h265", preset="high")["id"]
-    wait_until(lambda: deploy.job("web-b", job_id)["progress"] > 0, 120, "the job to make progress")
+    job_id = _submitted(deploy.api("web-a"), clip, codec="h265", preset="high")["id"]
+    wait_until(lambda: deploy.api("web-b").job(job_id)["progress"] > 0, 120, "the job to make progress")
     doomed = _host_running(deploy, job_id)
     survivor = next(h for h in deploy.workers.values() if h is not doomed)
     doomed.kill()
     assert not processes_mentioning(job_id), "its ffmpeg died with the host"
-    done = deploy.wait_for("web-b", job_id, TERMINAL, timeout=240)
+    done = deploy.api("web-b").wait_for_status(job_id, TERMINAL, timeout=240)
     assert done["status"] == "succeeded" and done["attempts"] == 2, done
     assert not list(survivor.scratch.glob("job-*")), "the survivor cleaned up after its attempt"
     assert list(doomed.scratch.glob(f"job-{job_id}-*")), "the dead host's disk still holds its attempt"
@@ -262,7 +242,7 @@ def test_a_web_host_killed_while_a_client_streams_the_client_resumes_on_the_othe
     deploy: Deploy, tmp_path: Path
 ) -> None:
     clip = make_clip(tmp_path / "stream.mp4", seconds=20, size="640x360")
-    job_id = deploy.submit("web-b", clip, codec="h265")["id"]
+    job_id = _submitted(deploy.api("web-b"), clip, codec="h265")["id"]
     stream = requests.get(f"{deploy.url('web-a')}/api/jobs/{job_id}/events", stream=True, timeout=120)
     events = sse_events(stream)
     seen = next(e for e in events if e.get("event") == "job")
@@ -289,7 +269,7 @@ def test_metrics_add_up_across_web_and_worker_hosts(deploy: Deploy, tmp_path: Pa
     # The stream that died with web-a's old process stops counting once its TTL lapses.
     wait_until(lambda: live("sse") == 0, CONNECTIONS_TTL_SECONDS + 5, "a dead host's streams to expire")
     clip = make_clip(tmp_path / "watched.mp4", seconds=30, size="640x360")
-    job_id = deploy.submit("web-a", clip, codec="h265", preset="high")["id"]
+    job_id = _submitted(deploy.api("web-a"), clip, codec="h265", preset="high")["id"]
     streams = [
         requests.get(f"{deploy.url('web-a')}/api/jobs/{job_id}/events", stream=True, timeout=120)
         for _ in range(3)

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from app.media import probe
+from app.units import MB
 from tests.conftest import FFMPEG, make_clip
 from tests.live.stack import LiveStack
 
@@ -106,7 +107,7 @@ def test_target_size_is_never_exceeded_and_not_wasted(stack: LiveStack, tmp_path
     job_id = stack.submit(clip, target_size_mb=str(target_mb)).json()["id"]
     done = stack.wait_for_status(job_id, {"succeeded", "failed"})
     assert done["status"] == "succeeded", done["error"]
-    size_mb = done["output"]["size_bytes"] / 1024 / 1024
+    size_mb = done["output"]["size_bytes"] / MB
     assert 0.85 * target_mb <= size_mb <= target_mb, size_mb
     assert done["output"]["kept_original"] is False
 

@@ -15,6 +15,7 @@ import requests
 from squeeze_client import Client
 from squeeze_client.resume import ResumeBook
 
+from app.units import MB
 from tests.conftest import make_noise_clip
 from tests.live.stack import LiveStack, wait_until
 
@@ -23,7 +24,7 @@ from tests.live.stack import LiveStack, wait_until
 def noisy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ~25 MB clip (noise does not compress), a few 8 MB parts long."""
     path = make_noise_clip(tmp_path_factory.mktemp("parts") / "noisy.mp4", seconds=4)
-    assert path.stat().st_size > 16 * 1024 * 1024
+    assert path.stat().st_size > 16 * MB
     return path
 
 
@@ -40,7 +41,7 @@ def test_an_upload_in_parts_compresses_like_a_one_shot_submit(
 
     client.request = request  # type: ignore[method-assign]
     job, sent = client.upload(noisy, {"preset": "small"}, book=ResumeBook(tmp_path / "book.json"))
-    assert sent == job["input"]["size_bytes"] // (8 * 1024 * 1024) + 1
+    assert sent == job["input"]["size_bytes"] // (8 * MB) + 1
     assert asked == ["POST uploads", "POST parts", "POST complete"], "every part URL signed at once"
     one_shot = stack.submit(noisy, preset="small").json()
     parts_done = client.follow(job["id"])

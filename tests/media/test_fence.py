@@ -10,6 +10,7 @@ import pytest
 
 from app.media import ProbeError, probe
 from app.media.fence import Limits, input_args, list_kind
+from app.units import MB
 from tests.conftest import FFMPEG, make_clip
 from tests.media.crafted import claims_hours, ffconcat_list, hls_playlist, y4m_header
 
@@ -79,7 +80,7 @@ def test_the_cpu_limit_stops_ffmpeg(tmp_path: Path) -> None:
 
 
 def test_the_memory_limit_stops_ffmpeg(tmp_path: Path) -> None:
-    done = _encode(tmp_path, Limits(memory_bytes=64 * 1024 * 1024))
+    done = _encode(tmp_path, Limits(memory_bytes=64 * MB))
     assert done.returncode != 0 and not (tmp_path / "out.mp4").exists()
 
 

@@ -12,6 +12,7 @@ import requests
 from app.storage import LocalFile, MissingObject, Redirect, Storage, StorageError
 from app.storage.local import LocalStorage
 from app.storage.s3 import PART_BYTES, S3Storage
+from app.units import MB
 from tests.live.servers import SeaweedFS
 
 BACKENDS = ("file", pytest.param("s3", marks=pytest.mark.slow))
@@ -106,8 +107,8 @@ def test_s3_large_files_go_in_parts(seaweed: SeaweedFS, tmp_path: Path) -> None:
     store = _s3(seaweed)
     big = tmp_path / "big.bin"
     with big.open("wb") as out:
-        for _ in range(PART_BYTES * 2 // (1024 * 1024) + 1):
-            out.write(secrets.token_bytes(1024 * 1024))
+        for _ in range(PART_BYTES * 2 // MB + 1):
+            out.write(secrets.token_bytesMB)
     store.put("jobs/big/input", big)
     head = seaweed.client().head_object(Bucket="unit", Key=store.prefix + "jobs/big/input")
     assert head["ContentLength"] == big.stat().st_size

@@ -21,12 +21,13 @@ from app.extensions import db
 from app.storage import Storage, input_key, job_storage
 from app.storage.s3 import S3Storage
 from app.timeutil import utcnow
+from app.units import MB
 from app.uploads import service
 from app.uploads.models import Upload
 from tests.conftest import make_noise_clip
 from tests.live.servers import SeaweedFS
 
-PART = 5 * 1024 * 1024
+PART = 5 * MB
 STORES = ("file", pytest.param("s3", marks=pytest.mark.slow))
 
 

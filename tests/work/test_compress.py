@@ -15,6 +15,7 @@ from app.jobs.models import CANCELED, FAILED, QUEUED, SUCCEEDED, Job
 from app.media.segments import frame_times_command, read_frame_times
 from app.storage import StorageError, input_key, job_prefix, job_storage, output_key, poster_key
 from app.storage.local import LocalStorage
+from app.units import MB
 from app.work import stills
 from app.work.compress import _drop_unwanted_output, compress_job
 from app.work.steps import encode_limits
@@ -157,7 +158,7 @@ def test_a_poster_stored_just_after_a_cancel_is_removed_with_the_job_s_files(
 def test_encode_limits_follow_the_configuration(app: Flask) -> None:
     limits = encode_limits({"JOB_TIMEOUT_MINUTES": 2, "FFMPEG_MEMORY_MB": 512, "MAX_OUTPUT_MB": 10})
     assert limits.cpu_seconds == 120 * (os.cpu_count() or 1)
-    assert (limits.memory_bytes, limits.file_bytes) == (512 * 1024**2, 10 * 1024**2)
+    assert (limits.memory_bytes, limits.file_bytes) == (512 * MB, 10 * MB)
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from app.media.command import default_crf
 from app.media.formats import PRESETS
 from app.media.picture import video_filter
 from app.media.search import crf_search
+from app.units import MB
 from app.work.encode import Delivery, deliver
 from app.work.steps import Steps
 from tests.conftest import FFMPEG
@@ -96,8 +97,8 @@ def test_a_target_size_is_kept_and_filled(run_job: Deliver, tmp_path: Path, audi
     for target_mb in (0.3, 0.6):
         delivered = run_job(clip, target_size_mb=target_mb)
         size = delivered.path.stat().st_size
-        assert size <= target_mb * 1024 * 1024, (target_mb, size)
-        assert size >= 0.85 * target_mb * 1024 * 1024, (target_mb, size)
+        assert size <= target_mb * MB, (target_mb, size)
+        assert size >= 0.85 * target_mb * MB, (target_mb, size)
 
 
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
