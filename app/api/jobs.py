@@ -18,7 +18,7 @@ from app.jobs import retention
 from app.jobs.models import SUCCEEDED, Job
 from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
 from app.jobs.watch import watch
-from app.media.formats import OUTPUT_TYPE
+from app.media.formats import CONTAINER_LIST, MP4, OUTPUT_TYPE
 from app.problems import Problem, invalid
 from app.storage import Redirect, output_key
 from app.urls import base_url
@@ -105,8 +105,8 @@ def output(job_id: str) -> BaseResponse:
     if job.files_deleted:
         raise gone
     facts = job.output or {}
-    name = download_name(job.input.get("filename") or "video", bool(facts.get("kept_original")))
     content_type = facts.get("content_type") or OUTPUT_TYPE
+    name = download_name(job.input.get("filename") or "video", bool(facts.get("kept_original")), content_type)
     where = locate(output_key(job.id), name, content_type, gone)
     if isinstance(where, Redirect):  # the store serves ranges and ETags itself
         response = redirect(where.url, 307)
@@ -125,12 +125,14 @@ def output(job_id: str) -> BaseResponse:
     return response
 
 
-def download_name(filename: str, kept_original: bool = False) -> str:
-    """``holiday.mov`` -> ``holiday-squeezed.mp4``, or ``holiday.mov`` when the original was kept."""
+def download_name(filename: str, kept_original: bool = False, content_type: str = OUTPUT_TYPE) -> str:
+    """``holiday.mov`` -> ``holiday-squeezed.mp4`` (``.mkv`` when delivered as Matroska), or
+    ``holiday.mov`` when the original was kept."""
     extension = "".join(ch for ch in filename.rpartition(".")[2] if ch.isalnum())[:10]
     if kept_original and "." in filename and extension:
         return f"{file_stem(filename)}.{extension}"
-    return f"{file_stem(filename)}-squeezed.mp4"
+    container = next((c for c in CONTAINER_LIST if c.content_type == content_type), MP4)
+    return f"{file_stem(filename)}-squeezed.{container.extension}"
 
 
 def file_stem(filename: str) -> str:

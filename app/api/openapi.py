@@ -19,7 +19,7 @@ from app.jobs.idempotency import MAX_KEY_LENGTH
 from app.jobs.models import DELIVERY_STATES, STATUSES
 from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
 from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
-from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, OUTPUT_TYPE, PRESETS
+from app.media.formats import CODECS, CONTAINER_LIST, CONTAINERS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.media.stills import POSTER_HEIGHT
 from app.storage import FRAME_SIDES
 from app.uploads.models import UPLOAD_STATES
@@ -103,6 +103,12 @@ OPTION_PROPERTIES: dict[str, Any] = {
         "exclusiveMinimum": 0,
         "description": "Trim: keep the video up to this time; after start_seconds, at most its length",
     },
+    "container": {
+        "type": "string",
+        "enum": list(CONTAINERS),
+        "description": "The delivered file's format; default: MP4, or Matroska (mkv) when the input "
+        "has subtitles drawn as pictures, which MP4 cannot hold",
+    },
     "callback_url": {
         "type": "string",
         "format": "uri",
@@ -176,6 +182,7 @@ def _schemas() -> dict[str, Any]:
                 "normalize_audio": {"type": "boolean"},
                 "start_seconds": _nullable(number),
                 "end_seconds": _nullable(number),
+                "container": _nullable({"type": "string", "enum": list(CONTAINERS)}),
             },
         },
         "JobOutput": {
@@ -197,6 +204,13 @@ def _schemas() -> dict[str, Any]:
                 "verified": {
                     "type": "boolean",
                     "description": "decoded to its end; frames, length and streams checked against the input",
+                },
+                "streams": {
+                    "type": "object",
+                    "description": "what the delivered file holds besides its picture",
+                    "properties": {
+                        name: {"type": "integer", "minimum": 0} for name in ("audio", "subtitles", "chapters")
+                    },
                 },
                 "kept_original": {
                     "type": "boolean",
@@ -453,8 +467,14 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getOutput",
                 "parameters": [{"name": "Range", "in": "header", "schema": {"type": "string"}}],
                 "responses": {
-                    "200": {"description": "The file", "content": {OUTPUT_TYPE: {}}},
-                    "206": {"description": "Part of the file", "content": {OUTPUT_TYPE: {}}},
+                    "200": {
+                        "description": "The file",
+                        "content": {c.content_type: {} for c in CONTAINER_LIST},
+                    },
+                    "206": {
+                        "description": "Part of the file",
+                        "content": {c.content_type: {} for c in CONTAINER_LIST},
+                    },
                     "304": {"description": "Not modified"},
                     "307": {
                         "description": "Object storage: fetch the file from this presigned URL",

@@ -8,14 +8,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.media import Options
-from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.media.formats import CODECS, CONTAINERS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.media.trim import trim_problems
 from app.netguard import BlockedAddress, resolve_allowed
 from app.problems import invalid
 
 OPTION_FIELDS = (
     "preset", "codec", "max_height", "target_size_mb", "keep_location", "normalize_audio",
-    "start_seconds", "end_seconds", "callback_url",
+    "start_seconds", "end_seconds", "container", "callback_url",
 )  # fmt: skip
 FLAGS = ("keep_location", "normalize_audio")  # true or false, as JSON or a form spells them
 TRUE, FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")  # a form's spellings
@@ -58,6 +58,10 @@ def parse_submission(
     codec = _text(fields, "codec", DEFAULT_CODEC)
     if codec not in CODECS:
         bad("codec", f"must be one of {', '.join(CODECS)}")
+    container = _text(fields, "container", "") or None
+    if container is not None and container not in CONTAINERS:
+        bad("container", f"must be one of {', '.join(CONTAINERS)}")
+        container = None
     max_height = _number(fields, "max_height", integer=True)
     if max_height is _BAD or (max_height is not None and not MIN_HEIGHT <= max_height <= MAX_HEIGHT):
         bad("max_height", f"must be a whole number from {MIN_HEIGHT} to {MAX_HEIGHT}")
@@ -103,6 +107,7 @@ def parse_submission(
             normalize_audio=flags["normalize_audio"],
             start_seconds=trim["start_seconds"],
             end_seconds=trim["end_seconds"],
+            container=container,
             codec_named=fields.get("codec") not in (None, ""),
         ),
         callback_url=urls.get("callback_url"),

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.media.fence import input_args
-from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
+from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, MP4, PRESETS, Container
 from app.media.picture import video_filter
 from app.media.probe import MediaInfo
-from app.media.streams import audio_map, kept
+from app.media.streams import audio_map, container_for, kept
 from app.media.trim import Trim
 
 STEREO = 2  # multichannel audio is delivered as stereo: what phones, laptops and browsers play
@@ -27,6 +27,7 @@ class Options:
     keep_location: bool = False  # keep where it was recorded (removed by default: copies are shared)
     start_seconds: float | None = None  # trim: keep the video from here (app.media.trim) ...
     end_seconds: float | None = None  # ... to here
+    container: str | None = None  # "mp4" or "mkv"; None: MP4 unless the input needs Matroska
     normalize_audio: bool = False  # every audio track to -16 LUFS (app.media.loudness)
     codec_named: bool = True  # the request named the codec (else it is the default, not a wish)
 
@@ -103,11 +104,12 @@ def encode_command(
     audio: list[str],
     kept: list[str] | None = None,
     trim: Trim | None = None,
+    container: Container = MP4,
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
 
-    A first pass of two writes nothing (``-f null``); everything else writes an mp4 that
-    starts playing before it has all arrived (``+faststart``). ``kept``: what else the file
+    A first pass of two writes nothing (``-f null``); everything else writes a ``container``
+    (MP4 by default) that starts playing before it has all arrived. ``kept``: what else the file
     keeps (``app.media.streams.kept``); without it, only the picture and the sound. ``trim``:
     the part of ``source`` to encode.
     """
@@ -116,7 +118,7 @@ def encode_command(
     cmd += ["-vf", vf, *video_args(codec, rate)]
     if rate.pass_number == 1:
         return [*cmd, "-an", "-f", "null", os.devnull]
-    return [*cmd, *audio, "-movflags", "+faststart", "-f", "mp4", str(target)]
+    return [*cmd, *audio, *container.muxer_args, "-f", container.muxer, str(target)]
 
 
 def preset_command(
@@ -133,16 +135,10 @@ def preset_command(
     rate = Rate(crf=default_crf(options) if crf is None else crf)
     audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters)
     vf = video_filter(info, options.max_height)
+    container = container_for(info, options.container)
+    extras = kept(info, keep_location=options.keep_location, container=container)
     return encode_command(
-        ffmpeg,
-        source,
-        target,
-        vf,
-        options.codec,
-        rate,
-        audio,
-        kept(info, keep_location=options.keep_location),
-        info.trim,
+        ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, container
     )
 
 
@@ -162,14 +158,18 @@ def audio_command(
     return [*cmd, *audio_args(channels, kbps, filters), "-f", "mp4", str(target)]
 
 
-def mux_args(audio: Path | None, source: str | Path, info: MediaInfo, keep_location: bool) -> list[str]:
+def mux_args(
+    audio: Path | None, source: str | Path, info: MediaInfo, keep_location: bool, container: Container = MP4
+) -> list[str]:
     """After a video input (input 0): the audio file's tracks (copied), and from ``source`` what
-    the file keeps besides (subtitles, chapters, metadata), into an mp4 ready to stream."""
+    the file keeps besides (subtitles, chapters, metadata), into a ``container`` ready to stream."""
     cmd: list[str] = ["-map", "0:v:0"]
     inputs: list[str] = []
     if audio is not None:
         inputs += input_args(audio)
         cmd += ["-map", "1:a?"]
     inputs += input_args(source, info.trim)  # subtitles and chapters of the part kept, from 0
-    extras = kept(info, source=2 if audio is not None else 1, keep_location=keep_location)
-    return [*inputs, *cmd, "-c", "copy", *extras, "-movflags", "+faststart", "-f", "mp4"]
+    extras = kept(
+        info, source=2 if audio is not None else 1, keep_location=keep_location, container=container
+    )
+    return [*inputs, *cmd, "-c", "copy", *extras, *container.muxer_args, "-f", container.muxer]

@@ -61,4 +61,28 @@ CODEC_LIST: Final = (
 PRESETS: Final = {preset.name: preset for preset in PRESET_LIST}
 CODECS: Final = {codec.name: codec for codec in CODEC_LIST}
 DEFAULT_PRESET, DEFAULT_CODEC = "balanced", "h264"  # what a request that names none gets
-OUTPUT_TYPE = "video/mp4"  # what an encode delivers (a kept original keeps its own type)
+
+
+@dataclass(frozen=True)
+class Container:
+    """A file format an encode is delivered in."""
+
+    name: str  # as a request names it (``container``)
+    muxer: str  # ffmpeg's
+    content_type: str
+    extension: str  # of the download's name
+    muxer_args: tuple[str, ...]  # how it starts playing before it has all arrived
+    picture_subtitles: bool  # it holds subtitles drawn as pictures (PGS, VobSub)
+    text_subtitles: str | None  # the codec text subtitles are kept in (None: each as it is)
+
+
+CONTAINER_LIST: Final = (
+    Container("mp4", "mp4", "video/mp4", "mp4", ("-movflags", "+faststart"),
+              picture_subtitles=False, text_subtitles="mov_text"),
+    # Matroska holds every subtitle as it is (but MP4's own mov_text, made SubRip), its index first.
+    Container("mkv", "matroska", "video/x-matroska", "mkv", ("-cues_to_front", "1"),
+              picture_subtitles=True, text_subtitles=None),
+)  # fmt: skip
+CONTAINERS: Final = {container.name: container for container in CONTAINER_LIST}
+MP4: Final = CONTAINERS["mp4"]  # the default, and every intermediate file's
+OUTPUT_TYPE = MP4.content_type  # what an encode delivers by default (a kept original keeps its own)

@@ -21,6 +21,8 @@ PROBE_LIMITS = Limits(cpu_seconds=PROBE_TIMEOUT_SECONDS, memory_bytes=2 * 1024**
 _FACTS_START = re.compile(r"^  Duration: ", re.MULTILINE)
 _DURATION = re.compile(r"^  Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)", re.MULTILINE)
 _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
+# A chapter's own line (its title is on a "Metadata:" line below it, further in).
+_CHAPTER = re.compile(r"^    Chapter #\d+:\d+: start -?\d", re.MULTILINE)
 _STREAM = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: (Video|Audio|Subtitle): (\w+)(.*)$", re.MULTILINE)
 _ROTATION = re.compile(r"^\s*display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
 _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
@@ -67,6 +69,7 @@ class MediaInfo:
     audio_channels: int | None = None
     audio_tracks: int = 0  # every audio stream, kept in the output
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
+    chapters: int = 0
     # The part of the file a job works on (``duration_seconds`` is then that part's length).
     trim: Trim | None = None
 
@@ -120,6 +123,7 @@ class MediaInfo:
             "audio_channels",
             "audio_tracks",
             "subtitles",
+            "chapters",
             "trim",
         )
         for internal in internals:
@@ -195,6 +199,7 @@ def parse_probe(text: str) -> MediaInfo:
         audio_channels=_channels(audio[1]) if audio else None,
         audio_tracks=audio_tracks,
         subtitles=tuple(subtitles),
+        chapters=len(_CHAPTER.findall(text)),
     )
 
 

@@ -3,13 +3,15 @@
 A person's file is theirs: every audio track (each with its language, title and default flag,
 which ffmpeg carries with a mapped stream), the text subtitles (as MP4's ``mov_text``, with
 their languages), the chapters and the container's metadata (title, ``creation_time``, make,
-model) are kept. Two things are not: the recording place, removed unless asked for (a
-compressed copy is usually made to be shared), and picture subtitles (PGS, VobSub, DVB), which
-an MP4 cannot hold; the note says so.
+model) are kept. The recording place is not, unless asked for (a compressed copy is usually
+made to be shared). Picture subtitles (PGS, VobSub, DVB) cannot live in an MP4: an input with
+them is delivered as Matroska, which holds every subtitle as it is, unless MP4 is asked for;
+then the note says what was left out.
 """
 
 from __future__ import annotations
 
+from app.media.formats import CONTAINERS, MP4, Container
 from app.media.probe import MediaInfo
 
 # Subtitle codecs that are pictures, not text: no MP4 can carry them.
@@ -23,18 +25,33 @@ def text_subtitles(info: MediaInfo) -> list[int]:
     return [index for index, codec in enumerate(info.subtitles) if codec not in PICTURE_SUBTITLES]
 
 
-def kept(info: MediaInfo, source: int = 0, keep_location: bool = False) -> list[str]:
-    """ffmpeg output arguments keeping, from input ``source``, the text subtitles, the chapters
-    and the metadata (the recording place only with ``keep_location``).
+def container_for(info: MediaInfo, asked: str | None) -> Container:
+    """The container ``asked`` for; when none is, MP4 unless the input has subtitles only
+    Matroska can hold."""
+    if asked is not None:
+        return CONTAINERS[asked]
+    return CONTAINERS["mkv"] if len(text_subtitles(info)) < len(info.subtitles) else MP4
+
+
+def kept_subtitles(info: MediaInfo, container: Container) -> list[int]:
+    """The positions (among the subtitle streams) of those ``container`` keeps."""
+    return list(range(len(info.subtitles))) if container.picture_subtitles else text_subtitles(info)
+
+
+def kept(
+    info: MediaInfo, source: int = 0, keep_location: bool = False, container: Container = MP4
+) -> list[str]:
+    """ffmpeg output arguments keeping, from input ``source``, the subtitles ``container`` can
+    hold, the chapters and the metadata (the recording place only with ``keep_location``).
 
     The audio is mapped where it is encoded (``audio_map``); the video by each command.
     """
     args: list[str] = []
-    subtitles = text_subtitles(info)
-    for index in subtitles:
+    subtitles = kept_subtitles(info, container)
+    for output, index in enumerate(subtitles):
         args += ["-map", f"{source}:s:{index}"]
-    if subtitles:
-        args += ["-c:s", "mov_text"]
+        codec = container.text_subtitles or ("srt" if info.subtitles[index] == "mov_text" else "copy")
+        args += [f"-c:s:{output}", codec]
     args += ["-map_metadata", str(source), "-map_chapters", str(source)]
     if not keep_location:
         for key in LOCATION_KEYS:
@@ -47,9 +64,9 @@ def audio_map(source: int = 0) -> list[str]:
     return ["-map", f"{source}:a?"]
 
 
-def left_out(info: MediaInfo) -> str | None:
+def left_out(info: MediaInfo, container: Container = MP4) -> str | None:
     """What the delivered file cannot hold, in words a person understands; None: nothing."""
-    pictures = len(info.subtitles) - len(text_subtitles(info))
+    pictures = len(info.subtitles) - len(kept_subtitles(info, container))
     if not pictures:
         return None
     tracks = "track" if pictures == 1 else "tracks"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from app.media.command import step_head
 from app.media.fence import input_args
+from app.media.formats import MP4, Container
 from app.media.probe import MediaInfo
-from app.media.streams import text_subtitles
+from app.media.streams import kept_subtitles
 
 FRAME_SLACK = 1  # frames the delivered file may differ by (a duplicate timestamp dropped)
 # Its length may differ by two frames or this, whichever is more: the container's duration is its
@@ -28,7 +29,11 @@ def decode_command(ffmpeg: str, path: str | Path) -> list[str]:
 
 
 def problems(
-    source: MediaInfo, source_times: list[float], output: MediaInfo, output_times: list[float]
+    source: MediaInfo,
+    source_times: list[float],
+    output: MediaInfo,
+    output_times: list[float],
+    container: Container = MP4,
 ) -> list[str]:
     """What is wrong with the delivered file, in words a person understands; empty: nothing."""
     found: list[str] = []
@@ -42,8 +47,9 @@ def problems(
             found.append(f"it lasts {lasts:.2f} s where the video lasts {should:.2f} s")
     if output.audio_tracks != source.audio_tracks:
         found.append(f"it has {output.audio_tracks} audio tracks where the video has {source.audio_tracks}")
-    if len(output.subtitles) != len(text_subtitles(source)):
-        found.append(f"it has {len(output.subtitles)} subtitle tracks, not {len(text_subtitles(source))}")
+    subtitles = len(kept_subtitles(source, container))
+    if len(output.subtitles) != subtitles:
+        found.append(f"it has {len(output.subtitles)} subtitle tracks, not {subtitles}")
     return found
 
 

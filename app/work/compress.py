@@ -31,7 +31,15 @@ from app.storage.scratch import ScratchFolder, sweep
 from app.units import MB
 from app.work import segments, stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
-from app.work.encode import OUTPUT_NAME, Delivery, deliver, deliver_joined, measured_loudness, trimmed
+from app.work.encode import (
+    OUTPUT_NAME,
+    Delivery,
+    deliver,
+    deliver_joined,
+    delivered_in,
+    measured_loudness,
+    trimmed,
+)
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Steps, ffmpeg_path
@@ -109,7 +117,7 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
             delivery = deliver(source, info, options, filename, folder, steps)
         facts: dict[str, Any] = {}
         if not delivery.kept_original:
-            verify(source, info, delivery.path, folder, steps)
+            verify(source, info, delivery.path, folder, steps, delivered_in(info, options))
             if options.normalize_audio and info.has_audio:
                 facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started
@@ -196,5 +204,6 @@ def _output_facts(job: Job, delivery: Delivery) -> dict[str, Any]:
         "ratio": round(size / input_size, 4) if input_size else None,
         "content_type": delivery.content_type,
         "verified": not delivery.kept_original,  # decoded to its end, frames and streams checked
+        "streams": {"audio": info.audio_tracks, "subtitles": len(info.subtitles), "chapters": info.chapters},
         **delivery.facts(),
     }

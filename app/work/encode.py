@@ -19,7 +19,7 @@ from typing import Any
 from app.media import MediaInfo, Options, Rate, encode_command, loudness
 from app.media.command import audio_command, default_crf, mux_args, preset_command, step_head
 from app.media.fence import input_args
-from app.media.formats import CODECS, OUTPUT_TYPE, PRESETS
+from app.media.formats import CODECS, PRESETS, Container
 from app.media.picture import output_height, video_filter
 from app.media.quality import (
     IDENTICAL,
@@ -33,7 +33,7 @@ from app.media.quality import (
 )
 from app.media.search import best_try, crf_search, next_try, searchable
 from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
-from app.media.streams import left_out
+from app.media.streams import container_for, left_out
 from app.media.trim import range_problems, trim_of
 from app.units import MB
 from app.work.failures import JobFailed
@@ -113,7 +113,8 @@ def deliver_joined(
             joined.unlink(missing_ok=True)
             return job.original(f"already well compressed: re-encoding made it {job._larger(size)}")
         note = f"{job._larger(size)} than the original, to give the {job.asked} asked for"
-    return Delivery(joined, OUTPUT_TYPE, False, noted(note, info), quality, None, segments)
+    content_type = delivered_in(info, options).content_type
+    return Delivery(joined, content_type, False, noted(note, info, options), quality, None, segments)
 
 
 def trimmed(info: MediaInfo, options: Options) -> MediaInfo:
@@ -133,10 +134,15 @@ def input_share(source: Path, info: MediaInfo) -> int:
     return size if info.trim is None else round(size * info.trim.share)
 
 
-def noted(note: str | None, info: MediaInfo) -> str | None:
+def noted(note: str | None, info: MediaInfo, options: Options) -> str | None:
     """``note``, and what the delivered file could not keep of the input (``streams.left_out``)."""
-    sentences = [part for part in (note, left_out(info)) if part]
+    sentences = [part for part in (note, left_out(info, delivered_in(info, options))) if part]
     return "; ".join(sentences) or None
+
+
+def delivered_in(info: MediaInfo, options: Options) -> Container:
+    """The container an encode of this input is delivered in (``streams.container_for``)."""
+    return container_for(info, options.container)
 
 
 def asked_change(info: MediaInfo, options: Options) -> str | None:
@@ -330,7 +336,8 @@ class _Encode:
         """Deliver the encode in ``self.target`` (made at ``crf``; None: at a bitrate), scored
         against the input in ``measure_band``."""
         quality = self._measure(self.target, measure_band)
-        return Delivery(self.target, OUTPUT_TYPE, False, noted(note, self.info), quality, crf)
+        content_type = delivered_in(self.info, self.options).content_type
+        return Delivery(self.target, content_type, False, noted(note, self.info, self.options), quality, crf)
 
     def original(self, note: str) -> Delivery:
         """Deliver the input unchanged, in its own container."""
@@ -372,7 +379,8 @@ class _Encode:
     def _mux(self, video: Path, audio: Path | None, target: Path) -> Path:
         """The video (and the audio) in one mp4 that starts playing before it has all arrived."""
         cmd = [*step_head(self.ffmpeg), *input_args(video)]
-        cmd += [*mux_args(audio, self.source, self.info, self.options.keep_location), str(target)]
+        container = delivered_in(self.info, self.options)
+        cmd += [*mux_args(audio, self.source, self.info, self.options.keep_location, container), str(target)]
         self.steps.run(cmd, None, UNMOVED)
         video.unlink(missing_ok=True)
         return target

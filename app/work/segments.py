@@ -59,7 +59,7 @@ from app.media.segments import (
 from app.storage import StorageError, input_key, job_storage, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.work.download import DOWNLOAD_SHARE
-from app.work.encode import asked_change, input_share, loudness_filters, trimmed
+from app.work.encode import asked_change, delivered_in, input_share, loudness_filters, trimmed
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import Band, Steps, bands, ffmpeg_path
@@ -325,7 +325,7 @@ def _coordinate(
             break
         _raise_if_stopped(job.id, steps)
         time.sleep(WAIT_POLL_SECONDS)
-    mux = mux_args(audio, source, info, options.keep_location)
+    mux = mux_args(audio, source, info, options.keep_location, delivered_in(info, options))
     return _join(job.id, rows, mux, folder, steps, join_band, target, info.start_seconds)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.media import MediaInfo, probe
+from app.media.formats import MP4, Container
 from app.media.segments import frame_times_command, read_frame_times
 from app.media.verify import decode_command, problems
 from app.work.failures import Interrupted, JobFailed
@@ -25,7 +26,9 @@ def frame_times(path: Path, folder: Path, steps: Steps) -> list[float]:
         listing.unlink(missing_ok=True)
 
 
-def verify(source: Path, info: MediaInfo, delivered: Path, folder: Path, steps: Steps) -> None:
+def verify(
+    source: Path, info: MediaInfo, delivered: Path, folder: Path, steps: Steps, container: Container = MP4
+) -> None:
     """Raise Interrupted (``output_invalid``, worth another attempt) unless ``delivered`` decodes
     to its end and holds the input's frames, length and streams."""
     try:
@@ -37,7 +40,7 @@ def verify(source: Path, info: MediaInfo, delivered: Path, folder: Path, steps: 
         kept = frame_times(source, folder, steps)
         if info.trim:
             kept = info.trim.kept_frames(kept)
-        found = problems(info, kept, output, frame_times(delivered, folder, steps))
+        found = problems(info, kept, output, frame_times(delivered, folder, steps), container)
     if found:
         raise Interrupted(
             "the compressed file failed its check: " + "; ".join(found), "output_invalid", retry=True

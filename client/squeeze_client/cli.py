@@ -97,7 +97,8 @@ def compress(args: argparse.Namespace) -> int:
                "target_size_mb": round(args.fit / 1e6, 3) if args.fit else None,
                "normalize_audio": True if args.normalize else None,
                "keep_location": True if args.keep_location else None,
-               "start_seconds": args.start, "end_seconds": args.end}  # fmt: skip
+               "start_seconds": args.start, "end_seconds": args.end,
+               "container": args.container}  # fmt: skip
     for name in args.files:
         path = Path(name)
         if not path.is_file():
@@ -198,6 +199,8 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--start", type=seconds, help="keep the video from this time: 90, 1:30 or 1:30.5")
     run.add_argument("--end", type=seconds, help="keep the video up to this time (same forms)")
+    run.add_argument("--container", choices=("mp4", "mkv"), help="the result's format (default: MP4, or MKV "
+                     "when the video has subtitles drawn as pictures)")  # fmt: skip
     run.add_argument("--wait", action="store_true", help="follow the job and download the result")
     run.add_argument("-o", "--output", help="where results go (default: next to each input)")
     run.add_argument("--parallel", type=int, default=4, help="parts in flight (default 4)")

@@ -35,3 +35,17 @@ def test_flags_become_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 def test_without_flags_nothing_is_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     sent = _sent_options(monkeypatch, tmp_path)
     assert sent["normalize_audio"] is None and sent["keep_location"] is None
+
+
+def test_a_trim_and_a_container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    sent = _sent_options(monkeypatch, tmp_path, "--start", "1:30", "--end", "125.5", "--container", "mkv")
+    assert (sent["start_seconds"], sent["end_seconds"], sent["container"]) == (90.0, 125.5, "mkv")
+
+
+@pytest.mark.parametrize("bad", ["soon", "-3", "1:xx"])
+def test_a_time_that_is_not_one_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bad: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _sent_options(monkeypatch, tmp_path, "--start", bad)
+    assert stopped.value.code == 2

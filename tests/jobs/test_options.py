@@ -16,7 +16,8 @@ def test_defaults_when_nothing_is_given() -> None:
     assert submission.options_dict() == {"preset": "balanced", "codec": "h264", "max_height": None,
                                          "target_size_mb": None, "keep_location": False,
                                          "normalize_audio": False, "start_seconds": None,
-                                         "end_seconds": None, "codec_named": False}  # fmt: skip
+                                         "end_seconds": None, "container": None,
+                                         "codec_named": False}  # fmt: skip
 
 
 def test_valid_options_are_typed() -> None:
@@ -52,6 +53,7 @@ def test_valid_options_are_typed() -> None:
         ("start_seconds", "soon"),
         ("end_seconds", "0"),
         ("end_seconds", "inf"),
+        ("container", "avi"),
     ],
 )
 def test_each_bad_value_is_named(field: str, value: object) -> None:

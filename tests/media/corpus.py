@@ -2,7 +2,8 @@
 
 Each maker writes ``path`` and returns it. The kinds span what a compressor meets: a flat
 colour (easy), a busy synthetic picture, noise-like detail (hard), a clip that is already
-small and clean, a phone's portrait clip (rotation in its metadata), 10-bit PQ HDR, 5.1 audio.
+small and clean, a phone's portrait clip (rotation in its metadata), 10-bit PQ HDR, 5.1 audio,
+and a holiday MKV with three audio languages, text subtitles, chapters, a title and a date.
 """
 
 from __future__ import annotations
@@ -72,3 +73,40 @@ def surround(path: Path, seconds: float = 4) -> Path:
     """5.1 audio beside the picture."""
     inputs = _picture(f"testsrc2=size={SIZE}:rate=25", seconds) + _tone(seconds, "5.1")
     return _make(path, inputs, [*FAITHFUL, "-c:a", "aac", "-b:a", "256k", "-shortest"])
+
+
+SRT = "1\n00:00:00,000 --> 00:00:01,000\nHello\n\n2\n00:00:01,000 --> 00:00:02,000\nWorld\n"
+ASS = """[Script Info]
+ScriptType: v4.00+
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+Dialogue: 0,0:00:00.00,0:00:01.50,Default,,0,0,0,,Bonjour
+"""  # noqa: E501
+CHAPTERS = ";FFMETADATA1\ntitle=Our holiday\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"  # noqa: E501
+
+
+def holiday(folder: Path) -> Path:
+    """An MKV with three audio languages, SRT and ASS subtitles, chapters, a title and a date."""
+    (folder / "a.srt").write_text(SRT)
+    (folder / "b.ass").write_text(ASS)
+    (folder / "meta.txt").write_text(CHAPTERS)
+    source = folder / "holiday.mkv"
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y"]
+    cmd += ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2"]
+    for frequency in (300, 500, 700):
+        cmd += ["-f", "lavfi", "-i", f"sine=frequency={frequency}:duration=2"]
+    cmd += ["-i", str(folder / "a.srt"), "-i", str(folder / "b.ass"), "-i", str(folder / "meta.txt")]
+    cmd += ["-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:a", "-map", "4:s", "-map", "5:s"]
+    cmd += ["-map_metadata", "6", "-map_chapters", "6", "-c:v", "libx264", "-preset", "ultrafast"]
+    cmd += ["-c:a", "aac", "-c:s:0", "srt", "-c:s:1", "ass"]
+    for index, (language, title) in enumerate([("eng", "English"), ("fra", "Français"), ("deu", "Deutsch")]):
+        cmd += [f"-metadata:s:a:{index}", f"language={language}", f"-metadata:s:a:{index}", f"title={title}"]
+    cmd += ["-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fra"]
+    cmd += ["-metadata", "creation_time=2024-07-14T10:30:00Z", str(source)]
+    subprocess.run(cmd, check=True)
+    return source

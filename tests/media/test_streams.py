@@ -9,23 +9,11 @@ from pathlib import Path
 import pytest
 
 from app.media import Options, preset_command, probe
+from app.media.formats import CONTAINERS, MP4
 from app.media.probe import parse_probe
-from app.media.streams import left_out
+from app.media.streams import container_for, kept, left_out
 from tests.conftest import FFMPEG
-
-SRT = "1\n00:00:00,000 --> 00:00:01,000\nHello\n\n2\n00:00:01,000 --> 00:00:02,000\nWorld\n"
-ASS = """[Script Info]
-ScriptType: v4.00+
-
-[V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
-Style: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1
-
-[Events]
-Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-Dialogue: 0,0:00:00.00,0:00:01.50,Default,,0,0,0,,Bonjour
-"""  # noqa: E501
-CHAPTERS = ";FFMETADATA1\ntitle=Our holiday\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"  # noqa: E501
+from tests.media import corpus
 
 
 def _header(path: Path) -> str:
@@ -33,30 +21,8 @@ def _header(path: Path) -> str:
     return done.stderr
 
 
-def _crafted(folder: Path) -> Path:
-    """An MKV with three audio languages, SRT and ASS subtitles, chapters, a title and a date."""
-    (folder / "a.srt").write_text(SRT)
-    (folder / "b.ass").write_text(ASS)
-    (folder / "meta.txt").write_text(CHAPTERS)
-    source = folder / "holiday.mkv"
-    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y"]
-    cmd += ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2"]
-    for frequency in (300, 500, 700):
-        cmd += ["-f", "lavfi", "-i", f"sine=frequency={frequency}:duration=2"]
-    cmd += ["-i", str(folder / "a.srt"), "-i", str(folder / "b.ass"), "-i", str(folder / "meta.txt")]
-    cmd += ["-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:a", "-map", "4:s", "-map", "5:s"]
-    cmd += ["-map_metadata", "6", "-map_chapters", "6", "-c:v", "libx264", "-preset", "ultrafast"]
-    cmd += ["-c:a", "aac", "-c:s:0", "srt", "-c:s:1", "ass"]
-    for index, (language, title) in enumerate([("eng", "English"), ("fra", "Français"), ("deu", "Deutsch")]):
-        cmd += [f"-metadata:s:a:{index}", f"language={language}", f"-metadata:s:a:{index}", f"title={title}"]
-    cmd += ["-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fra"]
-    cmd += ["-metadata", "creation_time=2024-07-14T10:30:00Z", str(source)]
-    subprocess.run(cmd, check=True)
-    return source
-
-
 def test_every_track_the_subtitles_chapters_and_metadata_are_kept(tmp_path: Path) -> None:
-    source = _crafted(tmp_path)
+    source = corpus.holiday(tmp_path)
     info = probe(FFMPEG, source)
     assert (info.audio_tracks, info.subtitles) == (3, ("subrip", "ass"))
     output = tmp_path / "output.mp4"
@@ -69,6 +35,20 @@ def test_every_track_the_subtitles_chapters_and_metadata_are_kept(tmp_path: Path
     assert len(re.findall(r"Chapter #0:\d+", header)) == 2
     assert "title           : Our holiday" in header
     assert "creation_time   : 2024-07-14T10:30:00" in header
+    delivered = probe(FFMPEG, output)
+    assert (delivered.audio_tracks, len(delivered.subtitles), delivered.chapters) == (3, 2, 2)
+
+
+def test_asked_for_matroska_every_subtitle_stays_as_it_is(tmp_path: Path) -> None:
+    source = corpus.holiday(tmp_path)
+    info = probe(FFMPEG, source)
+    output = tmp_path / "output.mkv"
+    options = Options(container="mkv")
+    subprocess.run(preset_command(FFMPEG, source, output, options, info), check=True, capture_output=True)
+    delivered = probe(FFMPEG, output)
+    assert delivered.format_name.startswith("matroska")
+    assert (delivered.audio_tracks, delivered.subtitles, delivered.chapters) == (3, ("subrip", "ass"), 2)
+    assert "title           : Our holiday" in _header(output)
 
 
 @pytest.mark.parametrize("keep", [False, True])
@@ -97,6 +77,28 @@ def test_picture_subtitles_are_named_in_the_note() -> None:
 """
     info = parse_probe(header)
     assert info.subtitles == ("hdmv_pgs_subtitle", "subrip")
-    note = left_out(info)
+    assert container_for(info, None) == CONTAINERS["mkv"], "a disc's subtitles: Matroska by default"
+    assert left_out(info, CONTAINERS["mkv"]) is None
+    mkv = kept(info, container=CONTAINERS["mkv"])
+    assert mkv[:8] == ["-map", "0:s:0", "-c:s:0", "copy", "-map", "0:s:1", "-c:s:1", "copy"]
+    assert container_for(info, "mp4") == MP4
+    note = left_out(info, MP4)
     assert note is not None and note.startswith("1 subtitle track drawn as pictures")
-    assert left_out(parse_probe(header.replace("hdmv_pgs_subtitle", "ass"))) is None
+    assert kept(info, container=MP4)[:4] == ["-map", "0:s:1", "-c:s:0", "mov_text"]
+    text_only = parse_probe(header.replace("hdmv_pgs_subtitle", "ass"))
+    assert left_out(text_only) is None and container_for(text_only, None) == MP4
+
+
+def test_chapters_are_counted_from_their_own_lines() -> None:
+    header = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'talk.mp4':
+  Metadata:
+    title           : Chapter #0:9: start 1.0 (a title, not a chapter)
+  Duration: 00:00:10.00, start: 0.000000, bitrate: 100 kb/s
+  Chapters:
+    Chapter #0:0: start 0.000000, end 5.000000
+      Metadata:
+        title           : Intro
+    Chapter #0:1: start 5.000000, end 10.000000
+  Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 320x240, 25 fps
+"""
+    assert parse_probe(header).chapters == 2

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
+from app.auth.owner import ANONYMOUS
 from app.extensions import db
 from app.jobs import lifecycle, retention
 from app.jobs.models import CANCELED, FAILED, QUEUED, SUCCEEDED, Job
@@ -20,6 +22,7 @@ from app.work import stills
 from app.work.compress import _drop_unwanted_output, compress_job
 from app.work.steps import encode_limits
 from tests.conftest import FFMPEG, make_clip
+from tests.media import corpus
 
 
 def _running_job_with_output(tmp_path: Path) -> str:
@@ -97,14 +100,20 @@ def test_a_store_the_worker_cannot_reach_sends_the_job_back_then_fails_it(
 
 
 def _compress_a_clip(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seconds: float = 2, **options: object
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seconds: float = 2,
+    clip: Path | None = None,
+    owner: str = "o",
+    **options: object,
 ) -> str:
-    """A job for a real clip, attempted in this process as a worker would (real ffmpeg)."""
+    """A job for a real clip (made here unless given), attempted in this process as a worker
+    would (real ffmpeg)."""
     monkeypatch.setattr(os, "nice", lambda _n: 0)  # the test process keeps its priority
     monkeypatch.setattr(signal, "signal", lambda *_args: None)  # and its SIGTERM handler
-    clip = make_clip(tmp_path / "clip.mp4", seconds=seconds, extra=("-g", "250"))
-    job = Job(id=str(uuid.uuid4()), owner="o", options=options,
-              input={"filename": "clip.mp4", "size_bytes": clip.stat().st_size})  # fmt: skip
+    clip = clip or make_clip(tmp_path / "clip.mp4", seconds=seconds, extra=("-g", "250"))
+    job = Job(id=str(uuid.uuid4()), owner=owner, options=options,
+              input={"filename": clip.name, "size_bytes": clip.stat().st_size})  # fmt: skip
     job_storage().put(input_key(job.id), clip)
     lifecycle.create(job)
     compress_job(job.id)
@@ -190,3 +199,19 @@ def test_a_source_too_short_for_its_trim_fails_with_the_reason(
         done = db.session.get(Job, job_id, populate_existing=True)
         assert done.status == FAILED and done.error["code"] == "trim_out_of_range"
         assert "start_seconds" in done.error["message"]
+
+
+@pytest.mark.slow
+def test_matroska_asked_for_keeps_every_stream_and_is_served_as_mkv(
+    app: Flask, client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.app_context():
+        clip = corpus.holiday(tmp_path)
+        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip, owner=ANONYMOUS, container="mkv")
+        done = db.session.get(Job, job_id, populate_existing=True)
+        assert done.status == SUCCEEDED, done.error
+        assert done.output["content_type"] == "video/x-matroska" and done.output["verified"]
+        assert done.output["streams"] == {"audio": 3, "subtitles": 2, "chapters": 2}
+    answer = client.get(f"/api/jobs/{job_id}/output")
+    assert answer.mimetype == "video/x-matroska"
+    assert "filename=holiday-squeezed.mkv" in answer.headers["Content-Disposition"]
