@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import fakeredis
+from flask import Flask
 
 from app import create_app
 from app.extensions import db
@@ -59,17 +60,34 @@ def corpus_clips(folder: Path, long: float, short: float) -> dict[str, Path]:
     return made
 
 
-def run_deliver(app, clip: Path, folder: Path, **options: object) -> tuple[Delivery, float]:  # type: ignore[no-untyped-def]
+def bench_app(folder: Path) -> Flask:
+    """The app a worker runs jobs in, in-process: SQLite and storage in ``folder``, fakeredis."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'db.sqlite3'}",
+                      "STORAGE_URL": (folder / "storage").as_uri(), "SCRATCH_DIR": str(folder / "scratch"),
+                      "SECRET_KEY": "bench", "RATELIMIT_STORAGE_URI": "memory://"})  # fmt: skip
+    app.extensions["redis"] = fakeredis.FakeRedis()
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def attempt(app: Flask, folder: Path) -> tuple[Steps, Path]:
+    """A new running job's ``Steps`` and a work folder of its own, as a worker's attempt has
+    them (call it in ``app``'s context)."""
+    job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="bench", input={}, options={}))
+    lifecycle.start(job.id)
+    work = folder / f"work-{job.id}"
+    work.mkdir()
+    return Steps(job.id, 0, app.config), work
+
+
+def run_deliver(app: Flask, clip: Path, folder: Path, **options: object) -> tuple[Delivery, float]:
     """Squeeze's encode of ``clip`` as a job's attempt runs it; the delivery and its seconds."""
     with app.app_context():
-        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="bench", input={}, options={}))
-        lifecycle.start(job.id)
-        work = folder / f"work-{job.id}"
-        work.mkdir()
+        steps, work = attempt(app, folder)
         started = time.perf_counter()
-        delivery = deliver(
-            clip, probe(FFMPEG, clip), Options(**options), clip.name, work, Steps(job.id, 0, app.config)
-        )  # type: ignore[arg-type]
+        asked = Options(**options)  # type: ignore[arg-type]
+        delivery = deliver(clip, probe(FFMPEG, clip), asked, clip.name, work, steps)
         return delivery, time.perf_counter() - started
 
 
@@ -92,12 +110,7 @@ def main() -> None:
     parser.add_argument("--short", type=float, default=30.0, help="seconds of the others")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-quality-"))
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'db.sqlite3'}",
-                      "STORAGE_URL": (folder / "storage").as_uri(), "SCRATCH_DIR": str(folder / "scratch"),
-                      "SECRET_KEY": "bench", "RATELIMIT_STORAGE_URI": "memory://"})  # fmt: skip
-    app.extensions["redis"] = fakeredis.FakeRedis()
-    with app.app_context():
-        db.create_all()
+    app = bench_app(folder)
     clips = corpus_clips(folder, args.long, args.short)
     columns = (
         "clip | s | preset | target | today CRF → VMAF | Squeeze CRF → VMAF | bytes ÷ today | time ÷ today"
