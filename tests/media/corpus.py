@@ -8,6 +8,7 @@ and a holiday MKV with three audio languages, text subtitles, chapters, a title 
 
 from __future__ import annotations
 
+import struct
 import subprocess
 from pathlib import Path
 
@@ -90,12 +91,13 @@ Dialogue: 0,0:00:00.00,0:00:01.50,Default,,0,0,0,,Bonjour
 CHAPTERS = ";FFMETADATA1\ntitle=Our holiday\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Two\n"  # noqa: E501
 
 
-def holiday(folder: Path) -> Path:
+def holiday(path: Path) -> Path:
     """An MKV with three audio languages, SRT and ASS subtitles, chapters, a title and a date."""
+    folder = path.parent
     (folder / "a.srt").write_text(SRT)
     (folder / "b.ass").write_text(ASS)
     (folder / "meta.txt").write_text(CHAPTERS)
-    source = folder / "holiday.mkv"
+    source = path
     cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y"]
     cmd += ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2"]
     for frequency in (300, 500, 700):
@@ -110,3 +112,36 @@ def holiday(folder: Path) -> Path:
     cmd += ["-metadata", "creation_time=2024-07-14T10:30:00Z", str(source)]
     subprocess.run(cmd, check=True)
     return source
+
+
+def disc(path: Path, seconds: float = 2) -> Path:
+    """An MKV as ripped from a Blu-ray: a PGS subtitle (drawn as a picture: one 8x2 white bar,
+    shown from 0.5 s to 1.5 s) and a SubRip one beside the picture and the sound."""
+    sup = path.with_suffix(".sup")
+    sup.write_bytes(_pgs_display(45_000, show=True, number=0) + _pgs_display(135_000, show=False, number=1))
+    srt = path.with_suffix(".srt")
+    srt.write_text(SRT)
+    inputs = [*_picture("testsrc2=size=320x240:rate=25", seconds), *_tone(seconds)]
+    inputs += ["-f", "sup", "-i", str(sup), "-i", str(srt)]
+    maps = ["-map", "0:v", "-map", "1:a", "-map", "2:s", "-map", "3:s", "-shortest"]
+    codec = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-c:s:0", "copy", "-c:s:1", "srt"]
+    languages = ["-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fra"]
+    return _make(path, inputs, [*maps, *codec, *languages])
+
+
+def _pgs_display(pts: int, show: bool, number: int) -> bytes:
+    """One PGS display set (the segments a Blu-ray subtitle is made of) at ``pts`` (90 kHz):
+    a composition showing one 8x2 object of palette colour 1 (white), or clearing the screen."""
+
+    def segment(kind: int, payload: bytes) -> bytes:
+        return b"PG" + struct.pack(">IIBH", pts, 0, kind, len(payload)) + payload
+
+    placed = struct.pack(">HBBHH", 0, 0, 0, 10, 10) if show else b""
+    composition = struct.pack(">HHBHBBBB", 320, 240, 0x10, number, 0x80 if show else 0, 0, 0, int(show))
+    found = segment(0x16, composition + placed) + segment(0x17, struct.pack(">BBHHHH", 1, 0, 10, 10, 8, 2))
+    if show:
+        found += segment(0x14, struct.pack(">BBBBBBB", 0, 0, 1, 235, 128, 128, 255))  # palette: white
+        rows = (b"\x00\x88\x01" + b"\x00\x00") * 2  # run-length: 8 pixels of colour 1, end of line
+        picture = struct.pack(">HH", 8, 2) + rows
+        found += segment(0x15, struct.pack(">HBB", 0, 0, 0xC0) + len(picture).to_bytes(3, "big") + picture)
+    return found + segment(0x80, b"")

@@ -22,7 +22,7 @@ def _header(path: Path) -> str:
 
 
 def test_every_track_the_subtitles_chapters_and_metadata_are_kept(tmp_path: Path) -> None:
-    source = corpus.holiday(tmp_path)
+    source = corpus.holiday(tmp_path / "holiday.mkv")
     info = probe(FFMPEG, source)
     assert (info.audio_tracks, info.subtitles) == (3, ("subrip", "ass"))
     output = tmp_path / "output.mp4"
@@ -40,7 +40,7 @@ def test_every_track_the_subtitles_chapters_and_metadata_are_kept(tmp_path: Path
 
 
 def test_asked_for_matroska_every_subtitle_stays_as_it_is(tmp_path: Path) -> None:
-    source = corpus.holiday(tmp_path)
+    source = corpus.holiday(tmp_path / "holiday.mkv")
     info = probe(FFMPEG, source)
     output = tmp_path / "output.mkv"
     options = Options(container="mkv")
@@ -102,3 +102,17 @@ def test_chapters_are_counted_from_their_own_lines() -> None:
   Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 320x240, 25 fps
 """
     assert parse_probe(header).chapters == 2
+
+
+def test_a_disc_s_picture_subtitles_go_into_matroska_as_they_are(tmp_path: Path) -> None:
+    source = corpus.disc(tmp_path / "disc.mkv")
+    info = probe(FFMPEG, source)
+    assert info.subtitles == ("hdmv_pgs_subtitle", "subrip")
+    container = container_for(info, None)
+    assert container.name == "mkv" and left_out(info, container) is None
+    output = tmp_path / "output.mkv"
+    subprocess.run(preset_command(FFMPEG, source, output, Options(), info), check=True, capture_output=True)
+    assert probe(FFMPEG, output).subtitles == ("hdmv_pgs_subtitle", "subrip")
+    as_mp4 = tmp_path / "output.mp4"
+    subprocess.run(preset_command(FFMPEG, source, as_mp4, Options(container="mp4"), info), check=True)
+    assert probe(FFMPEG, as_mp4).subtitles == ("mov_text",)

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from app.auth.owner import ANONYMOUS
 from app.extensions import db
 from app.jobs import lifecycle, retention
 from app.jobs.models import CANCELED, FAILED, QUEUED, SUCCEEDED, Job
+from app.media.formats import CONTAINERS
 from app.media.segments import frame_times_command, read_frame_times
 from app.storage import StorageError, input_key, job_prefix, job_storage, output_key, poster_key
 from app.storage.local import LocalStorage
@@ -202,16 +204,33 @@ def test_a_source_too_short_for_its_trim_fails_with_the_reason(
 
 
 @pytest.mark.slow
-def test_matroska_asked_for_keeps_every_stream_and_is_served_as_mkv(
-    app: Flask, client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("making", "options", "container", "subtitles", "note"),
+    [
+        (corpus.holiday, {"container": "mkv"}, "mkv", 2, None),  # asked for
+        (corpus.disc, {}, "mkv", 2, None),  # a picture subtitle: Matroska by default
+        (corpus.disc, {"container": "mp4"}, "mp4", 1, "1 subtitle track drawn as pictures"),
+    ],
+)
+def test_the_container_keeps_what_it_can_and_the_download_is_named_for_it(
+    app: Flask,
+    client: FlaskClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    making: Callable[[Path], Path],
+    options: dict[str, str],
+    container: str,
+    subtitles: int,
+    note: str | None,
 ) -> None:
     with app.app_context():
-        clip = corpus.holiday(tmp_path)
-        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip, owner=ANONYMOUS, container="mkv")
+        clip = making(tmp_path / "holiday.mkv")
+        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip, owner=ANONYMOUS, **options)
         done = db.session.get(Job, job_id, populate_existing=True)
         assert done.status == SUCCEEDED, done.error
-        assert done.output["content_type"] == "video/x-matroska" and done.output["verified"]
-        assert done.output["streams"] == {"audio": 3, "subtitles": 2, "chapters": 2}
+        assert done.output["verified"] and done.output["streams"]["subtitles"] == subtitles
+        assert (done.output["note"] or "").startswith(note or "")
+        assert bool(done.output["note"]) is bool(note)
     answer = client.get(f"/api/jobs/{job_id}/output")
-    assert answer.mimetype == "video/x-matroska"
-    assert "filename=holiday-squeezed.mkv" in answer.headers["Content-Disposition"]
+    assert answer.mimetype == CONTAINERS[container].content_type
+    assert f"filename=holiday-squeezed.{container}" in answer.headers["Content-Disposition"]
