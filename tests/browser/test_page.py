@@ -128,7 +128,7 @@ def test_cancel_and_delete_from_the_page(browser: Browser, web: LiveStack, tmp_p
     context.close()
 
 
-def test_fit_under_offers_common_sizes_and_a_custom_one(
+def test_fit_under_a_custom_size_and_a_trim_reach_the_job(
     browser: Browser, web: LiveStack, tmp_path: Path
 ) -> None:
     context = browser.new_context()
@@ -142,12 +142,16 @@ def test_fit_under_offers_common_sizes_and_a_custom_one(
     fit.select_option("custom")
     expect(custom).to_be_visible()
     page.locator("input[name=target_size_custom]").fill("0.3")
+    page.locator("input[name=start_seconds]").fill("1")
+    page.locator("input[name=end_seconds]").fill("5.5")
     clip = make_clip(tmp_path / "fit.mp4", seconds=6, size="640x360")
     row_id = _upload(page, clip)
     row = page.locator(f"#{row_id}")
     expect(row).to_have_attribute("data-status", re.compile("succeeded|failed"), timeout=TIMEOUT_MS)
     job = page.request.get(f"{web.url}/api/jobs/{row_id.removeprefix('job-')}").json()  # the page's owner
     assert job["options"]["target_size_mb"] == 0.3
+    assert (job["options"]["start_seconds"], job["options"]["end_seconds"]) == (1, 5.5)
     assert job["status"] == "succeeded", job["error"]
     assert job["output"]["size_bytes"] <= 0.3 * MB
+    assert abs(job["output"]["duration_seconds"] - 4.5) < 0.1
     context.close()
