@@ -326,7 +326,7 @@ def _coordinate(
         _raise_if_stopped(job.id, steps)
         time.sleep(WAIT_POLL_SECONDS)
     mux = mux_args(audio, source, info, options.keep_location, delivered_in(info, options))
-    return _join(job.id, rows, mux, folder, steps, join_band, target, info.start_seconds)
+    return _join(job.id, rows, mux, folder, steps, join_band, target)
 
 
 def _raise_if_stopped(job_id: str, steps: Steps) -> None:
@@ -362,9 +362,9 @@ def _join(
     steps: Steps,
     band: Band,
     target: Path,
-    start: float,
 ) -> Joined:
-    """Join the segments into ``target``; their facts with times from the video's ``start``."""
+    """Join the segments into ``target``; their facts with times on its timeline (from its first
+    frame: a trim's start, or the frame on screen at it)."""
     storage = job_storage()
     parts = [(storage.fetch(segment_key(job_id, row.number), folder), row.plan()) for row in rows]
     listing = folder / "segments.ffconcat"
@@ -372,7 +372,7 @@ def _join(
     steps.run(join_command(ffmpeg_path(), listing, mux, target), None, band)
     facts = [
         {
-            "start_seconds": round(row.start - start, 3),
+            "start_seconds": round(row.start - rows[0].start, 3),
             "duration_seconds": round(row.duration, 3),
             **{name: (row.result or {}).get(name) for name in ("crf", "vmaf", "size_bytes")},
         }

@@ -12,6 +12,7 @@ import requests
 
 from app.media import probe
 from app.media.segments import frame_times_command, read_frame_times
+from app.media.trim import Trim
 from tests.conftest import FFMPEG
 from tests.live.backends import Backend
 from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
@@ -134,8 +135,8 @@ def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, t
     assert job["output"]["segments"][0]["start_seconds"] == 0.0
     output = tmp_path / "trimmed.mp4"
     output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job['id']}/output", timeout=60).content)
-    expected = [time for time in _frames(clip) if 2.5 <= time < 10.5]
-    assert len(_frames(output)) == len(expected) == 200
+    expected = Trim(2.5, 10.5).kept_frames(_frames(clip))  # from 2.48: the frame showing at 2.5 s
+    assert len(_frames(output)) == len(expected) == 201
     delivered = probe(FFMPEG, output)
     assert abs((delivered.duration_seconds or 0) - 8.0) <= 2 / 25
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
