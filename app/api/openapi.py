@@ -23,6 +23,7 @@ from app.media.formats import CODECS, CONTAINER_LIST, CONTAINERS, DEFAULT_CODEC,
 from app.media.stills import POSTER_HEIGHT
 from app.storage import FRAME_SIDES
 from app.uploads.models import UPLOAD_STATES
+from app.uploads.service import MAX_PARTS_PER_REQUEST
 
 JSON = "application/json"
 JPEG = "image/jpeg"
@@ -41,11 +42,37 @@ def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM: {"schema": _ref("Problem")}}}
 
 
-def _job(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+def _job(
+    description: str, headers: dict[str, Any] | None = None, links: dict[str, Any] | None = None
+) -> dict[str, Any]:
     response: dict[str, Any] = {"description": description, "content": {JSON: {"schema": _ref("Job")}}}
     if headers:
         response["headers"] = headers
+    if links:
+        response["links"] = links
     return response
+
+
+def _links(parameter: str, operations: tuple[str, ...]) -> dict[str, Any]:
+    """OpenAPI links: the id in the answer's body names ``parameter`` of each operation."""
+    return {
+        operation: {"operationId": operation, "parameters": {parameter: "$response.body#/id"}}
+        for operation in operations
+    }
+
+
+OCTETS = "application/octet-stream"
+BINARY = {"type": "string", "format": "binary", "contentMediaType": OCTETS}  # what generators read
+JOB_LINKS = _links(
+    "job_id", ("getJob", "cancelJob", "deleteJob", "getOutput", "getPoster", "getFrame", "jobEvents")
+)
+UPLOAD_LINKS = _links("upload_id", ("getUpload", "signParts", "completeUpload", "deleteUpload"))
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[\\x20-\\x7e]+$"},
+    "description": "Same key and request: the original answer (1 to 255 printable characters)",
+}
 
 
 HEADER = {
@@ -293,15 +320,38 @@ def _schemas() -> dict[str, Any]:
         "Upload": {
             "type": "object",
             "required": ["file"],
-            "properties": {
-                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
-                **OPTION_PROPERTIES,
-            },
+            "properties": {"file": BINARY, **OPTION_PROPERTIES},
+            "additionalProperties": False,  # an unknown field is a 422, not ignored
         },
         "SourceUrl": {
             "type": "object",
             "required": ["source_url"],
             "properties": {"source_url": {"type": "string", "format": "uri"}, **OPTION_PROPERTIES},
+            "additionalProperties": False,
+        },
+        "UploadPromise": {
+            "type": "object",
+            "required": ["filename", "size_bytes"],
+            "properties": {
+                "filename": {"type": "string", "minLength": 1, "description": "the file's name"},
+                "size_bytes": {"type": "integer", "minimum": 1, "description": "the file's size"},
+                **OPTION_PROPERTIES,
+            },
+            "additionalProperties": False,
+        },
+        "PartNumbers": {
+            "type": "object",
+            "required": ["numbers"],
+            "properties": {
+                "numbers": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1},
+                    "minItems": 1,
+                    "maxItems": MAX_PARTS_PER_REQUEST,
+                    "description": "parts to sign, each from 1 to the upload's parts_total",
+                }
+            },
+            "additionalProperties": False,
         },
         "ResumableUpload": {
             "type": "object",
@@ -340,14 +390,7 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Submit a video (upload, or a source_url the worker downloads)",
                 "operationId": "submitJob",
-                "parameters": [
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
-                        "description": "Same key and request: the original job",
-                    }
-                ],
+                "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -359,6 +402,7 @@ def _paths() -> dict[str, Any]:
                     "202": _job(
                         "Accepted: the job, queued",
                         {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")},
+                        JOB_LINKS,
                     ),
                     "400": _problem("Malformed request (JSON, Idempotency-Key, CSRF token)"),
                     "401": UNAUTHORIZED,
@@ -469,11 +513,11 @@ def _paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "The file",
-                        "content": {c.content_type: {} for c in CONTAINER_LIST},
+                        "content": {c.content_type: {"schema": BINARY} for c in CONTAINER_LIST},
                     },
                     "206": {
                         "description": "Part of the file",
-                        "content": {c.content_type: {} for c in CONTAINER_LIST},
+                        "content": {c.content_type: {"schema": BINARY} for c in CONTAINER_LIST},
                     },
                     "304": {"description": "Not modified"},
                     "307": {
@@ -499,7 +543,7 @@ def _paths() -> dict[str, Any]:
                 ),
                 "operationId": "getPoster",
                 "responses": {
-                    "200": {"description": "The poster", "content": {JPEG: {}}},
+                    "200": {"description": "The poster", "content": {JPEG: {"schema": BINARY}}},
                     "304": {"description": "Not modified"},
                     "307": STORE_REDIRECT,
                     "401": UNAUTHORIZED,
@@ -528,7 +572,7 @@ def _paths() -> dict[str, Any]:
                 ),
                 "operationId": "getFrame",
                 "responses": {
-                    "200": {"description": "The frame", "content": {JPEG: {}}},
+                    "200": {"description": "The frame", "content": {JPEG: {"schema": BINARY}}},
                     "304": {"description": "Not modified"},
                     "307": STORE_REDIRECT,
                     "401": UNAUTHORIZED,
@@ -755,20 +799,24 @@ def _upload_paths() -> dict[str, Any]:
     gone = _problem("The upload expired before it was completed (upload_expired)")
     base = "/api/uploads/{upload_id}"
     accepted_headers = {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")}
-    json_body = {"required": True, "content": {JSON: {"schema": {"type": "object"}}}}
+    promise = {"required": True, "content": {JSON: {"schema": _ref("UploadPromise")}}}
+    part_numbers = {"required": True, "content": {JSON: {"schema": _ref("PartNumbers")}}}
     return {
         "/api/uploads": {
             "post": {
                 "summary": "Promise a file (filename, size_bytes and the job options); parts go to storage",
                 "operationId": "createUpload",
-                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
-                "requestBody": json_body,
+                "parameters": [IDEMPOTENCY_KEY],
+                "requestBody": promise,
                 "responses": {
-                    "201": {**upload, "headers": {"Location": HEADER["Location"]}},
+                    "201": {**upload, "headers": {"Location": HEADER["Location"]}, "links": UPLOAD_LINKS},
                     "200": _problem("The upload an earlier request with this Idempotency-Key made")
-                    | {"content": {JSON: {"schema": _ref("ResumableUpload")}}},
+                    | {"content": {JSON: {"schema": _ref("ResumableUpload")}}, "links": UPLOAD_LINKS},
+                    "400": _problem("Malformed JSON or Idempotency-Key"),
+                    "401": UNAUTHORIZED,
                     "413": _problem("Larger than MAX_UPLOAD_MB"),
                     "422": _problem("Bad field or option"),
+                    "429": _problem("Too much work asked for (rate_limited); see Retry-After"),
                 },
             }
         },
@@ -784,7 +832,7 @@ def _upload_paths() -> dict[str, Any]:
             "post": {
                 "summary": 'Signed URLs to PUT parts to: {"numbers": [1, 2]}',
                 "operationId": "signParts",
-                "requestBody": json_body,
+                "requestBody": part_numbers,
                 "responses": {"200": {"description": "parts: number, url, method, headers, expires_at"},
                               "404": not_found, "409": _problem("Completed"), "410": gone,
                               "422": _problem("Bad part numbers")},
@@ -796,7 +844,7 @@ def _upload_paths() -> dict[str, Any]:
                 "summary": "A part's bytes, to the signed URL (local-folder storage only; no credentials)",
                 "operationId": "putPart",
                 "security": [],
-                "requestBody": {"required": True, "content": {"application/octet-stream": {}}},
+                "requestBody": {"required": True, "content": {OCTETS: {"schema": BINARY}}},
                 "responses": {"200": {"description": "Stored"}, "400": _problem("Not the part's size"),
                               "403": _problem("Signature wrong or expired"), "404": not_found,
                               "408": _problem("The body stopped arriving"),

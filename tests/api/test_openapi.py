@@ -107,3 +107,34 @@ def test_documented_retry_after_and_wait_bounds_are_the_enforced_ones(
     client.post(f"/api/jobs/{job_id}/cancel")  # a finished job answers a long poll at once
     answer = client.get(f"/api/jobs/{job_id}", headers={"Prefer": "wait=100000"})
     assert answer.headers["Preference-Applied"] == f"wait={documented.group(1)}"
+
+
+def test_the_ids_an_answer_gives_link_to_every_operation_that_takes_them(client: FlaskClient) -> None:
+    """So a client generator or a stateful tester reaches each operation from the one that
+    made its resource."""
+    spec = client.get("/api/openapi.json").get_json()
+    operations = {
+        operation["operationId"]: (path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    made_by = {"job_id": ("submitJob", "202"), "upload_id": ("createUpload", "201")}
+    for parameter, (maker, status) in made_by.items():
+        links = operations[maker][1]["responses"][status]["links"]
+        takers = {
+            op
+            for op, (path, _) in operations.items()
+            if path.startswith("/api/") and "{" + parameter + "}" in path
+        }
+        takers -= {"jobSocket", "putPart"}  # a WebSocket upgrade; a URL the signParts answer gives
+        assert takers <= set(links), takers - set(links)
+        for link in links.values():
+            assert link["parameters"] == {parameter: "$response.body#/id"}
+
+
+def test_files_are_binary_and_bodies_closed_so_generated_clients_upload(client: FlaskClient) -> None:
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["Upload"]["properties"]["file"]["format"] == "binary"
+    for name in ("Upload", "SourceUrl", "UploadPromise", "PartNumbers"):
+        assert schemas[name]["additionalProperties"] is False, name
