@@ -73,12 +73,31 @@
     startPolling();
   });
 
+  // A row for a job the page has not shown yet gets an empty row of its id at the top first:
+  // htmx then swaps the row into place instead of finding nowhere to put it (and logging so).
+  document.body.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var message = document.createElement("template");
+    message.innerHTML = event.detail.message;
+    message.content.querySelectorAll("tr[hx-swap-oob][id]").forEach(function (row) {
+      if (document.getElementById(row.id)) return;
+      var placeholder = document.createElement("tr");
+      placeholder.id = row.id;
+      placeholder.hidden = true;
+      rowsBody.insertBefore(placeholder, rowsBody.firstChild);
+    });
+  });
+
   // Never let an older version of a row replace a newer one, nor bring back a deleted one.
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
     var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
     var current = event.detail.target;
     if (incoming && isDeletion(incoming)) {
       deleted.add(incoming.id);
+      return;
+    }
+    if (incoming && deleted.has(incoming.id)) {
+      event.detail.shouldSwap = false; // a late change of a job deleted here: not back
+      if (current && current.hidden) current.remove();
       return;
     }
     if (!incoming || !current || !current.dataset || current.dataset.version === undefined) return;
@@ -97,22 +116,10 @@
     }
   });
 
-  // A row for a job the page has not shown yet: put it at the top (unless it was just deleted).
-  var deleted = new Set();
+  var deleted = new Set(); // rows deleted here or in another tab: never brought back
   function isDeletion(row) {
     return row.getAttribute("hx-swap-oob") === "delete";
   }
-  document.body.addEventListener("htmx:oobErrorNoTarget", function (event) {
-    var row = event.detail.content;
-    if (row && isDeletion(row)) {
-      deleted.add(row.id); // deleted in another tab before this one showed it
-      return;
-    }
-    if (row && row.tagName === "TR" && !document.getElementById(row.id) && !deleted.has(row.id)) {
-      rowsBody.insertBefore(row, rowsBody.firstChild);
-      htmx.process(row);
-    }
-  });
 
   // DELETE answers 204 (htmx swaps nothing): remove the row here.
   document.body.addEventListener("htmx:afterRequest", function (event) {
@@ -126,10 +133,16 @@
     }
   });
 
+  // A job that finishes is announced (to screen readers), and shown as a notification while
+  // the tab is hidden, if the person allowed them (upload-queue.js asks once, at a submit).
   function announceIfFinished(previous, row) {
     if (previous && TERMINAL.indexOf(previous) < 0 && TERMINAL.indexOf(row.dataset.status) >= 0) {
       var name = row.querySelector(".filename");
-      announcer.textContent = (name ? name.textContent : "A job") + ": " + row.dataset.status;
+      var text = (name ? name.textContent : "A job") + ": " + row.dataset.status;
+      announcer.textContent = text;
+      if (document.hidden && "Notification" in window && Notification.permission === "granted") {
+        new Notification("Squeeze", { body: text, tag: row.id });
+      }
     }
   }
 

@@ -14,7 +14,19 @@
   var waiting = [];
   var active = 0;
 
+  // Once, at the first submit: may the page say when a job finishes while its tab is hidden?
+  // (live-rows.js shows the notification.) Asked in answer to the person's own click or drop.
+  function askToNotifyOnce() {
+    if (!("Notification" in window) || Notification.permission !== "default") return;
+    try {
+      if (localStorage.getItem("squeeze:notify-asked")) return;
+      localStorage.setItem("squeeze:notify-asked", "1");
+    } catch (ignored) { /* storage off: ask this once anyway */ }
+    Notification.requestPermission();
+  }
+
   function upload(file) {
+    askToNotifyOnce();
     var item = document.createElement("li");
     var label = document.createElement("span");
     var bar = document.createElement("progress");

@@ -33,7 +33,7 @@ def document(job: Job) -> JobDocument:
     """The job as the contract shows it, with links as paths (queue position looked up live)."""
     has_output = job.status == SUCCEEDED and not job.files_deleted
     output_path = job_path(job.id, "output") if has_output else None
-    has_poster = job.started_at is not None and not job.files_deleted  # made as a worker starts it
+    has_poster = job.poster_at is not None and not job.files_deleted  # linked once it is stored
     output = None
     if job.output is not None:
         output = {**job.output, "url": output_path}

@@ -81,6 +81,12 @@ def report_segments(job_id: str, segments: dict[str, int], percent: float, eta_s
     return _change(job_id, [RUNNING], segments=segments, progress=progress, eta_seconds=eta_seconds)
 
 
+def poster_made(job_id: str) -> bool:
+    """The running job's poster is stored: its link appears (a change its followers see, so a
+    page asks for the picture once it exists); False once the job is no longer running."""
+    return _change(job_id, [RUNNING], poster_at=utcnow())
+
+
 def lease_lapsed_before() -> datetime:
     """A running job (or segment claim) last renewed before this has lost its worker
     (LEASE_SECONDS ago)."""

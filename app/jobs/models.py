@@ -54,6 +54,7 @@ class Job(Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     # Last sign of life from the worker on this job (progress, start): the stall clock.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    poster_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # its poster is stored
     files_deleted: Mapped[bool] = mapped_column(default=False)
 
     input: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.jobs import lifecycle
 from app.media import ffmpeg_binary
 from app.media.fence import Limits
 from app.media.stills import STILL_LIMITS, compare_frames, poster
@@ -30,6 +31,7 @@ def store_poster(
     try:
         made = poster(_ffmpeg(), source, folder / "poster.jpg", duration, vf, _limits(), start)
         job_storage().put(poster_key(job_id), made, content_type=JPEG_TYPE, move=True)
+        lifecycle.poster_made(job_id)
     except Exception:  # a still never fails the job, whatever went wrong
         log.warning("job %s: no poster", job_id, exc_info=True)
         return False

@@ -63,11 +63,14 @@ def test_a_running_job_links_its_poster_and_serves_it_once_made(
 ) -> None:
     job_id = _job(app)
     _start(app, job_id, None, tmp_path)
-    link = client.get(f"/api/jobs/{job_id}").get_json()["links"]["poster"]
-    assert link == f"http://localhost/api/jobs/{job_id}/poster"
+    before = client.get(f"/api/jobs/{job_id}").get_json()
+    assert before["links"]["poster"] is None, "no link to a picture not made yet (a page would log a 409)"
     _problem(client.get(f"/api/jobs/{job_id}/poster"), 409, "not_ready")  # being made
     with app.app_context():
         assert store_poster(job_id, clip, 2.0, "scale=trunc(iw/2)*2:trunc(ih/2)*2", tmp_path)
+    after = client.get(f"/api/jobs/{job_id}").get_json()
+    assert after["links"]["poster"] == f"http://localhost/api/jobs/{job_id}/poster"
+    assert after["version"] > before["version"], "followers hear that the poster is there"
     response = client.get(f"/api/jobs/{job_id}/poster")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert response.get_data()[:2] == b"\xff\xd8"

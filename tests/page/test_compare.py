@@ -37,6 +37,7 @@ def _job(app: Flask, owner: str, output: dict[str, Any] | None) -> str:
             )
         )
         lifecycle.start(job.id)
+        lifecycle.poster_made(job.id)
         if output is not None:
             lifecycle.succeed(job.id, output)
         return job.id
