@@ -72,7 +72,8 @@ def _send_all(ws: Server, subscription: Subscription, owner: str) -> None:
         db.session.remove()  # hold no read transaction while the socket idles
     for doc in docs:
         subscription.seen(doc["id"], doc["version"])
-    ws.send("".join(_row(doc) for doc in docs) or "<template></template>")
+    if docs:  # no rows: nothing to swap (an empty fragment would make HTMX log an error)
+        ws.send("".join(_row(doc) for doc in docs))
 
 
 def _row(doc: JobUpdate) -> str:

@@ -155,3 +155,46 @@ def test_fit_under_a_custom_size_and_a_trim_reach_the_job(
     assert job["output"]["size_bytes"] <= 0.3 * MB
     assert abs(job["output"]["duration_seconds"] - 4.5) < 0.1
     context.close()
+
+
+# Chromium's notifications, recorded instead of shown, and a tab the person has left.
+NOTIFICATIONS_RECORDED = """
+window.__asked = 0;
+window.__shown = [];
+let permission = "default";
+window.Notification = class {
+  constructor(title, options) { window.__shown.push(options.body); }
+  static get permission() { return permission; }
+  static requestPermission() {
+    window.__asked += 1;
+    permission = "granted";
+    return Promise.resolve(permission);
+  }
+};
+Object.defineProperty(document, "hidden", { get: () => window.__hidden === true });
+"""
+
+
+def test_a_fresh_upload_keeps_the_console_clean_and_notifies_a_hidden_tab(
+    browser: Browser, web: LiveStack, tmp_path: Path
+) -> None:
+    context = browser.new_context()
+    context.add_init_script(NOTIFICATIONS_RECORDED)
+    page = context.new_page()
+    logged: list[str] = []
+    page.on(
+        "console", lambda m: logged.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
+    page.goto(web.url + "/")
+    expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
+    row_id = _upload(page, make_clip(tmp_path / "first.mp4", seconds=4, size="320x240"))
+    assert page.evaluate("window.__asked") == 1, "asked once, at the submit"
+    page.evaluate("window.__hidden = true")  # the person went to another tab
+    row = page.locator(f"#{row_id}")
+    expect(row).to_have_attribute("data-status", "succeeded", timeout=TIMEOUT_MS)
+    expect(row.locator(".thumb img")).to_be_visible(timeout=TIMEOUT_MS)
+    assert page.evaluate("window.__shown") == ["first.mp4: succeeded"]
+    _upload(page, make_clip(tmp_path / "second.mp4", seconds=1, size="320x240"))
+    assert page.evaluate("window.__asked") == 1, "never asked twice"
+    assert logged == [], logged  # no htmx:oobErrorNoTarget, no 404 or 409 for pictures not made
+    context.close()
