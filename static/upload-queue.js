@@ -77,7 +77,7 @@
       var value = form.elements[name].value;
       if (value !== "") options[name] = Number(value);
     });
-    ["keep_location", "normalize_audio"].forEach(function (name) {
+    ["keep_location", "normalize_audio", "sdr"].forEach(function (name) {
       if (form.elements[name].checked) options[name] = true;
     });
     return options;

@@ -120,6 +120,12 @@ OPTION_PROPERTIES: dict[str, Any] = {
         "default": False,
         "description": "Every audio track to -16 LUFS, true peak -1.5 dBTP (EBU R128, two passes)",
     },
+    "sdr": {
+        "type": "boolean",
+        "default": False,
+        "description": "Tone-map HDR to 8-bit SDR BT.709 even where the codec could keep it "
+        "(H.265 and AV1 keep 10-bit HDR by default; H.264 is always SDR)",
+    },
     "start_seconds": {
         "type": "number",
         "minimum": 0,
@@ -207,6 +213,7 @@ def _schemas() -> dict[str, Any]:
                 "target_size_mb": _nullable(number),
                 "keep_location": {"type": "boolean"},
                 "normalize_audio": {"type": "boolean"},
+                "sdr": {"type": "boolean"},
                 "start_seconds": _nullable(number),
                 "end_seconds": _nullable(number),
                 "container": _nullable({"type": "string", "enum": list(CONTAINERS)}),

@@ -14,10 +14,10 @@ from app.netguard import BlockedAddress, resolve_allowed
 from app.problems import invalid
 
 OPTION_FIELDS = (
-    "preset", "codec", "max_height", "target_size_mb", "keep_location", "normalize_audio",
+    "preset", "codec", "max_height", "target_size_mb", "keep_location", "normalize_audio", "sdr",
     "start_seconds", "end_seconds", "container", "callback_url",
 )  # fmt: skip
-FLAGS = ("keep_location", "normalize_audio")  # true or false, as JSON or a form spells them
+FLAGS = ("keep_location", "normalize_audio", "sdr")  # true or false, as JSON or a form spells them
 TRUE, FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")  # a form's spellings
 MIN_HEIGHT, MAX_HEIGHT = 16, 4320
 MAX_URL_LENGTH = 2048
@@ -105,6 +105,7 @@ def parse_submission(
             target_size_mb=target,
             keep_location=flags["keep_location"],
             normalize_audio=flags["normalize_audio"],
+            sdr=flags["sdr"],
             start_seconds=trim["start_seconds"],
             end_seconds=trim["end_seconds"],
             container=container,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.media.fence import input_args
-from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, MP4, PRESETS, Container
-from app.media.picture import video_filter
-from app.media.probe import MediaInfo
+from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, MP4, PRESETS, Container, HdrParams
+from app.media.picture import Hdr, kept_hdr, video_filter
+from app.media.probe import MasteringDisplay, MediaInfo
 from app.media.streams import audio_map, container_for, kept
 from app.media.trim import Trim
 
@@ -29,6 +29,7 @@ class Options:
     end_seconds: float | None = None  # ... to here
     container: str | None = None  # "mp4" or "mkv"; None: MP4 unless the input needs Matroska
     normalize_audio: bool = False  # every audio track to -16 LUFS (app.media.loudness)
+    sdr: bool = False  # tone-map HDR even where the codec could keep it (app.media.picture)
     codec_named: bool = True  # the request named the codec (else it is the default, not a wish)
 
 
@@ -50,11 +51,36 @@ def default_crf(options: Options) -> float:
     return float(CODECS[options.codec].crf[options.preset])
 
 
-def video_args(codec: str, rate: Rate) -> list[str]:
-    """The encoder, its speed and its rate control."""
+def hdr_params(spelling: HdrParams, hdr: Hdr) -> list[str]:
+    """The encoder's own parameters that carry ``hdr``'s static metadata (none without any)."""
+    params = []
+    if hdr.mastering is not None:
+        params.append(f"{spelling.mastering}={_display(hdr.mastering, spelling.units)}")
+    if hdr.light is not None:
+        params.append(f"{spelling.light}={hdr.light.max_cll},{hdr.light.max_fall}")
+    return [*spelling.switches, *params] if params else []
+
+
+def _display(display: MasteringDisplay, units: tuple[int, int] | None) -> str:
+    """``G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)`` in whole ``units`` (chromaticity, luminance), or
+    in decimals without them."""
+    chromaticity, luminance = units or (0, 0)
+
+    def number(value: float, unit: int) -> str:
+        return str(round(value * unit)) if unit else f"{value:.4f}"
+
+    corners = {"G": display.green, "B": display.blue, "R": display.red, "WP": display.white}
+    text = "".join(
+        f"{k}({number(x, chromaticity)},{number(y, chromaticity)})" for k, (x, y) in corners.items()
+    )
+    return f"{text}L({number(display.max_luminance, luminance)},{number(display.min_luminance, luminance)})"
+
+
+def video_args(codec: str, rate: Rate, hdr: Hdr | None = None) -> list[str]:
+    """The encoder, its speed and its rate control; with ``hdr``, the HDR metadata it keeps."""
     spec = CODECS[codec]
     args = ["-c:v", spec.encoder, *spec.speed_args]
-    own = ["log-level=error"]  # the encoder's own parameters (x265's: quiet, its passes)
+    own = list(spec.quiet)  # the encoder's own parameters (x265's: quiet, its passes; the HDR)
     if rate.bitrate is not None:
         args += ["-b:v", str(rate.bitrate)]
         if rate.pass_number is None:
@@ -63,11 +89,13 @@ def video_args(codec: str, rate: Rate) -> list[str]:
         crf = rate.crf if rate.crf is not None else spec.crf[DEFAULT_PRESET]
         args += ["-crf", spec.crf_text(crf)]
     if rate.pass_number is not None and rate.passlog is not None:
-        if spec.extra:
+        if spec.extra:  # x265 (SVT-AV1 has no passes through ffmpeg: its ``two_pass`` is False)
             own += [f"pass={rate.pass_number}", f"stats={rate.passlog}"]
         else:
             args += ["-pass", str(rate.pass_number), "-passlogfile", str(rate.passlog)]
-    if spec.extra:
+    if hdr is not None and spec.hdr is not None:
+        own += hdr_params(spec.hdr, hdr)
+    if spec.extra and own:
         args += [spec.extra, ":".join(own)]
     if codec == "h265":
         args += ["-tag:v", "hvc1"]  # hvc1: plays in Apple's players
@@ -104,6 +132,7 @@ def encode_command(
     audio: list[str],
     kept: list[str] | None = None,
     trim: Trim | None = None,
+    hdr: Hdr | None = None,
     container: Container = MP4,
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
@@ -111,11 +140,11 @@ def encode_command(
     A first pass of two writes nothing (``-f null``); everything else writes a ``container``
     (MP4 by default) that starts playing before it has all arrived. ``kept``: what else the file
     keeps (``app.media.streams.kept``); without it, only the picture and the sound. ``trim``:
-    the part of ``source`` to encode.
+    the part of ``source`` to encode. ``hdr``: the HDR the picture keeps (``vf`` made it so).
     """
     cmd = [*step_head(ffmpeg), *input_args(source, trim), "-map", "0:v:0", *audio_map(), "-dn"]
     cmd += kept if kept is not None else ["-sn", "-map_metadata", "-1"]
-    cmd += ["-vf", vf, *video_args(codec, rate)]
+    cmd += ["-vf", vf, *video_args(codec, rate, hdr)]
     if rate.pass_number == 1:
         return [*cmd, "-an", "-f", "null", os.devnull]
     return [*cmd, *audio, *container.muxer_args, "-f", container.muxer, str(target)]
@@ -134,11 +163,12 @@ def preset_command(
     (through ``audio_filters``, one per track, when its loudness is normalized)."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
     audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters)
-    vf = video_filter(info, options.max_height)
+    hdr = kept_hdr(info, options.codec, options.sdr)
+    vf = video_filter(info, options.max_height, hdr)
     container = container_for(info, options.container)
     extras = kept(info, keep_location=options.keep_location, container=container)
     return encode_command(
-        ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, container
+        ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, hdr, container
     )
 
 

@@ -22,6 +22,18 @@ class Preset:
 
 
 @dataclass(frozen=True)
+class HdrParams:
+    """How an encoder's own parameters carry HDR10's static metadata: the mastering display as
+    ``G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)``, the content light level as ``MaxCLL,MaxFALL``."""
+
+    mastering: str  # the mastering display's key
+    light: str  # the content light level's key
+    # Chromaticities and luminance (cd/m²) as whole counts of 1/these (x265's); None: as decimals.
+    units: tuple[int, int] | None = None
+    switches: tuple[str, ...] = ()  # set beside the metadata
+
+
+@dataclass(frozen=True)
 class Codec:
     """One video encoder as Squeeze drives it."""
 
@@ -35,7 +47,11 @@ class Codec:
     two_pass: bool  # ffmpeg can run it in two passes (SVT-AV1 through ffmpeg cannot)
     whole_crf: bool  # it takes whole CRFs only
     label: str  # as the page offers it
-    extra: str = ""  # its own parameters' option, where it has one (x265's)
+    extra: str = ""  # its own parameters' option, where it has one (x265's, SVT-AV1's)
+    quiet: tuple[str, ...] = ()  # its own parameters that keep its log to errors
+    # How it keeps an HDR input's HDR (10-bit, BT.2020, PQ or HLG, the metadata); None: it is
+    # always delivered as 8-bit SDR, tone-mapped (H.264: few players take 10-bit H.264).
+    hdr: HdrParams | None = None
 
     def crf_text(self, crf: float) -> str:
         return str(round(crf)) if self.whole_crf else f"{crf:g}"
@@ -46,6 +62,11 @@ PRESET_LIST: Final = (
     Preset("balanced", vmaf_target=93.0, audio_kbps=128, label="Balanced"),
     Preset("high", vmaf_target=96.0, audio_kbps=160, label="High quality"),
 )
+# x265 counts chromaticities in 1/50000 and luminance in 1/10000 cd/m², and sends the metadata
+# as SEI with every keyframe (each segment of a split job starts with one); SVT-AV1 takes
+# decimals and writes metadata OBUs.
+X265_HDR: Final = HdrParams("master-display", "max-cll", units=(50000, 10000), switches=("hdr10=1",))
+SVT_AV1_HDR: Final = HdrParams("mastering-display", "content-light")
 # The scales differ: x265 and SVT-AV1 reach x264's look at higher numbers; SVT-AV1's steps are finer.
 CODEC_LIST: Final = (
     Codec("h264", "libx264", "h264", ("-preset", "medium"),
@@ -53,10 +74,12 @@ CODEC_LIST: Final = (
           slope=0.15, two_pass=True, whole_crf=False, label="H.264 (plays everywhere)"),
     Codec("h265", "libx265", "hevc", ("-preset", "fast"),
           MappingProxyType({"small": 31, "balanced": 28, "high": 23}), (16, 42),
-          slope=0.15, two_pass=True, whole_crf=False, label="H.265 (smaller)", extra="-x265-params"),
+          slope=0.15, two_pass=True, whole_crf=False, label="H.265 (smaller)", extra="-x265-params",
+          quiet=("log-level=error",), hdr=X265_HDR),
     Codec("av1", "libsvtav1", "av1", ("-preset", "8"),
           MappingProxyType({"small": 42, "balanced": 35, "high": 28}), (18, 58),
-          slope=0.07, two_pass=False, whole_crf=True, label="AV1 (smallest)"),
+          slope=0.07, two_pass=False, whole_crf=True, label="AV1 (smallest)", extra="-svtav1-params",
+          hdr=SVT_AV1_HDR),
 )  # fmt: skip
 PRESETS: Final = {preset.name: preset for preset in PRESET_LIST}
 CODECS: Final = {codec.name: codec for codec in CODEC_LIST}

@@ -1,20 +1,59 @@
 """The picture a person asked for: the video filter chain every encode, sample and still shares.
 
 ffmpeg turns a rotated (phone) video upright while decoding, so the chain sees the picture as
-displayed: ``max_height`` applies to the displayed height. HDR (PQ or HLG) is tone-mapped to
-8-bit SDR BT.709; without it an HDR video delivered as 8-bit looks grey and washed out.
+displayed: ``max_height`` applies to the displayed height. HDR (PQ or HLG) stays HDR where the
+codec carries it (``kept_hdr``: 10-bit 4:2:0, tagged BT.2020 with the input's transfer) unless
+the person asked for SDR; otherwise it is tone-mapped to 8-bit SDR BT.709, since an HDR video
+delivered as 8-bit without it looks grey and washed out. Stills are always SDR (a JPEG is).
 """
 
 from __future__ import annotations
 
-from app.media.probe import MediaInfo
+from dataclasses import dataclass
 
+from app.media.formats import CODECS
+from app.media.probe import ContentLight, MasteringDisplay, MediaInfo
+
+SDR_PIXELS, HDR_PIXELS = "yuv420p", "yuv420p10le"  # what an encode is fed: 8-bit, or 10-bit HDR
 # Linear light at 100 nits, Hable's curve (keeps highlights without crushing the midtones), back
 # to BT.709 in TV range. The input's transfer is named: zscale does not trust every file's tags.
+# The HDR metadata goes with the HDR: ffmpeg would otherwise hand it on to the encoder and the
+# file, and an SDR picture would claim a 1000-nit display (HDR10), or a player reshape it (HDR10+,
+# Dolby Vision).
+_HDR_SIDE_DATA = (
+    "MASTERING_DISPLAY_METADATA", "CONTENT_LIGHT_LEVEL", "DYNAMIC_HDR_PLUS", "DOVI_RPU_BUFFER",
+    "DOVI_METADATA",
+)  # fmt: skip
 _TONE_MAP = (
     "zscale=tin={transfer}:min=bt2020nc:pin=bt2020:t=linear:npl=100,format=gbrpf32le,"
-    "zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv"
+    "zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,"
+    + ",".join(f"sidedata=mode=delete:type={kind}" for kind in _HDR_SIDE_DATA)
 )
+# Kept HDR says so: the encoders tag the stream as the frames are tagged.
+_HDR_TAGS = "setparams=color_primaries=bt2020:color_trc={transfer}:colorspace=bt2020nc"
+
+
+@dataclass(frozen=True)
+class Hdr:
+    """The HDR an encode keeps: the input's transfer (PQ or HLG) and its static metadata, where
+    the probe found it (ffmpeg also hands the encoder what the decoded frames carry)."""
+
+    transfer: str
+    mastering: MasteringDisplay | None = None
+    light: ContentLight | None = None
+
+
+def kept_hdr(info: MediaInfo, codec: str, sdr: bool) -> Hdr | None:
+    """The input's HDR when the encode keeps it: an HDR input, a codec that carries HDR, and no
+    ``sdr`` asked for; None: the picture is delivered SDR."""
+    if info.transfer is None or not info.hdr or sdr or CODECS[codec].hdr is None:
+        return None
+    return Hdr(info.transfer, info.mastering, info.light)
+
+
+def pixel_format(hdr: Hdr | None) -> str:
+    """The pixel format an encode is fed (and scored in)."""
+    return SDR_PIXELS if hdr is None else HDR_PIXELS
 
 
 def output_height(info: MediaInfo, max_height: int | None) -> int:
@@ -30,10 +69,12 @@ def scale_filter(source_height: int, max_height: int | None) -> str:
     return "scale=trunc(iw/2)*2:trunc(ih/2)*2"
 
 
-def video_filter(info: MediaInfo, max_height: int | None) -> str:
-    """The ``-vf`` chain from the decoded (upright) input to the 8-bit 4:2:0 picture we encode."""
-    steps = []
-    if info.hdr:
-        steps.append(_TONE_MAP.format(transfer=info.transfer))
-    steps += [scale_filter(info.height, max_height), "format=yuv420p"]
+def video_filter(info: MediaInfo, max_height: int | None, hdr: Hdr | None = None) -> str:
+    """The ``-vf`` chain from the decoded (upright) input to the 4:2:0 picture we encode: 8-bit
+    SDR (HDR tone-mapped), or with ``hdr`` (``kept_hdr``) 10-bit, tagged as the HDR it keeps."""
+    steps = [_TONE_MAP.format(transfer=info.transfer)] if info.hdr and hdr is None else []
+    steps.append(scale_filter(info.height, max_height))
+    if hdr is not None:
+        steps.append(_HDR_TAGS.format(transfer=hdr.transfer))
+    steps.append(f"format={pixel_format(hdr)}")
     return ",".join(steps)

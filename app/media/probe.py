@@ -32,6 +32,16 @@ _CHANNELS = re.compile(r"\d+ Hz, ([^,]+),")
 _LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6,
                     "6.1": 7, "7.1": 8}  # fmt: skip
 HDR_TRANSFERS = ("smpte2084", "arib-std-b67")  # PQ and HLG
+# HDR10's static metadata, in the stream's side data (ffmpeg 9: "Mastering display metadata:",
+# older: "Mastering Display Metadata,"; blue's x and y are parted by a space). Read only when both
+# the primaries and the luminance are there: an encoder takes the two together.
+_XY = r"\(([\d.]+),? *([\d.]+)\)"
+_MASTERING = re.compile(
+    rf"^\s*mastering display metadata[:,] has_primaries:1 has_luminance:1 r{_XY} g{_XY} b{_XY} wp{_XY} "
+    r"min_luminance=([\d.]+), max_luminance=([\d.]+)",
+    re.IGNORECASE,
+)
+_LIGHT = re.compile(r"^\s*content light level metadata[:,] MaxCLL=(\d+), MaxFALL=(\d+)", re.IGNORECASE)
 _SIZE = re.compile(r"\b(\d{1,5})x(\d{1,5})\b")
 _INVALID_SIZE = re.compile(r"Picture size (\d+x\d+) is invalid")
 _STILL_FORMATS = ("image2", "_pipe", "webp", "tiff")
@@ -47,6 +57,27 @@ CONTAINER_TYPES: dict[str, str] = {
 SAME_CONTAINER_TYPES: dict[str, str] = {
     ".mov": "video/quicktime", ".webm": "video/webm", ".3gp": "video/3gpp", ".m4v": "video/x-m4v",
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MasteringDisplay:
+    """The display an HDR video was graded on: each primary's and the white point's CIE 1931
+    (x, y), and the luminance it shows, in cd/m²."""
+
+    red: tuple[float, float]
+    green: tuple[float, float]
+    blue: tuple[float, float]
+    white: tuple[float, float]
+    min_luminance: float
+    max_luminance: float
+
+
+@dataclass(frozen=True)
+class ContentLight:
+    """An HDR video's brightest pixel (MaxCLL) and brightest frame on average (MaxFALL), cd/m²."""
+
+    max_cll: int
+    max_fall: int
 
 
 class ProbeError(Exception):
@@ -66,6 +97,8 @@ class MediaInfo:
     rotation: int = 0  # degrees the player turns the picture: 0, 90, 180 or 270
     transfer: str | None = None  # the colour transfer tag, e.g. "bt709", "smpte2084" (PQ)
     bit_depth: int = 8
+    mastering: MasteringDisplay | None = None  # HDR10's static metadata, where the stream has it
+    light: ContentLight | None = None
     audio_channels: int | None = None
     audio_tracks: int = 0  # every audio stream, kept in the output
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
@@ -120,6 +153,8 @@ class MediaInfo:
             "rotation",
             "transfer",
             "bit_depth",
+            "mastering",
+            "light",
             "audio_channels",
             "audio_tracks",
             "subtitles",
@@ -182,7 +217,8 @@ def parse_probe(text: str) -> MediaInfo:
     if not duration and any(marker in format_name for marker in _STILL_FORMATS):
         raise ProbeError("the file is a still image, not a video")
     width, height = int(size.group(1)), int(size.group(2))
-    rotation = _rotation(video[2])
+    side_data = _side_data(video[2])
+    rotation = _rotation(side_data)
     if rotation in (90, 270):
         width, height = height, width
     transfer, bit_depth = _colour(video[1])
@@ -196,6 +232,8 @@ def parse_probe(text: str) -> MediaInfo:
         rotation=rotation,
         transfer=transfer,
         bit_depth=bit_depth,
+        mastering=_mastering(side_data),
+        light=_light(side_data),
         audio_channels=_channels(audio[1]) if audio else None,
         audio_tracks=audio_tracks,
         subtitles=tuple(subtitles),
@@ -203,14 +241,33 @@ def parse_probe(text: str) -> MediaInfo:
     )
 
 
-def _rotation(block: str) -> int:
+def _rotation(side_data: list[str]) -> int:
     """The display matrix's rotation as a quarter turn in 0..270 (0 without one), read from
     the stream's ``Side data:`` section only (its metadata may say anything)."""
-    for line in _side_data(block):
+    for line in side_data:
         match = _ROTATION.match(line)
         if match is not None:
             return round(float(match.group(1)) / 90) % 4 * 90
     return 0
+
+
+def _mastering(side_data: list[str]) -> MasteringDisplay | None:
+    """The mastering display from the stream's side data (None without one)."""
+    for line in side_data:
+        match = _MASTERING.match(line)
+        if match is not None:
+            v = [float(value) for value in match.groups()]
+            return MasteringDisplay((v[0], v[1]), (v[2], v[3]), (v[4], v[5]), (v[6], v[7]), v[8], v[9])
+    return None
+
+
+def _light(side_data: list[str]) -> ContentLight | None:
+    """The content light level from the stream's side data (None without one)."""
+    for line in side_data:
+        match = _LIGHT.match(line)
+        if match is not None:
+            return ContentLight(int(match.group(1)), int(match.group(2)))
+    return None
 
 
 def _side_data(block: str) -> list[str]:

@@ -2,9 +2,11 @@
 
 The source is decoded through the same filter chain the encode used (upright, tone-mapped,
 scaled to the delivered size), so the score is the loss the compression caused, not the
-change a person asked for. Scores come from a few short spans spread through the video,
-decoded by seeking both files to the same moments: a small share of the frames, the same
-answer as every frame on video that does not change its character from span to span.
+change a person asked for. A video that keeps its HDR is scored as it is delivered, both sides
+10-bit with the input's transfer (neither tone-mapped): like with like. Scores come from a few
+short spans spread through the video, decoded by seeking both files to the same moments: a
+small share of the frames, the same answer as every frame on video that does not change its
+character from span to span.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from app.media.command import step_head
 from app.media.fence import input_args
+from app.media.picture import SDR_PIXELS
 
 MEASURE_SPANS = 4  # spans scored in a delivered file ...
 MEASURE_SPAN_SECONDS = 1.0  # ... each this long; a video up to their sum is scored whole
@@ -80,17 +83,19 @@ def measure_command(
     reference_vf: str | None,
     spans: list[tuple[float, float]],
     reference_offset: float = 0.0,
+    pixel_format: str = SDR_PIXELS,
 ) -> list[str]:
     """The ffmpeg run that scores ``distorted`` against ``reference`` (through ``reference_vf``)
     on ``spans``; its stderr ends with the scores (see ``read_quality``).
 
-    ``reference_offset``: where ``distorted`` starts in ``reference`` (a segment's start).
+    ``reference_offset``: where ``distorted`` starts in ``reference`` (a segment's start);
+    ``pixel_format``: the encode's (``picture.pixel_format``), the reference's after its chain.
     """
     count = len(spans)
     vmaf = f"libvmaf=model={VMAF_MODEL}:n_threads=2:n_subsample={VMAF_SUBSAMPLE}:ts_sync_mode=nearest"
     graph = ";".join(
         [
-            joined(0, count, "format=yuv420p", "d"),
+            joined(0, count, f"format={pixel_format}", "d"),
             joined(count, count, reference_vf, "r"),
             "[d]split[d1][d2];[r]split[r1][r2]",
             f"[d1][r1]{vmaf}[scored]",

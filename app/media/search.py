@@ -25,6 +25,7 @@ from pathlib import Path
 
 from app.media.command import Rate, encode_command, step_head, video_args
 from app.media.formats import CODECS
+from app.media.picture import Hdr, pixel_format
 from app.media.quality import joined, measure_command, read_quality, sample_spans, span_inputs
 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
@@ -76,10 +77,12 @@ def crf_search(
     folder: Path,
     run: RunStep,
     offset: float = 0.0,
+    hdr: Hdr | None = None,
 ) -> SearchResult:
     """The highest CRF (smallest file) whose samples score ``target_vmaf`` (+ SAFETY).
 
-    ``offset``: the video is the ``duration`` seconds of ``source`` from there (a segment).
+    ``offset``: the video is the ``duration`` seconds of ``source`` from there (a segment);
+    ``hdr``: the HDR the picture keeps (``vf`` made it so).
     """
     spans = [(round(offset + start, 3), length) for start, length in sample_plan(duration)]
     seconds = sum(length for _, length in spans)
@@ -89,11 +92,15 @@ def crf_search(
     crf = start_crf
     for _ in range(MAX_TRIES):
         encoded = folder / f"sample-{crf:g}.mp4"
+        rate = Rate(crf=crf)
         if tries:
-            run(encode_command(ffmpeg, reference, encoded, "null", codec, Rate(crf=crf), ["-an"]), seconds)
+            run(encode_command(ffmpeg, reference, encoded, "null", codec, rate, ["-an"], hdr=hdr), seconds)
         else:  # the samples are cut and encoded for the first try in one run: decoded once
-            run(_cut_and_encode(ffmpeg, source, spans, vf, reference, codec, Rate(crf=crf), encoded), seconds)
-        scored = run(measure_command(ffmpeg, encoded, reference, None, [(0.0, seconds)]), seconds)
+            run(_cut_and_encode(ffmpeg, source, spans, vf, reference, codec, rate, encoded, hdr), seconds)
+        measured = measure_command(
+            ffmpeg, encoded, reference, None, [(0.0, seconds)], pixel_format=pixel_format(hdr)
+        )
+        scored = run(measured, seconds)
         vmaf = read_quality(scored).vmaf
         encoded.unlink(missing_ok=True)
         tries.append((crf, vmaf))
@@ -116,12 +123,13 @@ def _cut_and_encode(
     codec: str,
     rate: Rate,
     encoded: Path,
+    hdr: Hdr | None = None,
 ) -> list[str]:
     """One run: the samples through ``vf``, kept losslessly (ffv1) and encoded at ``rate``."""
     graph = joined(0, len(spans), vf, "v") + ";[v]split[kept][first]"
     cmd = [*step_head(ffmpeg), *span_inputs(source, spans), "-filter_complex", graph]
     cmd += ["-map", "[kept]", "-c:v", "ffv1", "-an", str(reference)]
-    return [*cmd, "-map", "[first]", *video_args(codec, rate), "-an", "-f", "mp4", str(encoded)]
+    return [*cmd, "-map", "[first]", *video_args(codec, rate, hdr), "-an", "-f", "mp4", str(encoded)]
 
 
 def loss(vmaf: float) -> float:

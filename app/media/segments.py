@@ -23,6 +23,7 @@ from pathlib import Path
 
 from app.media.command import Rate, step_head, video_args
 from app.media.fence import input_args
+from app.media.picture import Hdr
 
 SEGMENT_SECONDS = 30.0  # the nominal length of one segment (SEGMENT_SECONDS)
 SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece (SEGMENT_MIN_SECONDS)
@@ -113,15 +114,23 @@ def plan(
 
 
 def segment_command(
-    ffmpeg: str, source: str | Path, target: str | Path, segment: Segment, vf: str, codec: str, crf: float
+    ffmpeg: str,
+    source: str | Path,
+    target: str | Path,
+    segment: Segment,
+    vf: str,
+    codec: str,
+    crf: float,
+    hdr: Hdr | None = None,
 ) -> list[str]:
-    """Encode one segment's frames (no audio) at ``crf`` into an mp4 whose timeline starts at 0."""
+    """Encode one segment's frames (no audio) at ``crf`` into an mp4 whose timeline starts at 0;
+    ``hdr``: the HDR the picture keeps (``vf`` made it so)."""
     cmd = [*step_head(ffmpeg)]
     if segment.seek > 0:
         cmd += ["-ss", f"{segment.seek:.6f}"]
     cmd += [*input_args(source), "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1"]
     cmd += ["-vf", f"{vf},setpts=PTS-STARTPTS", "-frames:v", str(segment.frames)]
-    cmd += [*video_args(codec, Rate(crf=crf)), *IN_BAND_HEADERS[codec]]
+    cmd += [*video_args(codec, Rate(crf=crf), hdr), *IN_BAND_HEADERS[codec]]
     return [*cmd, "-f", "mp4", str(target)]
 
 

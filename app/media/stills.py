@@ -5,7 +5,9 @@ picture through the same filter chain as the encode (``vf``: rotation, tone-mapp
 scaling), and write one frame. The poster is the most typical frame of a short window
 (ffmpeg's ``thumbnail`` filter) about a third of the way in, at most POSTER_HEIGHT tall.
 The compare frames are the same moment of the original and of the result, the original
-scaled to the result's size, so the two line up pixel for pixel.
+scaled to the result's size, so the two line up pixel for pixel. A JPEG is SDR: the original
+passes through an SDR ``vf`` (``picture.video_filter`` without ``hdr``), and a result that kept
+its HDR through the same SDR chain.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from app.media.fence import Limits, input_args
+from app.media.picture import video_filter
 from app.media.probe import ProbeError, probe
 from app.units import MB
 
@@ -78,7 +81,9 @@ def compare_frames(
         ffmpeg, original, folder / "original.jpg", start + moment, f"{vf},{fit},{JPEG}", COMPARE_QUALITY,
         limits, start,
     )  # fmt: skip
-    second = grab(ffmpeg, result, folder / "result.jpg", moment, f"setsar=1,{JPEG}", COMPARE_QUALITY, limits)
+    # A result that kept its HDR is tone-mapped as the original was (the same SDR chain), at its size.
+    shown = f"{video_filter(size, None)},{fit},{JPEG}" if size.hdr else f"setsar=1,{JPEG}"
+    second = grab(ffmpeg, result, folder / "result.jpg", moment, shown, COMPARE_QUALITY, limits)
     return first, second
 
 

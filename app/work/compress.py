@@ -121,7 +121,7 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
             if options.normalize_audio and info.has_audio:
                 facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started
-        vf = video_filter(info, options.max_height)
+        vf = video_filter(info, options.max_height)  # SDR, as a JPEG is (HDR kept or not)
         stills.store_compare_frames(
             job.id, source, delivery.path, info.duration_seconds, vf, folder, info.start_seconds
         )

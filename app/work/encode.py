@@ -20,7 +20,7 @@ from app.media import MediaInfo, Options, Rate, encode_command, loudness
 from app.media.command import audio_command, default_crf, mux_args, preset_command, step_head
 from app.media.fence import input_args
 from app.media.formats import CODECS, PRESETS, Container
-from app.media.picture import output_height, video_filter
+from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
 from app.media.quality import (
     IDENTICAL,
     MEASURE_SPAN_SECONDS,
@@ -146,12 +146,14 @@ def delivered_in(info: MediaInfo, options: Options) -> Container:
 
 
 def asked_change(info: MediaInfo, options: Options) -> str | None:
-    """What the person asked for that the input is not (a lower height, another codec), if any:
-    then an encode is delivered even when it is larger than the input."""
+    """What the person asked for that the input is not (a lower height, another codec, SDR from
+    HDR), if any: then an encode is delivered even when it is larger than the input."""
     if output_height(info, options.max_height) < info.height - info.height % 2:
         return f"a height of {options.max_height}"
     if options.codec_named and CODECS[options.codec].probe_name != info.video_codec:
         return f"{options.codec.upper()} video"
+    if options.sdr and info.hdr:
+        return "SDR picture"
     if options.normalize_audio and info.has_audio:
         return "evened-out sound"
     if info.trim is not None:
@@ -198,7 +200,8 @@ class _Encode:
         self.source, self.info, self.options, self.folder, self.steps = source, info, options, folder, steps
         self.filename = filename
         self.ffmpeg = ffmpeg_path()
-        self.vf = video_filter(info, options.max_height)
+        self.hdr = kept_hdr(info, options.codec, options.sdr)
+        self.vf = video_filter(info, options.max_height, self.hdr)
         self.input_size = input_share(source, info)
         self.asked = asked_change(info, options)
         self.duration = info.duration_seconds or 0.0
@@ -221,7 +224,7 @@ class _Encode:
         if search:
             found = crf_search(
                 self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf,
-                target, self.folder, self.steps.runner(search_band), self.info.start_seconds,
+                target, self.folder, self.steps.runner(search_band), self.info.start_seconds, self.hdr,
             )  # fmt: skip
             log.info("crf search: %s", found)
             crf = found.crf
@@ -298,7 +301,7 @@ class _Encode:
             rate = Rate(bitrate=bitrate, pass_number=1, passlog=passlog)
             unused = self.folder / "unused"
             first = encode_command(
-                self.ffmpeg, self.source, unused, self.vf, codec, rate, [], None, self.info.trim
+                self.ffmpeg, self.source, unused, self.vf, codec, rate, [], None, self.info.trim, self.hdr
             )
             self.steps.run(first, self.duration, first_band, whole=True)
         best: Path | None = None
@@ -307,7 +310,7 @@ class _Encode:
             video = self.folder / f"video-{attempt}.mp4"
             rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
             cmd = encode_command(
-                self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"], None, self.info.trim
+                self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"], None, self.info.trim, self.hdr
             )
             self.steps.run(cmd, self.duration, second_band, whole=True)
             candidate = self._mux(video, audio_file, self.folder / f"fit-{attempt}.mp4")
@@ -355,8 +358,9 @@ class _Encode:
         """
         spans = sample_spans(self.duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS) if self.duration else []
         cmd = measure_command(
-            self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds
-        )
+            self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds,
+            pixel_format(self.hdr),
+        )  # fmt: skip
         seconds = sum(length for _, length in spans) or None
         try:
             return read_quality(self.steps.run(cmd, seconds, band).log_tail)

@@ -37,7 +37,7 @@ from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentR
 from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.command import audio_command, default_crf, mux_args
 from app.media.formats import OUTPUT_TYPE, PRESETS
-from app.media.picture import video_filter
+from app.media.picture import Hdr, kept_hdr, pixel_format, video_filter
 from app.media.quality import (
     MEASURE_SPAN_SECONDS,
     MEASURE_SPANS,
@@ -107,11 +107,15 @@ class Context:
     started_at: datetime | None  # the job's start (its ETA counts from there)
     band: Band  # where the segments fill the job's bar
     input_size: int
-    change_asked: bool  # a lower height or another codec: larger than the input is allowed
+    change_asked: bool  # what asked_change names (a lower height, another codec...): larger is allowed
+
+    @property
+    def hdr(self) -> Hdr | None:
+        return kept_hdr(self.info, self.options.codec, self.options.sdr)
 
     @property
     def vf(self) -> str:
-        return video_filter(self.info, self.options.max_height)
+        return video_filter(self.info, self.options.max_height, self.hdr)
 
 
 def help_with(job_id: str) -> None:
@@ -219,11 +223,11 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     if segment.duration >= SEGMENT_SEARCH_MIN_SECONDS:
         found = crf_search(
             ffmpeg, context.source, segment.duration, context.vf, options.codec, crf, target,
-            context.folder, steps.runner(search_band), offset=segment.start,
+            context.folder, steps.runner(search_band), offset=segment.start, hdr=context.hdr,
         )  # fmt: skip
         crf = found.crf
     path = context.folder / f"segment-{segment.number}.mp4"
-    cmd = segment_command(ffmpeg, context.source, path, segment, context.vf, options.codec, crf)
+    cmd = segment_command(ffmpeg, context.source, path, segment, context.vf, options.codec, crf, context.hdr)
     limit = None if context.change_asked else context.input_size
     steps.run(cmd, segment.duration, encode_band, size_limit=limit, whole=True)
     if steps.outgrown is not None:
@@ -243,7 +247,9 @@ def _score(
     context: Context, path: Path, start: float, duration: float, steps: Steps, band: Band
 ) -> Quality | None:
     spans = sample_spans(duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS)
-    cmd = measure_command(ffmpeg_path(), path, context.source, context.vf, spans, reference_offset=start)
+    cmd = measure_command(
+        ffmpeg_path(), path, context.source, context.vf, spans, start, pixel_format(context.hdr)
+    )
     try:
         return read_quality(steps.run(cmd, sum(length for _, length in spans), band).log_tail)
     except (JobFailed, MeasureError) as exc:

@@ -97,6 +97,7 @@ def compress(args: argparse.Namespace) -> int:
                "target_size_mb": round(args.fit / 1e6, 3) if args.fit else None,
                "normalize_audio": True if args.normalize else None,
                "keep_location": True if args.keep_location else None,
+               "sdr": True if args.sdr else None,
                "start_seconds": args.start, "end_seconds": args.end,
                "container": args.container}  # fmt: skip
     for name in args.files:
@@ -197,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--keep-location", action="store_true", help="keep where it was filmed (removed by default)"
     )
+    run.add_argument("--sdr", action="store_true", help="tone-map HDR to SDR even with h265 or av1")
     run.add_argument("--start", type=seconds, help="keep the video from this time: 90, 1:30 or 1:30.5")
     run.add_argument("--end", type=seconds, help="keep the video up to this time (same forms)")
     run.add_argument("--container", choices=("mp4", "mkv"), help="the result's format (default: MP4, or MKV "

@@ -27,14 +27,14 @@ def _sent_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *flags: str) 
 
 
 def test_flags_become_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    sent = _sent_options(monkeypatch, tmp_path, "--normalize", "--keep-location", "--fit", "25MB")
+    sent = _sent_options(monkeypatch, tmp_path, "--normalize", "--keep-location", "--fit", "25MB", "--sdr")
     assert sent["normalize_audio"] is True and sent["keep_location"] is True
-    assert sent["target_size_mb"] == 25.0
+    assert sent["target_size_mb"] == 25.0 and sent["sdr"] is True
 
 
 def test_without_flags_nothing_is_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     sent = _sent_options(monkeypatch, tmp_path)
-    assert sent["normalize_audio"] is None and sent["keep_location"] is None
+    assert sent["normalize_audio"] is None and sent["keep_location"] is None and sent["sdr"] is None
 
 
 def test_a_trim_and_a_container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

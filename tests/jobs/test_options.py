@@ -1,6 +1,7 @@
 import pytest
 
 from app.jobs.options import parse_submission
+from app.media import Options
 from app.problems import Problem
 
 
@@ -15,7 +16,7 @@ def test_defaults_when_nothing_is_given() -> None:
     submission = parse_submission({}, max_upload_mb=100, allow_private=False)
     assert submission.options_dict() == {"preset": "balanced", "codec": "h264", "max_height": None,
                                          "target_size_mb": None, "keep_location": False,
-                                         "normalize_audio": False, "start_seconds": None,
+                                         "normalize_audio": False, "sdr": False, "start_seconds": None,
                                          "end_seconds": None, "container": None,
                                          "codec_named": False}  # fmt: skip
 
@@ -96,6 +97,23 @@ def test_keep_location_refuses_anything_else() -> None:
     with pytest.raises(Problem) as refused:
         parse_submission({"keep_location": "maybe"}, max_upload_mb=100, allow_private=False)
     assert refused.value.errors == [{"field": "keep_location", "message": "must be true or false"}]
+
+
+@pytest.mark.parametrize(("given", "sdr"), [(True, True), (False, False), ("on", True), ("false", False)])
+def test_sdr_takes_json_and_form_spellings(given: object, sdr: bool) -> None:
+    submission = parse_submission({"sdr": given, "codec": "h265"}, max_upload_mb=100, allow_private=False)
+    assert submission.options.sdr is sdr and submission.options_dict()["sdr"] is sdr
+
+
+def test_sdr_refuses_anything_else() -> None:
+    assert _errors({"sdr": "hdr"}) == {"sdr": "must be true or false"}
+
+
+def test_a_stored_job_without_sdr_still_loads() -> None:
+    stored = {"preset": "balanced", "codec": "h265", "max_height": None, "target_size_mb": None,
+              "keep_location": False, "normalize_audio": False, "start_seconds": None,
+              "end_seconds": None, "codec_named": True}  # fmt: skip
+    assert Options(**stored).sdr is False
 
 
 def test_a_trim_is_typed_and_an_empty_one_refused() -> None:

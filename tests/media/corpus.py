@@ -2,8 +2,9 @@
 
 Each maker writes ``path`` and returns it. The kinds span what a compressor meets: a flat
 colour (easy), a busy synthetic picture, noise-like detail (hard), a clip that is already
-small and clean, a phone's portrait clip (rotation in its metadata), 10-bit PQ HDR, 5.1 audio,
-and a holiday MKV with three audio languages, text subtitles, chapters, a title and a date.
+small and clean, a phone's portrait clip (rotation in its metadata), 10-bit PQ HDR (with and
+without HDR10's metadata), 5.1 audio, and a holiday MKV with three audio languages, text
+subtitles, chapters, a title and a date, and a disc's MKV with a picture subtitle.
 """
 
 from __future__ import annotations
@@ -68,6 +69,24 @@ def hdr_pq(path: Path, seconds: float = 4) -> Path:
     codec = ["-vf", "format=yuv420p10le", "-c:v", "libx265", "-x265-params", params, "-crf", "16"]
     codec += ["-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc"]
     return _make(path, _picture(f"testsrc2=size={SIZE}:rate=25", seconds), codec)
+
+
+# A P3 display of 1000 nits (x265's units: 1/50000, 1/10000 cd/m²), as HDR10 grading often is.
+MASTERING_DISPLAY = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"
+MAX_CLL, MAX_FALL = 1000, 400
+
+
+def hdr10(path: Path, seconds: float = 2, transfer: str = "smpte2084") -> Path:
+    """Small 10-bit HEVC tagged BT.2020 with ``transfer`` (PQ, or HLG: arib-std-b67) and HDR10's
+    metadata in the container, where the probe reads it: x265 writes the metadata into the
+    stream, and a second encode (ffmpeg hands on what it decodes) puts it in the mp4 too."""
+    tags = f"colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc"
+    metadata = f"master-display={MASTERING_DISPLAY}:max-cll={MAX_CLL},{MAX_FALL}"
+    x265 = ["-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-crf", "16"]
+    picture = _picture("testsrc2=size=320x240:rate=25", seconds)
+    first = path.with_name(f"{path.stem}-stream-only.mp4")
+    _make(first, picture, [*x265, "-x265-params", f"log-level=error:{tags}:{metadata}"])
+    return _make(path, ["-i", str(first)], [*x265, "-x265-params", "log-level=error"])
 
 
 def surround(path: Path, seconds: float = 4) -> Path:

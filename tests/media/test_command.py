@@ -1,7 +1,8 @@
 from app.media import MediaInfo, Options, Rate, encode_command, preset_command
 from app.media.command import audio_args, video_args
 from app.media.formats import CODECS, PRESETS
-from app.media.picture import output_height, scale_filter, video_filter
+from app.media.picture import Hdr, kept_hdr, output_height, scale_filter, video_filter
+from app.media.probe import ContentLight, MasteringDisplay
 
 INFO = MediaInfo(60.0, 1920, 1080, "h264", "aac", "mov", audio_channels=2)
 
@@ -71,7 +72,61 @@ def test_hdr_is_tone_mapped_to_8_bit_bt709() -> None:
     pq = MediaInfo(10.0, 1920, 1080, "hevc", None, "mov", transfer="smpte2084", bit_depth=10)
     chain = video_filter(pq, None)
     assert "tin=smpte2084" in chain and "tonemap=" in chain and chain.endswith("format=yuv420p")
+    assert "type=MASTERING_DISPLAY_METADATA" in chain and "type=CONTENT_LIGHT_LEVEL" in chain  # SDR: none
     assert "tonemap" not in video_filter(INFO, None)
+
+
+DISPLAY = MasteringDisplay((0.68, 0.32), (0.265, 0.69), (0.15, 0.06), (0.3127, 0.329), 0.0001, 1000.0)
+PQ = MediaInfo(10.0, 1920, 1080, "hevc", None, "mov", transfer="smpte2084", bit_depth=10, mastering=DISPLAY,
+               light=ContentLight(1000, 400))  # fmt: skip
+
+
+def test_h265_and_av1_keep_hdr_unless_sdr_is_asked_for_and_h264_never_does() -> None:
+    kept = Hdr("smpte2084", DISPLAY, ContentLight(1000, 400))
+    assert kept_hdr(PQ, "h265", sdr=False) == kept_hdr(PQ, "av1", sdr=False) == kept
+    assert kept_hdr(PQ, "h264", sdr=False) is None
+    assert kept_hdr(PQ, "h265", sdr=True) is None and kept_hdr(PQ, "av1", sdr=True) is None
+    assert kept_hdr(INFO, "h265", sdr=False) is None  # nothing to keep
+    hlg = MediaInfo(10.0, 1920, 1080, "hevc", None, "mov", transfer="arib-std-b67", bit_depth=10)
+    assert kept_hdr(hlg, "av1", sdr=False) == Hdr("arib-std-b67")
+
+
+def test_kept_hdr_is_10_bit_bt2020_with_the_inputs_transfer_and_no_tone_mapping() -> None:
+    chain = video_filter(PQ, 720, kept_hdr(PQ, "h265", sdr=False))
+    assert chain == (
+        "scale=-2:720,setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc,"
+        "format=yuv420p10le"
+    )
+    hlg = Hdr("arib-std-b67")
+    assert "color_trc=arib-std-b67" in video_filter(PQ, None, hlg) and "tonemap" not in video_filter(
+        PQ, None, hlg
+    )
+    vf = _value(preset_command("ffmpeg", "in", "out.mp4", Options(codec="av1"), PQ), "-vf")
+    assert vf.endswith("format=yuv420p10le")
+    vf = _value(preset_command("ffmpeg", "in", "out.mp4", Options(codec="av1", sdr=True), PQ), "-vf")
+    assert "tonemap=" in vf and vf.endswith("format=yuv420p")
+
+
+def test_x265_gets_hdr10_metadata_in_its_own_units() -> None:
+    """Chromaticities in 1/50000, luminance in 1/10000 cd/m², green first (as x265 reads them)."""
+    cmd = preset_command("ffmpeg", "in", "out.mp4", Options(codec="h265"), PQ)
+    own = _value(cmd, "-x265-params").split(":")
+    assert own[0] == "log-level=error" and "hdr10=1" in own
+    assert "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)" in own
+    assert "max-cll=1000,400" in own
+    sdr = preset_command("ffmpeg", "in", "out.mp4", Options(codec="h265", sdr=True), PQ)
+    assert _value(sdr, "-x265-params") == "log-level=error"
+
+
+def test_svt_av1_gets_hdr10_metadata_as_decimals() -> None:
+    own = _value(video_args("av1", Rate(crf=35), kept_hdr(PQ, "av1", sdr=False)), "-svtav1-params")
+    assert own == (
+        "mastering-display=G(0.2650,0.6900)B(0.1500,0.0600)R(0.6800,0.3200)WP(0.3127,0.3290)"
+        "L(1000.0000,0.0001):content-light=1000,400"
+    )
+    assert "-svtav1-params" not in video_args("av1", Rate(crf=35))  # nothing to say: no option
+    assert "-svtav1-params" not in video_args("av1", Rate(crf=35), Hdr("arib-std-b67"))  # HLG, no metadata
+    assert "-x264-params" not in video_args("h264", Rate(crf=23), Hdr("smpte2084", DISPLAY))
 
 
 def test_rates_crf_bitrate_and_two_passes() -> None:

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from app.media import ProbeError, probe
-from app.media.probe import parse_probe
+from app.media.probe import ContentLight, MasteringDisplay, parse_probe
 from tests.conftest import FFMPEG, make_clip
+from tests.media import corpus
 
 HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'in.mp4':
   Duration: 00:01:01.20, start: 0.000000, bitrate: 2633 kb/s
@@ -89,3 +90,49 @@ def test_facts_come_from_the_container_not_from_its_metadata(tmp_path: Path) -> 
 def test_a_files_type_comes_from_its_container(format_name: str, filename: str, expected: str) -> None:
     info = parse_probe(HEADER.replace("mov,mp4,m4a,3gp,3g2,mj2", format_name))
     assert info.content_type(filename) == expected
+
+
+HDR10_HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'hdr.mp4':
+  Duration: 00:00:02.00, start: 0.000000, bitrate: 855 kb/s
+  Stream #0:0[0x1](und): Video: hevc (Main 10) (hev1 / 0x31766568), yuv420p10le(tv, bt2020nc/bt2020/smpte2084, progressive), 320x240 [SAR 1:1 DAR 4:3], 838 kb/s, 25 fps, 25 tbr, 12800 tbn (default)
+    Metadata:
+      handler_name    : Content light level metadata: MaxCLL=9999, MaxFALL=9999
+    Side data:
+      Mastering display metadata: has_primaries:1 has_luminance:1 r(0.6800,0.3200) g(0.2650,0.6900) b(0.1500 0.0600) wp(0.3127, 0.3290) min_luminance=0.000100, max_luminance=1000.000000
+      Content light level metadata: MaxCLL=1000, MaxFALL=400
+"""
+
+
+def test_hdr10_metadata_is_read_from_the_side_data() -> None:
+    """As ffmpeg 9 prints it (blue's x and y parted by a space); a tag that reads the same is not it."""
+    info = parse_probe(HDR10_HEADER)
+    assert (info.transfer, info.bit_depth, info.hdr) == ("smpte2084", 10, True)
+    assert info.mastering == MasteringDisplay(
+        red=(0.68, 0.32), green=(0.265, 0.69), blue=(0.15, 0.06), white=(0.3127, 0.329),
+        min_luminance=0.0001, max_luminance=1000.0,
+    )  # fmt: skip
+    assert info.light == ContentLight(max_cll=1000, max_fall=400)
+    assert "mastering" not in info.as_input("hdr.mp4", 1) and "light" not in info.as_input("hdr.mp4", 1)
+
+
+def test_older_ffmpegs_spelling_of_hdr10_metadata_is_read_too() -> None:
+    older = HDR10_HEADER.replace("Mastering display metadata:", "Mastering Display Metadata,")
+    older = older.replace("Content light level metadata:", "Content Light Level Metadata,")
+    info = parse_probe(older)
+    assert info.mastering is not None and info.mastering.max_luminance == 1000.0
+    assert info.light == ContentLight(1000, 400)
+
+
+def test_a_mastering_display_without_its_primaries_is_not_read() -> None:
+    info = parse_probe(HDR10_HEADER.replace("has_primaries:1", "has_primaries:0"))
+    assert info.mastering is None and info.light == ContentLight(1000, 400)
+    plain = parse_probe(HEADER)
+    assert (plain.mastering, plain.light, plain.hdr) == (None, None, False)
+
+
+def test_probe_reads_a_real_hdr10_clip(tmp_path: Path) -> None:
+    info = probe(FFMPEG, corpus.hdr10(tmp_path / "hdr.mp4", seconds=1))
+    assert (info.transfer, info.bit_depth) == ("smpte2084", 10)
+    assert info.mastering is not None and info.mastering.green == (0.265, 0.69)
+    assert (info.mastering.min_luminance, info.mastering.max_luminance) == (0.0001, 1000.0)
+    assert info.light == ContentLight(corpus.MAX_CLL, corpus.MAX_FALL)

@@ -9,7 +9,7 @@ import pytest
 
 from app.media import probe
 from app.media.command import mux_args
-from app.media.picture import video_filter
+from app.media.picture import kept_hdr, video_filter
 from app.media.segments import (
     Segment,
     concat_list,
@@ -21,6 +21,7 @@ from app.media.segments import (
     should_split,
 )
 from tests.conftest import FFMPEG
+from tests.media import corpus
 
 
 def test_a_plan_covers_every_frame_once_starting_near_each_nominal_point() -> None:
@@ -113,3 +114,34 @@ def test_segments_join_into_the_inputs_frames_and_timing(
     info, joined_info = probe(FFMPEG, source), probe(FFMPEG, joined)
     assert joined_info.has_audio
     assert abs((joined_info.duration_seconds or 0) - (info.duration_seconds or 0)) < 1 / 12
+
+
+def test_an_hdr_videos_segments_keep_its_hdr_through_the_join(tmp_path: Path) -> None:
+    """H.265 keeps HDR10 in a split job too: 10-bit, BT.2020, PQ, the metadata, in every segment."""
+    source = corpus.hdr10(tmp_path / "hdr.mp4", seconds=2)
+    info = probe(FFMPEG, source)
+    hdr = kept_hdr(info, "h265", sdr=False)
+    parts = []
+    for segment in plan(_frame_times(source, tmp_path), info.duration_seconds or 0.0, 1.0):
+        part = tmp_path / f"part-{segment.number}.mp4"
+        _run(segment_command(FFMPEG, source, part, segment, video_filter(info, None, hdr), "h265", 28, hdr))
+        assert probe(FFMPEG, part).mastering == info.mastering
+        parts.append((part, segment))
+    assert len(parts) == 2
+    listing = tmp_path / "list.ffconcat"
+    listing.write_text(concat_list(parts))
+    joined = tmp_path / "joined.mp4"
+    _run(join_command(FFMPEG, listing, mux_args(None, source, info, keep_location=False), joined))
+    out = probe(FFMPEG, joined)
+    assert (out.bit_depth, out.transfer, out.mastering, out.light) == (
+        10,
+        "smpte2084",
+        info.mastering,
+        info.light,
+    )
+    assert "bt2020nc/bt2020/smpte2084" in _header(joined)
+    assert _decode_errors(joined) == ""
+
+
+def _header(path: Path) -> str:
+    return subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr

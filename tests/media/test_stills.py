@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app.media import ffmpeg_binary
+from app.media import ffmpeg_binary, probe
+from app.media.picture import video_filter
 from app.media.stills import POSTER_HEIGHT, StillError, compare_frames, poster, representative_moment
+from tests.media import corpus
 
 FFMPEG = ffmpeg_binary()
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 128, 0)
@@ -166,3 +168,12 @@ def test_compare_frames_line_up_on_a_moving_picture(tmp_path: Path) -> None:
 
     assert distance(left, right) < 2.0
     assert distance(left, neighbour) > 4 * distance(left, right)
+
+
+def test_a_result_that_kept_its_hdr_is_tone_mapped_like_the_original(tmp_path: Path) -> None:
+    """A JPEG is SDR: both sides are tone-mapped, so they still match (the HDR clip is its own result)."""
+    clip = corpus.hdr10(tmp_path / "hdr.mp4", seconds=1)
+    vf = video_filter(probe(FFMPEG, clip), None)
+    left, right = compare_frames(FFMPEG, clip, clip, tmp_path, 1.0, vf=vf)
+    distance = sum(abs(x - y) for x, y in zip(_grey(left), _grey(right), strict=True)) / (80 * 60)
+    assert distance < 2.0

@@ -7,6 +7,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,11 @@ from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import MediaInfo, Options, probe
 from app.media.command import default_crf
-from app.media.formats import PRESETS
+from app.media.formats import CODECS, PRESETS
 from app.media.picture import video_filter
 from app.media.search import crf_search
 from app.units import MB
-from app.work.encode import Delivery, deliver
+from app.work.encode import Delivery, asked_change, deliver
 from app.work.steps import Steps
 from tests.conftest import FFMPEG
 from tests.media import corpus, footage
@@ -120,6 +121,52 @@ def test_hdr_is_delivered_as_tone_mapped_8_bit_sdr(run_job: Deliver, tmp_path: P
     delivered = run_job(clip, codec="h264")
     out = probe(FFMPEG, delivered.path)
     assert (out.bit_depth, out.transfer, out.video_codec) == (8, "bt709", "h264")
+
+
+def _colour_tags(path: Path) -> str:
+    """The video's matrix/primaries/transfer as ffmpeg prints them (one name when all agree)."""
+    header = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    return re.search(r"Video: .*?\((?:tv|pc), ([^,)]+)", header).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("codec", "transfer"), [("h265", "smpte2084"), ("av1", "smpte2084"), ("h265", "arib-std-b67")]
+)
+def test_hdr_stays_10_bit_hdr_with_its_metadata_where_the_codec_carries_it(
+    run_job: Deliver, tmp_path: Path, codec: str, transfer: str
+) -> None:
+    clip = corpus.hdr10(tmp_path / "hdr.mp4", transfer=transfer)
+    source = probe(FFMPEG, clip)
+    delivered = run_job(clip, codec=codec)
+    assert not delivered.kept_original
+    out = probe(FFMPEG, delivered.path)
+    assert (out.video_codec, out.bit_depth, out.transfer) == (CODECS[codec].probe_name, 10, transfer)
+    assert _colour_tags(delivered.path) == f"bt2020nc/bt2020/{transfer}"
+    assert out.mastering == source.mastering and out.light == source.light
+    assert delivered.quality is not None and delivered.quality.vmaf > 80  # scored 10-bit to 10-bit
+
+
+@pytest.mark.parametrize(("codec", "sdr"), [("h264", False), ("h265", True), ("av1", True)])
+def test_h264_and_sdr_tone_map_hdr10_to_8_bit_bt709_without_its_metadata(
+    run_job: Deliver, tmp_path: Path, codec: str, sdr: bool
+) -> None:
+    clip = corpus.hdr10(tmp_path / "hdr.mp4")
+    delivered = run_job(clip, codec=codec, sdr=sdr)
+    assert not delivered.kept_original  # another codec, or SDR: asked for, delivered even if larger
+    out = probe(FFMPEG, delivered.path)
+    assert (out.video_codec, out.bit_depth, _colour_tags(delivered.path)) == (
+        CODECS[codec].probe_name,
+        8,
+        "bt709",
+    )
+    assert (out.mastering, out.light) == (None, None)
+
+
+def test_sdr_is_a_change_asked_for_only_of_an_hdr_input() -> None:
+    hdr = MediaInfo(10.0, 320, 240, "hevc", None, "mov", transfer="smpte2084", bit_depth=10)
+    assert asked_change(hdr, Options(codec="h265", sdr=True)) == "SDR picture"
+    assert asked_change(hdr, Options(codec="h265")) is None
+    assert asked_change(replace(hdr, transfer="bt709"), Options(codec="h265", sdr=True)) is None
 
 
 def test_surround_sound_is_delivered_as_stereo(run_job: Deliver, tmp_path: Path) -> None:
