@@ -108,7 +108,7 @@ def test_s3_large_files_go_in_parts(seaweed: SeaweedFS, tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
     with big.open("wb") as out:
         for _ in range(PART_BYTES * 2 // MB + 1):
-            out.write(secrets.token_bytesMB)
+            out.write(secrets.token_bytes(MB))
     store.put("jobs/big/input", big)
     head = seaweed.client().head_object(Bucket="unit", Key=store.prefix + "jobs/big/input")
     assert head["ContentLength"] == big.stat().st_size
