@@ -346,6 +346,30 @@ def _schemas() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
+        "SignedParts": {
+            "type": "object",
+            "required": ["parts"],
+            "properties": {
+                "parts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["number", "url", "method", "headers", "expires_at"],
+                        "properties": {
+                            "number": {"type": "integer", "minimum": 1},
+                            "url": {
+                                "type": "string",
+                                "format": "uri",
+                                "description": "PUT the part's bytes here",
+                            },
+                            "method": {"type": "string", "enum": ["PUT"]},
+                            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                            "expires_at": {"type": "string", "format": "date-time"},
+                        },
+                    },
+                }
+            },
+        },
         "PartNumbers": {
             "type": "object",
             "required": ["numbers"],
@@ -840,7 +864,8 @@ def _upload_paths() -> dict[str, Any]:
                 "summary": 'Signed URLs to PUT parts to: {"numbers": [1, 2]}',
                 "operationId": "signParts",
                 "requestBody": part_numbers,
-                "responses": {"200": {"description": "parts: number, url, method, headers, expires_at"},
+                "responses": {"200": {"description": "Where to PUT each part, until expires_at",
+                                      "content": {JSON: {"schema": _ref("SignedParts")}}},
                               "404": not_found, "409": _problem("Completed"), "410": gone,
                               "422": _problem("Bad part numbers")},
             },

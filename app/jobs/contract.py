@@ -4,8 +4,9 @@ A leaf module: ``app.jobs`` builds these (``document.py``) and ``app.events`` ca
 both import them from here, so the arrow between those two packages runs one way.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: TypedDict reads NotRequired[...] from real
+# annotations only (as strings, Python 3.11 takes every key as required), and the OpenAPI
+# document's required keys come from these classes.
 from typing import Any, Literal, NotRequired, TypedDict
 
 from typing_extensions import TypeIs
