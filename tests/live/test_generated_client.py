@@ -8,6 +8,8 @@ the job to ``succeeded``, downloads the output, lists the jobs, and runs a resum
 from __future__ import annotations
 
 import importlib
+import json
+import shutil
 import subprocess
 import sys
 import time
@@ -118,3 +120,38 @@ def test_a_generated_client_runs_a_resumable_upload(
     done = _api(generated, "complete_upload").sync_detailed(upload_id=upload.id, client=client)
     assert done.status_code == 202, done.content
     assert _until_done(generated, client, done.parsed.id).status.value == "succeeded"
+
+
+TS_CLIENT = Path(__file__).parent / "ts_client"  # package.json (pinned by its lock) and drive.ts
+
+
+def test_a_generated_typescript_client_does_the_same(stack: LiveStack, tmp_path: Path) -> None:
+    """openapi-typescript's types for the served document, openapi-fetch's calls, type-checked
+    by tsc and run under Node: submit, follow, download, list, and a resumable upload."""
+    installed = TS_CLIENT / "node_modules" / ".bin"
+    if shutil.which("node") is None or not (installed / "tsc").exists():
+        pytest.fail(
+            "Node and the TS client's packages are needed: `make install` runs npm ci in " + str(TS_CLIENT)
+        )
+    work = tmp_path / "ts"
+    (work / "generated").mkdir(parents=True)
+    for name in ("drive.ts", "tsconfig.json", "package.json"):
+        shutil.copy(TS_CLIENT / name, work / name)
+    (work / "node_modules").symlink_to(TS_CLIENT / "node_modules")
+    spec = work / "generated" / "openapi.json"
+    spec.write_bytes(requests.get(f"{stack.url}/api/openapi.json", timeout=30).content)
+    # As a user would generate it: a property with a default is optional to send.
+    _run([str(installed / "openapi-typescript"), str(spec), "-o", str(work / "generated" / "schema.d.ts"),
+          "--default-non-nullable", "false"], work)  # fmt: skip
+    _run([str(installed / "tsc"), "-p", "tsconfig.json"], work)  # every call checked against the types
+    clips = [make_clip(tmp_path / f"{name}.mp4", seconds=2) for name in ("submitted", "parted")]
+    done = _run(["node", "dist/drive.js", stack.url, *map(str, clips)], work)
+    ids = json.loads(done.stdout.strip().splitlines()[-1])
+    for job_id in ids.values():
+        assert stack.job(job_id)["status"] == "succeeded"
+
+
+def _run(cmd: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, f"{cmd[0]}: {done.stdout}{done.stderr}"
+    return done
