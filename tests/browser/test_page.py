@@ -128,7 +128,7 @@ def test_cancel_and_delete_from_the_page(browser: Browser, web: LiveStack, tmp_p
     context.close()
 
 
-def test_fit_under_a_custom_size_and_a_trim_reach_the_job(
+def test_fit_under_a_custom_size_a_trim_and_the_checkboxes_reach_the_job(
     browser: Browser, web: LiveStack, tmp_path: Path
 ) -> None:
     context = browser.new_context()
@@ -144,6 +144,8 @@ def test_fit_under_a_custom_size_and_a_trim_reach_the_job(
     page.locator("input[name=target_size_custom]").fill("0.3")
     page.locator("input[name=start_seconds]").fill("1")
     page.locator("input[name=end_seconds]").fill("5.5")
+    for name in ("normalize_audio", "keep_location", "sdr"):
+        page.locator(f"input[name={name}]").check()
     clip = make_clip(tmp_path / "fit.mp4", seconds=6, size="640x360")
     row_id = _upload(page, clip)
     row = page.locator(f"#{row_id}")
@@ -151,6 +153,7 @@ def test_fit_under_a_custom_size_and_a_trim_reach_the_job(
     job = page.request.get(f"{web.url}/api/jobs/{row_id.removeprefix('job-')}").json()  # the page's owner
     assert job["options"]["target_size_mb"] == 0.3
     assert (job["options"]["start_seconds"], job["options"]["end_seconds"]) == (1, 5.5)
+    assert job["options"]["normalize_audio"] and job["options"]["keep_location"] and job["options"]["sdr"]
     assert job["status"] == "succeeded", job["error"]
     assert job["output"]["size_bytes"] <= 0.3 * MB
     assert abs(job["output"]["duration_seconds"] - 4.5) < 0.1
