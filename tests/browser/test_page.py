@@ -188,6 +188,8 @@ def test_a_fresh_upload_keeps_the_console_clean_and_notifies_a_hidden_tab(
     page.on(
         "console", lambda m: logged.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
     )
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(web.url + "/")
     expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
     row_id = _upload(page, make_clip(tmp_path / "first.mp4", seconds=4, size="320x240"))
@@ -199,5 +201,6 @@ def test_a_fresh_upload_keeps_the_console_clean_and_notifies_a_hidden_tab(
     assert page.evaluate("window.__shown") == ["first.mp4: succeeded"]
     _upload(page, make_clip(tmp_path / "second.mp4", seconds=1, size="320x240"))
     assert page.evaluate("window.__asked") == 1, "never asked twice"
-    assert logged == [], logged  # no htmx:oobErrorNoTarget, no 404 or 409 for pictures not made
+    assert refused == [], refused  # no 404 or 409 for pictures not made, nor for an icon
+    assert logged == [], logged  # and no htmx:oobErrorNoTarget
     context.close()
