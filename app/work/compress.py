@@ -101,8 +101,8 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         options = Options(**job.options)
         source, whole = _input(job, folder)
         info = trimmed(whole, options)
-        vf = video_filter(info, None)
-        stills.store_poster(job.id, source, info.duration_seconds, vf, folder, info.start_seconds)
+        poster_vf = video_filter(info, None)
+        stills.store_poster(job.id, source, info.duration_seconds, poster_vf, folder, info.start_seconds)
         floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
         steps = Steps(job.id, floor, current_app.config)
         started = time.monotonic()
@@ -116,16 +116,17 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         else:
             delivery = deliver(source, info, options, filename, folder, steps)
         facts: dict[str, Any] = {}
+        delivered: MediaInfo | None = None  # its header, read once
         if not delivery.kept_original:
-            verify(source, info, delivery.path, folder, steps, delivered_in(info, options))
+            delivered = verify(source, info, delivery.path, folder, steps, delivered_in(info, options))
             if options.normalize_audio and info.has_audio:
                 facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started
-        vf = video_filter(info, options.max_height)  # SDR, as a JPEG is (HDR kept or not)
+        compare_vf = video_filter(info, options.max_height)  # SDR, as a JPEG is (HDR kept or not)
         stills.store_compare_frames(
-            job.id, source, delivery.path, info.duration_seconds, vf, folder, info.start_seconds
+            job.id, source, delivery.path, info.duration_seconds, compare_vf, folder, info.start_seconds
         )
-        facts = {**_output_facts(job, delivery), **facts}
+        facts = {**_output_facts(job, delivery, delivered), **facts}
         with metrics.timed("storage_seconds", operation="put_output"):
             # The input may be the stored object itself (a local store reads it in place): copy it.
             move = not delivery.kept_original
@@ -191,9 +192,10 @@ def _drop_unwanted_output(job_id: str) -> None:
             log.warning("output of job %s not deleted: %s", job_id, exc)
 
 
-def _output_facts(job: Job, delivery: Delivery) -> dict[str, Any]:
-    """The contract's ``output`` object (its ``url`` is added by the document)."""
-    info = probe(ffmpeg_path(), delivery.path)
+def _output_facts(job: Job, delivery: Delivery, probed: MediaInfo | None) -> dict[str, Any]:
+    """The contract's ``output`` object (its ``url`` is added by the document), from the
+    delivered file's header (``probed`` by the check, else read here)."""
+    info = probed or probe(ffmpeg_path(), delivery.path)
     size = delivery.path.stat().st_size
     input_size = job.input.get("size_bytes") or 0
     return {

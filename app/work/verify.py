@@ -28,9 +28,9 @@ def frame_times(path: Path, folder: Path, steps: Steps) -> list[float]:
 
 def verify(
     source: Path, info: MediaInfo, delivered: Path, folder: Path, steps: Steps, container: Container = MP4
-) -> None:
+) -> MediaInfo:
     """Raise Interrupted (``output_invalid``, worth another attempt) unless ``delivered`` decodes
-    to its end and holds the input's frames, length and streams."""
+    to its end and holds the input's frames, length and streams; what its header says."""
     try:
         steps.run(decode_command(ffmpeg_path(), delivered), info.duration_seconds, steps.here())
     except JobFailed as failure:
@@ -45,3 +45,4 @@ def verify(
         raise Interrupted(
             "the compressed file failed its check: " + "; ".join(found), "output_invalid", retry=True
         )
+    return output

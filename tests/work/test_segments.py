@@ -12,7 +12,7 @@ from flask import Flask
 from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs import segments as claims
-from app.jobs.models import Job
+from app.jobs.models import Job, SegmentRecord
 from app.media.probe import parse_probe
 from app.media.segments import Segment
 from app.storage import job_storage, segments_prefix
@@ -53,13 +53,18 @@ def _encoded_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _encoded_as(monkeypatch, {"crf": 24.0, "vmaf": 93.1, "ssim": 0.98, "size_bytes": 5, "path": str(encoded)})
 
 
+def _claimed(job_id: str) -> SegmentRecord:
+    row = claims.claim(job_id)
+    assert row is not None
+    return row
+
+
 def test_an_outgrown_segment_is_recorded_and_nothing_is_stored(
     app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _encoded_as(monkeypatch, {"outgrown": True, "crf": 25.0, "path": str(tmp_path / "gone.mp4")})
     with app.app_context():
-        row = claims.claim(job_id)
-        assert row is not None
+        row = _claimed(job_id)
         assert segments.encode_claimed(_context(job_id, tmp_path), row, app.config)
         done = claims.rows(job_id)[0]
         assert done.state == "done" and done.result == {"outgrown": True, "crf": 25.0}
@@ -71,8 +76,7 @@ def test_a_segment_is_stored_and_counted(
 ) -> None:
     _encoded_file(tmp_path, monkeypatch)
     with app.app_context():
-        row = claims.claim(job_id)
-        assert row is not None
+        row = _claimed(job_id)
         assert segments.encode_claimed(_context(job_id, tmp_path), row, app.config)
         assert len(job_storage().keys(segments_prefix(job_id))) == 1
         assert [r.state for r in claims.rows(job_id)] == ["done", "waiting"]
@@ -85,8 +89,7 @@ def test_a_segment_finished_after_its_job_ended_is_removed(
 ) -> None:
     _encoded_file(tmp_path, monkeypatch)
     with app.app_context():
-        row = claims.claim(job_id)
-        assert row is not None
+        row = _claimed(job_id)
         claims.forget(job_id)  # the coordinator gave up meanwhile (canceled, outgrown)
         assert not segments.encode_claimed(_context(job_id, tmp_path), row, app.config)
         assert job_storage().keys(segments_prefix(job_id)) == []
