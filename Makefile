@@ -4,8 +4,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): the live tests mostly wait on other processes (workers,
-# timeouts), so three overlap on two cores. A live or browser module runs whole in one process
-# (its xdist_group), other tests one by one. `make test TEST_PROCESSES=0`: no extra processes.
+# timeouts), so three overlap on two cores. Each file runs whole in one process (--dist
+# loadfile): a module's stacks start once and its tests keep their order.
+# `make test TEST_PROCESSES=0`: no extra processes.
 TEST_PROCESSES ?= 3
 # Every install reads the lock files, never pyproject.toml's ranges: the same packages on any day.
 LOCK_RUN  := requirements.txt
@@ -40,7 +41,7 @@ test: $(STAMP) $(TS_STAMP) ## lint, format and type checks, then the whole suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup --durations=25 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## only the fast unit tests
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)

@@ -17,9 +17,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/live/" in str(item.fspath):
             item.add_marker(pytest.mark.slow)
-            # One test process runs a whole module (`make test` runs several, --dist loadgroup):
-            # its stacks are started once.
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else "live"))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
