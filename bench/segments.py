@@ -59,7 +59,7 @@ from app.media.picture import video_filter
 from app.media.quality import MEASURE_SPAN_SECONDS, measure, sample_spans
 from app.media.search import FLAT, clamp_crf, loss
 from app.media.segments import SEGMENT_MIN_SECONDS
-from app.work.segments import SEGMENT_SEARCH_MIN_SECONDS
+from app.work.segment_encode import SEGMENT_SEARCH_MIN_SECONDS
 from tests.conftest import FFMPEG
 from tests.live.stack import LiveStack
 

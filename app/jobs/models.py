@@ -106,6 +106,8 @@ class SegmentRecord(Model):
     start: Mapped[float] = mapped_column(Float)
     duration: Mapped[float] = mapped_column(Float)
     seek: Mapped[float] = mapped_column(Float)
+    # bit/s of video when the job has a target size (its share of the budget); None: a VMAF target
+    bitrate: Mapped[int | None] = mapped_column(default=None)
     state: Mapped[SegmentState] = mapped_column(String(16), default=SEGMENT_WAITING)
     attempts: Mapped[int] = mapped_column(default=0)
     progress: Mapped[float] = mapped_column(Float, default=0.0)

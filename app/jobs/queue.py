@@ -43,9 +43,10 @@ def enqueue_compression(job_id: str) -> None:
     )
 
 
-def enqueue_helpers(job_id: str, count: int, attempt: int) -> None:
+def enqueue_helpers(job_id: str, count: int, batch: str) -> None:
     """``count`` helpers for a split job on the segments queue: each encodes segments until none
-    is left to take (one RQ job each, enqueued in one round trip)."""
+    is left to take (one RQ job each, enqueued in one round trip); ``batch`` names this fan-out
+    apart from the job's others (an attempt, a round of re-encodes)."""
     timeout = current_app.config["JOB_TIMEOUT_MINUTES"] * 60 + TIMEOUT_MARGIN_SECONDS
     helpers = Queue(SEGMENT_QUEUE, connection=redis_client())
     helpers.enqueue_many(
@@ -53,7 +54,7 @@ def enqueue_helpers(job_id: str, count: int, attempt: int) -> None:
             Queue.prepare_data(
                 SEGMENT_FUNCTION,
                 args=(job_id,),
-                job_id=f"{job_id}_{attempt}_{number}",
+                job_id=f"{job_id}_{batch}_{number}",
                 timeout=timeout,
                 result_ttl=0,
                 failure_ttl=24 * 3600,

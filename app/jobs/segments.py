@@ -27,12 +27,13 @@ from app.timeutil import utcnow
 Band = tuple[float, float]  # where the segments fill the job's progress bar (the rest: split, join)
 
 
-def record_plan(job_id: str, plan: list[Segment]) -> list[SegmentRecord]:
-    """The job's segments: the plan made by an earlier attempt if there is one, else ``plan``."""
+def record_plan(job_id: str, plan: list[Segment], bitrates: list[int] | None = None) -> list[SegmentRecord]:
+    """The job's segments: the plan made by an earlier attempt if there is one, else ``plan``
+    (with each segment's video ``bitrates`` for a target size)."""
     kept = rows(job_id)
     if kept:
         return kept
-    for segment in plan:
+    for index, segment in enumerate(plan):
         db.session.add(
             SegmentRecord(
                 job_id=job_id,
@@ -42,6 +43,7 @@ def record_plan(job_id: str, plan: list[Segment]) -> list[SegmentRecord]:
                 start=segment.start,
                 duration=segment.duration,
                 seek=segment.seek,
+                bitrate=bitrates[index] if bitrates else None,
             )
         )
     db.session.commit()
@@ -137,6 +139,12 @@ def finish(job_id: str, number: int, result: dict[str, Any]) -> bool:
 def release(job_id: str, number: int) -> None:
     """Give the segment back (its worker was stopped): another may take it at once."""
     _set(job_id, number, state=WAITING, progress=0.0, heartbeat_at=None)
+
+
+def redo(job_id: str, number: int, bitrate: int) -> None:
+    """Encode a finished segment again at ``bitrate`` (it took more than its share of a target
+    size): waiting again, its claim count kept."""
+    _set(job_id, number, state=WAITING, progress=0.0, heartbeat_at=None, result=None, bitrate=bitrate)
 
 
 def give_up(job_id: str, number: int, message: str) -> None:

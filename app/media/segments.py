@@ -24,6 +24,7 @@ from pathlib import Path
 from app.media.command import Rate, step_head, video_args
 from app.media.fence import input_args
 from app.media.picture import Hdr
+from app.media.trim import Trim
 
 SEGMENT_SECONDS = 30.0  # the nominal length of one segment (SEGMENT_SECONDS)
 SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece (SEGMENT_MIN_SECONDS)
@@ -32,6 +33,13 @@ SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece 
 IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av1": []}
 _TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
 _PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)
+_PACKET_SIZE = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*\d+,\s*(\d+),", re.MULTILINE)
+# How hard each part of a video is to encode, for a target size split in segments: the bytes
+# each frame takes in a quick constant-quality encode of a small copy (x264 ultrafast, no
+# B-frames: one packet per frame in display order). Bits are shared like a two-pass encode
+# shares them, by what each stretch costs at one quality.
+DIFFICULTY_HEIGHT = 360
+DIFFICULTY_CRF = 26
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,43 @@ def read_frame_times(listing: str) -> list[float]:
     return sorted(int(pts) * num / den for _dts, pts in _PACKET.findall(listing))
 
 
+def difficulty_command(
+    ffmpeg: str, source: str | Path, vf: str, listing: Path, trim: Trim | None = None
+) -> list[str]:
+    """A quick constant-quality encode of a small copy of the video (``trim``: the part kept),
+    every packet's size listed into ``listing`` (framecrc): how hard each stretch is to encode."""
+    small = f"{vf},scale=w=-2:h='min(ih\\,{DIFFICULTY_HEIGHT})',format=yuv420p"
+    cmd = [*step_head(ffmpeg), *input_args(source, trim), "-map", "0:v:0", "-vf", small]
+    cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", str(DIFFICULTY_CRF)]
+    return [*cmd, "-f", "framecrc", str(listing)]
+
+
+def read_frame_sizes(listing: str) -> list[int]:
+    """Every frame's encoded size in bytes, in display order, from a framecrc listing."""
+    packets = sorted((int(pts), int(size)) for pts, size in _PACKET_SIZE.findall(listing))
+    return [size for _pts, size in packets]
+
+
+def segment_weights(frame_sizes: list[int], segments: list[Segment]) -> list[float]:
+    """How hard each segment is: the bytes its frames took in the difficulty encode.
+
+    A frame of the listing is placed by its share of the way through the video, so a listing
+    a frame or two longer or shorter than the plan (a variable frame rate) still lines up.
+    """
+    total = sum(segment.frames for segment in segments)
+    weights = [0.0] * len(segments)
+    if not frame_sizes or not total:
+        return [float(segment.duration) for segment in segments]
+    ends = [segment.first_frame - segments[0].first_frame + segment.frames for segment in segments]
+    number = 0
+    for index, size in enumerate(frame_sizes):
+        frame = index * total / len(frame_sizes)
+        while number < len(segments) - 1 and frame >= ends[number]:
+            number += 1
+        weights[number] += size
+    return [weight or 1.0 for weight in weights]
+
+
 def plan(
     times: list[float], duration: float, segment_seconds: float, before: float | None = None
 ) -> list[Segment]:
@@ -120,17 +165,17 @@ def segment_command(
     segment: Segment,
     vf: str,
     codec: str,
-    crf: float,
+    rate: Rate,
     hdr: Hdr | None = None,
 ) -> list[str]:
-    """Encode one segment's frames (no audio) at ``crf`` into an mp4 whose timeline starts at 0;
-    ``hdr``: the HDR the picture keeps (``vf`` made it so)."""
+    """Encode one segment's frames (no audio) at ``rate`` (a CRF, a bitrate, one pass of two)
+    into an mp4 whose timeline starts at 0; ``hdr``: the HDR the picture keeps (``vf`` made it so)."""
     cmd = [*step_head(ffmpeg)]
     if segment.seek > 0:
         cmd += ["-ss", f"{segment.seek:.6f}"]
     cmd += [*input_args(source), "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1"]
     cmd += ["-vf", f"{vf},setpts=PTS-STARTPTS", "-frames:v", str(segment.frames)]
-    cmd += [*video_args(codec, Rate(crf=crf), hdr), *IN_BAND_HEADERS[codec]]
+    cmd += [*video_args(codec, rate, hdr), *IN_BAND_HEADERS[codec]]
     return [*cmd, "-f", "mp4", str(target)]
 
 

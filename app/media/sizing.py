@@ -39,3 +39,14 @@ def reachable(target_mb: float, duration_seconds: float, preset_kbps: int, has_a
     target = target_mb * MB
     kbps = audio_kbps(target, duration_seconds, preset_kbps) if has_audio else 0
     return video_bitrate(target, int(kbps * 1000 / 8 * duration_seconds), duration_seconds) is not None
+
+
+def split_bitrates(bitrate: int, weights: list[float], durations: list[float]) -> list[int]:
+    """Each segment's video bitrate when ``bitrate`` over the whole video is shared by how hard
+    each segment is (``weights``), as a two-pass encode shares it: never below MIN_VIDEO_KBPS."""
+    bits = bitrate * sum(durations)
+    total = sum(weights) or 1.0
+    return [
+        max(int(bits * weight / total / max(seconds, 0.01)), MIN_VIDEO_KBPS * 1000)
+        for weight, seconds in zip(weights, durations, strict=True)
+    ]

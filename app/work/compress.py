@@ -37,6 +37,7 @@ from app.work.encode import (
     deliver,
     deliver_joined,
     delivered_in,
+    input_share,
     measured_loudness,
     trimmed,
 )
@@ -107,7 +108,7 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         steps = Steps(job.id, floor, current_app.config)
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
-        if segments.wanted(info, options, current_app.config):
+        if segments.wanted(info, options, current_app.config, input_share(source, info)):
             target = folder / OUTPUT_NAME
             joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
             delivery = deliver_joined(

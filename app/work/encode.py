@@ -108,6 +108,9 @@ def deliver_joined(
         return job.original("already well compressed: re-encoding was making it larger")
     size = joined.stat().st_size
     note = None
+    if options.target_size_mb is not None and size > options.target_size_mb * MB:
+        target = options.target_size_mb
+        raise JobFailed("target_unreachable", f"the video did not fit under {target:g} MB; allow more")
     if size >= job.input_size:
         if job.asked is None:
             joined.unlink(missing_ok=True)

@@ -48,8 +48,8 @@ def test_an_enqueued_compression_names_its_task_and_job(app: Flask) -> None:
 
 def test_a_split_jobs_waiting_helpers_are_taken_off_the_queue(app: Flask) -> None:
     with app.app_context():
-        queue.enqueue_helpers("job-a", 3, 1)
-        queue.enqueue_helpers("job-b", 2, 1)
+        queue.enqueue_helpers("job-a", 3, "1")
+        queue.enqueue_helpers("job-b", 2, "1")
         queue.remove_helpers("job-a")
         waiting = Queue(queue.SEGMENT_QUEUE, connection=redis_client()).get_job_ids()
         assert sorted(waiting) == ["job-b_1_0", "job-b_1_1"]

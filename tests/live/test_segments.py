@@ -11,6 +11,9 @@ import pytest
 import requests
 
 from app.media import probe
+from app.media.formats import PRESETS
+from app.media.picture import video_filter
+from app.media.quality import measure_command, read_quality
 from app.media.segments import frame_times_command, read_frame_times
 from app.media.trim import Trim
 from tests.conftest import FFMPEG
@@ -71,6 +74,27 @@ def _frames(path: Path) -> list[float]:
     return read_frame_times(listing.read_text())
 
 
+def _halves(path: Path, seconds: float) -> Path:
+    """Flat grey for the first half, grain for the second (stereo sound throughout): one easy
+    and one hard stretch, keyframes far apart."""
+    half = seconds / 2
+    flat = f"color=c=gray:size=640x360:rate=25:duration={half}"
+    inputs = ["-f", "lavfi", "-i", flat, "-f", "lavfi", "-i", f"{flat},noise=alls=25:allf=t+u"]
+    inputs += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    graph = ["-filter_complex", "[0][1]concat=n=2:v=1[v]", "-map", "[v]", "-map", "2:a", "-ac", "2"]
+    codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-g", "500", "-c:a", "aac"]
+    subprocess.run([FFMPEG, "-loglevel", "error", "-y", *inputs, *graph, *codec, str(path)], check=True)
+    return path
+
+
+def _vmaf_across(output: Path, original: Path, at: float) -> float:
+    """The VMAF of the 2 s of ``output`` around ``at`` seconds (a join), against ``original``."""
+    vf = video_filter(probe(FFMPEG, original), None)
+    cmd = measure_command(FFMPEG, output, original, vf, [(at - 1.0, 2.0)])
+    scored = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return read_quality(scored.stderr).vmaf
+
+
 def _submit(stack: LiveStack, clip: Path) -> str:
     response = stack.submit(clip, preset="balanced")
     assert response.status_code == 202, response.text
@@ -111,6 +135,8 @@ def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
     assert delivered.has_audio and delivered.audio_channels == 2
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))  # kept across the joins
     assert job["output"]["verified"] is True
+    for join in [s["start_seconds"] for s in segments[1:]]:  # no seam: the look holds across each
+        assert _vmaf_across(output, clip, join) >= PRESETS["balanced"].vmaf_target - 3, join
     decoded = subprocess.run(
         [FFMPEG, "-v", "error", "-i", str(output), "-f", "null", "-"], capture_output=True
     )
@@ -140,6 +166,25 @@ def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, t
     delivered = probe(FFMPEG, output)
     assert abs((delivered.duration_seconds or 0) - 8.0) <= 2 / 25
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
+
+
+def test_a_target_size_is_shared_by_how_hard_each_segment_is(split_stack: LiveStack, tmp_path: Path) -> None:
+    """12 s, flat then grainy, to 1 MB: under the target and near it, the grainy segments given
+    many times the flat ones' bytes, every frame there."""
+    clip = _halves(tmp_path / "halves.mp4", 12)
+    response = split_stack.submit(clip, target_size_mb="1")
+    assert response.status_code == 202, response.text
+    job = split_stack.wait_for_status(response.json()["id"], {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    output = job["output"]
+    assert 0.85 * 1024 * 1024 <= output["size_bytes"] <= 1024 * 1024, output
+    assert output["verified"] is True and output["kept_original"] is False
+    sizes = [segment["size_bytes"] for segment in output["segments"]]
+    assert len(sizes) == 4 and all(segment["crf"] is None for segment in output["segments"])
+    assert min(sizes[2:]) > 4 * max(sizes[:2]), sizes  # bits go where the picture needs them
+    delivered = tmp_path / "fitted.mp4"
+    delivered.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job['id']}/output", timeout=60).content)
+    assert len(_frames(delivered)) == len(_frames(clip)) == 300
 
 
 def test_cancel_stops_every_segment_on_every_worker(split_stack: LiveStack, tmp_path: Path) -> None:

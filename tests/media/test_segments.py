@@ -8,16 +8,19 @@ from pathlib import Path
 import pytest
 
 from app.media import probe
-from app.media.command import mux_args
+from app.media.command import Rate, mux_args
 from app.media.picture import kept_hdr, video_filter
 from app.media.segments import (
     Segment,
     concat_list,
+    difficulty_command,
     frame_times_command,
     join_command,
     plan,
+    read_frame_sizes,
     read_frame_times,
     segment_command,
+    segment_weights,
     should_split,
 )
 from tests.conftest import FFMPEG
@@ -51,6 +54,30 @@ def test_a_segment_names_its_time_range() -> None:
     assert Segment(3, 0, 1, 90.0, 30.0, 89.98).time_range() == "1:30-2:00"
 
 
+def test_weights_line_frames_up_with_segments_even_when_the_counts_differ() -> None:
+    segments = plan([k / 10 for k in range(40)], 4.0, 2.0)  # two segments of 20 frames
+    assert segment_weights([1] * 20 + [3] * 20, segments) == [20, 60]
+    assert segment_weights([1] * 21 + [3] * 21, segments) == [21, 63]  # a frame more in the listing
+    assert segment_weights([], segments) == [2.0, 2.0]  # nothing listed: by duration
+
+
+def test_the_difficulty_encode_finds_the_hard_half_of_a_video(tmp_path: Path) -> None:
+    """Flat colour for 2 s, then noise for 2 s: the second segment weighs far more."""
+    source = tmp_path / "halves.mp4"
+    flat = "color=c=gray:size=320x240:rate=25:duration=2"
+    noisy = "color=c=gray:size=320x240:rate=25:duration=2,noise=alls=60:allf=t+u"
+    inputs = ["-f", "lavfi", "-i", flat, "-f", "lavfi", "-i", noisy]
+    _run([FFMPEG, "-loglevel", "error", *inputs, "-filter_complex", "[0][1]concat=n=2:v=1", str(source)])
+    info = probe(FFMPEG, source)
+    segments = plan(_frame_times(source, tmp_path), info.duration_seconds or 0.0, 2.0)
+    listing = tmp_path / "difficulty.crc"
+    _run(difficulty_command(FFMPEG, source, video_filter(info, None), listing))
+    sizes = read_frame_sizes(listing.read_text())
+    assert len(sizes) == 100
+    easy, hard = segment_weights(sizes, segments)
+    assert hard > 10 * easy
+
+
 def _run(cmd: list[str]) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -69,7 +96,7 @@ def _split_and_join(source: Path, folder: Path, seconds: float) -> tuple[list[fl
     for segment in plan(times, info.duration_seconds or 0.0, seconds):
         part = folder / f"part-{segment.number}.mp4"
         crf = 20 + 6 * segment.number  # each its own CRF, as each segment searches its own
-        _run(segment_command(FFMPEG, source, part, segment, video_filter(info, None), "h264", crf))
+        _run(segment_command(FFMPEG, source, part, segment, video_filter(info, None), "h264", Rate(crf=crf)))
         assert len(_frame_times(part, folder)) == segment.frames
         parts.append((part, segment))
     listing = folder / "list.ffconcat"
@@ -124,7 +151,11 @@ def test_an_hdr_videos_segments_keep_its_hdr_through_the_join(tmp_path: Path) ->
     parts = []
     for segment in plan(_frame_times(source, tmp_path), info.duration_seconds or 0.0, 1.0):
         part = tmp_path / f"part-{segment.number}.mp4"
-        _run(segment_command(FFMPEG, source, part, segment, video_filter(info, None, hdr), "h265", 28, hdr))
+        _run(
+            segment_command(
+                FFMPEG, source, part, segment, video_filter(info, None, hdr), "h265", Rate(crf=28), hdr
+            )
+        )
         assert probe(FFMPEG, part).mastering == info.mastering
         parts.append((part, segment))
     assert len(parts) == 2

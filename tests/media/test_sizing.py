@@ -1,4 +1,11 @@
-from app.media.sizing import audio_kbps, corrected_bitrate, reachable, video_bitrate
+from app.media.sizing import (
+    MIN_VIDEO_KBPS,
+    audio_kbps,
+    corrected_bitrate,
+    reachable,
+    split_bitrates,
+    video_bitrate,
+)
 from app.units import MB
 
 
@@ -23,3 +30,11 @@ def test_a_miss_is_corrected_towards_the_target() -> None:
     over = corrected_bitrate(1_000_000, 12 * MB, 10 * MB, 0)
     under = corrected_bitrate(1_000_000, 7 * MB, 10 * MB, 0)
     assert over < 1_000_000 < under
+
+
+def test_a_split_budget_follows_how_hard_each_segment_is() -> None:
+    rates = split_bitrates(1_000_000, [1.0, 3.0], [30.0, 30.0])
+    assert rates == [500_000, 1_500_000]  # the same bits in all, three times as many for the hard one
+    uneven = split_bitrates(1_000_000, [1.0, 1.0], [45.0, 15.0])  # equal bytes over unequal lengths
+    assert uneven == [666_666, 2_000_000]  # the same bytes in 45 s and in 15 s
+    assert split_bitrates(100_000, [0.001, 1.0], [30.0, 30.0])[0] == MIN_VIDEO_KBPS * 1000  # a floor

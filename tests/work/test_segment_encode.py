@@ -16,7 +16,7 @@ from app.jobs.models import Job, SegmentRecord
 from app.media.probe import parse_probe
 from app.media.segments import Segment
 from app.storage import job_storage, segments_prefix
-from app.work import segments
+from app.work import segment_encode as segments
 
 HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'in.mp4':
   Duration: 00:01:00.00, start: 0.000000, bitrate: 2633 kb/s

@@ -1,0 +1,234 @@
+"""One segment of a split job, encoded by whichever worker holds its claim.
+
+Each segment is encoded to the preset's VMAF target with a CRF search of its own, or to its
+share of a target size (``app.work.segment_budget``) in two passes, then scored and stored as
+``jobs/<id>/segments/<n>.mp4``; the claim is renewed throughout, and a stop gives it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from flask import current_app
+
+from app.jobs import lifecycle
+from app.jobs import segments as claims
+from app.jobs.models import Job, SegmentRecord
+from app.media import MediaInfo, Options, probe
+from app.media.command import Rate, default_crf
+from app.media.formats import CODECS, OUTPUT_TYPE, PRESETS
+from app.media.picture import Hdr, kept_hdr, pixel_format, video_filter
+from app.media.quality import (
+    MEASURE_SPAN_SECONDS,
+    MEASURE_SPANS,
+    MeasureError,
+    Quality,
+    measure_command,
+    read_quality,
+    sample_spans,
+)
+from app.media.search import crf_search
+from app.media.segments import (
+    Segment,
+    segment_command,
+)
+from app.storage import StorageError, job_storage, segment_key
+from app.work.download import DOWNLOAD_SHARE
+from app.work.encode import asked_change, input_share, trimmed
+from app.work.failures import Interrupted, JobFailed
+from app.work.lease import Lease
+from app.work.steps import Band, Steps, bands, ffmpeg_path
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.local import LocalProxy
+
+log = logging.getLogger(__name__)
+
+# A segment is stopped once it alone passes the whole input's size: the file would come out
+# larger, so the input is delivered (unless a change was asked). A hard scene may take far more
+# than its share of the bytes while the whole stays smaller: the joined file's size decides that.
+# A segment this long gets a CRF search of its own (a whole video needs SEARCH_MIN_SECONDS: a
+# segment's search pays for itself sooner, since it also evens the quality out along the video).
+SEGMENT_SEARCH_MIN_SECONDS = 10.0
+# Within one segment's progress: its CRF search, its encode, its scoring.
+SEGMENT_WEIGHTS = (15.0, 80.0, 5.0)
+# Within the job's: the audio (once, for the whole file), the segments, the join.
+JOB_WEIGHTS = (3.0, 92.0, 4.0)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every worker on a split job needs to encode one of its segments."""
+
+    job_id: str
+    source: Path
+    info: MediaInfo
+    options: Options
+    folder: Path
+    started_at: datetime | None  # the job's start (its ETA counts from there)
+    band: Band  # where the segments fill the job's bar
+    input_size: int
+    change_asked: bool  # what asked_change names (a lower height, another codec...): larger is allowed
+
+    @property
+    def hdr(self) -> Hdr | None:
+        return kept_hdr(self.info, self.options.codec, self.options.sdr)
+
+    @property
+    def vf(self) -> str:
+        return video_filter(self.info, self.options.max_height, self.hdr)
+
+
+def context_for(job: Job, source: Path, folder: Path) -> Context:
+    options = Options(**job.options)
+    info = trimmed(probe(ffmpeg_path(), source), options)
+    floor = DOWNLOAD_SHARE if job.source_url else 0.0
+    return Context(
+        job_id=job.id,
+        source=source,
+        info=info,
+        options=options,
+        folder=folder,
+        started_at=job.started_at,
+        band=bands(floor, *JOB_WEIGHTS)[1],
+        input_size=input_share(source, info),
+        change_asked=asked_change(info, options) is not None,
+    )
+
+
+def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
+    """Encode the segment this worker holds, under a renewed claim; False: stop helping.
+
+    A stop (cancel, shutdown, stall) gives the segment back; a failure, or a segment that
+    has been started JOB_MAX_ATTEMPTS times, fails the job naming the segment's time range.
+    """
+    segment = row.plan()
+    job_id = context.job_id
+    if row.attempts > config["JOB_MAX_ATTEMPTS"]:
+        _fail(job_id, row, f"it was interrupted {row.attempts - 1} times")
+        return False
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    try:
+        with Lease(app, job_id, renew=lambda: claims.renew(job_id, segment.number)):
+            result = _encode_segment(context, row, config)
+        encoded = Path(result.pop("path"))
+        if encoded.exists():  # an outgrown segment leaves no file, only its verdict
+            job_storage().put(segment_key(job_id, segment.number), encoded, OUTPUT_TYPE, move=True)
+    except Interrupted as stop:
+        claims.release(job_id, segment.number)
+        log.info("job %s: segment %d given back (%s)", job_id, segment.number, stop.code)
+        return False
+    except JobFailed as failure:
+        _fail(job_id, row, str(failure))
+        return False
+    except StorageError as exc:
+        claims.release(job_id, segment.number)
+        log.warning("job %s: segment %d not stored: %s", job_id, segment.number, exc)
+        return False
+    if not claims.finish(job_id, segment.number, result):  # the job ended while this one ran
+        with contextlib.suppress(StorageError):
+            job_storage().delete_prefix(segment_key(job_id, segment.number))
+        return False
+    claims.publish(job_id, context.band, context.started_at)
+    log.info("job %s: segment %d encoded (crf %s, vmaf %s)", job_id, segment.number, result["crf"],
+             result.get("vmaf"))  # fmt: skip
+    return True
+
+
+def _fail(job_id: str, row: SegmentRecord, reason: str) -> None:
+    plan = row.plan()
+    claims.give_up(job_id, plan.number, reason)
+    lifecycle.fail(job_id, "segment_failed", f"the part {plan.time_range()} could not be encoded: {reason}")
+
+
+def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[str, Any]:
+    """Encode the segment (to its CRF search's VMAF target, or its share of a target size) and
+    score it: its result, with the file's ``path``."""
+    segment = row.plan()
+
+    def write(percent: float, _eta: int | None) -> bool:
+        return claims.report(context.job_id, segment.number, percent, context.band, context.started_at)
+
+    steps = Steps(context.job_id, 0.0, config, write)
+    first_band, encode_band, measure_band = bands(0.0, *SEGMENT_WEIGHTS)
+    path = context.folder / f"segment-{segment.number}.mp4"
+    if row.bitrate is not None:
+        _encode_to_bitrate(context, segment, row.bitrate, path, steps, (first_band, encode_band))
+        facts: dict[str, Any] = {"crf": None, "bitrate": row.bitrate}
+    else:
+        crf = _encode_to_quality(context, segment, path, steps, (first_band, encode_band))
+        if steps.outgrown is not None:
+            path.unlink(missing_ok=True)
+            return {"outgrown": True, "crf": crf, "path": str(path)}
+        facts = {"crf": crf}
+    quality = _score(context, path, segment.start, segment.duration, steps, measure_band)
+    return {
+        **facts,
+        "vmaf": round(quality.vmaf, 2) if quality else None,
+        "ssim": round(quality.ssim, 4) if quality else None,
+        "size_bytes": path.stat().st_size,
+        "path": str(path),
+    }
+
+
+def _encode_to_quality(
+    context: Context, segment: Segment, path: Path, steps: Steps, where: tuple[Band, Band]
+) -> float:
+    """Search the segment's CRF (in ``where[0]``), encode at it (``where[1]``): the CRF used.
+    Stopped (``steps.outgrown``) once the segment alone passes the input's size."""
+    ffmpeg, options = ffmpeg_path(), context.options
+    search_band, encode_band = where
+    crf = default_crf(options)
+    if segment.duration >= SEGMENT_SEARCH_MIN_SECONDS:
+        target = PRESETS[options.preset].vmaf_target
+        found = crf_search(
+            ffmpeg, context.source, segment.duration, context.vf, options.codec, crf, target,
+            context.folder, steps.runner(search_band), offset=segment.start, hdr=context.hdr,
+        )  # fmt: skip
+        crf = found.crf
+    cmd = segment_command(
+        ffmpeg, context.source, path, segment, context.vf, options.codec, Rate(crf=crf), context.hdr
+    )
+    limit = None if context.change_asked else context.input_size
+    steps.run(cmd, segment.duration, encode_band, size_limit=limit, whole=True)
+    return crf
+
+
+def _encode_to_bitrate(
+    context: Context, segment: Segment, bitrate: int, path: Path, steps: Steps, where: tuple[Band, Band]
+) -> None:
+    """Encode the segment at ``bitrate``: two passes where the encoder has them (the first in
+    ``where[0]``), else one."""
+    ffmpeg, codec = ffmpeg_path(), context.options.codec
+    first_band, encode_band = where
+    passes = CODECS[codec].two_pass
+    passlog = context.folder / f"passlog-{segment.number}"
+    if passes:
+        unused = context.folder / f"first-pass-{segment.number}.mp4"
+        rate = Rate(bitrate=bitrate, pass_number=1, passlog=passlog)
+        first = segment_command(ffmpeg, context.source, unused, segment, context.vf, codec, rate, context.hdr)
+        steps.run(first, segment.duration, first_band, whole=True)
+        unused.unlink(missing_ok=True)
+    rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
+    cmd = segment_command(ffmpeg, context.source, path, segment, context.vf, codec, rate, context.hdr)
+    steps.run(cmd, segment.duration, encode_band, whole=True)
+
+
+def _score(
+    context: Context, path: Path, start: float, duration: float, steps: Steps, band: Band
+) -> Quality | None:
+    spans = sample_spans(duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS)
+    cmd = measure_command(
+        ffmpeg_path(), path, context.source, context.vf, spans, start, pixel_format(context.hdr)
+    )
+    try:
+        return read_quality(steps.run(cmd, sum(length for _, length in spans), band).log_tail)
+    except (JobFailed, MeasureError) as exc:
+        log.warning("segment at %.1f s of job %s not scored: %s", start, context.job_id, exc)
+        return None
