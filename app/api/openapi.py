@@ -13,6 +13,14 @@ from flask import Response, jsonify, render_template
 from app.api import bp
 from app.api.incoming import MAX_JSON_BYTES
 from app.api.jobs import MAX_WAIT_SECONDS
+from app.api.reference import (
+    PART_NUMBERS_EXAMPLE,
+    SOURCE_URL_EXAMPLE,
+    TAGS,
+    UPLOAD_EXAMPLE,
+    UPLOAD_PROMISE_EXAMPLE,
+    tagged,
+)
 from app.api.responses import MAX_RETRY_AFTER, MIN_RETRY_AFTER
 from app.jobs.document import JobDocument, JobLinks
 from app.jobs.idempotency import MAX_KEY_LENGTH
@@ -425,8 +433,8 @@ def _paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "multipart/form-data": {"schema": _ref("Upload")},
-                        JSON: {"schema": _ref("SourceUrl")},
+                        "multipart/form-data": {"schema": _ref("Upload"), "example": UPLOAD_EXAMPLE},
+                        JSON: {"schema": _ref("SourceUrl"), "example": SOURCE_URL_EXAMPLE},
                     },
                 },
                 "responses": {
@@ -817,7 +825,8 @@ def document() -> dict[str, Any]:
             },
             "schemas": _schemas(),
         },
-        "paths": {**_paths(), **_upload_paths()},
+        "tags": list(TAGS),
+        "paths": tagged({**_paths(), **_upload_paths()}),
     }
 
 
@@ -830,8 +839,14 @@ def _upload_paths() -> dict[str, Any]:
     gone = _problem("The upload expired before it was completed (upload_expired)")
     base = "/api/uploads/{upload_id}"
     accepted_headers = {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")}
-    promise = {"required": True, "content": {JSON: {"schema": _ref("UploadPromise")}}}
-    part_numbers = {"required": True, "content": {JSON: {"schema": _ref("PartNumbers")}}}
+    promise = {
+        "required": True,
+        "content": {JSON: {"schema": _ref("UploadPromise"), "example": UPLOAD_PROMISE_EXAMPLE}},
+    }
+    part_numbers = {
+        "required": True,
+        "content": {JSON: {"schema": _ref("PartNumbers"), "example": PART_NUMBERS_EXAMPLE}},
+    }
     return {
         "/api/uploads": {
             "post": {

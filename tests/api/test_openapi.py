@@ -39,6 +39,43 @@ def test_the_docs_page_renders_every_operation(client: FlaskClient) -> None:
     assert "cdn" not in html.lower()
 
 
+def _request_examples(spec: dict) -> list[tuple[dict, dict]]:
+    """Each request body example with the schema it illustrates."""
+    schemas = spec["components"]["schemas"]
+    return [
+        (schemas[media["schema"]["$ref"].rsplit("/", 1)[1]], media["example"])
+        for item in spec["paths"].values()
+        for method, operation in item.items()
+        if method != "parameters"
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        if "example" in media
+    ]
+
+
+def test_request_examples_name_only_documented_fields_and_are_accepted(client: FlaskClient) -> None:
+    """The docs page's samples and console start from these: each must pass the server's checks."""
+    spec = _spec(client)
+    examples = _request_examples(spec)
+    assert len(examples) >= 4
+    options = set(spec["components"]["schemas"]["Upload"]["properties"]) - {"file"}
+    for schema, example in examples:
+        assert set(schema.get("required", [])) <= set(example) <= set(schema["properties"]), example
+        assert _accepted({name: value for name, value in example.items() if name in options}), example
+    upload = spec["paths"]["/api/jobs"]["post"]["requestBody"]["content"]["multipart/form-data"]["example"]
+    assert upload["file"].startswith("@")  # the viewer's mark for a file to send
+
+
+def test_every_operation_has_a_documented_tag(client: FlaskClient) -> None:
+    spec = _spec(client)
+    names = [tag["name"] for tag in spec["tags"]]
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method != "parameters":
+                assert operation["tags"] and set(operation["tags"]) <= set(names), operation["operationId"]
+    assert spec["paths"]["/api/jobs"]["post"]["tags"] == ["jobs"]
+    assert spec["paths"]["/api/uploads"]["post"]["tags"] == ["uploads"]
+
+
 def test_plain_http_to_a_websocket_route_is_a_400_problem(client: FlaskClient) -> None:
     client.get("/")  # a session
     response = client.get("/page/ws")
