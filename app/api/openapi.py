@@ -806,7 +806,11 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Squeeze",
             "version": "1.0.0",
-            "description": "Compress videos in the background: submit, get 202 and a job, follow it.",
+            "description": "Compress videos in the background: submit, get 202 and a job, follow it.\n\n"
+            "With API keys configured, every `/api/` request sends `Authorization: Bearer <key>`"
+            " (here: Authentication, Bearer Token); a browser signed in on the page may use its session"
+            " instead. Errors are RFC 9457 problem details (`application/problem+json`) with a stable"
+            " `code` to branch on.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"session": []}, {}],
