@@ -103,6 +103,11 @@ def test_the_submit_fields_are_shown_and_a_key_sends_a_video_from_the_console(
     job = keyed_web.job(answer.json()["id"], headers=BEARER)  # the key's owner's job
     assert job["input"]["filename"] == "clip.mp4"
     page.screenshot(path=str(artifacts / "api-docs-console.png"))
+
+    page.keyboard.press("Escape")  # the console closes; the JSON body's fields are a choice away
+    operation.get_by_role("button", name="multipart/form-data").click()
+    page.get_by_role("option", name="application/json").click()
+    expect(names.filter(has_text="source_url").first).to_be_visible()
     watched.assert_clean_and_local()
     context.close()
 
@@ -120,6 +125,7 @@ def test_a_signed_in_session_sends_from_the_console_without_typing_a_key(
     operation = _submit_operation(page)
     answer = _send_from_console(page, operation, make_clip(tmp_path / "clip.mp4", seconds=1), None)
     assert answer.status == 202 and "authorization" not in answer.request.headers
+    assert answer.request.headers["x-csrftoken"]  # the session's token, as htmx sends it on the page
     assert keyed_web.job(answer.json()["id"], headers=BEARER)["status"] == "queued"  # the key owner's job
     watched.assert_clean_and_local()
     context.close()
