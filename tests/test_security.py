@@ -28,3 +28,22 @@ def test_stills_redirected_to_the_store_may_be_shown() -> None:
     policy = security_headers(public)(Response()).headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://files.example.com;" in policy
     assert "connect-src 'self' https://files.example.com;" in policy
+
+
+def test_only_a_response_that_asks_allows_inline_styles(app) -> None:  # type: ignore[no-untyped-def]
+    """allow_inline_styles() loosens style-src for its own response; scripts stay 'self'."""
+    from flask import Response
+
+    from app.security import allow_inline_styles, security_headers
+
+    add_headers = security_headers(app.config)
+    with app.test_request_context():
+        strict = add_headers(Response()).headers["Content-Security-Policy"]
+    with app.test_request_context():
+        allow_inline_styles()
+        loose = add_headers(Response()).headers["Content-Security-Policy"]
+    with app.test_request_context():
+        again = add_headers(Response()).headers["Content-Security-Policy"]
+    assert "style-src 'self';" in strict and strict == again
+    assert loose == strict.replace("style-src 'self';", "style-src 'self' 'unsafe-inline';")
+    assert "script-src 'self';" in loose

@@ -13,7 +13,16 @@ from flask import Response, jsonify, render_template
 from app.api import bp
 from app.api.incoming import MAX_JSON_BYTES
 from app.api.jobs import MAX_WAIT_SECONDS
+from app.api.reference import (
+    PART_NUMBERS_EXAMPLE,
+    SOURCE_URL_EXAMPLE,
+    TAGS,
+    UPLOAD_EXAMPLE,
+    UPLOAD_PROMISE_EXAMPLE,
+    tagged,
+)
 from app.api.responses import MAX_RETRY_AFTER, MIN_RETRY_AFTER
+from app.auth.keys import keys_configured
 from app.jobs.document import JobDocument, JobLinks
 from app.jobs.idempotency import MAX_KEY_LENGTH
 from app.jobs.models import DELIVERY_STATES, STATUSES
@@ -21,6 +30,7 @@ from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
 from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
 from app.media.formats import CODECS, CONTAINER_LIST, CONTAINERS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.media.stills import POSTER_HEIGHT
+from app.security import allow_inline_styles
 from app.storage import FRAME_SIDES
 from app.uploads.models import UPLOAD_STATES
 from app.uploads.service import MAX_PARTS_PER_REQUEST
@@ -425,8 +435,8 @@ def _paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "multipart/form-data": {"schema": _ref("Upload")},
-                        JSON: {"schema": _ref("SourceUrl")},
+                        "multipart/form-data": {"schema": _ref("Upload"), "example": UPLOAD_EXAMPLE},
+                        JSON: {"schema": _ref("SourceUrl"), "example": SOURCE_URL_EXAMPLE},
                     },
                 },
                 "responses": {
@@ -796,7 +806,11 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Squeeze",
             "version": "1.0.0",
-            "description": "Compress videos in the background: submit, get 202 and a job, follow it.",
+            "description": "Compress videos in the background: submit, get 202 and a job, follow it.\n\n"
+            "With API keys configured, every `/api/` request sends `Authorization: Bearer <key>`"
+            " (here: Authentication, Bearer Token); a browser signed in on the page may use its session"
+            " instead. Errors are RFC 9457 problem details (`application/problem+json`) with a stable"
+            " `code` to branch on.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"session": []}, {}],
@@ -817,7 +831,8 @@ def document() -> dict[str, Any]:
             },
             "schemas": _schemas(),
         },
-        "paths": {**_paths(), **_upload_paths()},
+        "tags": list(TAGS),
+        "paths": tagged({**_paths(), **_upload_paths()}),
     }
 
 
@@ -830,8 +845,14 @@ def _upload_paths() -> dict[str, Any]:
     gone = _problem("The upload expired before it was completed (upload_expired)")
     base = "/api/uploads/{upload_id}"
     accepted_headers = {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")}
-    promise = {"required": True, "content": {JSON: {"schema": _ref("UploadPromise")}}}
-    part_numbers = {"required": True, "content": {JSON: {"schema": _ref("PartNumbers")}}}
+    promise = {
+        "required": True,
+        "content": {JSON: {"schema": _ref("UploadPromise"), "example": UPLOAD_PROMISE_EXAMPLE}},
+    }
+    part_numbers = {
+        "required": True,
+        "content": {JSON: {"schema": _ref("PartNumbers"), "example": PART_NUMBERS_EXAMPLE}},
+    }
     return {
         "/api/uploads": {
             "post": {
@@ -906,4 +927,6 @@ def openapi() -> Response:
 
 @bp.get("/docs")
 def docs() -> str:
-    return render_template("api_docs.html", spec=document())
+    """The vendored viewer (static/api-docs.js boots it) reads /api/openapi.json in the browser."""
+    allow_inline_styles()  # the viewer's own <style> elements and style attributes
+    return render_template("api_docs.html", keys=keys_configured())

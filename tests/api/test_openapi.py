@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -29,14 +30,69 @@ def test_every_route_is_described(app: Flask, client: FlaskClient) -> None:
     assert not missing, f"routes the OpenAPI document does not describe: {missing}"
 
 
-def test_the_docs_page_renders_every_operation(client: FlaskClient) -> None:
-    html = client.get("/api/docs").get_data(as_text=True)
-    spec = client.get("/api/openapi.json").get_json()
+def test_the_docs_page_boots_the_vendored_viewer_on_the_served_document(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Every script is ours, under static/ (the viewer pinned by version, its licence beside it);
+    the viewer reads /api/openapi.json itself, so nothing is typed a second time."""
+    response = client.get("/api/docs")
+    html = response.get_data(as_text=True)
+    policy = response.headers["Content-Security-Policy"]  # the viewer's <style> elements; no inline script
+    assert "style-src 'self' 'unsafe-inline';" in policy and "script-src 'self';" in policy
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    sources = [re.search(r'src="([^"]+)"', tag) for tag in scripts]
+    assert scripts and all(source and source.group(1).startswith("/static/") for source in sources)
+    (viewer,) = [
+        s.group(1)
+        for s in sources
+        if s and re.search(r"/vendor/scalar-api-reference-[\d.]+\.js$", s.group(1))
+    ]
+    assert client.get(viewer).status_code == 200
+    assert (Path(app.static_folder or "") / viewer.removeprefix("/static/")).with_suffix(".LICENSE").is_file()
+    assert 'data-openapi="/api/openapi.json"' in html and 'data-keys="none"' in html
+    assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_with_keys_the_docs_page_opens_the_console_on_the_key(app: Flask, client: FlaskClient) -> None:
+    app.config["API_KEYS"] = ["sqz_docs"]
+    assert 'data-keys="required"' in client.get("/api/docs").get_data(as_text=True)  # no key needed to read
+
+
+def _request_examples(spec: dict) -> list[tuple[dict, dict]]:
+    """Each request body example with the schema it illustrates."""
+    schemas = spec["components"]["schemas"]
+    return [
+        (schemas[media["schema"]["$ref"].rsplit("/", 1)[1]], media["example"])
+        for item in spec["paths"].values()
+        for method, operation in item.items()
+        if method != "parameters"
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        if "example" in media
+    ]
+
+
+def test_request_examples_name_only_documented_fields_and_are_accepted(client: FlaskClient) -> None:
+    """The docs page's samples and console start from these: each must pass the server's checks."""
+    spec = _spec(client)
+    examples = _request_examples(spec)
+    assert len(examples) >= 4
+    options = set(spec["components"]["schemas"]["Upload"]["properties"]) - {"file"}
+    for schema, example in examples:
+        assert set(schema.get("required", [])) <= set(example) <= set(schema["properties"]), example
+        assert _accepted({name: value for name, value in example.items() if name in options}), example
+    upload = spec["paths"]["/api/jobs"]["post"]["requestBody"]["content"]["multipart/form-data"]["example"]
+    assert upload["file"].startswith("@")  # the viewer's mark for a file to send
+
+
+def test_every_operation_has_a_documented_tag(client: FlaskClient) -> None:
+    spec = _spec(client)
+    names = [tag["name"] for tag in spec["tags"]]
     for item in spec["paths"].values():
         for method, operation in item.items():
             if method != "parameters":
-                assert f'id="{operation["operationId"]}"' in html
-    assert "cdn" not in html.lower()
+                assert operation["tags"] and set(operation["tags"]) <= set(names), operation["operationId"]
+    assert spec["paths"]["/api/jobs"]["post"]["tags"] == ["jobs"]
+    assert spec["paths"]["/api/uploads"]["post"]["tags"] == ["uploads"]
 
 
 def test_plain_http_to_a_websocket_route_is_a_400_problem(client: FlaskClient) -> None:

@@ -63,7 +63,9 @@ def generated(stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def _api(package: ModuleType, operation: str) -> Any:
-    return importlib.import_module(f"{package.__name__}.api.default.{operation}")
+    """An operation's module: the generator puts each under its tag (``api.jobs``, ``api.uploads``)."""
+    (module,) = Path(str(package.__file__)).parent.glob(f"api/*/{operation}.py")
+    return importlib.import_module(f"{package.__name__}.api.{module.parent.name}.{operation}")
 
 
 def _models(package: ModuleType) -> Any:
