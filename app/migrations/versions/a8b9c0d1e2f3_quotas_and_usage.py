@@ -1,8 +1,8 @@
 """per-key quotas, and the usage ledger
 
-Revision ID: f3a4b5c6d7e8
-Revises: e1f2a3b4c5d6
-Create Date: 2026-12-06 07:50:00.000000
+Revision ID: a8b9c0d1e2f3
+Revises: f3a4b5c6d7e8
+Create Date: 2026-12-06 08:10:00.000000
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f3a4b5c6d7e8'
-down_revision = 'e1f2a3b4c5d6'
+revision = 'a8b9c0d1e2f3'
+down_revision = 'f3a4b5c6d7e8'
 branch_labels = None
 depends_on = None
 
