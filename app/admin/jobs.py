@@ -39,10 +39,14 @@ def parse_listing(status: str | None, limit: str | None) -> tuple[str, int]:
     return chosen, count
 
 
-def jobs_in(status: str, limit: int = LISTED) -> list[Job]:
-    """Every owner's jobs in ``status``, the most recently finished (else created) first."""
+def jobs_in(status: str, limit: int = LISTED, files_kept: bool | None = None) -> list[Job]:
+    """Every owner's jobs in ``status``, the most recently finished (else created) first; only those
+    whose files are kept (or only those whose are not) when ``files_kept`` says so."""
     newest = Job.finished_at.desc() if status == FAILED else Job.created_at.desc()
-    return list(db.session.scalars(select(Job).where(Job.status == status).order_by(newest).limit(limit)))
+    query = select(Job).where(Job.status == status)
+    if files_kept is not None:
+        query = query.where(Job.files_deleted.is_(not files_kept))
+    return list(db.session.scalars(query.order_by(newest).limit(limit)))
 
 
 def retry(job_id: str) -> Job:
@@ -59,13 +63,14 @@ def retry(job_id: str) -> Job:
 
 
 def retry_failed() -> dict[str, Any]:
-    """Queue every failed job whose input is kept (RETRY_BATCH at a time): which went, which not."""
+    """Queue every failed job whose input is kept (RETRY_BATCH at a time): which went, which not
+    (its input expired, or it changed meanwhile)."""
     retried, skipped = [], []
-    for job in jobs_in(FAILED, RETRY_BATCH):
+    for job in jobs_in(FAILED, RETRY_BATCH, files_kept=True):
         if lifecycle.retry(job.id) is not None:
             retried.append(job.id)
         else:
-            skipped.append(
-                {"id": job.id, "reason": "its input has expired" if job.files_deleted else "no longer failed"}
-            )
+            skipped.append({"id": job.id, "reason": "no longer failed, or its input expired meanwhile"})
+    for job in jobs_in(FAILED, RETRY_BATCH, files_kept=False):
+        skipped.append({"id": job.id, "reason": "its input has expired"})
     return {"retried": retried, "skipped": skipped}

@@ -86,3 +86,12 @@ def _csrf(client: FlaskClient) -> str:
         if 'name="csrf-token" content="' in text:
             return text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
     raise AssertionError("no page of this session prints a CSRF token")
+
+
+def test_an_operator_of_an_open_deployment_may_use_the_page_and_stay_signed_in(
+    admin_app: Flask, client: FlaskClient
+) -> None:
+    client.get("/signin")
+    client.post("/signin", data={"key": ADMIN_KEY, "csrf_token": _csrf(client)})
+    assert client.get("/").status_code == 200  # the open page makes its anonymous owner
+    assert client.get("/admin").status_code == 200
