@@ -21,6 +21,7 @@ PROBLEM = "application/problem+json"
 # An admin key, or an operator's signed-in session.
 SECURITY: list[dict[str, list[str]]] = [{"adminKey": []}, {"session": []}]
 MAKES_JOBS = ("submitJob", "completeUpload")  # where a key's quotas are checked
+OPERATOR_SIGN_IN = " With a key of ADMIN_KEYS: an operator's session, answered 303 to /admin."
 QUOTA = (
     f"Past a key's quota (quota_exceeded): max_concurrent_jobs (with Retry-After, {QUOTA_RETRY_SECONDS} s)"
     " or monthly_minutes"
@@ -212,6 +213,8 @@ def merge(spec: dict[str, Any]) -> dict[str, Any]:
     spec.setdefault("paths", {}).update({**api_paths(), **console_paths()})
     for item in spec["paths"].values():
         for operation in item.values():
+            if isinstance(operation, dict) and operation.get("operationId") == "signin":
+                operation["description"] = (operation.get("description", "") + OPERATOR_SIGN_IN).strip()
             if isinstance(operation, dict) and operation.get("operationId") in MAKES_JOBS:
                 responses = operation.setdefault("responses", {})
                 earlier = responses.get("429")

@@ -31,21 +31,29 @@ def check(owner: str, video_seconds: float | None) -> None:
     if key is None:
         return
     if key.max_concurrent_jobs is not None:
-        active = db.session.scalar(
-            select(func.count()).select_from(Job).where(Job.owner == owner, Job.status.in_(ACTIVE))
-        )
-        if (active or 0) >= key.max_concurrent_jobs:
-            detail = (
-                f"this key may have {key.max_concurrent_jobs} jobs queued or running at once; "
-                f"try again when one has finished (in about {QUOTA_RETRY_SECONDS} s)"
-            )
-            raise Problem(429, "quota_exceeded", detail, headers={"Retry-After": str(QUOTA_RETRY_SECONDS)})
+        _check_concurrency(owner, key.max_concurrent_jobs)
     if key.monthly_minutes is not None:
-        used = usage.minutes_since(owner, utcnow() - MONTH)
-        asked = (video_seconds or 0.0) / 60
-        if used + asked > key.monthly_minutes:
-            detail = (
-                f"this key may compress {key.monthly_minutes} minutes of video in 30 days; "
-                f"{used:.1f} are used and this video needs {asked:.1f}"
-            )
-            raise Problem(429, "quota_exceeded", detail)
+        _check_minutes(owner, key.monthly_minutes, video_seconds)
+
+
+def _check_concurrency(owner: str, most: int) -> None:
+    active = db.session.scalar(
+        select(func.count()).select_from(Job).where(Job.owner == owner, Job.status.in_(ACTIVE))
+    )
+    if (active or 0) >= most:
+        detail = (
+            f"this key may have {most} jobs queued or running at once; "
+            f"try again when one has finished (in about {QUOTA_RETRY_SECONDS} s)"
+        )
+        raise Problem(429, "quota_exceeded", detail, headers={"Retry-After": str(QUOTA_RETRY_SECONDS)})
+
+
+def _check_minutes(owner: str, monthly_minutes: int, video_seconds: float | None) -> None:
+    used = usage.minutes_since(owner, utcnow() - MONTH)
+    asked = (video_seconds or 0.0) / 60
+    if used + asked > monthly_minutes:
+        detail = (
+            f"this key may compress {monthly_minutes} minutes of video in 30 days; "
+            f"{used:.1f} are used and this video needs {asked:.1f}"
+        )
+        raise Problem(429, "quota_exceeded", detail)
