@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app import health
+    from app.admin import bp as admin
     from app.api import bp as api
     from app.api import errors
     from app.auth.keys import cli as keys_cli
@@ -73,10 +74,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.page import bp as page
     from app.streams import bp as streams
 
-    for blueprint in (api, streams, page, health.bp, metrics_bp, keys_cli):
+    for blueprint in (api, admin, streams, page, health.bp, metrics_bp, keys_cli):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # the API checks CSRF itself, only for browser-session callers
     csrf.exempt(streams)
+    csrf.exempt(admin)  # the console checks an operator session's token itself (app/admin/access.py)
     errors.register(app)
 
 

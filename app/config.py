@@ -97,6 +97,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "FIT_SIZES_MB": _ints(env, "FIT_SIZES_MB", "10,25,50,100"),
         # Comma-separated bearer keys for API clients; empty with no CLI keys = open API.
         "API_KEYS": _list(env, "API_KEYS"),
+        # Comma-separated bearer keys of operators: /admin and /api/admin/... answer only them
+        # (anyone else gets 404 there). Empty (the default) turns the console off.
+        "ADMIN_KEYS": _list(env, "ADMIN_KEYS"),
         # Standard Webhooks signing secret (whsec_...); callback_url is refused without it.
         "WEBHOOK_SECRET": env.get("WEBHOOK_SECRET", ""),
         # 1 lets webhooks and source URLs reach loopback/private addresses (local use, tests).

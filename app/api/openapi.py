@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify, render_template
 
+from app.admin.openapi import with_admin_operations
 from app.api import bp
 from app.api.incoming import MAX_JSON_BYTES
 from app.api.jobs import MAX_WAIT_SECONDS
@@ -800,6 +801,7 @@ def _paths() -> dict[str, Any]:
     }
 
 
+@with_admin_operations  # the operators' console (app/admin/openapi.py)
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",

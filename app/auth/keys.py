@@ -1,4 +1,5 @@
-"""API keys: from API_KEYS, or created with ``flask keys create`` (shown once, stored hashed)."""
+"""API keys: from API_KEYS, or created with ``flask keys create`` or the operators' console
+(``/api/admin/keys``): shown once, stored hashed, with the key's quotas."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ class ApiKey(Model):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # Quotas (None: no limit): jobs queued or running at once, minutes of video per 30 days.
+    max_concurrent_jobs: Mapped[int | None] = mapped_column(default=None)
+    monthly_minutes: Mapped[int | None] = mapped_column(default=None)
 
 
 def key_hash(key: str) -> str:
@@ -95,34 +99,69 @@ def owner_for_digest(digest: str) -> str | None:
     return owner_of_hash(digest)
 
 
-@cli.cli.command("create")
-@click.argument("name")
-def create_key(name: str) -> None:
-    """Create an API key called NAME; the key is printed once and stored hashed."""
+def key_of_owner(owner: str) -> ApiKey | None:
+    """The stored key an owner id stands for (None for API_KEYS' keys, sessions, anonymous)."""
+    if not owner.startswith("key:"):
+        return None
+    prefix = owner.removeprefix("key:")
+    return db.session.scalar(select(ApiKey).where(ApiKey.key_hash.startswith(prefix, autoescape=True)))
+
+
+def create_key(
+    name: str, max_concurrent_jobs: int | None = None, monthly_minutes: int | None = None
+) -> tuple[ApiKey, str]:
+    """Store a new key (hashed) with its quotas; the row and the key, which is never seen again."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(name=name, key_hash=key_hash(key))
+    row = ApiKey(
+        name=name,
+        key_hash=key_hash(key),
+        max_concurrent_jobs=max_concurrent_jobs,
+        monthly_minutes=monthly_minutes,
+    )
     db.session.add(row)
     db.session.commit()
     current_app.extensions.pop("api_keys", None)  # this process forgets at once; others within the cache time
+    return row, key
+
+
+def all_keys() -> list[ApiKey]:
+    return list(db.session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key(key_id: int) -> ApiKey | None:
+    """Revoke the key (again is fine: its first revocation time stays); None if there is none."""
+    row = db.session.get(ApiKey, key_id)
+    if row is None:
+        return None
+    row.revoked_at = row.revoked_at or utcnow()
+    db.session.commit()
+    current_app.extensions.pop("api_keys", None)
+    return row
+
+
+@cli.cli.command("create")
+@click.argument("name")
+@click.option("--max-concurrent-jobs", type=click.IntRange(min=1), help="jobs queued or running at once")
+@click.option("--monthly-minutes", type=click.IntRange(min=1), help="minutes of video per 30 days")
+def create_command(name: str, max_concurrent_jobs: int | None, monthly_minutes: int | None) -> None:
+    """Create an API key called NAME; the key is printed once and stored hashed."""
+    row, key = create_key(name, max_concurrent_jobs, monthly_minutes)
     click.echo(f"Created key {row.id} ({name}). Store it now, it is not shown again:\n{key}")
 
 
 @cli.cli.command("list")
-def list_keys() -> None:
+def list_command() -> None:
     """List API keys (never the keys themselves)."""
-    for row in db.session.scalars(select(ApiKey).order_by(ApiKey.id)):
+    for row in all_keys():
         state = f"revoked {rfc3339(row.revoked_at)}" if row.revoked_at else "active"
         click.echo(f"{row.id}\t{row.name}\t{rfc3339(row.created_at)}\t{state}")
 
 
 @cli.cli.command("revoke")
 @click.argument("key_id", type=int)
-def revoke_key(key_id: int) -> None:
+def revoke_command(key_id: int) -> None:
     """Revoke the API key with id KEY_ID."""
-    row = db.session.get(ApiKey, key_id)
+    row = revoke_key(key_id)
     if row is None:
         raise click.ClickException(f"no key with id {key_id}")
-    row.revoked_at = row.revoked_at or utcnow()
-    db.session.commit()
-    current_app.extensions.pop("api_keys", None)
     click.echo(f"Revoked key {key_id} ({row.name}).")

@@ -31,7 +31,7 @@ def page_owner() -> str:
             raise Problem(401, "sign_in_required", "sign in with an API key first")
         return owner
     if SESSION_KEY not in session or session.get(SESSION_DIGEST):
-        session.clear()
+        session.pop(SESSION_DIGEST, None)  # a key's session from when keys existed ends; an operator's stays
         session[SESSION_KEY] = SESSION_PREFIX + secrets.token_urlsafe(18)
         session.permanent = True
     return _session_owner()

@@ -15,7 +15,7 @@ from flask import current_app
 
 from app import metrics
 from app.extensions import db
-from app.jobs import idempotency, lifecycle
+from app.jobs import idempotency, lifecycle, quotas
 from app.jobs.models import PENDING, Job
 from app.jobs.options import Submission
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
@@ -64,7 +64,7 @@ def accept_upload(
     if upload.size_bytes > current_app.config["MAX_UPLOAD_MB"] * MB:
         raise Problem(413, "too_large", f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
     info = admit(upload.path, submission)
-    job = _new_job(owner, submission, base_url, idempotency_key, request_print)
+    job = _new_job(owner, submission, base_url, idempotency_key, request_print, info.duration_seconds)
     job.input = info.as_input(clean_filename(upload.filename), upload.size_bytes)
     store_input(job.id, upload.path)
     return lifecycle.create(job), True
@@ -104,7 +104,7 @@ def accept_stored(
     base_url: str,
 ) -> Job:
     """Record and enqueue the job of an input already in storage under ``input_key(job_id)``."""
-    job = _new_job(owner, submission, base_url, None, None, job_id=job_id)
+    job = _new_job(owner, submission, base_url, None, None, info.duration_seconds, job_id=job_id)
     job.input = info.as_input(clean_filename(filename), size_bytes)
     return lifecycle.create(job)
 
@@ -130,7 +130,7 @@ def accept_source_url(
     earlier = idempotency.original(owner, idempotency_key, request_print)
     if earlier is not None:
         return earlier, False
-    job = _new_job(owner, submission, base_url, idempotency_key, request_print)
+    job = _new_job(owner, submission, base_url, idempotency_key, request_print, None)
     job.source_url = submission.source_url
     name = unquote(urlsplit(submission.source_url).path.rsplit("/", 1)[-1]) or "video"
     job.input = {
@@ -157,8 +157,12 @@ def _new_job(
     base_url: str,
     idempotency_key: str | None,
     print_: str | None,
+    video_seconds: float | None,
     job_id: str | None = None,
 ) -> Job:
+    """The new job's record, once the owner's quotas allow it (``video_seconds``: its length,
+    None until a source_url is downloaded)."""
+    quotas.check(owner, video_seconds)
     return Job(
         id=job_id or str(uuid.uuid4()),
         owner=owner,

@@ -12,23 +12,36 @@ from typing import Any, cast
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import CursorResult, Update, case, update
+from sqlalchemy import ColumnElement, CursorResult, Update, case, select, update
 
 from app import events, metrics
 from app.extensions import db, redis_client
-from app.jobs import queue
+from app.jobs import queue, usage
 from app.jobs.document import deleted_notice, document, webhook_event
-from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job, Status
+from app.jobs.models import (
+    CANCELED,
+    FAILED,
+    PENDING,
+    QUEUED,
+    RUNNING,
+    SEGMENT_FAILED,
+    SEGMENT_WAITING,
+    SUCCEEDED,
+    Job,
+    SegmentRecord,
+    Status,
+)
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-# Allowed moves. running -> queued is a retry after a worker died or was restarted.
+# Allowed moves. running -> queued is a retry after a worker died or was restarted;
+# failed -> queued is an operator's retry (``retry``), with fresh attempts.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     QUEUED: frozenset({RUNNING, CANCELED, FAILED}),
     RUNNING: frozenset({SUCCEEDED, FAILED, CANCELED, QUEUED}),
     SUCCEEDED: frozenset(),
-    FAILED: frozenset(),
+    FAILED: frozenset({QUEUED}),
     CANCELED: frozenset(),
 }
 
@@ -47,6 +60,7 @@ def create(job: Job) -> Job:
     job.status, job.version = QUEUED, 1
     db.session.add(job)
     db.session.commit()
+    usage.record(job)
     _enqueue(job)
     announce(job)
     return job
@@ -127,12 +141,46 @@ def cancel(job_id: str, announce_it: bool = True) -> Job | None:
 
 def requeue(job_id: str) -> Job | None:
     """running -> queued for another attempt (its worker died, stalled or was stopped)."""
-    job = _update(
-        job_id, sources_of(QUEUED), status=QUEUED, progress=0.0, eta_seconds=None, heartbeat_at=None
-    )
+    job = _update(job_id, [RUNNING], status=QUEUED, progress=0.0, eta_seconds=None, heartbeat_at=None)
     if job is not None:
         _enqueue(job)
         announce(job)
+    return job
+
+
+def retry(job_id: str) -> Job | None:
+    """failed -> queued, as new: attempts, error, times and output cleared, a webhook pending
+    again, a split job's failed segments waiting again (its finished ones are kept). None if the
+    job is not failed, or its input is gone (``files_deleted``: nothing to compress)."""
+    webhook = db.session.scalar(select(Job.webhook).where(Job.id == job_id))
+    if webhook is not None:
+        webhook = {**webhook, "state": PENDING, "attempts": 0, "last_status": None}
+    job = _update(
+        job_id,
+        [FAILED],
+        only_if=Job.files_deleted.is_(False),
+        status=QUEUED,
+        attempts=0,
+        error=None,
+        output=None,
+        progress=0.0,
+        eta_seconds=None,
+        started_at=None,
+        finished_at=None,
+        expires_at=None,
+        heartbeat_at=None,
+        webhook=webhook,
+    )
+    if job is None:
+        return None
+    db.session.execute(
+        update(SegmentRecord)
+        .where(SegmentRecord.job_id == job_id, SegmentRecord.state == SEGMENT_FAILED)
+        .values(state=SEGMENT_WAITING, attempts=0, progress=0.0, error=None, heartbeat_at=None)
+    )
+    db.session.commit()
+    _enqueue(job)
+    announce(job)
     return job
 
 
@@ -176,6 +224,7 @@ def _move(job_id: str, target: Status, announce_it: bool = True, **values: Any) 
     job = _update(job_id, sources_of(target), status=target, announce_it=announce_it, **values)
     if job is not None and job.terminal:
         metrics.count("jobs_finished", status=job.status)
+        usage.record(job)
     if job is not None and job.terminal and job.callback_url:
         try:
             queue.enqueue_webhook(webhook_event(job))
@@ -188,8 +237,15 @@ def _change(job_id: str, states: list[Status], **values: Any) -> bool:
     return _update(job_id, states, announce_it=True, **values) is not None
 
 
-def _update(job_id: str, states: list[Status] | None, announce_it: bool = False, **values: Any) -> Job | None:
-    """UPDATE the job if it is in one of ``states`` (any, if None); bump version; announce.
+def _update(
+    job_id: str,
+    states: list[Status] | None,
+    announce_it: bool = False,
+    only_if: ColumnElement[bool] | None = None,
+    **values: Any,
+) -> Job | None:
+    """UPDATE the job if it is in one of ``states`` (any, if None) and ``only_if`` holds; bump
+    version; announce.
 
     Only the version this UPDATE made is announced: if another process changed the job in
     between (a cancel before a delete, which is deliberately not announced), this one stays quiet.
@@ -197,6 +253,8 @@ def _update(job_id: str, states: list[Status] | None, announce_it: bool = False,
     stmt = update(Job).where(Job.id == job_id).values(version=Job.version + 1, **values)
     if states is not None:
         stmt = stmt.where(Job.status.in_(states))
+    if only_if is not None:
+        stmt = stmt.where(only_if)
     made: int | None = db.session.execute(stmt.returning(Job.version)).scalar_one_or_none()
     db.session.commit()
     if made is None:

@@ -3,14 +3,18 @@
 With keys configured, the page is nobody's until a visitor signs in with an API key; the
 session then belongs to the key's owner, so a person sees the same jobs from any browser,
 and ends when they sign out or the key is revoked. Without keys there is nothing to sign in to.
+
+An operator signs in here too, with a key of ADMIN_KEYS: the session is then an operator's and
+goes to the console (``/admin``), which answers nobody else, so the form says nothing of it.
 """
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.auth import sign_in, sign_out, signed_in_owner
+from app.auth.admin import admin_session, sign_in_admin
 from app.auth.keys import keys_configured
 from app.extensions import csrf, limiter
 from app.page import bp
@@ -18,21 +22,31 @@ from app.page import bp
 SIGN_IN_RATE_LIMIT = "10 per minute"  # tries of a key per address: guessing one is hopeless anyway
 
 
+def _anyone_signs_in() -> bool:
+    """True when a key is needed for the page, or operators may sign in to the console."""
+    return keys_configured() or bool(current_app.config["ADMIN_KEYS"])
+
+
 @bp.get("/signin")
 def signin_form() -> Response | str:
-    if not keys_configured() or signed_in_owner() is not None:
+    if admin_session():
+        return redirect(url_for("admin.console"))
+    if not _anyone_signs_in() or signed_in_owner() is not None:
         return redirect(url_for("page.index"))
-    return render_template("signin.html", error=None)
+    return render_template("signin.html", error=None, private=keys_configured())
 
 
 @bp.post("/signin")
 @limiter.limit(SIGN_IN_RATE_LIMIT)
 def signin() -> Response | tuple[str, int]:
     csrf.protect()
-    if not keys_configured():
+    if not _anyone_signs_in():
         return redirect(url_for("page.index"))
-    if sign_in(request.form.get("key", "").strip()) is None:
-        return render_template("signin.html", error="That key is not valid."), 401
+    key = request.form.get("key", "").strip()
+    if sign_in_admin(key):
+        return redirect(url_for("admin.console"), code=303)
+    if not keys_configured() or sign_in(key) is None:
+        return render_template("signin.html", error="That key is not valid.", private=keys_configured()), 401
     return redirect(url_for("page.index"), code=303)
 
 
@@ -40,4 +54,4 @@ def signin() -> Response | tuple[str, int]:
 def signout() -> Response:
     csrf.protect()
     sign_out()
-    return redirect(url_for("page.signin_form" if keys_configured() else "page.index"), code=303)
+    return redirect(url_for("page.signin_form" if _anyone_signs_in() else "page.index"), code=303)

@@ -16,7 +16,7 @@ from redis import Redis
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.jobs import lifecycle, queue, retention
+from app.jobs import lifecycle, queue, retention, usage
 from app.jobs.models import QUEUED, RUNNING, Job
 from app.timeutil import utcnow
 from app.uploads import service as uploads
@@ -36,6 +36,7 @@ def run_if_due(redis: Redis) -> bool:
         reconcile()
         retention.expire_outputs()
         retention.purge_records()
+        usage.purge()
         uploads.expire()
         uploads.purge(timedelta(days=current_app.config["JOB_TTL_DAYS"]))
     except Exception:  # upkeep must never take a worker down

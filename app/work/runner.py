@@ -22,6 +22,7 @@ from app import create_app
 from app.extensions import redis_client
 from app.jobs.queue import COMPRESS_QUEUE, SEGMENT_QUEUE, WEBHOOK_QUEUE
 from app.work import maintenance
+from app.work.intake import PausableQueue
 
 WORKER_TTL_SECONDS = 35  # a dead worker's RQ key expires within this (RQ's default: 420)
 # How long the thread listening for RQ's commands (stop a job, shut down) waits for one before
@@ -70,6 +71,7 @@ def serve(queues: list[str], burst: bool = False) -> bool:
         worker = SqueezeWorker(
             queues,
             connection=redis_client(),
+            queue_class=PausableQueue,  # takes nothing from a queue whose intake is paused
             worker_ttl=WORKER_TTL_SECONDS,
             maintenance_interval=app.config["MAINTENANCE_SECONDS"],  # RQ's default: 600
         )

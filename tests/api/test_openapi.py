@@ -181,7 +181,9 @@ def test_the_ids_an_answer_gives_link_to_every_operation_that_takes_them(client:
         takers = {
             op
             for op, (path, _) in operations.items()
-            if path.startswith("/api/") and "{" + parameter + "}" in path
+            if path.startswith("/api/")
+            and not path.startswith("/api/admin/")
+            and "{" + parameter + "}" in path
         }
         takers -= {"jobSocket", "putPart"}  # a WebSocket upgrade; a URL the signParts answer gives
         assert takers <= set(links), takers - set(links)
@@ -194,3 +196,20 @@ def test_files_are_binary_and_bodies_closed_so_generated_clients_upload(client: 
     assert schemas["Upload"]["properties"]["file"]["format"] == "binary"
     for name in ("Upload", "SourceUrl", "UploadPromise", "PartNumbers"):
         assert schemas[name]["additionalProperties"] is False, name
+
+
+def test_every_admin_operation_documents_the_404_everyone_else_gets(client: FlaskClient) -> None:
+    spec = _spec(client)
+    assert spec["components"]["securitySchemes"]["adminKey"]["scheme"] == "bearer"
+    admin = [
+        operation
+        for path, item in spec["paths"].items()
+        if path == "/admin" or path.startswith(("/admin/", "/api/admin/"))
+        for method, operation in item.items()
+        if method != "parameters"
+    ]
+    assert len(admin) >= 18
+    for operation in admin:
+        assert "404" in operation["responses"] and {"adminKey": []} in operation["security"], operation
+    for maker in ("/api/jobs", "/api/uploads/{upload_id}/complete"):
+        assert "quota_exceeded" in spec["paths"][maker]["post"]["responses"]["429"]["description"]

@@ -9,7 +9,7 @@ from app.events import CHANNEL
 from app.extensions import db, redis_client
 from app.jobs import lifecycle
 from app.jobs.lifecycle import TRANSITIONS
-from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
+from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job, SegmentRecord
 
 
 @pytest.fixture()
@@ -84,7 +84,60 @@ def test_requeue_puts_a_running_job_back_in_line(ctx: None) -> None:
 def test_the_transition_table_matches_the_contract() -> None:
     assert TRANSITIONS[QUEUED] == {RUNNING, CANCELED, FAILED}
     assert TRANSITIONS[RUNNING] == {SUCCEEDED, FAILED, CANCELED, QUEUED}
-    assert all(not TRANSITIONS[s] for s in (SUCCEEDED, FAILED, CANCELED))
+    assert all(not TRANSITIONS[s] for s in (SUCCEEDED, CANCELED))
+    assert TRANSITIONS[FAILED] == {QUEUED}  # an operator's retry, nothing else
+
+
+def test_retry_queues_a_failed_job_as_new_and_nothing_else(ctx: None) -> None:
+    job = _new()
+    for other in (lambda: None, lambda: lifecycle.start(job.id)):  # queued, then running: not failed
+        other()
+        assert lifecycle.retry(job.id) is None
+    failed = lifecycle.fail(job.id, "x", "y")
+    assert failed is not None and failed.attempts == 1
+    version = failed.version
+    redis_client().delete("rq:queue:compress")
+    retried = lifecycle.retry(job.id)
+    assert retried is not None
+    assert (retried.status, retried.version, retried.attempts) == (QUEUED, version + 1, 0)
+    assert retried.error is None and retried.finished_at is None and retried.expires_at is None
+    assert redis_client().lrange("rq:queue:compress", 0, -1) == [job.id.encode()]
+    assert lifecycle.retry(job.id) is None  # queued now: once is enough
+    assert lifecycle.requeue(job.id) is None  # requeue is for a running job only
+
+
+def test_retry_leaves_a_job_whose_input_is_gone_failed(ctx: None) -> None:
+    job = _new()
+    lifecycle.fail(job.id, "x", "y")
+    lifecycle.mark_files_deleted(job.id)
+    assert lifecycle.retry(job.id) is None
+    assert db.session.get(Job, job.id).status == FAILED
+
+
+def test_retry_sets_a_split_jobs_failed_segments_waiting_and_keeps_the_done_ones(ctx: None) -> None:
+    job = _new()
+    for number, state in enumerate(("done", "failed")):
+        plan = {"first_frame": 0, "frames": 1, "start": 0.0, "duration": 1.0, "seek": 0.0}
+        row = SegmentRecord(job_id=job.id, number=number, state=state, attempts=3, error="broke", **plan)
+        db.session.add(row)
+    db.session.commit()
+    lifecycle.fail(job.id, "x", "y")
+    assert lifecycle.retry(job.id) is not None
+    states = {row.number: (row.state, row.attempts) for row in db.session.scalars(db.select(SegmentRecord))}
+    assert states == {0: ("done", 3), 1: ("waiting", 0)}
+
+
+def test_a_webhook_is_pending_again_after_a_retry(ctx: None) -> None:
+    webhook = {"url": "https://example.com/hook", "state": "delivered", "attempts": 1, "last_status": 200}
+    job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}, webhook=webhook))
+    lifecycle.fail(job.id, "x", "y")
+    retried = lifecycle.retry(job.id)
+    assert retried is not None and retried.webhook == {
+        **webhook,
+        "state": "pending",
+        "attempts": 0,
+        "last_status": None,
+    }
 
 
 def test_every_change_is_published_as_the_full_job(ctx: None) -> None:

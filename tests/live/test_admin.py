@@ -1,0 +1,62 @@
+"""Paused intake with real workers: a paused queue's job waits while its worker goes round, and
+runs once resumed; a running job is finished, not interrupted, by a pause."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import requests
+from rq import Worker
+
+from tests.conftest import make_clip
+from tests.live.stack import LiveStack, wait_until
+
+ADMIN = {"Authorization": "Bearer sqz_live_admin"}
+
+
+@pytest.fixture(scope="module")
+def operated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    live = LiveStack(tmp_path_factory.mktemp("operated-stack"), ADMIN_KEYS="sqz_live_admin")
+    yield live
+    live.stop()
+
+
+def _compress_worker_heartbeats(stack: LiveStack) -> list[datetime]:
+    client = stack.redis_client()
+    try:
+        workers = Worker.all(connection=client)
+        return [w.last_heartbeat for w in workers if "compress" in w.queue_names() and w.last_heartbeat]
+    finally:
+        client.close()
+
+
+def _intake(stack: LiveStack, action: str) -> dict:
+    answer = requests.post(f"{stack.url}/api/admin/queues/compress/{action}", headers=ADMIN, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_a_paused_queue_holds_its_jobs_until_resumed_and_lets_a_running_one_finish(
+    operated: LiveStack, tmp_path: Path
+) -> None:
+    running = operated.submit(make_clip(tmp_path / "long.mp4", seconds=20, size="640x360")).json()["id"]
+    wait_until(lambda: operated.job(running)["status"] == "running", 60, "the first job to start")
+    assert _intake(operated, "pause")["paused"] is True
+    waiting = operated.submit(make_clip(tmp_path / "short.mp4", seconds=2)).json()["id"]
+    assert operated.wait_for_status(running, {"succeeded", "failed"})["status"] == "succeeded"
+
+    # The worker is free and goes round its queues (a heartbeat each time): twice past the job.
+    (seen,) = _compress_worker_heartbeats(operated)
+    wait_until(lambda: min(_compress_worker_heartbeats(operated)) > seen, 30, "the worker to go round")
+    (again,) = _compress_worker_heartbeats(operated)
+    wait_until(lambda: min(_compress_worker_heartbeats(operated)) > again, 30, "the worker to go round again")
+    held = operated.job(waiting)
+    assert (held["status"], held["queue_position"]) == ("queued", 1)
+    queues = requests.get(f"{operated.url}/api/admin/queues", headers=ADMIN, timeout=10).json()["queues"]
+    assert {q["name"]: (q["depth"], q["paused"]) for q in queues}["compress"] == (1, True)
+
+    assert _intake(operated, "resume")["paused"] is False
+    assert operated.wait_for_status(waiting, {"succeeded", "failed"})["status"] == "succeeded"
