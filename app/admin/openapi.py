@@ -201,6 +201,9 @@ def console_paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+ADMIN_TAG = {"name": "admin", "description": "The operators' console and API: with a key of ADMIN_KEYS only"}
+
+
 def merge(spec: dict[str, Any]) -> dict[str, Any]:
     """``spec`` with the operators' operations, schemas and security scheme, and the quotas' 429."""
     components = spec.setdefault("components", {})
@@ -211,6 +214,7 @@ def merge(spec: dict[str, Any]) -> dict[str, Any]:
     }
     components.setdefault("schemas", {}).update(schemas())
     spec.setdefault("paths", {}).update({**api_paths(), **console_paths()})
+    spec.setdefault("tags", []).append(ADMIN_TAG)
     for item in spec["paths"].values():
         for operation in item.values():
             if isinstance(operation, dict) and operation.get("operationId") == "signin":
