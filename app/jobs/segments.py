@@ -131,6 +131,18 @@ def summary(found: list[SegmentRecord]) -> dict[str, int]:
     }
 
 
+def neighbour_crf(job_id: str, number: int) -> float | None:
+    """The CRF the nearest finished segment searched its way to (the one before on a tie): the
+    likeliest answer for segment ``number``, where its own search starts. None: none yet."""
+    found = [
+        (abs(row.number - number), row.number > number, float(row.result["crf"]))
+        for row in rows(job_id)
+        if row.state == DONE and row.result and row.result.get("crf") is not None
+        and not row.result.get("outgrown")
+    ]  # fmt: skip
+    return min(found)[2] if found else None
+
+
 def finish(job_id: str, number: int, result: dict[str, Any]) -> bool:
     """The segment is encoded and stored; False if its record is gone (the job ended meanwhile)."""
     return _set(job_id, number, state=DONE, progress=100.0, result=result)

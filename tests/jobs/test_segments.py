@@ -86,3 +86,13 @@ def test_reports_stop_once_the_job_ends(job_id: str) -> None:
 def test_forget_removes_the_records(job_id: str) -> None:
     claims.forget(job_id)
     assert claims.rows(job_id) == []
+
+
+def test_a_search_starts_from_the_nearest_finished_segments_crf(job_id: str) -> None:
+    assert claims.neighbour_crf(job_id, 1) is None  # nothing finished yet
+    claims.finish(job_id, 2, {"crf": 30.0})
+    assert claims.neighbour_crf(job_id, 0) == 30.0
+    claims.finish(job_id, 0, {"crf": 24.5})
+    assert claims.neighbour_crf(job_id, 1) == 24.5  # as near as segment 2: the one before
+    claims.finish(job_id, 0, {"crf": 26.0, "outgrown": True})
+    assert claims.neighbour_crf(job_id, 1) == 30.0  # an outgrown one's CRF is no answer
