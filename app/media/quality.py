@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,20 @@ def sample_spans(duration: float, count: int, seconds: float) -> list[tuple[floa
         start = min(max(middle - seconds / 2, 0.0), duration - seconds)
         spans.append((round(start, 3), seconds))
     return spans
+
+
+def at_keyframes(
+    spans: list[tuple[float, float]], keyframes: Sequence[float], floor: float = 0.0
+) -> list[tuple[float, float]]:
+    """``spans`` each moved back to start at the input's last keyframe before it (one after the
+    span before and not before ``floor``), where there is one: a seek there decodes only the
+    span, not everything from an earlier keyframe (seconds of it where keyframes are far apart)."""
+    moved: list[tuple[float, float]] = []
+    for start, length in spans:
+        earliest = max(floor, moved[-1][0] + moved[-1][1] if moved else floor)
+        usable = [time for time in keyframes if earliest <= time <= start]
+        moved.append((round(usable[-1], 3) if usable else start, length))
+    return moved
 
 
 def span_inputs(path: str | Path, spans: list[tuple[float, float]]) -> list[str]:

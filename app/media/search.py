@@ -19,14 +19,14 @@ to deliver.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.media.command import Rate, encode_command, step_head, video_args
 from app.media.formats import CODECS
 from app.media.picture import Hdr, pixel_format
-from app.media.quality import joined, measure_command, read_quality, sample_spans, span_inputs
+from app.media.quality import at_keyframes, joined, measure_command, read_quality, sample_spans, span_inputs
 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
 SAMPLE_COUNT = 3  # samples spread through the video ...
@@ -78,13 +78,16 @@ def crf_search(
     run: RunStep,
     offset: float = 0.0,
     hdr: Hdr | None = None,
+    keyframes: Sequence[float] = (),
 ) -> SearchResult:
     """The highest CRF (smallest file) whose samples score ``target_vmaf`` (+ SAFETY).
 
     ``offset``: the video is the ``duration`` seconds of ``source`` from there (a segment);
-    ``hdr``: the HDR the picture keeps (``vf`` made it so).
+    ``hdr``: the HDR the picture keeps (``vf`` made it so); ``keyframes``: the input's, where
+    the samples start when one is near (cutting them then decodes little more than they hold).
     """
-    spans = [(round(offset + start, 3), length) for start, length in sample_plan(duration)]
+    planned = [(round(offset + start, 3), length) for start, length in sample_plan(duration)]
+    spans = at_keyframes(planned, keyframes, offset)
     seconds = sum(length for _, length in spans)
     reference = folder / "samples.mkv"
     aim = target_vmaf + SAFETY

@@ -33,6 +33,7 @@ SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece 
 IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av1": []}
 _TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
 _PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)
+_KEYFRAME = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),[^\n]*$", re.MULTILINE)  # no F=: a keyframe (flag 1)
 _PACKET_SIZE = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*\d+,\s*(\d+),", re.MULTILINE)
 # How hard each part of a video is to encode, for a target size split in segments: the bytes
 # each frame takes in a quick constant-quality encode of a small copy (x264 ultrafast, no
@@ -86,6 +87,17 @@ def read_frame_times(listing: str) -> list[float]:
         raise ValueError("no time base in the frame listing")
     num, den = int(base[1]), int(base[2])
     return sorted(int(pts) * num / den for _dts, pts in _PACKET.findall(listing))
+
+
+def read_keyframe_times(listing: str) -> list[float]:
+    """The times of the keyframes (where a decoder may start) in a framecrc listing: its packets
+    whose flags are the default (a keyframe's), which framecrc leaves unwritten."""
+    base = _TIMEBASE.search(listing)
+    if base is None:
+        raise ValueError("no time base in the frame listing")
+    num, den = int(base[1]), int(base[2])
+    found = (match for match in _KEYFRAME.finditer(listing) if "F=" not in match[0])
+    return sorted(int(match[1]) * num / den for match in found)
 
 
 def difficulty_command(

@@ -38,6 +38,7 @@ from app.media.trim import range_problems, trim_of
 from app.units import MB
 from app.work.failures import JobFailed
 from app.work.steps import Band, Steps, ffmpeg_path
+from app.work.verify import keyframe_times
 
 log = logging.getLogger(__name__)
 OUTPUT_NAME = "output.mp4"
@@ -225,9 +226,10 @@ class _Encode:
         weights = (SEARCH_WEIGHT if search else 0.0, ENCODE_WEIGHT, MEASURE_WEIGHT)
         search_band, encode_band, measure_band = self.steps.bands(*weights)
         if search:
+            keyframes = keyframe_times(self.source, self.folder, self.steps)
             found = crf_search(
-                self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf,
-                target, self.folder, self.steps.runner(search_band), self.info.start_seconds, self.hdr,
+                self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf, target, self.folder,
+                self.steps.runner(search_band), self.info.start_seconds, self.hdr, keyframes,
             )  # fmt: skip
             log.info("crf search: %s", found)
             crf = found.crf

@@ -43,6 +43,7 @@ from app.work.encode import asked_change, input_share, trimmed
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease
 from app.work.steps import Band, Steps, bands, ffmpeg_path
+from app.work.verify import keyframe_times
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -193,6 +194,7 @@ def _encode_to_quality(
         found = crf_search(
             ffmpeg, context.source, segment.duration, context.vf, options.codec, crf, target,
             context.folder, steps.runner(search_band), offset=segment.start, hdr=context.hdr,
+            keyframes=keyframe_times(context.source, context.folder, steps),
         )  # fmt: skip
         crf = found.crf
     cmd = segment_command(

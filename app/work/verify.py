@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.media import MediaInfo, probe
 from app.media.formats import MP4, Container
-from app.media.segments import frame_times_command, read_frame_times
+from app.media.segments import frame_times_command, read_frame_times, read_keyframe_times
 from app.media.verify import decode_command, problems
 from app.work.failures import Interrupted, JobFailed
 from app.work.steps import Steps, ffmpeg_path
@@ -18,10 +18,19 @@ from app.work.steps import Steps, ffmpeg_path
 
 def frame_times(path: Path, folder: Path, steps: Steps) -> list[float]:
     """Every frame's time in ``path`` (a packet listing: no decoding)."""
+    return read_frame_times(_listing(path, folder, steps))
+
+
+def keyframe_times(path: Path, folder: Path, steps: Steps) -> list[float]:
+    """The times of ``path``'s keyframes, where a seek costs no decoding of earlier frames."""
+    return read_keyframe_times(_listing(path, folder, steps))
+
+
+def _listing(path: Path, folder: Path, steps: Steps) -> str:
     listing = folder / f"{path.name}.crc"
     steps.run(frame_times_command(ffmpeg_path(), path, listing), None, steps.here())
     try:
-        return read_frame_times(listing.read_text())
+        return listing.read_text()
     finally:
         listing.unlink(missing_ok=True)
 

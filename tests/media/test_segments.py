@@ -19,6 +19,7 @@ from app.media.segments import (
     plan,
     read_frame_sizes,
     read_frame_times,
+    read_keyframe_times,
     segment_command,
     segment_weights,
     should_split,
@@ -59,6 +60,16 @@ def test_weights_line_frames_up_with_segments_even_when_the_counts_differ() -> N
     assert segment_weights([1] * 20 + [3] * 20, segments) == [20, 60]
     assert segment_weights([1] * 21 + [3] * 21, segments) == [21, 63]  # a frame more in the listing
     assert segment_weights([], segments) == [2.0, 2.0]  # nothing listed: by duration
+
+
+def test_keyframes_are_read_from_the_packet_listing(tmp_path: Path) -> None:
+    source = tmp_path / "gop.mp4"
+    _run([FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=5",
+          "-c:v", "libx264", "-g", "50", "-sc_threshold", "0", str(source)])  # fmt: skip
+    listing = tmp_path / "gop.crc"
+    _run(frame_times_command(FFMPEG, source, listing))
+    assert read_keyframe_times(listing.read_text()) == [0.0, 2.0, 4.0]
+    assert len(read_frame_times(listing.read_text())) == 125
 
 
 def test_the_difficulty_encode_finds_the_hard_half_of_a_video(tmp_path: Path) -> None:

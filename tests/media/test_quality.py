@@ -1,0 +1,28 @@
+"""Where a video is scored and sampled: spread spans, moved to keyframes where one is near."""
+
+from __future__ import annotations
+
+from app.media.quality import at_keyframes, sample_spans
+
+
+def test_spans_spread_through_the_video_or_cover_a_short_one() -> None:
+    assert sample_spans(30.0, 3, 1.0) == [(4.5, 1.0), (14.5, 1.0), (24.5, 1.0)]
+    assert sample_spans(2.5, 3, 1.0) == [(0.0, 2.5)]
+
+
+def test_spans_start_at_the_keyframe_before_them() -> None:
+    spans = sample_spans(30.0, 3, 1.0)
+    assert at_keyframes(spans, [0.0, 10.0, 20.0]) == [(0.0, 1.0), (10.0, 1.0), (20.0, 1.0)]
+    assert at_keyframes(spans, [k * 0.5 for k in range(60)]) == [(4.5, 1.0), (14.5, 1.0), (24.5, 1.0)]
+
+
+def test_a_span_keeps_its_place_without_a_keyframe_between_it_and_the_one_before() -> None:
+    spans = sample_spans(30.0, 3, 1.0)
+    assert at_keyframes(spans, [0.0]) == [(0.0, 1.0), (14.5, 1.0), (24.5, 1.0)]  # one keyframe: used once
+    assert at_keyframes(spans, []) == spans
+
+
+def test_spans_never_move_before_the_floor() -> None:
+    """A segment from 30 s: the input's keyframe at 25 s is outside it."""
+    spans = [(34.5, 1.0), (44.5, 1.0)]
+    assert at_keyframes(spans, [25.0, 40.0], floor=30.0) == [(34.5, 1.0), (40.0, 1.0)]
