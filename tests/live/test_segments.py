@@ -168,6 +168,30 @@ def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, t
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
 
 
+def test_a_phones_variable_frame_rate_keeps_its_frames_and_timing_across_the_joins(
+    split_stack: LiveStack, tmp_path: Path
+) -> None:
+    """5 s at 30 fps, then 12 fps with jitter, with sound: every frame at its own time, joined."""
+    clip = tmp_path / "phone.mp4"
+    picture = "testsrc2=size=320x240:rate=30,setpts='if(lt(N,150),N/30,5+(N-150)/12+0.013*mod(N,3))/TB'"
+    inputs = ["-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", "sine=frequency=440", "-t", "10"]
+    codec = ["-c:v", "libx264", "-fps_mode", "vfr", "-bf", "2", "-c:a", "aac", "-ac", "2"]
+    subprocess.run([FFMPEG, "-loglevel", "error", "-y", *inputs, *codec, str(clip)], check=True)
+    job_id = _submit(split_stack, clip)
+    job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    assert job["segments"]["total"] >= 3
+    output = tmp_path / "phone-out.mp4"
+    output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job_id}/output", timeout=60).content)
+    before, after = _frames(clip), _frames(output)
+    assert len(after) == len(before)
+    assert max(abs(a - b) for a, b in zip(after, before, strict=True)) <= 1 / 30  # each at its time
+    assert (
+        abs((probe(FFMPEG, output).duration_seconds or 0) - (probe(FFMPEG, clip).duration_seconds or 0))
+        <= 1 / 12
+    )
+
+
 def test_a_target_size_is_shared_by_how_hard_each_segment_is(split_stack: LiveStack, tmp_path: Path) -> None:
     """12 s, flat then grainy, to 1 MB: under the target and near it, the grainy segments given
     many times the flat ones' bytes, every frame there."""
