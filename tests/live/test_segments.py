@@ -17,7 +17,7 @@ from app.media.quality import measure_command, read_quality
 from app.media.segments import frame_times_command, read_frame_times
 from app.media.trim import Trim
 from tests.conftest import FFMPEG
-from tests.live.backends import Backend
+from tests.live.backends import Backend, on_backend
 from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
 from tests.media.corpus import already_compressed
 
@@ -168,6 +168,7 @@ def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, t
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
 
 
+@on_backend("sqlite-file")  # the timing is ffmpeg's work, wherever the bytes are kept
 def test_a_phones_variable_frame_rate_keeps_its_frames_and_timing_across_the_joins(
     split_stack: LiveStack, tmp_path: Path
 ) -> None:
