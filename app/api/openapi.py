@@ -66,6 +66,12 @@ def _job(
     return response
 
 
+def _form(fields: dict[str, Any]) -> dict[str, Any]:
+    """A page's form post: every field required."""
+    schema = {"type": "object", "required": list(fields), "properties": fields}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
+
+
 def _links(parameter: str, operations: tuple[str, ...]) -> dict[str, Any]:
     """OpenAPI links: the id in the answer's body names ``parameter`` of each operation."""
     return {
@@ -108,9 +114,14 @@ STORE_REDIRECT = {
     "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
 }
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+IMAGE_RANGES = {  # a still is sent like a file: a byte range asked for is honoured
+    "206": {"description": "Part of the image (Range)", "content": {JPEG: {"schema": BINARY}}},
+    "416": _problem("Range not satisfiable"),
+}
 NOT_FOUND = _problem("No such job for this caller (another owner's job is answered the same way)")
 UNAUTHORIZED = _problem("An API key is configured and the request has none, or a wrong one")
 CSRF_FAILED = _problem("A browser session's unsafe request without its page's CSRF token (csrf_failed)")
+CSRF_FIELD = {"csrf_token": {"type": "string", "description": "the page's token"}}
 PUBLIC: list[dict[str, list[str]]] = []  # no credentials asked for
 SESSION_ONLY: list[dict[str, list[str]]] = [{"session": []}]
 URL_PATTERN = "^https?://"
@@ -636,6 +647,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getPoster",
                 "responses": {
                     "200": {"description": "The poster", "content": {JPEG: {"schema": BINARY}}},
+                    **IMAGE_RANGES,
                     "304": {"description": "Not modified"},
                     "307": STORE_REDIRECT,
                     "401": UNAUTHORIZED,
@@ -668,6 +680,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getFrame",
                 "responses": {
                     "200": {"description": "The frame", "content": {JPEG: {"schema": BINARY}}},
+                    **IMAGE_RANGES,
                     "304": {"description": "Not modified"},
                     "307": STORE_REDIRECT,
                     "401": UNAUTHORIZED,
@@ -751,21 +764,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "signin",
                 "security": PUBLIC,
                 "tags": ["page"],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["key", "csrf_token"],
-                                "properties": {
-                                    "key": {"type": "string"},
-                                    "csrf_token": {"type": "string", "description": "the form's token"},
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _form({"key": {"type": "string"}, **CSRF_FIELD}),
                 "responses": {
                     "302": {"description": "No keys are configured: to the page"},
                     "303": {"description": "Signed in: to the page"},
@@ -781,18 +780,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "signout",
                 "security": SESSION_ONLY,
                 "tags": ["page"],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["csrf_token"],
-                                "properties": {"csrf_token": {"type": "string"}},
-                            }
-                        }
-                    },
-                },
+                "requestBody": _form(CSRF_FIELD),
                 "responses": {
                     "303": {"description": "Signed out: to the sign-in form (or the page)"},
                     "403": CSRF_FAILED,
