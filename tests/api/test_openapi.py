@@ -9,6 +9,8 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+ADMIN_KEY = "sqz_operator_key"
+AS_OPERATOR = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
@@ -20,7 +22,8 @@ def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
 def test_every_route_is_described(app: Flask, client: FlaskClient) -> None:
     """As an operation, or (a WebSocket: no operation a client can call) under x-websockets."""
     app.config["METRICS_TOKEN"] = "t0ken"  # /metrics exists
-    spec = client.get("/api/openapi.json").get_json()
+    app.config["ADMIN_KEYS"] = [ADMIN_KEY]  # the console exists, and an operator reads the document
+    spec = client.get("/api/openapi.json", headers=AS_OPERATOR).get_json()
     paths = {**spec["paths"], **{path: {"get": {}} for path in spec["x-websockets"]}}
     missing = []
     for rule in app.url_map.iter_rules():
@@ -226,8 +229,14 @@ def test_files_are_binary_and_bodies_closed_so_generated_clients_upload(client: 
         assert schemas[name]["additionalProperties"] is False, name
 
 
-def test_every_admin_operation_documents_the_404_everyone_else_gets(client: FlaskClient) -> None:
-    spec = _spec(client)
+def test_every_admin_operation_documents_the_404_everyone_else_gets(app: Flask, client: FlaskClient) -> None:
+    """Documented for operators; anyone else neither reaches nor reads of them."""
+    app.config["ADMIN_KEYS"] = [ADMIN_KEY]
+    stranger = _spec(client)
+    assert not [path for path in stranger["paths"] if path.startswith(("/admin", "/api/admin/"))]
+    assert "adminKey" not in stranger["components"]["securitySchemes"]
+    assert client.get("/api/admin/queues").status_code == 404
+    spec = client.get("/api/openapi.json", headers=AS_OPERATOR).get_json()
     assert spec["components"]["securitySchemes"]["adminKey"]["scheme"] == "bearer"
     admin = [
         operation

@@ -2,7 +2,8 @@
 tests/live/test_fuzz.py and, as ``SCHEMATHESIS_HOOKS=tests.live.fuzz_hooks``, by ``make fuzz``.
 
 - A video: the document says a submitted file is ``video/*``, which no schema can make out of
-  random bytes (the server probes it: else 415). Positive cases get a short real clip.
+  random bytes (the server probes it: else 415). Positive cases get a short real clip, as
+  does the document's example (``"@clip.mp4"``: a file to send).
 - Nothing leaves this machine: the server resolves the host of a ``callback_url`` or
   ``source_url`` (app.netguard), so each is replaced by a loopback URL (the stack under test
   allows private addresses), which the server checks and accepts the same way.
@@ -37,7 +38,8 @@ def _clip() -> bytes:
         return path.read_bytes()
 
 
-schemathesis.openapi.media_type("video/mp4", st.just(_clip()))
+CLIP = _clip()
+schemathesis.openapi.media_type("video/mp4", st.just(CLIP))
 
 
 @schemathesis.hook
@@ -55,6 +57,8 @@ def before_call(context: Any, case: schemathesis.Case, kwargs: dict[str, Any]) -
             # A negative case keeps a wrong URL here (its scheme: refused before any lookup),
             # so it stays a case the API must refuse.
             body[name] = LOOPBACK_URL if positive else REFUSED_URL
+    if positive and isinstance(body.get("file"), str) and body["file"].startswith("@"):
+        body["file"] = CLIP  # the document's example: "@clip.mp4" is a file of that name to send
     if positive and "file" in body:
         _fit_trim(body, CLIP_SECONDS)
         if isinstance(body.get("target_size_mb"), int | float):
