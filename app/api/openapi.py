@@ -480,11 +480,7 @@ def _paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "multipart/form-data": {
-                            "schema": _ref("Upload"),
-                            "encoding": {"file": {"contentType": "video/*"}},
-                            "example": UPLOAD_EXAMPLE,
-                        },
+                        "multipart/form-data": {"schema": _ref("Upload"), "example": UPLOAD_EXAMPLE},
                         JSON: {"schema": _ref("SourceUrl"), "example": SOURCE_URL_EXAMPLE},
                     },
                 },

@@ -43,6 +43,23 @@ schemathesis.openapi.media_type("video/mp4", st.just(CLIP))
 
 
 @schemathesis.hook
+def before_load_schema(context: Any, raw_schema: dict[str, Any]) -> None:
+    """A multipart file the document declares ``contentMediaType: video/*`` is sent as video/mp4
+    (schemathesis reads a part's type from ``encoding`` only): then it gets the clip."""
+    for item in raw_schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+            if form is None:
+                continue
+            name = form["schema"]["$ref"].rsplit("/", 1)[-1]
+            fields = raw_schema["components"]["schemas"][name]["properties"]
+            videos = [f for f, schema in fields.items() if schema.get("contentMediaType") == "video/*"]
+            form.setdefault("encoding", {}).update({f: {"contentType": "video/mp4"} for f in videos})
+
+
+@schemathesis.hook
 def before_call(context: Any, case: schemathesis.Case, kwargs: dict[str, Any]) -> None:
     """Every request, in every phase: loopback URLs; in positive cases (every part valid) a fresh
     idempotency key, a trim that fits and a target size the clip can meet."""
