@@ -14,7 +14,7 @@ LOCK_TEST := requirements-test.txt
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
              --index-url https://pypi.org/simple --no-header
 
-.PHONY: install run test test-fast lint lock bench clean
+.PHONY: install run test test-fast lint lock bench fuzz clean
 
 TS_CLIENT := tests/live/ts_client
 TS_STAMP  := $(TS_CLIENT)/node_modules/.installed
@@ -55,6 +55,13 @@ lock: $(STAMP) ## re-resolve both lock files from pyproject.toml (newest allowed
 
 bench: $(STAMP) ## the benchmarks (see bench/README.md)
 	$(PY) -m bench.pipeline_overhead
+
+# The contract tester for several minutes against a stack of its own (docs/api.md, "Contract
+# testing"): `make fuzz FUZZ_SECONDS=600 FUZZ_SEED=1` to repeat a run.
+FUZZ_SECONDS ?= 300
+FUZZ_SEED ?=
+fuzz: $(STAMP) ## schemathesis, every check and the stateful phase, for FUZZ_SECONDS (default 300)
+	$(PY) -m tests.live.fuzz --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache $(TS_CLIENT)/node_modules

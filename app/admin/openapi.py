@@ -12,6 +12,7 @@ from typing import Any
 
 from app.admin.jobs import LISTED, LISTED_MAX, RETRY_BATCH
 from app.admin.schemas import ref, schemas
+from app.auth.admin import admin_bearer, admin_session
 from app.jobs.models import FAILED, STATUSES
 from app.jobs.quotas import QUOTA_RETRY_SECONDS
 
@@ -47,7 +48,8 @@ def _operation(summary: str, operation_id: str, responses: dict[str, Any], **ext
     unsafe = extra.pop("unsafe", False)
     refusals = {"404": NOT_AN_OPERATOR}
     if unsafe:
-        refusals["400"] = _problem("An operator session without its CSRF token (csrf_failed), or a bad body")
+        refusals["400"] = _problem("A bad body (malformed_json)")
+        refusals["403"] = _problem("An operator session without its CSRF token (csrf_failed)")
     return {
         "summary": summary,
         "operationId": operation_id,
@@ -204,20 +206,24 @@ def console_paths() -> dict[str, Any]:
 ADMIN_TAG = {"name": "admin", "description": "The operators' console and API: with a key of ADMIN_KEYS only"}
 
 
-def merge(spec: dict[str, Any]) -> dict[str, Any]:
-    """``spec`` with the operators' operations, schemas and security scheme, and the quotas' 429."""
-    components = spec.setdefault("components", {})
-    components.setdefault("securitySchemes", {})["adminKey"] = {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "A key of ADMIN_KEYS; anyone else gets 404 under /admin and /api/admin",
-    }
-    components.setdefault("schemas", {}).update(schemas())
-    spec.setdefault("paths", {}).update({**api_paths(), **console_paths()})
-    spec.setdefault("tags", []).append(ADMIN_TAG)
+def merge(spec: dict[str, Any], operator: bool = True) -> dict[str, Any]:
+    """``spec`` with the quotas' 429 and, for an ``operator``, the operators' operations, schemas
+    and security scheme. Anyone else is answered 404 under the console's prefixes, for any
+    method, as for an address that does not exist: the document they get does not list them
+    either (it would say operators exist, and promise answers they never get)."""
+    if operator:
+        components = spec.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["adminKey"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A key of ADMIN_KEYS; anyone else gets 404 under /admin and /api/admin",
+        }
+        components.setdefault("schemas", {}).update(schemas())
+        spec.setdefault("paths", {}).update({**api_paths(), **console_paths()})
+        spec.setdefault("tags", []).append(ADMIN_TAG)
     for item in spec["paths"].values():
         for operation in item.values():
-            if isinstance(operation, dict) and operation.get("operationId") == "signin":
+            if operator and isinstance(operation, dict) and operation.get("operationId") == "signin":
                 operation["description"] = (operation.get("description", "") + OPERATOR_SIGN_IN).strip()
             if isinstance(operation, dict) and operation.get("operationId") in MAKES_JOBS:
                 responses = operation.setdefault("responses", {})
@@ -231,7 +237,7 @@ def with_admin_operations(document: Callable[[], dict[str, Any]]) -> Callable[[]
     """Decorate the API's ``document()`` so it includes the operators' part."""
 
     def merged() -> dict[str, Any]:
-        return merge(document())
+        return merge(document(), operator=admin_bearer() or admin_session())
 
     merged.__doc__ = document.__doc__
     return merged

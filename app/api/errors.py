@@ -61,7 +61,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Response:
         return problem_response(
-            Problem(400, "csrf_failed", f"the page's CSRF token is missing or wrong ({error.description})")
+            # Forbidden, not malformed: the request may be well formed, it is not shown to come from our page
+            Problem(403, "csrf_failed", f"the page's CSRF token is missing or wrong ({error.description})")
         )
 
     @app.errorhandler(RequestEntityTooLarge)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import bp
 from app.api.responses import etag_of, job_body, job_response, version_tag
-from app.api.stored import locate
+from app.api.stored import ignore_unreadable_range, locate
 from app.auth import current_owner
 from app.extensions import release_database
 from app.jobs import retention
@@ -81,10 +82,10 @@ def _wait_for_change(job: Job, version: int, seconds: int) -> None:
 def list_jobs() -> Response:
     """The caller's jobs, newest first, a page at a time."""
     owner = current_owner()
-    try:
-        limit = int(request.args.get("limit", DEFAULT_LIMIT))
-    except ValueError as exc:
-        raise invalid([{"field": "limit", "message": "must be a whole number"}]) from exc
+    given = request.args.get("limit", str(DEFAULT_LIMIT))
+    if re.fullmatch(r"-?[0-9]{1,9}", given) is None:  # as a query spells an integer: no "+5", " 5" or "5_0"
+        raise invalid([{"field": "limit", "message": "must be a whole number"}])
+    limit = int(given)
     jobs, cursor = list_owned(owner, request.args.get("status"), limit, request.args.get("cursor"))
     following = None
     if cursor is not None:
@@ -112,6 +113,7 @@ def output(job_id: str) -> BaseResponse:
         response = redirect(where.url, 307)
         response.headers["Cache-Control"] = "no-store"
         return response
+    ignore_unreadable_range()
     response = send_file(
         where.path,
         mimetype=content_type,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template
 
 from app.admin.openapi import with_admin_operations
 from app.api import bp
@@ -23,16 +23,18 @@ from app.api.reference import (
     tagged,
 )
 from app.api.responses import MAX_RETRY_AFTER, MIN_RETRY_AFTER
+from app.api.uploads import FILENAME_PATTERN
 from app.auth.keys import keys_configured
 from app.jobs.document import JobDocument, JobLinks
 from app.jobs.idempotency import MAX_KEY_LENGTH
 from app.jobs.models import DELIVERY_STATES, STATUSES
 from app.jobs.options import MAX_HEIGHT, MAX_URL_LENGTH, MIN_HEIGHT
-from app.jobs.queries import DEFAULT_LIMIT, MAX_LIMIT
+from app.jobs.queries import CURSOR_PATTERN, DEFAULT_LIMIT, MAX_LIMIT
 from app.media.formats import CODECS, CONTAINER_LIST, CONTAINERS, DEFAULT_CODEC, DEFAULT_PRESET, PRESETS
 from app.media.stills import POSTER_HEIGHT
 from app.security import allow_inline_styles
 from app.storage import FRAME_SIDES
+from app.units import MB
 from app.uploads.models import UPLOAD_STATES
 from app.uploads.service import MAX_PARTS_PER_REQUEST
 
@@ -64,6 +66,12 @@ def _job(
     return response
 
 
+def _form(fields: dict[str, Any]) -> dict[str, Any]:
+    """A page's form post: every field required."""
+    schema = {"type": "object", "required": list(fields), "properties": fields}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
+
+
 def _links(parameter: str, operations: tuple[str, ...]) -> dict[str, Any]:
     """OpenAPI links: the id in the answer's body names ``parameter`` of each operation."""
     return {
@@ -74,6 +82,7 @@ def _links(parameter: str, operations: tuple[str, ...]) -> dict[str, Any]:
 
 OCTETS = "application/octet-stream"
 BINARY = {"type": "string", "format": "binary", "contentMediaType": OCTETS}  # what generators read
+VIDEO = {**BINARY, "contentMediaType": "video/*", "description": "the video (ffmpeg must read it: else 415)"}
 JOB_LINKS = _links(
     "job_id", ("getJob", "cancelJob", "deleteJob", "getOutput", "getPoster", "getFrame", "jobEvents")
 )
@@ -105,8 +114,18 @@ STORE_REDIRECT = {
     "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
 }
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+IMAGE_RANGES = {  # a still is sent like a file: a byte range asked for is honoured
+    "206": {"description": "Part of the image (Range)", "content": {JPEG: {"schema": BINARY}}},
+    "416": _problem("Range not satisfiable"),
+}
 NOT_FOUND = _problem("No such job for this caller (another owner's job is answered the same way)")
 UNAUTHORIZED = _problem("An API key is configured and the request has none, or a wrong one")
+CSRF_FAILED = _problem("A browser session's unsafe request without its page's CSRF token (csrf_failed)")
+CSRF_FIELD = {"csrf_token": {"type": "string", "description": "the page's token"}}
+PUBLIC: list[dict[str, list[str]]] = []  # no credentials asked for
+SESSION_ONLY: list[dict[str, list[str]]] = [{"session": []}]
+URL_PATTERN = "^https?://"
+FORM_EMPTY = 'A form field left empty ("") is not given; JSON takes null for that.'
 OPTION_PROPERTIES: dict[str, Any] = {
     "preset": {"type": "string", "enum": list(PRESETS), "default": DEFAULT_PRESET},
     "codec": {"type": "string", "enum": list(CODECS), "default": DEFAULT_CODEC},
@@ -119,7 +138,7 @@ OPTION_PROPERTIES: dict[str, Any] = {
     "target_size_mb": {
         "type": "number",
         "exclusiveMinimum": 0,
-        "description": "Aim at this size instead of a preset",
+        "description": "Aim at this size instead of a preset (at most MAX_UPLOAD_MB)",
     },
     "keep_location": {
         "type": "boolean",
@@ -156,13 +175,24 @@ OPTION_PROPERTIES: dict[str, Any] = {
     "callback_url": {
         "type": "string",
         "format": "uri",
+        "pattern": URL_PATTERN,
         "maxLength": MAX_URL_LENGTH,
         "description": "http(s) URL for the signed webhook (needs WEBHOOK_SECRET on the server)",
     },
 }
 
 
-def _schemas() -> dict[str, Any]:
+def _options(max_upload_mb: int, json: bool) -> dict[str, Any]:
+    """The job options as a body takes them: ``json`` ones also take null for "not given"."""
+    options = {**OPTION_PROPERTIES}
+    options["target_size_mb"] = {**options["target_size_mb"], "maximum": max_upload_mb}
+    if not json:
+        return options
+    return {name: {**_nullable(schema), "description": schema.get("description", "") + " (null: not given)"}
+            for name, schema in options.items()}  # fmt: skip
+
+
+def _schemas(max_upload_mb: int) -> dict[str, Any]:
     text, integer, number = {"type": "string"}, {"type": "integer"}, {"type": "number"}
     time = {"type": "string", "format": "date-time"}
     return {
@@ -337,23 +367,37 @@ def _schemas() -> dict[str, Any]:
         },
         "Upload": {
             "type": "object",
+            "description": FORM_EMPTY,
             "required": ["file"],
-            "properties": {"file": BINARY, **OPTION_PROPERTIES},
+            "properties": {"file": VIDEO, **_options(max_upload_mb, json=False)},
             "additionalProperties": False,  # an unknown field is a 422, not ignored
         },
         "SourceUrl": {
             "type": "object",
             "required": ["source_url"],
-            "properties": {"source_url": {"type": "string", "format": "uri"}, **OPTION_PROPERTIES},
+            "properties": {
+                "source_url": {
+                    "type": "string",
+                    "format": "uri",
+                    "pattern": URL_PATTERN,
+                    "maxLength": MAX_URL_LENGTH,
+                },
+                **_options(max_upload_mb, json=True),
+            },
             "additionalProperties": False,
         },
         "UploadPromise": {
             "type": "object",
             "required": ["filename", "size_bytes"],
             "properties": {
-                "filename": {"type": "string", "minLength": 1, "description": "the file's name"},
-                "size_bytes": {"type": "integer", "minimum": 1, "description": "the file's size"},
-                **OPTION_PROPERTIES,
+                "filename": {"type": "string", "pattern": FILENAME_PATTERN, "description": "the file's name"},
+                "size_bytes": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": max_upload_mb * MB,
+                    "description": "the file's size (at most MAX_UPLOAD_MB; more is a 413)",
+                },
+                **_options(max_upload_mb, json=True),
             },
             "additionalProperties": False,
         },
@@ -446,8 +490,9 @@ def _paths() -> dict[str, Any]:
                         {k: HEADER[k] for k in ("Location", "Operation-Location", "Retry-After", "ETag")},
                         JOB_LINKS,
                     ),
-                    "400": _problem("Malformed request (JSON, Idempotency-Key, CSRF token)"),
+                    "400": _problem("Malformed request (JSON, Idempotency-Key)"),
                     "401": UNAUTHORIZED,
+                    "403": CSRF_FAILED,
                     "408": _problem(
                         "The body stopped arriving: closed, or nothing sent for UPLOAD_IDLE_TIMEOUT_SECONDS"
                         " (body_interrupted)"
@@ -485,7 +530,12 @@ def _paths() -> dict[str, Any]:
                             "default": DEFAULT_LIMIT,
                         },
                     },
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "schema": {"type": "string", "pattern": f"^{CURSOR_PATTERN}$"},
+                        "description": "Where the next page starts: take it from an answer's next URL",
+                    },
                 ],
                 "responses": {
                     "200": {"description": "A page of jobs", "content": {JSON: {"schema": _ref("JobList")}}},
@@ -551,7 +601,14 @@ def _paths() -> dict[str, Any]:
                     " same Content-Disposition; the store serves Range and ETag."
                 ),
                 "operationId": "getOutput",
-                "parameters": [{"name": "Range", "in": "header", "schema": {"type": "string"}}],
+                "parameters": [
+                    {
+                        "name": "Range",
+                        "in": "header",
+                        "schema": {"type": "string"},
+                        "description": "bytes=first-last (RFC 9110); one that is not a byte range is ignored",
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "The file",
@@ -586,11 +643,15 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getPoster",
                 "responses": {
                     "200": {"description": "The poster", "content": {JPEG: {"schema": BINARY}}},
+                    **IMAGE_RANGES,
                     "304": {"description": "Not modified"},
                     "307": STORE_REDIRECT,
                     "401": UNAUTHORIZED,
                     "404": NOT_FOUND,
-                    "409": _problem("Queued, or being made (not_ready; Retry-After)"),
+                    "409": _problem(
+                        "Queued, or being made (not_ready; Retry-After); or the job ended without"
+                        " one (no_poster)"
+                    ),
                     "410": _problem("The job's files were deleted (expired)"),
                     "503": _problem("The file store cannot be reached (storage_unavailable)"),
                 },
@@ -615,11 +676,12 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getFrame",
                 "responses": {
                     "200": {"description": "The frame", "content": {JPEG: {"schema": BINARY}}},
+                    **IMAGE_RANGES,
                     "304": {"description": "Not modified"},
                     "307": STORE_REDIRECT,
                     "401": UNAUTHORIZED,
                     "404": NOT_FOUND,
-                    "409": _problem("Not succeeded (not_ready)"),
+                    "409": _problem("Not succeeded (not_ready), or none could be made of it (no_frames)"),
                     "410": _problem("The job's files were deleted (expired)"),
                     "503": _problem("The file store cannot be reached (storage_unavailable)"),
                 },
@@ -642,23 +704,11 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
-        job_path + "/ws": {
-            "parameters": [JOB_ID],
-            "get": {
-                "summary": "WebSocket: one job JSON per text message; closes 1000 after the terminal one",
-                "operationId": "jobSocket",
-                "responses": {
-                    "101": {"description": "Switching protocols"},
-                    "401": UNAUTHORIZED,
-                    "404": NOT_FOUND,
-                    "400": _problem("Not a WebSocket handshake"),
-                },
-            },
-        },
         "/api/openapi.json": {
             "get": {
                 "summary": "This document",
                 "operationId": "openapi",
+                "security": PUBLIC,
                 "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {}}}},
             }
         },
@@ -666,6 +716,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "This document for people",
                 "operationId": "docs",
+                "security": PUBLIC,
                 "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
             }
         },
@@ -673,6 +724,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "The upload page (browser session)",
                 "operationId": "page",
+                "security": PUBLIC,
                 "tags": ["page"],
                 "responses": {
                     "200": {"description": "HTML", "content": {"text/html": {}}},
@@ -684,6 +736,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "The job table's rows (the page's polling fallback)",
                 "operationId": "pageRows",
+                "security": SESSION_ONLY,
                 "tags": ["page"],
                 "responses": {
                     "200": {"description": "HTML", "content": {"text/html": {}}},
@@ -695,6 +748,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "The sign-in form of a deployment with keys (elsewhere: to the page)",
                 "operationId": "signinForm",
+                "security": PUBLIC,
                 "tags": ["page"],
                 "responses": {
                     "200": {"description": "HTML", "content": {"text/html": {}}},
@@ -704,22 +758,13 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Sign the browser session in with an API key (the session becomes its owner's)",
                 "operationId": "signin",
+                "security": PUBLIC,
                 "tags": ["page"],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"key": {"type": "string"}, "csrf_token": {"type": "string"}},
-                            }
-                        }
-                    },
-                },
+                "requestBody": _form({"key": {"type": "string"}, **CSRF_FIELD}),
                 "responses": {
                     "302": {"description": "No keys are configured: to the page"},
                     "303": {"description": "Signed in: to the page"},
-                    "400": _problem("The form's CSRF token is missing or wrong"),
+                    "403": CSRF_FAILED,
                     "401": {"description": "Not a valid key: the form again", "content": {"text/html": {}}},
                     "429": _problem("Too many tries from this address"),
                 },
@@ -729,10 +774,12 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "End the browser session",
                 "operationId": "signout",
+                "security": SESSION_ONLY,
                 "tags": ["page"],
+                "requestBody": _form(CSRF_FIELD),
                 "responses": {
                     "303": {"description": "Signed out: to the sign-in form (or the page)"},
-                    "400": _problem("The form's CSRF token is missing or wrong"),
+                    "403": CSRF_FAILED,
                 },
             }
         },
@@ -741,6 +788,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "The compare view: the two frames under a slider, sizes, saving, quality",
                 "operationId": "pageCompare",
+                "security": SESSION_ONLY,
                 "tags": ["page"],
                 "responses": {
                     "200": {"description": "HTML", "content": {"text/html": {}}},
@@ -749,22 +797,11 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
-        "/page/ws": {
-            "get": {
-                "summary": "The page's WebSocket: row fragments swapped by HTMX",
-                "tags": ["page"],
-                "operationId": "pageSocket",
-                "responses": {
-                    "101": {"description": "Switching protocols"},
-                    "403": _problem("No session, or another site's page"),
-                    "400": _problem("Not a WebSocket handshake"),
-                },
-            }
-        },
         "/healthz": {
             "get": {
                 "summary": "Liveness",
                 "operationId": "healthz",
+                "security": PUBLIC,
                 "tags": ["health"],
                 "responses": {
                     "200": {"description": "Serving", "content": {JSON: {"schema": _ref("Health")}}}
@@ -775,6 +812,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Readiness: the database, Redis and the file store answer; the pools have room",
                 "operationId": "readyz",
+                "security": PUBLIC,
                 "tags": ["health"],
                 "responses": {
                     "200": {"description": "Ready", "content": {JSON: {"schema": _ref("Health")}}},
@@ -782,6 +820,12 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+    }
+
+
+def _metrics_path() -> dict[str, Any]:
+    """Only where METRICS_TOKEN is set: elsewhere there is no such route (404 whatever is sent)."""
+    return {
         "/metrics": {
             "get": {
                 "summary": "Prometheus text for operators (off unless METRICS_TOKEN is set)",
@@ -794,15 +838,33 @@ def _paths() -> dict[str, Any]:
                         "content": {"text/plain": {}},
                     },
                     "401": _problem("Missing or wrong METRICS_TOKEN"),
-                    "404": _problem("Metrics are off (no METRICS_TOKEN)"),
                 },
             }
         },
     }
 
 
+# A WebSocket is not an HTTP operation: its handshake is a GET that upgrades the connection,
+# which OpenAPI cannot describe (no 101 answer a client could read, no messages) and which a
+# contract tester or a generated client cannot call. So the two sockets are described here, in
+# an extension the docs page shows, and in docs/api.md; a job's links.ws names the job's one.
+WEBSOCKETS = {
+    "/api/jobs/{job_id}/ws": "One job JSON per text message, the current state first; a deletion is"
+    ' {"id", "deleted": true}; closes with 1000 after the terminal one. Same credentials and 404s as'
+    " GET /api/jobs/{job_id}; a plain GET (no upgrade) is a 400 problem.",
+    "/page/ws": "The page's socket: row fragments HTMX swaps in. A browser session of this site only (403).",
+}
+SOCKETS_TEXT = "\n\nWebSockets (not operations: an upgraded connection, see x-websockets):" + "".join(
+    f"\n- `{path}`: {about}" for path, about in WEBSOCKETS.items()
+)
+
+
 @with_admin_operations  # the operators' console (app/admin/openapi.py)
 def document() -> dict[str, Any]:
+    """The document as this deployment serves it: its keys, limits and metrics decide parts of it."""
+    config = current_app.config
+    anyone: list[dict[str, list[str]]] = [] if keys_configured() else [{}]  # no keys: open
+    metrics = _metrics_path() if config["METRICS_TOKEN"] else {}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -812,10 +874,10 @@ def document() -> dict[str, Any]:
             "With API keys configured, every `/api/` request sends `Authorization: Bearer <key>`"
             " (here: Authentication, Bearer Token); a browser signed in on the page may use its session"
             " instead. Errors are RFC 9457 problem details (`application/problem+json`) with a stable"
-            " `code` to branch on.",
+            " `code` to branch on." + SOCKETS_TEXT,
         },
         "servers": [{"url": "/"}],
-        "security": [{"bearer": []}, {"session": []}, {}],
+        "security": [{"bearer": []}, {"session": []}, *anyone],
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -831,10 +893,11 @@ def document() -> dict[str, Any]:
                 },
                 "metricsToken": {"type": "http", "scheme": "bearer", "description": "METRICS_TOKEN"},
             },
-            "schemas": _schemas(),
+            "schemas": _schemas(config["MAX_UPLOAD_MB"]),
         },
         "tags": list(TAGS),
-        "paths": tagged({**_paths(), **_upload_paths()}),
+        "paths": tagged({**_paths(), **_upload_paths(), **metrics}),
+        "x-websockets": WEBSOCKETS,
     }
 
 
@@ -869,7 +932,7 @@ def _upload_paths() -> dict[str, Any]:
                     "400": _problem("Malformed JSON or Idempotency-Key"),
                     "401": UNAUTHORIZED,
                     "413": _problem("Larger than MAX_UPLOAD_MB"),
-                    "422": _problem("Bad field or option"),
+                    "422": _problem("Bad field or option, or an Idempotency-Key reused for another request"),
                     "429": _problem("Too much work asked for (rate_limited); see Retry-After"),
                 },
             }
@@ -877,9 +940,10 @@ def _upload_paths() -> dict[str, Any]:
         base: {
             "parameters": [upload_id],
             "get": {"summary": "The upload, with parts_done", "operationId": "getUpload",
-                    "responses": {"200": upload, "404": not_found}},
+                    "responses": {"200": upload, "401": UNAUTHORIZED, "404": not_found}},
             "delete": {"summary": "Drop the upload and its parts", "operationId": "deleteUpload",
-                       "responses": {"204": {"description": "Dropped"}, "404": not_found}},
+                       "responses": {"204": {"description": "Dropped"}, "401": UNAUTHORIZED,
+                                     "404": not_found}},
         },
         base + "/parts": {
             "parameters": [upload_id],
@@ -889,8 +953,11 @@ def _upload_paths() -> dict[str, Any]:
                 "requestBody": part_numbers,
                 "responses": {"200": {"description": "Where to PUT each part, until expires_at",
                                       "content": {JSON: {"schema": _ref("SignedParts")}}},
-                              "404": not_found, "409": _problem("Completed"), "410": gone,
-                              "422": _problem("Bad part numbers")},
+                              "400": _problem("Not a JSON object (malformed_json)"), "401": UNAUTHORIZED,
+                              "404": not_found,
+                              "409": _problem("Completed, or a number past its parts_total (no_such_part)"),
+                              "410": gone,
+                              "422": _problem(f"Not 1 to {MAX_PARTS_PER_REQUEST} whole numbers from 1")},
             },
         },
         base + "/parts/{number}": {
@@ -912,10 +979,12 @@ def _upload_paths() -> dict[str, Any]:
                 "summary": "Join the parts, probe, and make the job (as POST /api/jobs answers)",
                 "operationId": "completeUpload",
                 "responses": {
-                    "202": _job("The job (the same one when completed again)", accepted_headers),
-                    "404": not_found, "409": _problem("Parts missing or wrongly sized (upload_incomplete)"),
+                    "202": _job("The job (the same one when completed again)", accepted_headers, JOB_LINKS),
+                    "401": UNAUTHORIZED, "404": not_found,
+                    "409": _problem("Parts missing or wrongly sized (upload_incomplete)"),
                     "410": gone, "415": _problem("Not a video ffmpeg can read"),
                     "422": _problem("Beyond the server's limits"),
+                    "429": _problem("Too much work asked for (rate_limited); see Retry-After"),
                 },
             },
         },

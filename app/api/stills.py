@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import bp
 from app.api.jobs import file_stem
-from app.api.stored import locate
+from app.api.stored import ignore_unreadable_range, locate
 from app.auth import current_owner
 from app.jobs.models import SUCCEEDED, Job
 from app.jobs.queries import get_owned
@@ -29,8 +29,8 @@ def poster(job_id: str) -> BaseResponse:
         raise Problem(409, "not_ready", "the job is queued; its poster is made once a worker starts it",
                       headers={"Retry-After": str(POSTER_RETRY_SECONDS)})  # fmt: skip
     _check_files(job)
-    if job.terminal:
-        missing = Problem(404, "no_poster", "no poster could be made of this video")
+    if job.terminal:  # the job exists and ended without one: its state, not a missing job (404)
+        missing = Problem(409, "no_poster", "no poster could be made of this video")
     else:
         missing = Problem(409, "not_ready", "the poster is being made; try again in a moment",
                           headers={"Retry-After": str(POSTER_RETRY_SECONDS)})  # fmt: skip
@@ -48,7 +48,7 @@ def frame(job_id: str, side: str) -> BaseResponse:
             409, "not_ready", f"the job is {job.status}; the compare frames exist once it has succeeded"
         )
     _check_files(job)
-    missing = Problem(404, "no_frames", "no compare frames could be made of this video")
+    missing = Problem(409, "no_frames", "no compare frames could be made of this video")
     return _image(job, frame_key(job.id, side), side, missing)
 
 
@@ -66,6 +66,7 @@ def _image(job: Job, key: str, what: str, missing: Problem) -> BaseResponse:
     if isinstance(where, Redirect):  # presigned for 15 minutes: cache the redirect for less
         response = redirect(where.url, 307)
     else:
+        ignore_unreadable_range()
         response = send_file(where.path, mimetype=JPEG_TYPE, download_name=name,
                              conditional=True, max_age=STILL_MAX_AGE)  # fmt: skip
     response.cache_control.public = False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask import request
+from werkzeug.http import parse_range_header
+
 from app.problems import Problem
 from app.storage import LocalFile, MissingObject, Redirect, job_storage
 
@@ -13,3 +16,14 @@ def locate(key: str, download_name: str, content_type: str, missing: Problem) ->
         return job_storage().serve(key, download_name, content_type)
     except MissingObject as exc:
         raise missing from exc
+
+
+def ignore_unreadable_range() -> None:
+    """A Range header that is not a byte range is ignored (RFC 9110, 14.2): the whole file,
+    not the 416 Werkzeug answers it with. 416 stays for a byte range past the end."""
+    given = request.environ.get("HTTP_RANGE")
+    if given is None:
+        return
+    parsed = parse_range_header(given)
+    if parsed is None or parsed.units != "bytes":  # another unit: "MUST ignore" (RFC 9110)
+        del request.environ["HTTP_RANGE"]

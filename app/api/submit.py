@@ -65,7 +65,7 @@ def _submit_source_url(owner: str, key: str | None) -> tuple[Job, bool]:
     body = small_json_body()
     if not isinstance(body, dict):
         raise Problem(400, "malformed_json", "the body is not a JSON object")
-    submission = parse_submission(body, allow_source_url=True, **_limits())
+    submission = parse_submission(body, allow_source_url=True, typed=True, **_limits())
     return accept_source_url(owner, submission, base_url(), key)
 
 

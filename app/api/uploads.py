@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -22,6 +23,7 @@ from app.uploads.models import COMPLETED, Upload
 from app.urls import base_url
 
 UPLOAD_FIELDS = ("filename", "size_bytes")
+FILENAME_PATTERN = r"\S"  # a name with something besides spaces in it
 
 
 def _path(upload_id: str, action: str = "") -> str:
@@ -62,9 +64,10 @@ def create_upload() -> Response:
     body = _json_object()
     errors = []
     filename, size = body.get("filename"), body.get("size_bytes")
-    if not isinstance(filename, str) or not filename.strip():
+    if not isinstance(filename, str) or not re.search(FILENAME_PATTERN, filename):
         errors.append({"field": "filename", "message": "is required: the file's name"})
-    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+    size = _whole(size)
+    if size is None or size <= 0:
         errors.append(
             {"field": "size_bytes", "message": "is required: the file's size, a whole number above 0"}
         )
@@ -74,6 +77,7 @@ def create_upload() -> Response:
             max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
             allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"],
             webhooks_enabled=bool(current_app.config["WEBHOOK_SECRET"]),
+            typed=True,
         )
     except Problem as bad:
         errors += bad.errors or []
@@ -100,16 +104,28 @@ def get_upload(upload_id: str) -> Response:
 def sign_parts(upload_id: str) -> Response:
     """Signed, time-limited URLs to PUT the numbered parts to."""
     upload = service.get_owned(current_owner(), upload_id)
-    numbers = _json_object().get("numbers")
-    if (
-        not isinstance(numbers, list)
-        or not 0 < len(numbers) <= service.MAX_PARTS_PER_REQUEST
-        or not all(type(n) is int and 1 <= n <= upload.parts_total for n in numbers)
-    ):
-        most, total = service.MAX_PARTS_PER_REQUEST, upload.parts_total
-        message = f"must be a list of 1 to {most} part numbers from 1 to {total}"
-        raise invalid([{"field": "numbers", "message": message}])
-    return jsonify({"parts": service.part_targets(upload, sorted(set(numbers)), base_url())})
+    body = _json_object()
+    unknown = [{"field": name, "message": "unknown field"} for name in body if name != "numbers"]
+    if unknown:
+        raise invalid(unknown)
+    given = body.get("numbers")
+    numbers = [_whole(n) for n in given] if isinstance(given, list) else []
+    most, total = service.MAX_PARTS_PER_REQUEST, upload.parts_total
+    if not 0 < len(numbers) <= most or not all(n is not None and n >= 1 for n in numbers):
+        raise invalid([{"field": "numbers", "message": f"must be a list of 1 to {most} part numbers from 1"}])
+    wanted = sorted({n for n in numbers if n is not None})
+    if wanted[-1] > total:  # well formed, but this upload has fewer parts: its state, not the request's form
+        raise Problem(409, "no_such_part", f"this upload has {total} parts: {wanted[-1]} is not one of them")
+    return jsonify({"parts": service.part_targets(upload, wanted, base_url())})
+
+
+def _whole(value: object) -> int | None:
+    """A JSON integer (``3``, or ``3.0``, which JSON Schema counts as one too); None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value)
 
 
 @bp.put("/uploads/<upload_id>/parts/<int:number>")

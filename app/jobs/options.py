@@ -41,8 +41,12 @@ def parse_submission(
     allow_private: bool,
     allow_source_url: bool = False,
     webhooks_enabled: bool = True,
+    typed: bool = False,
 ) -> Submission:
-    """Check every field; raise a 422 Problem listing each bad one (unknown fields included)."""
+    """Check every field; raise a 422 Problem listing each bad one (unknown fields included).
+
+    ``typed``: the fields come from JSON, so each must have its JSON type (a number, not "720")
+    and null means not given; from a form every value is text and "" means not given."""
     errors: list[dict[str, str]] = []
     allowed = set(OPTION_FIELDS) | ({"source_url"} if allow_source_url else set())
 
@@ -52,33 +56,33 @@ def parse_submission(
     for name in fields:
         if name not in allowed:
             bad(name, "unknown field")
-    preset = _text(fields, "preset", DEFAULT_PRESET)
+    preset = _text(fields, "preset", DEFAULT_PRESET, typed)
     if preset not in PRESETS:
         bad("preset", f"must be one of {', '.join(PRESETS)}")
-    codec = _text(fields, "codec", DEFAULT_CODEC)
+    codec = _text(fields, "codec", DEFAULT_CODEC, typed)
     if codec not in CODECS:
         bad("codec", f"must be one of {', '.join(CODECS)}")
-    container = _text(fields, "container", "") or None
-    if container is not None and container not in CONTAINERS:
+    container = _text(fields, "container", "", typed) or None
+    if (container is not None or _given_empty(fields, "container", typed)) and container not in CONTAINERS:
         bad("container", f"must be one of {', '.join(CONTAINERS)}")
         container = None
-    max_height = _number(fields, "max_height", integer=True)
+    max_height = _number(fields, "max_height", True, typed)
     if max_height is _BAD or (max_height is not None and not MIN_HEIGHT <= max_height <= MAX_HEIGHT):
         bad("max_height", f"must be a whole number from {MIN_HEIGHT} to {MAX_HEIGHT}")
         max_height = None
-    target = _number(fields, "target_size_mb", integer=False)
+    target = _number(fields, "target_size_mb", False, typed)
     if target is _BAD or (target is not None and not 0 < target <= max_upload_mb):
         bad("target_size_mb", f"must be a number above 0 and at most {max_upload_mb}")
         target = None
     trim: dict[str, float | None] = {}
     for name in ("start_seconds", "end_seconds"):
-        trim[name] = _number(fields, name, integer=False)
+        trim[name] = _number(fields, name, False, typed)
         if trim[name] is _BAD:
             bad(name, "must be a number of seconds")
             trim[name] = None
     for name, message in trim_problems(trim["start_seconds"], trim["end_seconds"]):
         bad(name, message)
-    flags = {name: _flag(fields, name) for name in FLAGS}
+    flags = {name: _flag(fields, name, typed) for name in FLAGS}
     for name, value in flags.items():
         if value is _BAD:
             bad(name, "must be true or false")
@@ -86,7 +90,7 @@ def parse_submission(
     urls = {}
     for name in ("callback_url", "source_url"):
         if name in allowed:
-            urls[name] = _url(fields, name, allow_private, bad)
+            urls[name] = _url(fields, name, allow_private, bad, typed)
     if urls.get("callback_url") and not webhooks_enabled:
         bad("callback_url", "webhooks are off on this server (no WEBHOOK_SECRET): it cannot sign them")
     if (
@@ -119,28 +123,33 @@ def parse_submission(
 _BAD: Any = object()
 
 
-def _text(fields: Mapping[str, Any], name: str, default: str) -> str:
+def _given_empty(fields: Mapping[str, Any], name: str, typed: bool) -> bool:
+    """JSON's "" is a value (a wrong one), not an absent field as a form's empty input is."""
+    return typed and fields.get(name) == ""
+
+
+def _text(fields: Mapping[str, Any], name: str, default: str, typed: bool) -> str:
     value = fields.get(name)
-    if value is None or value == "":
+    if value is None or (value == "" and not typed):
         return default
-    return value.strip() if isinstance(value, str) else str(value)
+    return value.strip() if isinstance(value, str) and not typed else str(value)
 
 
-def _flag(fields: Mapping[str, Any], name: str) -> Any:
+def _flag(fields: Mapping[str, Any], name: str, typed: bool) -> Any:
     """A boolean from JSON (true/false) or a form ("true", "on", "1"...); _BAD otherwise."""
     value = fields.get(name)
     if value is None or isinstance(value, bool):
         return bool(value)
-    if isinstance(value, str) and value.strip().lower() in TRUE + FALSE:
+    if isinstance(value, str) and not typed and value.strip().lower() in TRUE + FALSE:
         return value.strip().lower() in TRUE
     return _BAD
 
 
-def _number(fields: Mapping[str, Any], name: str, integer: bool) -> Any:
+def _number(fields: Mapping[str, Any], name: str, integer: bool, typed: bool) -> Any:
     value = fields.get(name)
-    if value is None or value == "":
+    if value is None or (value == "" and not typed):
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (typed and not isinstance(value, int | float)):
         return _BAD
     try:
         number = float(value) if not isinstance(value, int | float) else value
@@ -153,9 +162,9 @@ def _number(fields: Mapping[str, Any], name: str, integer: bool) -> Any:
     return float(number)
 
 
-def _url(fields: Mapping[str, Any], name: str, allow_private: bool, bad: Any) -> str | None:
+def _url(fields: Mapping[str, Any], name: str, allow_private: bool, bad: Any, typed: bool) -> str | None:
     value = fields.get(name)
-    if value is None or value == "":
+    if value is None or (value == "" and not typed):
         return None
     if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
         bad(name, f"must be an http or https URL of at most {MAX_URL_LENGTH} characters")

@@ -72,7 +72,7 @@ def test_an_operator_session_must_send_its_csrf_token_to_change_anything(
     client.get("/signin")
     client.post("/signin", data={"key": ADMIN_KEY, "csrf_token": _csrf(client)})
     refused = client.post("/api/admin/queues/compress/pause")
-    assert refused.status_code == 400 and refused.get_json()["code"] == "csrf_failed"
+    assert refused.status_code == 403 and refused.get_json()["code"] == "csrf_failed"
     paused = client.post("/api/admin/queues/compress/pause", headers={"X-CSRFToken": _csrf(client)})
     assert paused.status_code == 200 and paused.get_json()["paused"] is True
     bearer = client.post("/api/admin/queues/compress/resume", headers=ADMIN)  # a bearer key needs none

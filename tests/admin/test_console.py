@@ -66,4 +66,4 @@ def test_a_refused_button_answers_a_problem_the_page_shows(admin_app: Flask, cli
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
     assert client.post("/admin/jobs/nothing/retry", headers=headers).status_code == 404
     assert client.post("/admin/queues/compress/explode", headers=headers).status_code == 404
-    assert client.post("/admin/keys", data={"name": "x"}).status_code == 400  # no CSRF token
+    assert client.post("/admin/keys", data={"name": "x"}).status_code == 403  # no CSRF token

@@ -9,6 +9,8 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+ADMIN_KEY = "sqz_operator_key"
+AS_OPERATOR = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
@@ -18,7 +20,11 @@ def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
 
 
 def test_every_route_is_described(app: Flask, client: FlaskClient) -> None:
-    paths = client.get("/api/openapi.json").get_json()["paths"]
+    """As an operation, or (a WebSocket: no operation a client can call) under x-websockets."""
+    app.config["METRICS_TOKEN"] = "t0ken"  # /metrics exists
+    app.config["ADMIN_KEYS"] = [ADMIN_KEY]  # the console exists, and an operator reads the document
+    spec = client.get("/api/openapi.json", headers=AS_OPERATOR).get_json()
+    paths = {**spec["paths"], **{path: {"get": {}} for path in spec["x-websockets"]}}
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -93,6 +99,31 @@ def test_every_operation_has_a_documented_tag(client: FlaskClient) -> None:
                 assert operation["tags"] and set(operation["tags"]) <= set(names), operation["operationId"]
     assert spec["paths"]["/api/jobs"]["post"]["tags"] == ["jobs"]
     assert spec["paths"]["/api/uploads"]["post"]["tags"] == ["uploads"]
+
+
+def test_the_deployment_decides_metrics_and_whether_a_credential_is_required(
+    app: Flask, client: FlaskClient
+) -> None:
+    """What the document declares is what this server does: no /metrics without a token (any
+    request there is a 404), and no anonymous access once a key is configured."""
+    spec = client.get("/api/openapi.json").get_json()
+    assert "/metrics" not in spec["paths"] and client.get("/metrics").status_code == 404
+    assert {} in spec["security"]  # no key configured: the API is open
+    app.config["METRICS_TOKEN"] = "t0ken"
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["paths"]["/metrics"]["get"]["security"] == [{"metricsToken": []}]
+    assert client.get("/metrics").status_code == 401
+    app.config["API_KEYS"] = ["alpha"]
+    spec = client.get("/api/openapi.json").get_json()
+    assert {} not in spec["security"] and client.get("/api/jobs").status_code == 401
+
+
+def test_websockets_are_described_apart_from_the_operations(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    assert set(spec["x-websockets"]) == {"/api/jobs/{job_id}/ws", "/page/ws"}
+    assert not set(spec["x-websockets"]) & set(spec["paths"])
+    # The docs page renders the description: a reader finds them there.
+    assert all(f"`{path}`" in spec["info"]["description"] for path in spec["x-websockets"])
 
 
 def test_plain_http_to_a_websocket_route_is_a_400_problem(client: FlaskClient) -> None:
@@ -185,7 +216,7 @@ def test_the_ids_an_answer_gives_link_to_every_operation_that_takes_them(client:
             and not path.startswith("/api/admin/")
             and "{" + parameter + "}" in path
         }
-        takers -= {"jobSocket", "putPart"}  # a WebSocket upgrade; a URL the signParts answer gives
+        takers -= {"putPart"}  # a URL the signParts answer gives
         assert takers <= set(links), takers - set(links)
         for link in links.values():
             assert link["parameters"] == {parameter: "$response.body#/id"}
@@ -198,8 +229,14 @@ def test_files_are_binary_and_bodies_closed_so_generated_clients_upload(client: 
         assert schemas[name]["additionalProperties"] is False, name
 
 
-def test_every_admin_operation_documents_the_404_everyone_else_gets(client: FlaskClient) -> None:
-    spec = _spec(client)
+def test_every_admin_operation_documents_the_404_everyone_else_gets(app: Flask, client: FlaskClient) -> None:
+    """Documented for operators; anyone else neither reaches nor reads of them."""
+    app.config["ADMIN_KEYS"] = [ADMIN_KEY]
+    stranger = _spec(client)
+    assert not [path for path in stranger["paths"] if path.startswith(("/admin", "/api/admin/"))]
+    assert "adminKey" not in stranger["components"]["securitySchemes"]
+    assert client.get("/api/admin/queues").status_code == 404
+    spec = client.get("/api/openapi.json", headers=AS_OPERATOR).get_json()
     assert spec["components"]["securitySchemes"]["adminKey"]["scheme"] == "bearer"
     admin = [
         operation

@@ -107,12 +107,13 @@ def test_compare_frames_exist_once_the_job_succeeded(
 
 
 def test_a_finished_job_without_stills_says_so(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    """409: the job is there (a 404 would say it is not), its state has no stills."""
     job_id = _job(app)
     _start(app, job_id, None, tmp_path)
     with app.app_context():
         lifecycle.succeed(job_id, {"size_bytes": 5})
-    _problem(client.get(f"/api/jobs/{job_id}/poster"), 404, "no_poster")
-    _problem(client.get(f"/api/jobs/{job_id}/frames/result"), 404, "no_frames")
+    _problem(client.get(f"/api/jobs/{job_id}/poster"), 409, "no_poster")
+    _problem(client.get(f"/api/jobs/{job_id}/frames/result"), 409, "no_frames")
 
 
 def test_deleted_files_answer_410_and_the_link_goes(
@@ -128,3 +129,17 @@ def test_deleted_files_answer_410_and_the_link_goes(
     assert client.get(f"/api/jobs/{job_id}").get_json()["links"]["poster"] is None
     _problem(client.get(f"/api/jobs/{job_id}/poster"), 410, "expired")
     _problem(client.get(f"/api/jobs/{job_id}/frames/result"), 410, "expired")
+
+
+@pytest.mark.parametrize(("range_header", "status"), [
+    ("", 200), ("bytes", 200), ("lines=0-1", 200), ("bytes=x-y", 200),  # not a byte range: ignored
+    ("bytes=0-1", 206), ("bytes=99999999-", 416),  # a byte range: served, or past the end
+])  # fmt: skip
+def test_a_range_that_is_not_a_byte_range_is_ignored(
+    app: Flask, client: FlaskClient, clip: Path, tmp_path: Path, range_header: str, status: int
+) -> None:
+    """RFC 9110 (14.2): the whole file, not Werkzeug's 416, for a Range header it cannot read."""
+    job_id = _job(app)
+    _start(app, job_id, clip, tmp_path)
+    response = client.get(f"/api/jobs/{job_id}/poster", headers={"Range": range_header})
+    assert response.status_code == status

@@ -79,7 +79,7 @@ def test_the_page_session_needs_its_csrf_token(client: FlaskClient, clips: dict,
         rows = client.get("/page/rows").get_data(as_text=True)
         assert response.get_json()["id"] in rows
     else:
-        assert response.status_code == 400 and response.get_json()["code"] == "csrf_failed"
+        assert response.status_code == 403 and response.get_json()["code"] == "csrf_failed"
 
 
 def test_security_headers_on_the_page(client: FlaskClient) -> None:

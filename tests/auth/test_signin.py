@@ -100,7 +100,7 @@ def test_over_https_the_session_cookie_is_secure_and_host_bound(private: Flask) 
     client = private.test_client()
     # A browser sends the page's address as Referer to its own site (Referrer-Policy: same-origin),
     # which Flask-WTF compares with the host over HTTPS.
-    assert _sign_in(client, base_url="https://squeeze.test") == 400  # no Referer: refused
+    assert _sign_in(client, base_url="https://squeeze.test") == 403  # no Referer: refused
     referred = {"Referer": "https://squeeze.test/signin"}
     assert _sign_in(client, base_url="https://squeeze.test", headers=referred) == 303
     cookie = client.get_cookie("__Host-session", domain="squeeze.test")

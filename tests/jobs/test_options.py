@@ -121,3 +121,12 @@ def test_a_trim_is_typed_and_an_empty_one_refused() -> None:
     options = parse_submission(fields, max_upload_mb=100, allow_private=False).options
     assert (options.start_seconds, options.end_seconds) == (1.5, 4.0)
     assert "empty" in _errors({"start_seconds": 3, "end_seconds": "3"})["end_seconds"]
+
+
+def test_json_options_have_their_json_types_and_null_is_not_given() -> None:
+    """A form's values are text ("720", "" for not given); JSON's are typed, as the document says."""
+    typed = parse_submission({"max_height": 720, "sdr": True, "preset": None, "container": None},
+                             max_upload_mb=100, allow_private=False, typed=True).options  # fmt: skip
+    assert (typed.max_height, typed.sdr, typed.preset, typed.container) == (720, True, "balanced", None)
+    wrong = {"max_height": "720", "sdr": "true", "preset": "", "target_size_mb": "1", "container": ""}
+    assert set(_errors(wrong, typed=True)) == set(wrong)

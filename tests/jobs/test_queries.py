@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,7 +12,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.jobs.models import Job
-from app.jobs.queries import MAX_LIMIT, get_owned, list_owned
+from app.jobs.queries import CURSOR_PATTERN, MAX_LIMIT, get_owned, list_owned
 from app.problems import Problem
 from app.timeutil import utcnow
 
@@ -70,7 +71,8 @@ def test_status_filter(ctx: None) -> None:
 
 @pytest.mark.parametrize(("status", "limit", "cursor", "field"), [
     ("nope", 10, None, "status"), (None, 0, None, "limit"), (None, MAX_LIMIT + 1, None, "limit"),
-    (None, 10, "not-a-cursor", "cursor"), (None, 10, "!!!", "cursor"),
+    (None, 10, "not-a-cursor", "cursor"), (None, 10, "!!!", "cursor"), (None, 10, "", "cursor"),
+    (None, 10, "12.ab\n", "cursor"), (None, 10, "1" * 17 + ".ab", "cursor"),
 ])  # fmt: skip
 def test_bad_arguments_are_422_naming_the_field(
     ctx: None, status: str | None, limit: int, cursor: str | None, field: str
@@ -79,6 +81,15 @@ def test_bad_arguments_are_422_naming_the_field(
         list_owned("o", status, limit, cursor)
     assert caught.value.status == 422
     assert caught.value.errors is not None and caught.value.errors[0]["field"] == field
+
+
+def test_any_cursor_of_the_documented_form_is_a_place_in_the_list(ctx: None) -> None:
+    """The document gives the cursor's pattern: whatever matches it is accepted (a generated
+    client or a contract tester may send one that no answer gave)."""
+    ids = _jobs("o", 3)
+    assert re.fullmatch(CURSOR_PATTERN, list_owned("o", None, 1, None)[1] or "")
+    assert list_owned("o", None, 10, "9" * 16 + ".ffff")[0][0].id == ids[0]  # after the newest: all
+    assert list_owned("o", None, 10, "0.0")[0] == []  # before the oldest: nothing
 
 
 def test_another_owners_job_is_not_found(ctx: None) -> None:

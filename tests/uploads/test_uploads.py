@@ -218,8 +218,14 @@ def test_bad_promises(client: FlaskClient, body: dict[str, Any], status: int, fi
 
 def test_bad_part_requests(client: FlaskClient) -> None:
     upload = _start(client, 3 * PART)
-    for numbers in ([0], [4], [], ["1"], "1", [1.5]):
-        assert client.post(f"/api/uploads/{upload['id']}/parts", json={"numbers": numbers}).status_code == 422
+    signing = f"/api/uploads/{upload['id']}/parts"
+    for numbers in ([0], [], ["1"], "1", [1.5]):
+        assert client.post(signing, json={"numbers": numbers}).status_code == 422
+    assert client.post(signing, json={"numbers": [1], "more": 1}).status_code == 422  # an unknown field
+    last = upload["parts_total"]
+    beyond = client.post(signing, json={"numbers": [1, last + 1]})  # well formed, past this upload's parts
+    assert beyond.status_code == 409 and beyond.get_json()["code"] == "no_such_part"
+    assert client.post(signing, json={"numbers": [float(last)]}).status_code == 200  # a JSON integer too
     url = _targets(client, upload, [1])[1].removeprefix("http://localhost")
     forged = url.replace("size=", "size=1")
     assert client.put(forged, data=b"x").status_code == 403
