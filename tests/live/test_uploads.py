@@ -19,10 +19,13 @@ from app.units import MB
 from tests.conftest import make_noise_clip
 from tests.live.stack import LiveStack, wait_until
 
+SMALL = 144  # the jobs' max_height
+
 
 @pytest.fixture(scope="module")
 def noisy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A ~25 MB clip (noise does not compress), a few 8 MB parts long."""
+    """A ~25 MB clip (noise does not compress), a few 8 MB parts long; its jobs ask for SMALL
+    (a quick encode: the bytes' way in is what these tests follow, not the encode)."""
     path = make_noise_clip(tmp_path_factory.mktemp("parts") / "noisy.mp4", seconds=4)
     assert path.stat().st_size > 16 * MB
     return path
@@ -40,10 +43,12 @@ def test_an_upload_in_parts_compresses_like_a_one_shot_submit(
         return ask(method, path, *args, **kwargs)
 
     client.request = request  # type: ignore[method-assign]
-    job, sent = client.upload(noisy, {"preset": "small"}, book=ResumeBook(tmp_path / "book.json"))
+    job, sent = client.upload(
+        noisy, {"preset": "small", "max_height": SMALL}, book=ResumeBook(tmp_path / "book.json")
+    )
     assert sent == job["input"]["size_bytes"] // (8 * MB) + 1
     assert asked == ["POST uploads", "POST parts", "POST complete"], "every part URL signed at once"
-    one_shot = stack.submit(noisy, preset="small").json()
+    one_shot = stack.submit(noisy, preset="small", max_height=str(SMALL)).json()
     parts_done = client.follow(job["id"])
     direct = client.follow(one_shot["id"])
     assert parts_done["status"] == direct["status"] == "succeeded"
@@ -70,7 +75,8 @@ def test_the_command_killed_mid_upload_resumes_with_the_missing_parts_only(
     clip.write_bytes(noisy.read_bytes())
     cache = tmp_path / "cache"
     book = cache / "squeeze" / "uploads.json"
-    slow = _squeeze(stack, cache, "compress", str(clip), "--parallel", "1", "--limit-rate", "6MB")
+    small = ["--max-height", str(SMALL)]
+    slow = _squeeze(stack, cache, "compress", str(clip), *small, "--parallel", "1", "--limit-rate", "6MB")
     wait_until(lambda: book.exists() and bool(json.loads(book.read_text())), 30, "the upload to be recorded")
     (upload_id,) = json.loads(book.read_text()).values()
     url = f"{stack.url}/api/uploads/{upload_id}"
@@ -80,7 +86,7 @@ def test_the_command_killed_mid_upload_resumes_with_the_missing_parts_only(
     before = requests.get(url, timeout=10).json()
     assert 1 <= len(before["parts_done"]) < before["parts_total"], before
 
-    again = _squeeze(stack, cache, "compress", str(clip), "--wait", "-o", str(tmp_path / "out"))
+    again = _squeeze(stack, cache, "compress", str(clip), *small, "--wait", "-o", str(tmp_path / "out"))
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err.decode()
     result = json.loads(out.decode().strip().splitlines()[-1])
