@@ -64,14 +64,19 @@
     window.addEventListener("online", this.onOnline);
   }
 
+  // Worth asking again (the network, a busy or restarting server), not a refusal.
+  function transient(error) {
+    return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+  }
+
+  function later(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
   ResumableUpload.prototype.start = function () {
     var self = this;
     var id = localStorage.getItem(remembered(this.file));
-    var found = id
-      ? api("GET", "/api/uploads/" + id, undefined, this.csrf).then(function (upload) {
-          return upload.state === "open" ? upload : self.create();
-        }, function () { return self.create(); })
-      : this.create();
+    var found = id ? this.reopen(id, 0) : this.create();
     found.then(function (upload) {
       self.upload = upload;
       upload.parts_done.forEach(function (n) { self.done[n] = true; });
@@ -79,6 +84,20 @@
       self.report();
       self.pump();
     }, function (error) { self.fail(error); });
+  };
+
+  // The remembered upload if the server still holds it open; a new one when it is gone or
+  // closed. A failure worth retrying is retried (with backoff) before anything is sent again:
+  // starting over would resend every part already there.
+  ResumableUpload.prototype.reopen = function (id, tries) {
+    var self = this;
+    return api("GET", "/api/uploads/" + id, undefined, this.csrf).then(function (upload) {
+      return upload.state === "open" ? upload : self.create();
+    }, function (error) {
+      if (!transient(error) || tries >= BACKOFF_MS.length) return self.create();
+      self.ui.state("retrying in " + Math.round(BACKOFF_MS[tries] / 1000) + " s");
+      return later(BACKOFF_MS[tries]).then(function () { return self.reopen(id, tries + 1); });
+    });
   };
 
   ResumableUpload.prototype.create = function () {
@@ -121,7 +140,7 @@
     }, function (error) {
       var mine = starting.filter(function (n) { return self.inFlight[n] === requests[n]; });
       if (!mine.length) return;  // paused meanwhile
-      if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) {
+      if (!transient(error)) {
         mine.forEach(function (n) { self.forget(n); });
         return self.fail(error);
       }
@@ -256,7 +275,7 @@
           self.pump();
         });
       }
-      if (error.status === 0 || error.status >= 500) return self.retryLater(error.retryAfter);
+      if (transient(error)) return self.retryLater(error.retryAfter);
       localStorage.removeItem(remembered(self.file));
       self.fail(error);
     });
