@@ -1,6 +1,7 @@
 """What reaching the preset's look costs a one-piece job: its encode ÷ ffmpeg alone at the CRF it delivered.
 
     .venv/bin/python -m bench.search_cost [--size 1920x1080] [--seconds 15 60] [--rounds 1]
+        [--keyframe-seconds 1]
 
 For each length, makes a clip with ``bench.segments.make_clip`` (four scenes: testsrc2, a
 Mandelbrot zoom, a moving gradient with grain, a cellular automaton; 25 fps, stereo), then
@@ -118,13 +119,19 @@ def main() -> None:
     parser.add_argument("--size", default="1920x1080", help="clip size (default 1920x1080)")
     parser.add_argument("--seconds", type=float, nargs="+", default=[15.0, 60.0], help="clip lengths")
     parser.add_argument("--rounds", type=int, default=1, help="pairs per clip; the median ratio (default 1)")
+    parser.add_argument(
+        "--keyframe-seconds", type=float, default=None, help="the clip's keyframes at most this far apart "
+        "(a camera's: 1; default x264's 10 s)",
+    )  # fmt: skip
     args = parser.parse_args()
     target_vmaf = PRESETS[Options().preset].vmaf_target
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         folder = Path(tmp)
         app = bench_app(folder)
         for seconds in args.seconds:
-            clip = make_clip(folder / f"clip-{seconds:g}.mp4", seconds, args.size)
+            clip = make_clip(
+                folder / f"clip-{seconds:g}.mp4", seconds, args.size, keyframe_seconds=args.keyframe_seconds
+            )
             ratios = []
             for _ in range(args.rounds):
                 load = os.getloadavg()[0]

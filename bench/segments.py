@@ -84,9 +84,12 @@ SCENES = ("testsrc2", "mandelbrot", "gradient+grain", "cellauto")  # the clip's 
 SCENE_SPANS = 3  # spans scored per scene for the per-scene VMAF
 
 
-def make_clip(path: Path, seconds: float, size: str, grain: int = 4) -> Path:
+def make_clip(
+    path: Path, seconds: float, size: str, grain: int = 4, keyframe_seconds: float | None = None
+) -> Path:
     """Four scenes of ``seconds / 4`` each, scaled to ``size``, 25 fps, x264 ultrafast CRF 16, stereo;
-    ``grain``: the strength of the film-like grain on the smooth scene (0: none)."""
+    ``grain``: the strength of the film-like grain on the smooth scene (0: none); ``keyframe_seconds``:
+    at most this far between keyframes, as a camera writes them (a phone: 1 s; None: x264's 10 s)."""
     width, height = (int(part) for part in size.split("x"))
     part = seconds / 4
     small_w, small_h = max(width // 4, 64) // 2 * 2, max(height // 4, 36) // 2 * 2  # rendered small
@@ -117,6 +120,8 @@ def make_clip(path: Path, seconds: float, size: str, grain: int = 4) -> Path:
     pads = "".join(f"[v{index}]" for index in range(len(scenes)))
     graph = ";".join([*chains, f"{pads}concat=n={len(scenes)}:v=1:a=0[v]", "[4:a][5:a]amerge=inputs=2[a]"])
     codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-r", str(RATE), "-pix_fmt", "yuv420p"]
+    if keyframe_seconds is not None:
+        codec += ["-g", str(max(round(keyframe_seconds * RATE), 1))]
     codec += ["-c:a", "aac", "-b:a", "192k", "-ac", "2"]
     cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *inputs, "-filter_complex", graph]
     subprocess.run(

@@ -60,17 +60,61 @@ def sample_spans(duration: float, count: int, seconds: float) -> list[tuple[floa
 
 
 def at_keyframes(
-    spans: list[tuple[float, float]], keyframes: Sequence[float], floor: float = 0.0
+    spans: list[tuple[float, float]],
+    keyframes: Sequence[float],
+    floor: float = 0.0,
+    other_keyframes: Sequence[float] = (),
+    other_weight: float = 0.0,
+    within: float | None = None,
 ) -> list[tuple[float, float]]:
-    """``spans`` each moved back to start at the input's last keyframe before it (one after the
-    span before and not before ``floor``), where there is one: a seek there decodes only the
-    span, not everything from an earlier keyframe (seconds of it where keyframes are far apart)."""
+    """``spans`` each moved back to the start where seeking costs least decoding: a seek decodes
+    from the keyframe before it, seconds of frames where keyframes are far apart.
+
+    The candidates are a span's own start and every keyframe between it and the end of the span
+    before (not before ``floor``, nor more than ``within`` seconds back), of the file
+    (``keyframes``) and of the one it is scored against (``other_keyframes``); a start costs the
+    seconds each file decodes before it, the other's weighted by ``other_weight`` (its bytes per
+    second ÷ the file's). Of equal costs the latest wins, the nearest to where it was meant to be.
+    """
     moved: list[tuple[float, float]] = []
     for start, length in spans:
         earliest = max(floor, moved[-1][0] + moved[-1][1] if moved else floor)
-        usable = [time for time in keyframes if earliest <= time <= start]
-        moved.append((round(usable[-1], 3) if usable else start, length))
+        if within is not None:
+            earliest = max(earliest, start - within)
+        candidates = [start, *(t for t in (*keyframes, *other_keyframes) if earliest <= t <= start)]
+
+        def cost(time: float) -> float:
+            return _lead(time, keyframes) + other_weight * _lead(time, other_keyframes)
+
+        best = min(candidates, key=lambda time: (cost(time), -time))
+        moved.append((round(best, 3), length))
     return moved
+
+
+def _lead(time: float, keyframes: Sequence[float]) -> float:
+    """Seconds decoded before ``time`` by a seek to it (0 where the keyframes are not known)."""
+    before = [keyframe for keyframe in keyframes if keyframe <= time]
+    return time - max(before) if before else (time if keyframes else 0.0)
+
+
+def measure_spans(
+    duration: float,
+    reference_keyframes: Sequence[float] = (),
+    keyframes: Sequence[float] = (),
+    weight: float = 1.0,
+) -> list[tuple[float, float]]:
+    """Where a delivered file (or segment) of ``duration`` is scored: MEASURE_SPANS spans spread
+    through it, each moved back by at most its length to where seeking its reference
+    (``reference_keyframes``, on the file's timeline) and the file (``keyframes``, if given;
+    ``weight``: the reference's bytes per second ÷ the file's) costs least decoding.
+
+    Moved no further, a span still stands for its stretch of the video; encodes of one video
+    compared with each other (a short video's retunes) give no ``keyframes``, so they are scored
+    on the same frames."""
+    spans = sample_spans(duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS)
+    if not keyframes:
+        return at_keyframes(spans, reference_keyframes, within=MEASURE_SPAN_SECONDS)
+    return at_keyframes(spans, keyframes, 0.0, reference_keyframes, weight, within=MEASURE_SPAN_SECONDS)
 
 
 def span_inputs(path: str | Path, spans: list[tuple[float, float]]) -> list[str]:
@@ -99,26 +143,30 @@ def measure_command(
     spans: list[tuple[float, float]],
     reference_offset: float = 0.0,
     pixel_format: str = SDR_PIXELS,
+    distorted_spans: list[tuple[float, float]] | None = None,
 ) -> list[str]:
     """The ffmpeg run that scores ``distorted`` against ``reference`` (through ``reference_vf``)
     on ``spans``; its stderr ends with the scores (see ``read_quality``).
 
     ``reference_offset``: where ``distorted`` starts in ``reference`` (a segment's start);
-    ``pixel_format``: the encode's (``picture.pixel_format``), the reference's after its chain.
+    ``pixel_format``: the encode's (``picture.pixel_format``), the reference's after its chain;
+    ``distorted_spans``: where the same frames are in ``distorted``, when not at ``spans`` (a
+    search's samples, encoded one after another: ``[(0, their length)]``).
     """
     count = len(spans)
+    own = spans if distorted_spans is None else distorted_spans
     vmaf = f"libvmaf=model={VMAF_MODEL}:n_threads=2:n_subsample={VMAF_SUBSAMPLE}:ts_sync_mode=nearest"
     graph = ";".join(
         [
-            joined(0, count, f"format={pixel_format}", "d"),
-            joined(count, count, reference_vf, "r"),
+            joined(0, len(own), f"format={pixel_format}", "d"),
+            joined(len(own), count, reference_vf, "r"),
             "[d]split[d1][d2];[r]split[r1][r2]",
             f"[d1][r1]{vmaf}[scored]",
             "[d2][r2]ssim=ts_sync_mode=nearest",
         ]
     )
     shifted = [(round(start + reference_offset, 6), length) for start, length in spans]
-    inputs = [*span_inputs(distorted, spans), *span_inputs(reference, shifted)]
+    inputs = [*span_inputs(distorted, own), *span_inputs(reference, shifted)]
     scored = ["-filter_complex", graph, "-map", "[scored]", "-f", "null", "-"]
     return [*step_head(ffmpeg, loglevel="info"), *inputs, *scored]
 

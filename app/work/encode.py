@@ -21,16 +21,7 @@ from app.media.command import audio_command, default_crf, mux_args, preset_comma
 from app.media.fence import input_args
 from app.media.formats import CODECS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
-from app.media.quality import (
-    IDENTICAL,
-    MEASURE_SPAN_SECONDS,
-    MEASURE_SPANS,
-    MeasureError,
-    Quality,
-    measure_command,
-    read_quality,
-    sample_spans,
-)
+from app.media.quality import IDENTICAL, MeasureError, Quality, measure_command, measure_spans, read_quality
 from app.media.search import best_try, crf_search, next_try, searchable
 from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
 from app.media.streams import container_for, left_out
@@ -211,6 +202,7 @@ class _Encode:
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
         self.audio_filters = loudness_filters(source, info, options, steps)
+        self._keyframes: list[float] | None = None
 
     def by_quality(self) -> Delivery:
         """The preset's VMAF target at the smallest size; the input when that is not smaller.
@@ -226,7 +218,7 @@ class _Encode:
         weights = (SEARCH_WEIGHT if search else 0.0, ENCODE_WEIGHT, MEASURE_WEIGHT)
         search_band, encode_band, measure_band = self.steps.bands(*weights)
         if search:
-            keyframes = keyframe_times(self.source, self.folder, self.steps)
+            keyframes = self.keyframes()
             found = crf_search(
                 self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf, target, self.folder,
                 self.steps.runner(search_band), self.info.start_seconds, self.hdr, keyframes,
@@ -352,6 +344,12 @@ class _Encode:
         self.target.unlink(missing_ok=True)
         return Delivery(self.source, self.info.content_type(self.filename), True, note, IDENTICAL)
 
+    def keyframes(self) -> list[float]:
+        """The input's keyframes (listed once): where samples and scored spans seek cheaply."""
+        if self._keyframes is None:
+            self._keyframes = keyframe_times(self.source, self.folder, self.steps)
+        return self._keyframes
+
     def _larger(self, size: float) -> str:
         return f"{(size / self.input_size - 1) * 100:.0f}% larger"
 
@@ -361,7 +359,9 @@ class _Encode:
 
         A step like the others: a cancel, a stall or the job's time limit stops it.
         """
-        spans = sample_spans(self.duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS) if self.duration else []
+        start = self.info.start_seconds
+        reference = [time - start for time in self.keyframes()] if self.duration else []
+        spans = measure_spans(self.duration, reference) if self.duration else []
         cmd = measure_command(
             self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds,
             pixel_format(self.hdr),

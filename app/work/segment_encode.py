@@ -23,15 +23,7 @@ from app.media import MediaInfo, Options, probe
 from app.media.command import Rate, default_crf
 from app.media.formats import CODECS, OUTPUT_TYPE, PRESETS
 from app.media.picture import Hdr, kept_hdr, pixel_format, video_filter
-from app.media.quality import (
-    MEASURE_SPAN_SECONDS,
-    MEASURE_SPANS,
-    MeasureError,
-    Quality,
-    measure_command,
-    read_quality,
-    sample_spans,
-)
+from app.media.quality import MeasureError, Quality, measure_command, measure_spans, read_quality
 from app.media.search import crf_search
 from app.media.segments import (
     Segment,
@@ -159,16 +151,17 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     steps = Steps(context.job_id, 0.0, config, write)
     first_band, encode_band, measure_band = bands(0.0, *SEGMENT_WEIGHTS)
     path = context.folder / f"segment-{segment.number}.mp4"
+    keyframes = keyframe_times(context.source, context.folder, steps)  # the input's: cheap seeks
     if row.bitrate is not None:
         _encode_to_bitrate(context, segment, row.bitrate, path, steps, (first_band, encode_band))
         facts: dict[str, Any] = {"crf": None, "bitrate": row.bitrate}
     else:
-        crf = _encode_to_quality(context, segment, path, steps, (first_band, encode_band))
+        crf = _encode_to_quality(context, segment, path, steps, (first_band, encode_band), keyframes)
         if steps.outgrown is not None:
             path.unlink(missing_ok=True)
             return {"outgrown": True, "crf": crf, "path": str(path)}
         facts = {"crf": crf}
-    quality = _score(context, path, segment.start, segment.duration, steps, measure_band)
+    quality = _score(context, path, segment, keyframes, steps, measure_band)
     return {
         **facts,
         "vmaf": round(quality.vmaf, 2) if quality else None,
@@ -179,10 +172,16 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
 
 
 def _encode_to_quality(
-    context: Context, segment: Segment, path: Path, steps: Steps, where: tuple[Band, Band]
+    context: Context,
+    segment: Segment,
+    path: Path,
+    steps: Steps,
+    where: tuple[Band, Band],
+    keyframes: list[float],
 ) -> float:
-    """Search the segment's CRF (in ``where[0]``), encode at it (``where[1]``): the CRF used.
-    Stopped (``steps.outgrown``) once the segment alone passes the input's size."""
+    """Search the segment's CRF (in ``where[0]``; its samples at the input's ``keyframes``),
+    encode at it (``where[1]``): the CRF used. Stopped (``steps.outgrown``) once the segment
+    alone passes the input's size."""
     ffmpeg, options = ffmpeg_path(), context.options
     search_band, encode_band = where
     crf = default_crf(options)
@@ -194,7 +193,7 @@ def _encode_to_quality(
         found = crf_search(
             ffmpeg, context.source, segment.duration, context.vf, options.codec, crf, target,
             context.folder, steps.runner(search_band), offset=segment.start, hdr=context.hdr,
-            keyframes=keyframe_times(context.source, context.folder, steps),
+            keyframes=keyframes,
         )  # fmt: skip
         crf = found.crf
     cmd = segment_command(
@@ -226,9 +225,16 @@ def _encode_to_bitrate(
 
 
 def _score(
-    context: Context, path: Path, start: float, duration: float, steps: Steps, band: Band
+    context: Context, path: Path, segment: Segment, keyframes: list[float], steps: Steps, band: Band
 ) -> Quality | None:
-    spans = sample_spans(duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS)
+    """VMAF and SSIM of the encoded segment against its part of the input (``keyframes``: the
+    input's), on spans where seeking both costs least; None (logged) when ffmpeg cannot."""
+    start, duration = segment.start, segment.duration
+    share = context.input_size * duration / (context.info.duration_seconds or duration)
+    spans = measure_spans(
+        duration, [time - start for time in keyframes], keyframe_times(path, context.folder, steps),
+        share / max(path.stat().st_size, 1),
+    )  # fmt: skip
     cmd = measure_command(
         ffmpeg_path(), path, context.source, context.vf, spans, start, pixel_format(context.hdr)
     )
