@@ -1,6 +1,6 @@
 """The operators' part of the OpenAPI document: ``/api/admin/...`` and the console's page routes.
 
-``app/api/openapi.py`` merges it in (``with_admin_operations``). Every operation documents its
+``app/api/openapi/__init__.py`` merges it in (``with_admin_operations``). Every operation documents its
 404: that is what anyone without an admin key gets, exactly as for an unknown address. The
 quotas' ``429 quota_exceeded`` is added to the operations that make a job.
 """

@@ -1,7 +1,7 @@
 """What the docs page (/api/docs) reads beyond the operations themselves: tags that group them,
 and request examples its code samples and try-it console start from.
 
-Both live in the served OpenAPI document (app/api/openapi.py includes them), so every other
+Both live in the served OpenAPI document (app/api/openapi/ includes them), so every other
 reader of it gets them too; tests/api/test_openapi.py checks that the server accepts each
 example.
 """
