@@ -4,11 +4,24 @@ The search itself (real samples, real scores) runs in tests/work/test_encode.py.
 """
 
 import math
+from pathlib import Path
 
 import pytest
 
 from app.media.formats import CODECS
-from app.media.search import _choose, best_try, clamp_crf, loss, next_crf, next_try
+from app.media.search import (
+    ONE_TRY_WITHIN,
+    SAFETY,
+    SAMPLE_COUNT,
+    SearchResult,
+    _choose,
+    best_try,
+    clamp_crf,
+    crf_search,
+    loss,
+    next_crf,
+    next_try,
+)
 
 
 def vmaf_at(crf: float, at_20: float = 4.0, growth: float = 0.17) -> float:
@@ -87,3 +100,42 @@ def test_clamp_crf_keeps_to_the_range_and_the_encoder_s_steps(
     crf: float, codec: str, expected: float
 ) -> None:
     assert clamp_crf(crf, codec) == expected
+
+
+def scripted_search(scores: list[float], tmp_path: Path) -> tuple[SearchResult, list[list[str]]]:
+    """``crf_search`` over a 60 s video whose sample scores are ``scores``, in order: what it
+    chose, and every ffmpeg run it asked for (none runs: the encodes and scores are scripted)."""
+    runs: list[list[str]] = []
+    remaining = list(scores)
+
+    def run(cmd: list[str], _seconds: float) -> str:
+        runs.append(cmd)
+        if any("libvmaf" in arg for arg in cmd):
+            return f"VMAF score: {remaining.pop(0)}\nSSIM Y:0.99 All:0.99 (20.0)\n"
+        return ""
+
+    found = crf_search("ffmpeg", tmp_path / "in.mp4", 60.0, "null", "h264", 25.0, 93.0, tmp_path, run)
+    return found, runs
+
+
+def test_a_first_try_near_the_aim_steps_along_the_codec_s_slope_without_a_second(tmp_path: Path) -> None:
+    aim = 93.0 + SAFETY
+    found, runs = scripted_search([aim + ONE_TRY_WITHIN - 0.1], tmp_path)
+    assert len(found.tries) == 1 and len(runs) == 2  # one encode of the samples, one score
+    assert found.crf == clamp_crf(next_crf(list(found.tries), aim, CODECS["h264"].slope), "h264")
+    assert found.crf > 25.0  # it scored above the aim: a smaller file will do
+
+
+def test_a_first_try_further_off_is_tried_again(tmp_path: Path) -> None:
+    aim = 93.0 + SAFETY
+    found, runs = scripted_search([aim + ONE_TRY_WITHIN + 0.5, aim - 0.2], tmp_path)
+    assert len(found.tries) == 2 and len(runs) == 4
+
+
+def test_samples_are_encoded_from_the_input_and_scored_against_it(tmp_path: Path) -> None:
+    _, runs = scripted_search([93.0 + SAFETY], tmp_path)
+    encode, score = runs
+    source = str(tmp_path / "in.mp4")
+    assert sum(source in arg for arg in encode) == SAMPLE_COUNT  # opened once per sample
+    assert sum(source in arg for arg in score) == SAMPLE_COUNT
+    assert not any("ffv1" in arg for arg in encode)  # no lossless copy in between
