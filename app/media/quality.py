@@ -112,8 +112,6 @@ def measure_spans(
     compared with each other (a short video's retunes) give no ``keyframes``, so they are scored
     on the same frames."""
     spans = sample_spans(duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS)
-    if not keyframes:
-        return at_keyframes(spans, reference_keyframes, within=MEASURE_SPAN_SECONDS)
     return at_keyframes(spans, keyframes, 0.0, reference_keyframes, weight, within=MEASURE_SPAN_SECONDS)
 
 

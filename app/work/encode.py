@@ -359,9 +359,10 @@ class _Encode:
 
         A step like the others: a cancel, a stall or the job's time limit stops it.
         """
-        start = self.info.start_seconds
-        reference = [time - start for time in self.keyframes()] if self.duration else []
-        spans = measure_spans(self.duration, reference) if self.duration else []
+        spans: list[tuple[float, float]] = []
+        if self.duration:  # the input's keyframes, on the timeline of the part encoded
+            start = self.info.start_seconds
+            spans = measure_spans(self.duration, [time - start for time in self.keyframes()])
         cmd = measure_command(
             self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds,
             pixel_format(self.hdr),
