@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from app.media.streams import audio_map, container_for, kept
 from app.media.trim import Trim
 
 STEREO = 2  # multichannel audio is delivered as stereo: what phones, laptops and browsers play
+# A keyframe asked for at a time goes to the first frame at or after it: asked this much earlier,
+# it lands on a frame at that time whose timestamp rounds a little below it.
+KEYFRAME_LEEWAY = 0.002
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,14 @@ def video_args(codec: str, rate: Rate, hdr: Hdr | None = None) -> list[str]:
     return args
 
 
+def keyframes_at(times: Sequence[float]) -> list[str]:
+    """Keyframes at ``times`` (seconds on the output's timeline) besides the encoder's own: where
+    the file is scored (``quality.measure_spans``), so a seek there decodes nothing before."""
+    if not times:
+        return []
+    return ["-force_key_frames", ",".join(f"{max(time - KEYFRAME_LEEWAY, 0.0):.3f}" for time in times)]
+
+
 def audio_args(channels: int | None, kbps: int, filters: tuple[str, ...] = ()) -> list[str]:
     """AAC at ``kbps``, multichannel folded down to stereo, ``filters[n]`` on track ``n`` (the
     loudness normalization); ``-an`` when there is no audio."""
@@ -134,6 +146,7 @@ def encode_command(
     trim: Trim | None = None,
     hdr: Hdr | None = None,
     container: Container = MP4,
+    keyframes: Sequence[float] = (),
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
 
@@ -141,10 +154,11 @@ def encode_command(
     (MP4 by default) that starts playing before it has all arrived. ``kept``: what else the file
     keeps (``app.media.streams.kept``); without it, only the picture and the sound. ``trim``:
     the part of ``source`` to encode. ``hdr``: the HDR the picture keeps (``vf`` made it so).
+    ``keyframes``: times that start a keyframe (``keyframes_at``).
     """
     cmd = [*step_head(ffmpeg), *input_args(source, trim), "-map", "0:v:0", *audio_map(), "-dn"]
     cmd += kept if kept is not None else ["-sn", "-map_metadata", "-1"]
-    cmd += ["-vf", vf, *video_args(codec, rate, hdr)]
+    cmd += ["-vf", vf, *video_args(codec, rate, hdr), *keyframes_at(keyframes)]
     if rate.pass_number == 1:
         return [*cmd, "-an", "-f", "null", os.devnull]
     return [*cmd, *audio, *container.muxer_args, "-f", container.muxer, str(target)]
@@ -158,9 +172,11 @@ def preset_command(
     info: MediaInfo,
     crf: float | None = None,
     audio_filters: tuple[str, ...] = (),
+    keyframes: Sequence[float] = (),
 ) -> list[str]:
     """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included
-    (through ``audio_filters``, one per track, when its loudness is normalized)."""
+    (through ``audio_filters``, one per track, when its loudness is normalized); ``keyframes``:
+    times that start a keyframe."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
     audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters)
     hdr = kept_hdr(info, options.codec, options.sdr)
@@ -168,7 +184,7 @@ def preset_command(
     container = container_for(info, options.container)
     extras = kept(info, keep_location=options.keep_location, container=container)
     return encode_command(
-        ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, hdr, container
+        ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, hdr, container, keyframes
     )
 
 

@@ -11,6 +11,7 @@ character from span to span.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 from collections.abc import Sequence
@@ -60,34 +61,15 @@ def sample_spans(duration: float, count: int, seconds: float) -> list[tuple[floa
 
 
 def at_keyframes(
-    spans: list[tuple[float, float]],
-    keyframes: Sequence[float],
-    floor: float = 0.0,
-    other_keyframes: Sequence[float] = (),
-    other_weight: float = 0.0,
-    within: float | None = None,
+    spans: list[tuple[float, float]], keyframes: Sequence[float], floor: float = 0.0
 ) -> list[tuple[float, float]]:
-    """``spans`` each moved back to the start where seeking costs least decoding: a seek decodes
-    from the keyframe before it, seconds of frames where keyframes are far apart.
-
-    The candidates are a span's own start and every keyframe between it and the end of the span
-    before (not before ``floor``, nor more than ``within`` seconds back), of the file
-    (``keyframes``) and of the one it is scored against (``other_keyframes``); a start costs the
-    seconds each file decodes before it, the other's weighted by ``other_weight`` (its bytes per
-    second ÷ the file's). Of equal costs the latest wins, the nearest to where it was meant to be.
-    """
+    """``spans`` each moved back to the keyframe before it (a seek decodes from there anyway):
+    not before ``floor``, nor before the end of the span before."""
     moved: list[tuple[float, float]] = []
     for start, length in spans:
         earliest = max(floor, moved[-1][0] + moved[-1][1] if moved else floor)
-        if within is not None:
-            earliest = max(earliest, start - within)
-        candidates = [start, *(t for t in (*keyframes, *other_keyframes) if earliest <= t <= start)]
-
-        def cost(time: float) -> float:
-            return _lead(time, keyframes) + other_weight * _lead(time, other_keyframes)
-
-        best = min(candidates, key=lambda time: (cost(time), -time))
-        moved.append((round(best, 3), length))
+        before = [time for time in keyframes if earliest <= time <= start]
+        moved.append((_ms_up(max(before, default=start)), length))
     return moved
 
 
@@ -97,22 +79,32 @@ def _lead(time: float, keyframes: Sequence[float]) -> float:
     return time - max(before) if before else (time if keyframes else 0.0)
 
 
-def measure_spans(
-    duration: float,
-    reference_keyframes: Sequence[float] = (),
-    keyframes: Sequence[float] = (),
-    weight: float = 1.0,
-) -> list[tuple[float, float]]:
-    """Where a delivered file (or segment) of ``duration`` is scored: MEASURE_SPANS spans spread
-    through it, each moved back by at most its length to where seeking its reference
-    (``reference_keyframes``, on the file's timeline) and the file (``keyframes``, if given;
-    ``weight``: the reference's bytes per second ÷ the file's) costs least decoding.
+def _ms_up(time: float) -> float:
+    """``time`` to the millisecond, never before it: a seek to a keyframe's time must not fall
+    just short of it (the demuxer would start from the keyframe before)."""
+    return math.ceil(round(time * 1000, 6)) / 1000
 
-    Moved no further, a span still stands for its stretch of the video; encodes of one video
-    compared with each other (a short video's retunes) give no ``keyframes``, so they are scored
-    on the same frames."""
+
+def measure_spans(duration: float, keyframes: Sequence[float] = ()) -> list[tuple[float, float]]:
+    """Where a delivered file (or segment) of ``duration`` is scored: MEASURE_SPANS spans, one
+    in each equal stretch of it, each where a seek in the input (``keyframes``: its keyframes
+    on the file's timeline) decodes least: the keyframe nearest the stretch's middle when the
+    stretch holds one.
+
+    The encode is given keyframes of its own at the spans' starts (``command.keyframes_at``),
+    so seeking it decodes nothing before them either. The spans depend on the input alone:
+    encodes of one video (a short video's retunes) are scored on the same frames."""
     spans = sample_spans(duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS)
-    return at_keyframes(spans, keyframes, 0.0, reference_keyframes, weight, within=MEASURE_SPAN_SECONDS)
+    if len(spans) < MEASURE_SPANS:
+        return spans  # short: scored whole
+    stretch = duration / MEASURE_SPANS
+    placed = []
+    for index, (middle, length) in enumerate(spans):
+        low, high = index * stretch, (index + 1) * stretch - length
+        candidates = [middle, low, *(time for time in keyframes if low <= time <= high)]
+        best = min(candidates, key=lambda time: (round(_lead(time, keyframes), 6), abs(time - middle)))
+        placed.append((_ms_up(best), length))
+    return placed
 
 
 def span_inputs(path: str | Path, spans: list[tuple[float, float]]) -> list[str]:

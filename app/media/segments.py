@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.media.command import Rate, step_head, video_args
+from app.media.command import Rate, keyframes_at, step_head, video_args
 from app.media.fence import input_args
 from app.media.picture import Hdr
 from app.media.trim import Trim
@@ -179,15 +180,17 @@ def segment_command(
     codec: str,
     rate: Rate,
     hdr: Hdr | None = None,
+    keyframes: Sequence[float] = (),
 ) -> list[str]:
     """Encode one segment's frames (no audio) at ``rate`` (a CRF, a bitrate, one pass of two)
-    into an mp4 whose timeline starts at 0; ``hdr``: the HDR the picture keeps (``vf`` made it so)."""
+    into an mp4 whose timeline starts at 0; ``hdr``: the HDR the picture keeps (``vf`` made it
+    so); ``keyframes``: times (on the segment's timeline) that start a keyframe."""
     cmd = [*step_head(ffmpeg)]
     if segment.seek > 0:
         cmd += ["-ss", f"{segment.seek:.6f}"]
     cmd += [*input_args(source), "-map", "0:v:0", "-an", "-sn", "-dn", "-map_metadata", "-1"]
     cmd += ["-vf", f"{vf},setpts=PTS-STARTPTS", "-frames:v", str(segment.frames)]
-    cmd += [*video_args(codec, rate, hdr), *IN_BAND_HEADERS[codec]]
+    cmd += [*video_args(codec, rate, hdr), *keyframes_at(keyframes), *IN_BAND_HEADERS[codec]]
     return [*cmd, "-f", "mp4", str(target)]
 
 

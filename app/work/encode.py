@@ -203,6 +203,7 @@ class _Encode:
         self.target = folder / OUTPUT_NAME
         self.audio_filters = loudness_filters(source, info, options, steps)
         self._keyframes: list[float] | None = None
+        self._spans: list[tuple[float, float]] | None = None
 
     def by_quality(self) -> Delivery:
         """The preset's VMAF target at the smallest size; the input when that is not smaller.
@@ -260,8 +261,9 @@ class _Encode:
         """Encode at ``crf`` into ``self.target`` (filling ``band``) and deliver it with that CRF,
         scored in ``measure_band``; the input if not smaller."""
         cmd = preset_command(
-            self.ffmpeg, self.source, self.target, self.options, self.info, crf, self.audio_filters
-        )
+            self.ffmpeg, self.source, self.target, self.options, self.info, crf, self.audio_filters,
+            self.scored_starts(),
+        )  # fmt: skip
         limit = None if self.asked else self.input_size
         self.steps.run(cmd, self.info.duration_seconds, band, size_limit=limit, whole=True)
         outgrown = self.steps.outgrown
@@ -298,8 +300,9 @@ class _Encode:
             rate = Rate(bitrate=bitrate, pass_number=1, passlog=passlog)
             unused = self.folder / "unused"
             first = encode_command(
-                self.ffmpeg, self.source, unused, self.vf, codec, rate, [], None, self.info.trim, self.hdr
-            )
+                self.ffmpeg, self.source, unused, self.vf, codec, rate, [], None, self.info.trim, self.hdr,
+                keyframes=self.scored_starts(),
+            )  # fmt: skip
             self.steps.run(first, self.duration, first_band, whole=True)
         best: Path | None = None
         raised = False
@@ -307,8 +310,9 @@ class _Encode:
             video = self.folder / f"video-{attempt}.mp4"
             rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
             cmd = encode_command(
-                self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"], None, self.info.trim, self.hdr
-            )
+                self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"], None, self.info.trim,
+                self.hdr, keyframes=self.scored_starts(),
+            )  # fmt: skip
             self.steps.run(cmd, self.duration, second_band, whole=True)
             candidate = self._mux(video, audio_file, self.folder / f"fit-{attempt}.mp4")
             size = candidate.stat().st_size
@@ -350,6 +354,20 @@ class _Encode:
             self._keyframes = keyframe_times(self.source, self.folder, self.steps)
         return self._keyframes
 
+    def scored_spans(self) -> list[tuple[float, float]]:
+        """Where the delivered file is scored (on the timeline of the part encoded): chosen from
+        the input alone, once, so every encode of the video is scored on the same frames."""
+        if self._spans is None:
+            self._spans = []
+            if self.duration:  # the input's keyframes, on that timeline
+                start = self.info.start_seconds
+                self._spans = measure_spans(self.duration, [time - start for time in self.keyframes()])
+        return self._spans
+
+    def scored_starts(self) -> list[float]:
+        """Where each encode starts a keyframe: the scored spans' starts (a cheap seek there)."""
+        return [start for start, _ in self.scored_spans()]
+
     def _larger(self, size: float) -> str:
         return f"{(size / self.input_size - 1) * 100:.0f}% larger"
 
@@ -359,10 +377,7 @@ class _Encode:
 
         A step like the others: a cancel, a stall or the job's time limit stops it.
         """
-        spans: list[tuple[float, float]] = []
-        if self.duration:  # the input's keyframes, on the timeline of the part encoded
-            start = self.info.start_seconds
-            spans = measure_spans(self.duration, [time - start for time in self.keyframes()])
+        spans = self.scored_spans()
         cmd = measure_command(
             self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds,
             pixel_format(self.hdr),

@@ -152,16 +152,19 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     first_band, encode_band, measure_band = bands(0.0, *SEGMENT_WEIGHTS)
     path = context.folder / f"segment-{segment.number}.mp4"
     keyframes = keyframe_times(context.source, context.folder, steps)  # the input's: cheap seeks
+    spans = measure_spans(segment.duration, [time - segment.start for time in keyframes])
+    starts = [start for start, _ in spans]  # the encode starts a keyframe at each scored span
     if row.bitrate is not None:
-        _encode_to_bitrate(context, segment, row.bitrate, path, steps, (first_band, encode_band))
+        _encode_to_bitrate(context, segment, row.bitrate, path, steps, (first_band, encode_band), starts)
         facts: dict[str, Any] = {"crf": None, "bitrate": row.bitrate}
     else:
-        crf = _encode_to_quality(context, segment, path, steps, (first_band, encode_band), keyframes)
+        where = (first_band, encode_band)
+        crf = _encode_to_quality(context, segment, path, steps, where, keyframes, starts)
         if steps.outgrown is not None:
             path.unlink(missing_ok=True)
             return {"outgrown": True, "crf": crf, "path": str(path)}
         facts = {"crf": crf}
-    quality = _score(context, path, segment, keyframes, steps, measure_band)
+    quality = _score(context, path, segment, spans, steps, measure_band)
     return {
         **facts,
         "vmaf": round(quality.vmaf, 2) if quality else None,
@@ -178,10 +181,11 @@ def _encode_to_quality(
     steps: Steps,
     where: tuple[Band, Band],
     keyframes: list[float],
+    starts: list[float],
 ) -> float:
     """Search the segment's CRF (in ``where[0]``; its samples at the input's ``keyframes``),
-    encode at it (``where[1]``): the CRF used. Stopped (``steps.outgrown``) once the segment
-    alone passes the input's size."""
+    encode at it (``where[1]``; a keyframe at each of ``starts``): the CRF used. Stopped
+    (``steps.outgrown``) once the segment alone passes the input's size."""
     ffmpeg, options = ffmpeg_path(), context.options
     search_band, encode_band = where
     crf = default_crf(options)
@@ -197,7 +201,7 @@ def _encode_to_quality(
         )  # fmt: skip
         crf = found.crf
     cmd = segment_command(
-        ffmpeg, context.source, path, segment, context.vf, options.codec, Rate(crf=crf), context.hdr
+        ffmpeg, context.source, path, segment, context.vf, options.codec, Rate(crf=crf), context.hdr, starts
     )
     limit = None if context.change_asked else context.input_size
     steps.run(cmd, segment.duration, encode_band, size_limit=limit, whole=True)
@@ -205,10 +209,16 @@ def _encode_to_quality(
 
 
 def _encode_to_bitrate(
-    context: Context, segment: Segment, bitrate: int, path: Path, steps: Steps, where: tuple[Band, Band]
+    context: Context,
+    segment: Segment,
+    bitrate: int,
+    path: Path,
+    steps: Steps,
+    where: tuple[Band, Band],
+    starts: list[float],
 ) -> None:
-    """Encode the segment at ``bitrate``: two passes where the encoder has them (the first in
-    ``where[0]``), else one."""
+    """Encode the segment at ``bitrate`` (a keyframe at each of ``starts``): two passes where the
+    encoder has them (the first in ``where[0]``), else one."""
     ffmpeg, codec = ffmpeg_path(), context.options.codec
     first_band, encode_band = where
     passes = CODECS[codec].two_pass
@@ -216,30 +226,26 @@ def _encode_to_bitrate(
     if passes:
         unused = context.folder / f"first-pass-{segment.number}.mp4"
         rate = Rate(bitrate=bitrate, pass_number=1, passlog=passlog)
-        first = segment_command(ffmpeg, context.source, unused, segment, context.vf, codec, rate, context.hdr)
+        first = segment_command(
+            ffmpeg, context.source, unused, segment, context.vf, codec, rate, context.hdr, starts
+        )
         steps.run(first, segment.duration, first_band, whole=True)
         unused.unlink(missing_ok=True)
     rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
-    cmd = segment_command(ffmpeg, context.source, path, segment, context.vf, codec, rate, context.hdr)
+    cmd = segment_command(ffmpeg, context.source, path, segment, context.vf, codec, rate, context.hdr, starts)
     steps.run(cmd, segment.duration, encode_band, whole=True)
 
 
 def _score(
-    context: Context, path: Path, segment: Segment, keyframes: list[float], steps: Steps, band: Band
+    context: Context, path: Path, segment: Segment, spans: list[tuple[float, float]], steps: Steps, band: Band
 ) -> Quality | None:
-    """VMAF and SSIM of the encoded segment against its part of the input (``keyframes``: the
-    input's), on spans where seeking both costs least; None (logged) when ffmpeg cannot."""
-    start, duration = segment.start, segment.duration
-    share = context.input_size * duration / (context.info.duration_seconds or duration)
-    spans = measure_spans(
-        duration, [time - start for time in keyframes], keyframe_times(path, context.folder, steps),
-        share / max(path.stat().st_size, 1),
-    )  # fmt: skip
+    """VMAF and SSIM of the encoded segment against its part of the input, on ``spans`` (where
+    both files have keyframes); None (logged) when ffmpeg cannot."""
     cmd = measure_command(
-        ffmpeg_path(), path, context.source, context.vf, spans, start, pixel_format(context.hdr)
+        ffmpeg_path(), path, context.source, context.vf, spans, segment.start, pixel_format(context.hdr)
     )
     try:
         return read_quality(steps.run(cmd, sum(length for _, length in spans), band).log_tail)
     except (JobFailed, MeasureError) as exc:
-        log.warning("segment at %.1f s of job %s not scored: %s", start, context.job_id, exc)
+        log.warning("segment at %.1f s of job %s not scored: %s", segment.start, context.job_id, exc)
         return None

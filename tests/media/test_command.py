@@ -1,5 +1,5 @@
 from app.media import MediaInfo, Options, Rate, encode_command, preset_command
-from app.media.command import audio_args, video_args
+from app.media.command import audio_args, keyframes_at, video_args
 from app.media.formats import CODECS, PRESETS
 from app.media.picture import Hdr, kept_hdr, output_height, scale_filter, video_filter
 from app.media.probe import ContentLight, MasteringDisplay
@@ -138,3 +138,12 @@ def test_rates_crf_bitrate_and_two_passes() -> None:
     assert "pass=1" in x265 and "stats=/x/log" in x265
     first = encode_command("ffmpeg", "in", "out.mp4", "null", "h264", Rate(bitrate=1, pass_number=1), [])
     assert first[-3:-1] == ["-f", "null"]  # a first pass writes nothing
+
+
+def test_keyframes_are_asked_for_a_little_before_each_time() -> None:
+    """The first frame at or after a time becomes a keyframe: asked 2 ms early, a frame whose
+    timestamp rounds just below the time is the one."""
+    assert keyframes_at([0.0, 10.334]) == ["-force_key_frames", "0.000,10.332"]
+    assert keyframes_at([]) == []
+    cmd = preset_command("ffmpeg", "in", "out.mp4", Options(), INFO, keyframes=[5.0])
+    assert _value(cmd, "-force_key_frames") == "4.998"

@@ -28,19 +28,19 @@ def test_spans_never_move_before_the_floor() -> None:
     assert at_keyframes(spans, [25.0, 40.0], floor=30.0) == [(34.5, 1.0), (40.0, 1.0)]
 
 
-def test_a_scored_span_starts_where_seeking_both_files_decodes_least() -> None:
-    """The input's keyframes at 0, 10, 20 s, its bytes 3 × the segment's; the segment's at 0,
-    9.96, 15, 25. A span moves back at most its own length: else it would stop standing for
-    its stretch of the video."""
-    source, output = [0.0, 10.0, 20.0], [0.0, 9.96, 15.0, 25.0]
-    # 10.0: 0.04 s of the segment decoded before it, none of the input (9.96 would decode 9.96 s
-    # of the heavier input); 25.0: the segment's keyframe, the input's 20 s too far back.
-    assert measure_spans(30.0, source, output, 3.0) == [(3.25, 1.0), (10.0, 1.0), (18.25, 1.0), (25.0, 1.0)]
-    assert measure_spans(30.0, source) == [(3.25, 1.0), (10.0, 1.0), (18.25, 1.0), (25.75, 1.0)]
-    assert measure_spans(30.0, [0.0, 17.0]) == sample_spans(30.0, 4, 1.0)  # 17 is too far back
-    assert measure_spans(30.0) == sample_spans(30.0, 4, 1.0)  # nothing known: where they were meant
+def test_a_scored_span_starts_at_the_input_keyframe_nearest_the_middle_of_its_stretch() -> None:
+    """Four spans, one in each quarter of 30 s: where a seek in the input decodes nothing before
+    (the encode is given keyframes there too); the last quarter has no keyframe of the input's
+    10 s apart, so its span starts where it decodes least, the quarter's start."""
+    assert measure_spans(30.0, [0.0, 10.0, 20.0]) == [(0.0, 1.0), (10.0, 1.0), (20.0, 1.0), (22.5, 1.0)]
+    camera = [float(second) for second in range(30)]  # a keyframe each second: nearest the middles
+    assert measure_spans(30.0, camera) == [(3.0, 1.0), (11.0, 1.0), (18.0, 1.0), (26.0, 1.0)]
+    assert measure_spans(30.0) == sample_spans(30.0, 4, 1.0)  # nothing known: the middles
+    assert measure_spans(3.0, camera) == [(0.0, 3.0)]  # short: scored whole
 
 
-def test_a_keyframe_of_either_file_before_the_span_before_ends_is_not_a_start() -> None:
-    spans = [(0.0, 1.0), (5.0, 1.0)]
-    assert at_keyframes(spans, [0.0, 0.5], other_keyframes=[0.0, 0.8], other_weight=1.0) == spans
+def test_a_span_at_a_keyframe_never_starts_just_before_it() -> None:
+    """Rounded down, a seek would fall short of the keyframe and decode from the one before."""
+    (first, *_), (second, *_) = measure_spans(30.0, [0.0, 10.0 + 1 / 3, 20.0])[:2]
+    assert first == 0.0 and second == 10.334
+    assert at_keyframes([(14.5, 1.0)], [10.0 + 1 / 3]) == [(10.334, 1.0)]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from app.media import probe
-from app.media.command import Rate, mux_args
+from app.media.command import KEYFRAME_LEEWAY, Rate, mux_args
 from app.media.picture import kept_hdr, video_filter
+from app.media.quality import measure_spans
 from app.media.segments import (
     Segment,
     concat_list,
@@ -107,8 +108,11 @@ def _split_and_join(source: Path, folder: Path, seconds: float) -> tuple[list[fl
     for segment in plan(times, info.duration_seconds or 0.0, seconds):
         part = folder / f"part-{segment.number}.mp4"
         crf = 20 + 6 * segment.number  # each its own CRF, as each segment searches its own
-        _run(segment_command(FFMPEG, source, part, segment, video_filter(info, None), "h264", Rate(crf=crf)))
+        starts = [start for start, _ in measure_spans(segment.duration)]  # where it will be scored
+        vf = video_filter(info, None)
+        _run(segment_command(FFMPEG, source, part, segment, vf, "h264", Rate(crf=crf), keyframes=starts))
         assert len(_frame_times(part, folder)) == segment.frames
+        _assert_keyframes_start(part, folder, starts)
         parts.append((part, segment))
     listing = folder / "list.ffconcat"
     listing.write_text(concat_list(parts))
@@ -117,6 +121,16 @@ def _split_and_join(source: Path, folder: Path, seconds: float) -> tuple[list[fl
     joined = folder / "joined.mp4"
     _run(join_command(FFMPEG, listing, mux_args(audio, source, info, keep_location=False), joined))
     return times, _frame_times(joined, folder), joined
+
+
+def _assert_keyframes_start(path: Path, folder: Path, starts: list[float]) -> None:
+    """A seek to each of ``starts`` in ``path`` lands on a keyframe: the first frame there is one."""
+    listing = folder / f"{path.stem}.crc"
+    _run(frame_times_command(FFMPEG, path, listing))
+    times, keyframes = read_frame_times(listing.read_text()), read_keyframe_times(listing.read_text())
+    for start in starts:
+        first = min(time for time in times if time >= start - KEYFRAME_LEEWAY)
+        assert first in keyframes, (start, keyframes)
 
 
 def _decode_errors(path: Path) -> str:
@@ -142,7 +156,7 @@ def test_segments_join_into_the_inputs_frames_and_timing(
     inputs = ["-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", "sine", "-t", "12"]
     encode = ["-c:v", "libx264", "-preset", "ultrafast", *codec, "-c:a", "aac", "-shortest"]
     _run([FFMPEG, "-loglevel", "error", "-y", *inputs, *encode, str(source)])
-    times, joined_times, joined = _split_and_join(source, tmp_path, 4.0)
+    times, joined_times, joined = _split_and_join(source, tmp_path, 6.0)  # each scored on 4 spans
     assert len(joined_times) == len(times)
     start, joined_start = times[0], joined_times[0]
     assert (
