@@ -2,11 +2,13 @@
 
 Three looks, each cheaper than the encode it checks: the packets' timestamps (a listing, no
 decoding) give the frame count and the last frame's time; a decode of every picture and sound
-to nowhere (``-xerror``: the first error stops it) shows it plays; the header shows the streams.
+to nowhere (``-xerror``: the first error stops it) shows it plays (a split job's: each segment
+where it was encoded, then the joined file across its seams); the header shows the streams.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 
@@ -14,18 +16,29 @@ from app.media.command import step_head
 from app.media.fence import input_args
 from app.media.formats import MP4, Container
 from app.media.probe import MediaInfo
+from app.media.quality import span_inputs
 from app.media.streams import kept_subtitles
 
 FRAME_SLACK = 1  # frames the delivered file may differ by (a duplicate timestamp dropped)
 # Its length may differ by two frames or this, whichever is more: the container's duration is its
 # longest stream's, and a re-encoded AAC track ends up to two of its frames (~46 ms) off.
 DURATION_SLACK_SECONDS = 0.1
+SEAM_SECONDS = 1.0  # decoded on each side of a seam of a split job's joined file
 
 
-def decode_command(ffmpeg: str, path: str | Path) -> list[str]:
-    """Decode the picture and every sound of ``path`` to nowhere, stopping at the first error."""
-    cmd = [*step_head(ffmpeg), "-xerror", *input_args(path), "-map", "0:v:0", "-map", "0:a?"]
-    return [*cmd, "-f", "null", "-"]
+def decode_command(ffmpeg: str, path: str | Path, seams: Sequence[float] | None = None) -> list[str]:
+    """Decode the picture and every sound of ``path`` to nowhere, stopping at the first error.
+
+    ``seams``: where a split job's segments meet in ``path``, each segment having decoded whole
+    where it was encoded: the picture is decoded only across each seam (SEAM_SECONDS either
+    side), the rest being copies of those segments; the sound, encoded once, still whole.
+    """
+    cmd = [*step_head(ffmpeg), "-xerror", *input_args(path)]
+    if seams is None:
+        return [*cmd, "-map", "0:v:0", "-map", "0:a?", "-f", "null", "-"]
+    windows = [(max(seam - SEAM_SECONDS, 0.0), 2 * SEAM_SECONDS) for seam in seams]
+    maps = ["-map", "0:a?", *(arg for index in range(len(windows)) for arg in ("-map", f"{index + 1}:v:0"))]
+    return [*cmd, *span_inputs(path, windows), *maps, "-f", "null", "-"]
 
 
 def problems(

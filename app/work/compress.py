@@ -108,18 +108,21 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         steps = Steps(job.id, floor, current_app.config)
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
+        seams: list[float] | None = None  # a split job's: its segments were each decoded whole
         if segments.wanted(info, options, current_app.config, input_share(source, info)):
             target = folder / OUTPUT_NAME
             joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
             delivery = deliver_joined(
                 joined.path, joined.quality, joined.segments, source, info, options, filename, folder, steps
             )
+            seams = joined.seams
         else:
             delivery = deliver(source, info, options, filename, folder, steps)
         facts: dict[str, Any] = {}
         delivered: MediaInfo | None = None  # its header, read once
         if not delivery.kept_original:
-            delivered = verify(source, info, delivery.path, folder, steps, delivered_in(info, options))
+            container = delivered_in(info, options)
+            delivered = verify(source, info, delivery.path, folder, steps, container, seams)
             if options.normalize_audio and info.has_audio:
                 facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started

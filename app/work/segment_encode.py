@@ -1,7 +1,8 @@
 """One segment of a split job, encoded by whichever worker holds its claim.
 
 Each segment is encoded to the preset's VMAF target with a CRF search of its own, or to its
-share of a target size (``app.work.segment_budget``) in two passes, then scored and stored as
+share of a target size (``app.work.segment_budget``) in two passes, then decoded whole (the
+check, done here in parallel: the joined file's decodes only its seams), scored and stored as
 ``jobs/<id>/segments/<n>.mp4``; the claim is renewed throughout, and a stop gives it back.
 """
 
@@ -35,7 +36,7 @@ from app.work.encode import asked_change, input_share, trimmed
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease
 from app.work.steps import Band, Steps, bands, ffmpeg_path
-from app.work.verify import keyframe_times
+from app.work.verify import check_segment, keyframe_times
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -164,6 +165,7 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
             path.unlink(missing_ok=True)
             return {"outgrown": True, "crf": crf, "path": str(path)}
         facts = {"crf": crf}
+    check_segment(path, segment.duration, steps, segment.time_range())  # the join decodes only its seams
     quality = _score(context, path, segment, spans, steps, measure_band)
     return {
         **facts,

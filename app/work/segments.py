@@ -107,6 +107,7 @@ class Joined:
     path: Path | None
     quality: Quality | None
     segments: list[dict[str, Any]]
+    seams: list[float]  # where the segments meet, on the joined file's timeline
 
 
 def encode_in_segments(
@@ -175,7 +176,7 @@ def _coordinate(
             raise JobFailed("segment_failed", f"the part {failed.plan().time_range()} could not be encoded")
         if any((row.result or {}).get("outgrown") for row in rows):
             discard(job.id)  # the whole would outgrow the input: the input is delivered
-            return Joined(None, None, [])
+            return Joined(None, None, [], [])
         if all(row.state == SEGMENT_DONE for row in rows):
             if budget is None or not budget.refit(job, rows, audio, refits):
                 break
@@ -236,13 +237,14 @@ def _join(
     listing = folder / "segments.ffconcat"
     listing.write_text(concat_list(parts))
     steps.run(join_command(ffmpeg_path(), listing, mux, target), None, band)
+    starts = [round(row.start - rows[0].start, 3) for row in rows]
     facts = [
         {
-            "start_seconds": round(row.start - rows[0].start, 3),
+            "start_seconds": start,
             "duration_seconds": round(row.duration, 3),
             **{name: (row.result or {}).get(name) for name in ("crf", "vmaf", "size_bytes")},
         }
-        for row in rows
+        for row, start in zip(rows, starts, strict=True)
     ]
     scored = [row for row in rows if (row.result or {}).get("vmaf") is not None]
     quality = None
@@ -251,4 +253,4 @@ def _join(
         ssim = weighted([(row.result["ssim"], row.duration) for row in scored if row.result])
         quality = Quality(vmaf=vmaf, ssim=ssim)
     discard(job_id)
-    return Joined(target, quality, facts)
+    return Joined(target, quality, facts, starts[1:])

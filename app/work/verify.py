@@ -36,12 +36,21 @@ def _listing(path: Path, folder: Path, steps: Steps) -> str:
 
 
 def verify(
-    source: Path, info: MediaInfo, delivered: Path, folder: Path, steps: Steps, container: Container = MP4
+    source: Path,
+    info: MediaInfo,
+    delivered: Path,
+    folder: Path,
+    steps: Steps,
+    container: Container = MP4,
+    seams: list[float] | None = None,
 ) -> MediaInfo:
     """Raise Interrupted (``output_invalid``, worth another attempt) unless ``delivered`` decodes
-    to its end and holds the input's frames, length and streams; what its header says."""
+    to its end and holds the input's frames, length and streams; what its header says.
+
+    ``seams``: where a split job's segments meet, each checked by ``check_segment`` where it
+    was encoded: only the picture across them is decoded again."""
     try:
-        steps.run(decode_command(ffmpeg_path(), delivered), info.duration_seconds, steps.here())
+        steps.run(decode_command(ffmpeg_path(), delivered, seams), info.duration_seconds, steps.here())
     except JobFailed as failure:
         found = [f"it does not decode to its end ({failure})"]
     else:
@@ -55,3 +64,13 @@ def verify(
             "the compressed file failed its check: " + "; ".join(found), "output_invalid", retry=True
         )
     return output
+
+
+def check_segment(path: Path, seconds: float, steps: Steps, time_range: str) -> None:
+    """Raise Interrupted (``output_invalid``: the segment is encoded again) unless the segment in
+    ``path`` decodes to its end: checked where it was encoded, in parallel with the others."""
+    try:
+        steps.run(decode_command(ffmpeg_path(), path), seconds, steps.here())
+    except JobFailed as failure:
+        message = f"the part {time_range} failed its check: it does not decode to its end ({failure})"
+        raise Interrupted(message, "output_invalid", retry=True) from failure

@@ -14,10 +14,10 @@ from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import Options, preset_command, probe
 from app.media.probe import parse_probe
-from app.media.verify import problems
+from app.media.verify import SEAM_SECONDS, decode_command, problems
 from app.work.failures import Interrupted
 from app.work.steps import Steps
-from app.work.verify import verify
+from app.work.verify import check_segment, verify
 from tests.conftest import FFMPEG, make_clip
 
 
@@ -71,3 +71,39 @@ def test_missing_tracks_are_named() -> None:
     times = [k / 25 for k in range(250)]
     assert problems(source, times, output, times) == ["it has 1 audio tracks where the video has 2"]
     assert problems(source, times, source, times) == []
+
+
+def test_a_joined_file_is_decoded_again_only_across_its_seams() -> None:
+    """Its segments each decoded whole where they were encoded; its sound, encoded once, whole."""
+    cmd = decode_command("ffmpeg", "joined.mp4", seams=[30.0, 60.0])
+    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-ss"] == [f"{30 - SEAM_SECONDS:.3f}", "59.000"]
+    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-map"] == ["0:a?", "1:v:0", "2:v:0"]
+    assert "-xerror" in cmd
+
+
+def test_a_break_at_a_seam_is_caught(app: Flask, tmp_path: Path) -> None:
+    source = make_clip(tmp_path / "source.mp4", seconds=6, audio=False)  # the picture's decode alone
+    output = tmp_path / "output.mp4"
+    subprocess.run(preset_command(FFMPEG, source, output, Options(), probe(FFMPEG, source)), check=True)
+    info = probe(FFMPEG, source)
+    with app.app_context():
+        verify(source, info, output, tmp_path, _steps(app), seams=[2.0, 4.0])
+        with output.open("r+b") as file:  # the data ends a little after the second seam
+            file.truncate(int(os.path.getsize(output) * 0.75))
+        with pytest.raises(Interrupted) as caught:
+            verify(source, info, output, tmp_path, _steps(app), seams=[2.0, 4.0])
+    assert "does not decode to its end" in str(caught.value)
+
+
+def test_a_segment_that_does_not_decode_is_encoded_again(
+    app: Flask, encoded: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, output = encoded
+    with app.app_context():
+        check_segment(output, 3.0, _steps(app), "0:30-0:33")
+        with output.open("r+b") as file:
+            file.truncate(os.path.getsize(output) // 2)
+        with pytest.raises(Interrupted) as caught:
+            check_segment(output, 3.0, _steps(app), "0:30-0:33")
+    assert caught.value.code == "output_invalid" and caught.value.retry
+    assert "the part 0:30-0:33 failed its check" in str(caught.value)
