@@ -108,10 +108,14 @@ def video_args(codec: str, rate: Rate, hdr: Hdr | None = None) -> list[str]:
 
 def keyframes_at(times: Sequence[float]) -> list[str]:
     """Keyframes at ``times`` (seconds on the output's timeline) besides the encoder's own: where
-    the file is scored (``quality.measure_spans``), so a seek there decodes nothing before."""
+    the file is scored (``quality.measure_spans``) and, in a segment, where the check of its seam
+    starts (``verify.seam_keyframe``), so a seek there decodes nothing before."""
     if not times:
         return []
-    return ["-force_key_frames", ",".join(f"{max(time - KEYFRAME_LEEWAY, 0.0):.3f}" for time in times)]
+    return [
+        "-force_key_frames",
+        ",".join(f"{max(time - KEYFRAME_LEEWAY, 0.0):.3f}" for time in sorted(times)),
+    ]
 
 
 def audio_args(channels: int | None, kbps: int, filters: tuple[str, ...] = ()) -> list[str]:

@@ -23,7 +23,8 @@ FRAME_SLACK = 1  # frames the delivered file may differ by (a duplicate timestam
 # Its length may differ by two frames or this, whichever is more: the container's duration is its
 # longest stream's, and a re-encoded AAC track ends up to two of its frames (~46 ms) off.
 DURATION_SLACK_SECONDS = 0.1
-SEAM_SECONDS = 1.0  # decoded on each side of a seam of a split job's joined file
+SEAM_SECONDS = 1.0  # decoded on each side of a seam of a split job's joined file ...
+SEAM_LEAD = 0.1  # ... from a keyframe each segment starts this much before its last SEAM_SECONDS
 
 
 def decode_command(ffmpeg: str, path: str | Path, seams: Sequence[float] | None = None) -> list[str]:
@@ -39,6 +40,13 @@ def decode_command(ffmpeg: str, path: str | Path, seams: Sequence[float] | None 
     windows = [(max(seam - SEAM_SECONDS, 0.0), 2 * SEAM_SECONDS) for seam in seams]
     maps = ["-map", "0:a?", *(arg for index in range(len(windows)) for arg in ("-map", f"{index + 1}:v:0"))]
     return [*cmd, *span_inputs(path, windows), *maps, "-f", "null", "-"]
+
+
+def seam_keyframe(duration: float) -> float:
+    """Where a segment of ``duration`` starts a keyframe (``command.keyframes_at``) so that its
+    seam's check (``decode_command``) decodes almost nothing before its window: a little early,
+    since the keyframe goes to the first frame at or after the time asked."""
+    return max(duration - SEAM_SECONDS - SEAM_LEAD, 0.0)
 
 
 def problems(

@@ -30,6 +30,7 @@ from app.media.segments import (
     Segment,
     segment_command,
 )
+from app.media.verify import seam_keyframe
 from app.storage import StorageError, job_storage, segment_key
 from app.work.download import DOWNLOAD_SHARE
 from app.work.encode import asked_change, input_share, trimmed
@@ -154,7 +155,8 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     path = context.folder / f"segment-{segment.number}.mp4"
     keyframes = keyframe_times(context.source, context.folder, steps)  # the input's: cheap seeks
     spans = measure_spans(segment.duration, [time - segment.start for time in keyframes])
-    starts = [start for start, _ in spans]  # the encode starts a keyframe at each scored span
+    # The encode starts a keyframe at each scored span, and where the check of its seam begins.
+    starts = [*(start for start, _ in spans), seam_keyframe(segment.duration)]
     if row.bitrate is not None:
         _encode_to_bitrate(context, segment, row.bitrate, path, steps, (first_band, encode_band), starts)
         facts: dict[str, Any] = {"crf": None, "bitrate": row.bitrate}

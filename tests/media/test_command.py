@@ -143,7 +143,7 @@ def test_rates_crf_bitrate_and_two_passes() -> None:
 def test_keyframes_are_asked_for_a_little_before_each_time() -> None:
     """The first frame at or after a time becomes a keyframe: asked 2 ms early, a frame whose
     timestamp rounds just below the time is the one."""
-    assert keyframes_at([0.0, 10.334]) == ["-force_key_frames", "0.000,10.332"]
+    assert keyframes_at([10.334, 0.0]) == ["-force_key_frames", "0.000,10.332"]
     assert keyframes_at([]) == []
     cmd = preset_command("ffmpeg", "in", "out.mp4", Options(), INFO, keyframes=[5.0])
     assert _value(cmd, "-force_key_frames") == "4.998"

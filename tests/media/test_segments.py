@@ -25,6 +25,7 @@ from app.media.segments import (
     segment_weights,
     should_split,
 )
+from app.media.verify import seam_keyframe
 from tests.conftest import FFMPEG
 from tests.media import corpus
 
@@ -108,7 +109,8 @@ def _split_and_join(source: Path, folder: Path, seconds: float) -> tuple[list[fl
     for segment in plan(times, info.duration_seconds or 0.0, seconds):
         part = folder / f"part-{segment.number}.mp4"
         crf = 20 + 6 * segment.number  # each its own CRF, as each segment searches its own
-        starts = [start for start, _ in measure_spans(segment.duration)]  # where it will be scored
+        # where it will be scored, and where the check of its seam starts decoding
+        starts = [*(start for start, _ in measure_spans(segment.duration)), seam_keyframe(segment.duration)]
         vf = video_filter(info, None)
         _run(segment_command(FFMPEG, source, part, segment, vf, "h264", Rate(crf=crf), keyframes=starts))
         assert len(_frame_times(part, folder)) == segment.frames
