@@ -7,12 +7,12 @@ For each length, makes a clip with ``bench.segments.make_clip`` (four scenes: te
 Mandelbrot zoom, a moving gradient with grain, a cellular automaton; 25 fps, stereo), then
 in-process on a Flask app over fakeredis (as ``bench.quality``):
 
-1. the job's work on one worker as ``app/work/compress.py`` runs it, timed: ``deliver`` with the
+1. the job's work on one worker, timed: ``compress.encode_and_check``, what a job runs, with the
    default preset (a CRF search on samples for 20 s and more, or the preset's CRF and a retune
    when the score misses; the encode; the VMAF measurement), or for a clip of
    ``SEGMENT_MIN_SECONDS`` and more the split path with this one worker doing every segment
-   (``encode_in_segments``: each segment's search, encode and score; the audio once; the join;
-   ``deliver_joined``), then ``verify`` (the check before a job succeeds);
+   (each segment's search, encode, check and score; the audio once; the join), then the check
+   before a job succeeds (``verify``; a split job's: across its seams);
 2. ffmpeg alone at the CRF that was delivered (``preset_command``: the same video and audio
    settings), timed; for a split job, each segment alone at its own CRF (``segment_command``)
    and the audio alone, the times added.
@@ -43,9 +43,9 @@ from app.media.command import Rate, audio_command
 from app.media.formats import PRESETS
 from app.media.picture import video_filter
 from app.media.segments import plan, segment_command
-from app.work import segments
-from app.work.encode import Delivery, deliver, deliver_joined, input_share, trimmed
-from app.work.verify import frame_times, verify
+from app.work.compress import encode_and_check
+from app.work.encode import Delivery, trimmed
+from app.work.verify import frame_times
 from bench.quality import attempt, bench_app
 from bench.segments import make_clip
 from tests.conftest import FFMPEG
@@ -63,17 +63,9 @@ def job_seconds(app: Flask, clip: Path, folder: Path) -> tuple[float, Delivery]:
         options = Options()
         info = trimmed(probe(FFMPEG, clip), options)
         started = time.perf_counter()
-        if segments.wanted(info, options, app.config, input_share(clip, info)):
-            target = work / "joined.mp4"
-            joined = segments.encode_in_segments(job, clip, info, options, work, steps, target)
-            delivery = deliver_joined(
-                joined.path, joined.quality, joined.segments, clip, info, options, clip.name, work, steps
-            )
-        else:
-            delivery = deliver(clip, info, options, clip.name, work, steps)
+        delivery, _ = encode_and_check(job, clip, info, options, clip.name, work, steps)  # as a job does
         if delivery.kept_original:
             raise SystemExit("the original was kept (nothing encoded): use a harder clip")
-        verify(clip, info, delivery.path, work, steps)
         return time.perf_counter() - started, delivery
 
 

@@ -95,6 +95,26 @@ def compress_job(job_id: str) -> None:
         lifecycle.fail(job_id, "internal_error", "the compression failed unexpectedly on our side; try again")
 
 
+def encode_and_check(
+    job: Job, source: Path, info: MediaInfo, options: Options, filename: str, folder: Path, steps: Steps
+) -> tuple[Delivery, MediaInfo | None]:
+    """Encode the video (in segments on every worker when long enough, else in one piece) and
+    prove the file (``verify``): what is delivered, and its header (None: the input kept)."""
+    seams: list[float] | None = None  # a split job's: its segments were each decoded whole
+    if segments.wanted(info, options, current_app.config, input_share(source, info)):
+        target = folder / OUTPUT_NAME
+        joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
+        delivery = deliver_joined(
+            joined.path, joined.quality, joined.segments, source, info, options, filename, folder, steps
+        )
+        seams = joined.seams
+    else:
+        delivery = deliver(source, info, options, filename, folder, steps)
+    if delivery.kept_original:
+        return delivery, None
+    return delivery, verify(source, info, delivery.path, folder, steps, delivered_in(info, options), seams)
+
+
 def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
     """Fetch, compress, measure and store the output; the output's facts and ffmpeg's seconds."""
     storage = job_storage()
@@ -108,23 +128,10 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         steps = Steps(job.id, floor, current_app.config)
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
-        seams: list[float] | None = None  # a split job's: its segments were each decoded whole
-        if segments.wanted(info, options, current_app.config, input_share(source, info)):
-            target = folder / OUTPUT_NAME
-            joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
-            delivery = deliver_joined(
-                joined.path, joined.quality, joined.segments, source, info, options, filename, folder, steps
-            )
-            seams = joined.seams
-        else:
-            delivery = deliver(source, info, options, filename, folder, steps)
+        delivery, delivered = encode_and_check(job, source, info, options, filename, folder, steps)
         facts: dict[str, Any] = {}
-        delivered: MediaInfo | None = None  # its header, read once
-        if not delivery.kept_original:
-            container = delivered_in(info, options)
-            delivered = verify(source, info, delivery.path, folder, steps, container, seams)
-            if options.normalize_audio and info.has_audio:
-                facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
+        if delivered is not None and options.normalize_audio and info.has_audio:
+            facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started
         compare_vf = video_filter(info, options.max_height)  # SDR, as a JPEG is (HDR kept or not)
         stills.store_compare_frames(
