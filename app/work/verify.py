@@ -49,28 +49,38 @@ def verify(
 
     ``seams``: where a split job's segments meet, each checked by ``check_segment`` where it
     was encoded: only the picture across them is decoded again."""
-    try:
-        steps.run(decode_command(ffmpeg_path(), delivered, seams), info.duration_seconds, steps.here())
-    except JobFailed as failure:
-        found = [f"it does not decode to its end ({failure})"]
-    else:
-        output = probe(ffmpeg_path(), delivered)
-        kept = frame_times(source, folder, steps)
-        if info.trim:
-            kept = info.trim.kept_frames(kept)
-        found = problems(info, kept, output, frame_times(delivered, folder, steps), container)
+    found = _undecodable(delivered, info.duration_seconds, steps, seams)
     if found:
-        raise Interrupted(
-            "the compressed file failed its check: " + "; ".join(found), "output_invalid", retry=True
-        )
+        raise _invalid("the compressed file", found)
+    output = probe(ffmpeg_path(), delivered)
+    kept = frame_times(source, folder, steps)
+    if info.trim:
+        kept = info.trim.kept_frames(kept)
+    found = problems(info, kept, output, frame_times(delivered, folder, steps), container)
+    if found:
+        raise _invalid("the compressed file", found)
     return output
 
 
 def check_segment(path: Path, seconds: float, steps: Steps, time_range: str) -> None:
     """Raise Interrupted (``output_invalid``: the segment is encoded again) unless the segment in
     ``path`` decodes to its end: checked where it was encoded, in parallel with the others."""
+    found = _undecodable(path, seconds, steps)
+    if found:
+        raise _invalid(f"the part {time_range}", found)
+
+
+def _undecodable(
+    path: Path, seconds: float | None, steps: Steps, seams: list[float] | None = None
+) -> list[str]:
+    """What stops ``path`` decoding to its end (``decode_command``): nothing, or one problem."""
     try:
-        steps.run(decode_command(ffmpeg_path(), path), seconds, steps.here())
+        steps.run(decode_command(ffmpeg_path(), path, seams), seconds, steps.here())
     except JobFailed as failure:
-        message = f"the part {time_range} failed its check: it does not decode to its end ({failure})"
-        raise Interrupted(message, "output_invalid", retry=True) from failure
+        return [f"it does not decode to its end ({failure})"]
+    return []
+
+
+def _invalid(what: str, found: list[str]) -> Interrupted:
+    """The stop (``output_invalid``, worth another attempt) for ``what`` with the problems ``found``."""
+    return Interrupted(f"{what} failed its check: " + "; ".join(found), "output_invalid", retry=True)
