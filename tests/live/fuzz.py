@@ -84,13 +84,17 @@ def fuzzed_stack(folder: Path, backend: Backend = SQLITE_FILE) -> Iterator[tuple
 def run(
     url: str,
     key: str,
-    seconds: int,
+    seconds: int | None,
     seed: int,
     reports: Path,
     phases: str = PHASES,
     inferred: bool = True,
+    examples: int | None = None,
 ) -> Outcome:
     """``schemathesis run`` for ``seconds`` against ``url``; its reports land in ``reports``.
+
+    ``seconds=None``: one pass of ``examples`` cases per operation, however long it takes, so
+    what it covers does not depend on how busy the machine is.
 
     ``inferred``: the stateful phase also follows links schemathesis infers (from Location
     headers, ids in bodies); without them it spends its time on the document's own links."""
@@ -99,12 +103,16 @@ def run(
     config.write_text(CONFIG.read_text() + ("" if inferred else NO_INFERRED_LINKS))
     command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run",
                f"{url}/api/openapi.json", "--checks", "all", "-H", f"Authorization: Bearer {key}",
-               "--phases", phases, "--max-time", str(seconds), "--seed", str(seed), "--no-color",
+               "--phases", phases, "--seed", str(seed), "--no-color",
                "--request-timeout", str(REQUEST_TIMEOUT_SECONDS), "--generation-database", "none",
                "--report", "json,ndjson", "--report-dir", str(reports)]  # fmt: skip
+    if seconds is not None:
+        command += ["--max-time", str(seconds)]
+    if examples is not None:
+        command += ["--max-examples", str(examples)]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=seconds + 300)  # fmt: skip
+                          timeout=(seconds or 0) + 300)  # fmt: skip
     (report,) = reports.glob("json-*.json")
     (events,) = reports.glob("ndjson-*.ndjson")
     outcome = Outcome(json.loads(report.read_text()), output=done.stdout + done.stderr)
