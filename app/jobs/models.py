@@ -106,6 +106,10 @@ class SegmentRecord(Model):
     start: Mapped[float] = mapped_column(Float)
     duration: Mapped[float] = mapped_column(Float)
     seek: Mapped[float] = mapped_column(Float)
+    # The input's keyframes a seek within the segment starts from (``segments.keyframes_for``):
+    # listed once by the coordinator, so no worker lists the input again. None: planned before
+    # they were recorded (its spans then go where a seek decodes least without knowing them).
+    keyframes: Mapped[list[float] | None] = mapped_column(JSON, default=None)
     # bit/s of video when the job has a target size (its share of the budget); None: a VMAF target
     bitrate: Mapped[int | None] = mapped_column(default=None)
     state: Mapped[SegmentState] = mapped_column(String(16), default=SEGMENT_WAITING)

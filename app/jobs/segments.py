@@ -9,6 +9,7 @@ here as for jobs, so a restart of any process loses no finished segment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,15 +22,18 @@ from app.jobs.models import SEGMENT_FAILED as FAILED
 from app.jobs.models import SEGMENT_RUNNING as RUNNING
 from app.jobs.models import SEGMENT_WAITING as WAITING
 from app.jobs.models import SegmentRecord
-from app.media.segments import Segment
+from app.media.segments import Segment, keyframes_for
 from app.timeutil import utcnow
 
 Band = tuple[float, float]  # where the segments fill the job's progress bar (the rest: split, join)
 
 
-def record_plan(job_id: str, plan: list[Segment], bitrates: list[int] | None = None) -> list[SegmentRecord]:
+def record_plan(
+    job_id: str, plan: list[Segment], keyframes: Sequence[float], bitrates: list[int] | None = None
+) -> list[SegmentRecord]:
     """The job's segments: the plan made by an earlier attempt if there is one, else ``plan``
-    (with each segment's video ``bitrates`` for a target size)."""
+    with the input's ``keyframes`` each can seek to (and its video ``bitrates`` for a target
+    size)."""
     kept = rows(job_id)
     if kept:
         return kept
@@ -43,6 +47,7 @@ def record_plan(job_id: str, plan: list[Segment], bitrates: list[int] | None = N
                 start=segment.start,
                 duration=segment.duration,
                 seek=segment.seek,
+                keyframes=keyframes_for(segment, keyframes),
                 bitrate=bitrates[index] if bitrates else None,
             )
         )

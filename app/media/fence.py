@@ -1,7 +1,8 @@
 """How ffmpeg is fenced in: what it may open, and how much it may use.
 
-Uploads are files from strangers. ffmpeg reads them as a local file only (no network
-protocol), with the demuxers of real media containers only: playlists (HLS, DASH), concat
+Uploads are files from strangers. ffmpeg reads them as a local file, or (``StoreUrl``) in
+byte ranges from a time-limited URL of the deployment's own store, never from any other
+address; with the demuxers of real media containers only: playlists (HLS, DASH), concat
 lists and image sequences, which name other files or URLs, are refused before anything is
 read. Every run also gets kernel resource limits, so a crafted file cannot spin a CPU,
 take the host's memory or fill its disk.
@@ -15,8 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.media.trim import Trim
+from app.units import MB
 
 ALLOWED_PROTOCOLS = ("file",)
+STORE_PROTOCOLS = ("https", "http", "tls", "tcp")  # a StoreUrl's, and what https runs on
+# How a StoreUrl is read: in requests of at most 8 MB on one kept-alive connection (a seek
+# wastes at most what one request had in flight), 1 MB while the header is read, and a
+# dropped connection picked up again (a store down for longer stalls the step: it is retried).
+STORE_READING = (
+    "-multiple_requests", "1", "-request_size", str(8 * MB), "-initial_request_size", str(MB),
+    "-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "8",
+)  # fmt: skip
+# What ffmpeg says when the network or the store failed it (never about a local file's bytes).
+STORE_TROUBLE = (
+    "connection refused", "connection reset", "connection timed out", "server returned", "http error",
+)  # fmt: skip
 # Demuxers of media containers and raw streams that never refer to another file or URL.
 # The image pipes are here so a still image is told apart from a video in the probe.
 ALLOWED_DEMUXERS = (
@@ -26,6 +40,17 @@ ALLOWED_DEMUXERS = (
 )  # fmt: skip
 # What playlists and concat lists start with: named in the refusal, so a person knows why.
 LIST_MARKERS = {b"#EXTM3U": "an HLS playlist", b"ffconcat": "an ffconcat list", b"<?xml": "an XML document"}
+
+
+def store_trouble(error_line: str) -> bool:
+    """Whether ffmpeg failed reading a ``StoreUrl`` (the store, not the video: worth a retry)."""
+    return any(sign in error_line.lower() for sign in STORE_TROUBLE)
+
+
+class StoreUrl(str):
+    """A time-limited URL of the deployment's own object store (presigned by ``app.storage``),
+    read in byte ranges: a worker encodes its part of an input without copying all of it.
+    Only this type is read over the network; a plain string is a local path."""
 
 
 @dataclass(frozen=True)
@@ -54,17 +79,26 @@ class Limits:
 
 def input_args(path: str | Path, trim: Trim | None = None) -> list[str]:
     """``-i`` and what precedes it: the allowlists, the part to read (``trim``: all of it when
-    None), then the input as a local file."""
+    None), then the input as a local file (or a ``StoreUrl``, read in ranges)."""
+    if isinstance(path, StoreUrl):
+        reading = ["-protocol_whitelist", ",".join(STORE_PROTOCOLS), *STORE_READING]
+        target = str(path)
+    else:
+        reading = ["-protocol_whitelist", ",".join(ALLOWED_PROTOCOLS)]
+        target = f"file:{Path(path).absolute()}"
     return [
         *(trim.input_options() if trim else []),
-        "-protocol_whitelist", ",".join(ALLOWED_PROTOCOLS),
+        *reading,
         "-format_whitelist", ",".join(ALLOWED_DEMUXERS),
-        "-i", f"file:{Path(path).absolute()}",
+        "-i", target,
     ]  # fmt: skip
 
 
 def list_kind(path: str | Path) -> str | None:
-    """'an HLS playlist' (etc.) when the file is a text list of other files, else None."""
+    """'an HLS playlist' (etc.) when the file is a text list of other files, else None (and
+    for a ``StoreUrl``: its job's first worker read the same input as a local file first)."""
+    if isinstance(path, StoreUrl):
+        return None
     with open(path, "rb") as file:
         head = file.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     return next((kind for marker, kind in LIST_MARKERS.items() if head.startswith(marker)), None)

@@ -128,7 +128,7 @@ def joined(first_input: int, count: int, vf: str | None, label: str) -> str:
 def measure_command(
     ffmpeg: str,
     distorted: Path,
-    reference: Path,
+    reference: str | Path,
     reference_vf: str | None,
     spans: list[tuple[float, float]],
     reference_offset: float = 0.0,

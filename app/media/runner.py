@@ -17,6 +17,7 @@ from app.media.progress import Progress, ProgressParser
 TICK_SECONDS = 0.25  # how often the runner checks should_stop and the stall clock
 LOG_TAIL_CHARS = 16_384  # the end of ffmpeg's stderr a result keeps (its summary lines)
 _ADDRESS = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")
+_URL = re.compile(r"\b(?:https?|tls|tcp)://\S+")  # a StoreUrl: signed, never shown to anyone
 _USEFUL = ("error", "invalid", "no such", "not found", "unsupported", "partial file", "no space", "corrupt")
 
 
@@ -112,8 +113,9 @@ def _pump(stream: object, lines: queue.Queue[str | None]) -> None:
 
 
 def summarize_error(stderr_text: str) -> str:
-    """The one line of ffmpeg's error output a person can act on, without addresses."""
-    lines = [_ADDRESS.sub("", line).strip() for line in stderr_text.splitlines()]
+    """The one line of ffmpeg's error output a person can act on, without addresses or URLs."""
+    bare = (_URL.sub("the stored input", _ADDRESS.sub("", line)) for line in stderr_text.splitlines())
+    lines = [line.strip() for line in bare]
     lines = [line for line in lines if line]
     for line in lines:
         if any(word in line.lower() for word in _USEFUL):

@@ -72,7 +72,7 @@ def sample_plan(duration: float) -> list[tuple[float, float]]:
 
 def crf_search(
     ffmpeg: str,
-    source: Path,
+    source: str | Path,
     duration: float,
     vf: str,
     codec: str,
@@ -120,7 +120,7 @@ def crf_search(
 
 def sample_command(
     ffmpeg: str,
-    source: Path,
+    source: str | Path,
     spans: list[tuple[float, float]],
     vf: str,
     codec: str,

@@ -74,6 +74,14 @@ def should_split(duration: float | None, min_seconds: float, segment_seconds: fl
     return duration is not None and duration >= max(min_seconds, 2 * segment_seconds)
 
 
+def keyframes_for(segment: Segment, keyframes: Sequence[float]) -> list[float]:
+    """Of the input's ``keyframes``, those a seek within ``segment`` starts from: the last one
+    at or before its seek, then every one up to its end (on the input's timeline)."""
+    end = segment.start + segment.duration
+    before = [time for time in keyframes if time <= segment.seek]
+    return [*before[-1:], *(time for time in keyframes if segment.seek < time < end)]
+
+
 def frame_times_command(ffmpeg: str, source: str | Path, listing: Path) -> list[str]:
     """Lists the first video stream's packets (timestamps in its time base) into ``listing``,
     without decoding."""

@@ -11,12 +11,13 @@ from typing import Any
 
 from flask import current_app
 
-from app.storage.base import LocalFile, MissingObject, Redirect, Storage, StorageError, StorageFull
+from app.storage.base import LocalFile, MissingObject, Readable, Redirect, Storage, StorageError, StorageFull
 
 __all__ = [
     "FRAME_SIDES",
     "LocalFile",
     "MissingObject",
+    "Readable",
     "Redirect",
     "Storage",
     "StorageError",

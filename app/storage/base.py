@@ -38,6 +38,15 @@ class Redirect:
     url: str
 
 
+@dataclass(frozen=True)
+class Readable:
+    """Where a reader finds an object's bytes without copying them: the stored file (a local
+    folder), or a time-limited URL of the store that answers byte ranges (S3); and its size."""
+
+    location: Path | str  # a str is the URL
+    size: int
+
+
 class Storage(ABC):
     """Objects under string keys (``jobs/<id>/input``), whatever holds them."""
 
@@ -49,6 +58,10 @@ class Storage(ABC):
     def fetch(self, key: str, folder: Path) -> Path:
         """A local path with the object's bytes, to read only: the stored file itself when the
         store is a local folder, else a download into ``folder``. MissingObject if absent."""
+
+    @abstractmethod
+    def readable(self, key: str, seconds: int) -> Readable:
+        """Where the object is read in place, for ``seconds`` at least. MissingObject if absent."""
 
     @abstractmethod
     def exists(self, key: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from app.storage.base import LocalFile, MissingObject, Storage, StorageError, StorageFull
+from app.storage.base import LocalFile, MissingObject, Readable, Storage, StorageError, StorageFull
 from app.units import MB
 
 # An unfinished upload is a folder, parts/<upload id>/, holding its file (OBJECT), sparse until
@@ -67,6 +67,10 @@ class LocalStorage(Storage):
         if not path.is_file():
             raise MissingObject(key)
         return path
+
+    def readable(self, key: str, seconds: int) -> Readable:
+        path = self.fetch(key, self.root)
+        return Readable(path, path.stat().st_size)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

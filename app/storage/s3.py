@@ -20,7 +20,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from app.storage.base import MissingObject, Redirect, Storage, StorageError, attachment
+from app.storage.base import MissingObject, Readable, Redirect, Storage, StorageError, attachment
 from app.units import MB
 
 if TYPE_CHECKING:  # boto3-stubs[s3], a test dependency: only the type checker imports it
@@ -120,6 +120,15 @@ class S3Storage(Storage):
         with _translated(key):
             self._client().download_file(self.bucket, self._key(key), str(target), Config=TRANSFER)
         return target
+
+    def readable(self, key: str, seconds: int) -> Readable:
+        """A presigned GET of the private endpoint (the workers'), after a HEAD: its size."""
+        with _translated(key):
+            head = self._client().head_object(Bucket=self.bucket, Key=self._key(key))
+            url = self._client().generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=seconds
+            )
+        return Readable(url, head["ContentLength"])
 
     def exists(self, key: str) -> bool:
         try:

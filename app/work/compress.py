@@ -101,7 +101,7 @@ def encode_and_check(
     """Encode the video (in segments on every worker when long enough, else in one piece) and
     prove the file (``verify``): what is delivered, and its header (None: the input kept)."""
     seams: list[float] | None = None  # a split job's: its segments were each decoded whole
-    if segments.wanted(info, options, current_app.config, input_share(source, info)):
+    if segments.wanted(info, options, current_app.config, input_share(source.stat().st_size, info)):
         target = folder / OUTPUT_NAME
         joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
         delivery = deliver_joined(

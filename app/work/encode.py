@@ -122,10 +122,9 @@ def trimmed(info: MediaInfo, options: Options) -> MediaInfo:
     return info.trimmed(trim_of(start, end, info.duration_seconds))
 
 
-def input_share(source: Path, info: MediaInfo) -> int:
-    """The bytes of ``source`` a result is weighed against (never larger): all of them, or a
-    trim's share by length."""
-    size = source.stat().st_size
+def input_share(size: int, info: MediaInfo) -> int:
+    """Of an input's ``size`` bytes, those a result is weighed against (never larger): all of
+    them, or a trim's share by length."""
     return size if info.trim is None else round(size * info.trim.share)
 
 
@@ -197,7 +196,7 @@ class _Encode:
         self.ffmpeg = ffmpeg_path()
         self.hdr = kept_hdr(info, options.codec, options.sdr)
         self.vf = video_filter(info, options.max_height, self.hdr)
-        self.input_size = input_share(source, info)
+        self.input_size = input_share(source.stat().st_size, info)
         self.asked = asked_change(info, options)
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME

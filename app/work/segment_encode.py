@@ -22,6 +22,7 @@ from app.jobs import segments as claims
 from app.jobs.models import Job, SegmentRecord
 from app.media import MediaInfo, Options, probe
 from app.media.command import Rate, default_crf
+from app.media.fence import StoreUrl
 from app.media.formats import CODECS, OUTPUT_TYPE, PRESETS
 from app.media.picture import Hdr, kept_hdr, pixel_format, video_filter
 from app.media.quality import MeasureError, Quality, measure_command, measure_spans, read_quality
@@ -37,7 +38,7 @@ from app.work.encode import asked_change, input_share, trimmed
 from app.work.failures import Interrupted, JobFailed
 from app.work.lease import Lease
 from app.work.steps import Band, Steps, bands, ffmpeg_path
-from app.work.verify import check_segment, keyframe_times
+from app.work.verify import check_segment
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -62,7 +63,7 @@ class Context:
     """What every worker on a split job needs to encode one of its segments."""
 
     job_id: str
-    source: Path
+    source: Path | StoreUrl  # a helper reads the stored input in place (``segments.help_with``)
     info: MediaInfo
     options: Options
     folder: Path
@@ -80,7 +81,8 @@ class Context:
         return video_filter(self.info, self.options.max_height, self.hdr)
 
 
-def context_for(job: Job, source: Path, folder: Path) -> Context:
+def context_for(job: Job, source: Path | StoreUrl, size: int, folder: Path) -> Context:
+    """A worker's context for ``job``'s segments: its input at ``source``, ``size`` bytes."""
     options = Options(**job.options)
     info = trimmed(probe(ffmpeg_path(), source), options)
     floor = DOWNLOAD_SHARE if job.source_url else 0.0
@@ -92,7 +94,7 @@ def context_for(job: Job, source: Path, folder: Path) -> Context:
         folder=folder,
         started_at=job.started_at,
         band=bands(floor, *JOB_WEIGHTS)[1],
-        input_size=input_share(source, info),
+        input_size=input_share(size, info),
         change_asked=asked_change(info, options) is not None,
     )
 
@@ -153,7 +155,7 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     steps = Steps(context.job_id, 0.0, config, write)
     first_band, encode_band, measure_band = bands(0.0, *SEGMENT_WEIGHTS)
     path = context.folder / f"segment-{segment.number}.mp4"
-    keyframes = keyframe_times(context.source, context.folder, steps)  # the input's: cheap seeks
+    keyframes = row.keyframes or []  # the input's, where seeks are cheap (listed by the coordinator)
     spans = measure_spans(segment.duration, [time - segment.start for time in keyframes])
     # The encode starts a keyframe at each scored span, and where the check of its seam begins.
     starts = [*(start for start, _ in spans), seam_keyframe(segment.duration)]

@@ -38,6 +38,7 @@ from app.jobs import segments as claims
 from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentRecord
 from app.media import MediaInfo, Options, ProbeError
 from app.media.command import audio_command, mux_args
+from app.media.fence import StoreUrl
 from app.media.formats import PRESETS
 from app.media.quality import Quality
 from app.media.segments import (
@@ -56,7 +57,7 @@ from app.work.lease import Shutdown
 from app.work.segment_budget import Budget
 from app.work.segment_encode import JOB_WEIGHTS, context_for, encode_claimed
 from app.work.steps import Band, Steps, ffmpeg_path
-from app.work.verify import frame_times
+from app.work.verify import frame_and_keyframe_times
 
 log = logging.getLogger(__name__)
 NICENESS = 10  # as the compression work-horse: web requests on a shared host come first
@@ -92,13 +93,21 @@ def help_with(job_id: str) -> None:
         if row is None:
             return
         try:
-            source = job_storage().fetch(input_key(job_id), scratch.path)
-            context = context_for(job, source, scratch.path)
+            source, size = _input_in_place(job_id, config["JOB_TIMEOUT_MINUTES"] * 60)
+            context = context_for(job, source, size, scratch.path)
         except (StorageError, ProbeError) as exc:
             claims.release(job_id, row.number)
             log.warning("job %s: a helper could not read the input: %s", job_id, exc)
             return
         encode_claimed(context, row, config)
+
+
+def _input_in_place(job_id: str, seconds: int) -> tuple[Path | StoreUrl, int]:
+    """Where a helper's ffmpeg reads the job's input without copying it (the stored file, or a
+    URL of the store good for ``seconds``: only its segment's bytes are read), and its size."""
+    found = job_storage().readable(input_key(job_id), seconds)
+    location = found.location
+    return (location if isinstance(location, Path) else StoreUrl(location)), found.size
 
 
 @dataclass(frozen=True)
@@ -149,17 +158,17 @@ def _coordinate(
 ) -> Joined:
     ffmpeg, config = ffmpeg_path(), current_app.config
     audio_band, _, join_band = steps.bands(*JOB_WEIGHTS)
-    context = context_for(job, source, folder)
+    context = context_for(job, source, source.stat().st_size, folder)
     budget = Budget.of(info, options)
     rows = claims.rows(job.id)
     if not rows:  # a retry keeps the plan (and the segments done) of the attempt before
-        every = frame_times(source, folder, steps)
+        every, keyframes = frame_and_keyframe_times(source, folder, steps)
         times = info.trim.kept_frames(every) if info.trim else every
         before = max((t for t in every if t < times[0]), default=None) if info.trim and times else None
         end = info.trim.end if info.trim else info.duration_seconds or 0.0
         planned = plan(times, end, config["SEGMENT_SECONDS"], before)
         bitrates = budget.shared(context, planned, steps) if budget else None
-        rows = claims.record_plan(job.id, planned, bitrates)
+        rows = claims.record_plan(job.id, planned, keyframes, bitrates)
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
     claims.publish(job.id, context.band, context.started_at)

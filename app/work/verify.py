@@ -26,6 +26,12 @@ def keyframe_times(path: Path, folder: Path, steps: Steps) -> list[float]:
     return read_keyframe_times(_listing(path, folder, steps))
 
 
+def frame_and_keyframe_times(path: Path, folder: Path, steps: Steps) -> tuple[list[float], list[float]]:
+    """``frame_times`` and ``keyframe_times`` from one listing."""
+    listing = _listing(path, folder, steps)
+    return read_frame_times(listing), read_keyframe_times(listing)
+
+
 def _listing(path: Path, folder: Path, steps: Steps) -> str:
     listing = folder / f"{path.name}.crc"
     steps.run(frame_times_command(ffmpeg_path(), path, listing), None, steps.here())

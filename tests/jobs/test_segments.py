@@ -32,7 +32,7 @@ def job_id(app: Flask) -> Iterator[str]:
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
         lifecycle.start(job.id)
         plan = [Segment(n, 75 * n, 75, 3.0 * n, 3.0 if n < 2 else 6.0, 3.0 * n - 0.02) for n in range(3)]
-        claims.record_plan(job.id, plan)
+        claims.record_plan(job.id, plan, [])
         yield job.id
 
 
@@ -44,8 +44,18 @@ def test_each_segment_is_claimed_once_in_order(job_id: str) -> None:
 
 def test_a_plan_is_kept_for_the_next_attempt(job_id: str) -> None:
     claims.finish(job_id, 0, {"crf": 23})
-    kept = claims.record_plan(job_id, [Segment(0, 0, 225, 0.0, 12.0, 0.0)])  # a new plan is ignored
+    kept = claims.record_plan(job_id, [Segment(0, 0, 225, 0.0, 12.0, 0.0)], [])  # a new plan is ignored
     assert [(row.number, row.state) for row in kept] == [(0, "done"), (1, "waiting"), (2, "waiting")]
+
+
+def test_each_segment_records_the_input_keyframes_its_seeks_start_from(app: Flask) -> None:
+    """Listed once by the coordinator: no helper lists (or reads) the whole input again."""
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        plan = [Segment(0, 0, 75, 0.0, 3.0, 0.0), Segment(1, 75, 75, 3.0, 3.0, 2.98)]
+        rows = claims.record_plan(job.id, plan, [0.0, 2.0, 4.0, 5.5])
+        assert [row.keyframes for row in claims.rows(job.id)] == [[0.0, 2.0], [2.0, 4.0, 5.5]]
+        assert len(rows) == 2
 
 
 def test_a_quiet_holders_segment_is_taken_over_and_a_given_back_one_at_once(job_id: str) -> None:

@@ -1,4 +1,5 @@
-"""ffmpeg fenced in: local files and media containers only, kernel limits on every run."""
+"""ffmpeg fenced in: local files (or the store's own presigned URLs) and media containers only,
+kernel limits on every run."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.media import ProbeError, probe
-from app.media.fence import Limits, input_args, list_kind
+from app.media.fence import Limits, StoreUrl, input_args, list_kind, store_trouble
 from app.units import MB
 from tests.conftest import FFMPEG, make_clip
 from tests.media.crafted import claims_hours, ffconcat_list, hls_playlist, y4m_header
@@ -88,3 +89,20 @@ def test_a_probe_within_its_limits_still_reads_a_real_video(tmp_path: Path) -> N
     info = probe(FFMPEG, make_clip(tmp_path / "ok.mp4", seconds=1))
     assert (info.width, info.height) == (320, 240)
     assert list_kind(tmp_path / "ok.mp4") is None
+
+
+def test_a_store_url_is_the_one_input_read_over_the_network(tmp_path: Path) -> None:
+    url = StoreUrl("https://store.example/bucket/jobs/a/input?X-Amz-Signature=abc")
+    args = input_args(url)
+    assert args[args.index("-protocol_whitelist") + 1] == "https,http,tls,tcp"
+    assert args[-2:] == ["-i", str(url)] and "-request_size" in args, "read in bounded ranges"
+    plain = input_args("https://elsewhere.example/video.mp4")  # a string is a local path
+    assert plain[plain.index("-protocol_whitelist") + 1] == "file"
+    assert plain[-1].startswith("file:/") and plain[-1].endswith("https:/elsewhere.example/video.mp4")
+    assert list_kind(url) is None, "no local file to look at: the coordinator read it as one"
+
+
+def test_store_trouble_is_told_from_a_damaged_video() -> None:
+    assert store_trouble("Error opening input: Connection refused")
+    assert store_trouble("Server returned 403 Forbidden (access denied)")
+    assert not store_trouble("Invalid NAL unit size (10779 > 8544).")

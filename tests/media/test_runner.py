@@ -44,3 +44,8 @@ def test_error_summary_keeps_the_telling_line_without_addresses() -> None:
     )
     assert summarize_error(text) == "Invalid NAL unit size (10779 > 8544)."
     assert summarize_error("") == ""
+
+
+def test_error_summary_never_shows_a_signed_url() -> None:
+    text = "Error opening input file http://127.0.0.1:9/b/jobs/x/input?X-Amz-Signature=f00d.\n"
+    assert summarize_error(text) == "Error opening input file the stored input"

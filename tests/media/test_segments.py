@@ -17,6 +17,7 @@ from app.media.segments import (
     difficulty_command,
     frame_times_command,
     join_command,
+    keyframes_for,
     plan,
     read_frame_sizes,
     read_frame_times,
@@ -203,3 +204,10 @@ def test_an_hdr_videos_segments_keep_its_hdr_through_the_join(tmp_path: Path) ->
 
 def _header(path: Path) -> str:
     return subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+
+
+def test_a_segment_keeps_the_keyframe_before_its_seek_and_those_within_it() -> None:
+    keyframes = [0.0, 2.0, 4.0, 10.0, 12.0]
+    assert keyframes_for(Segment(1, 100, 150, 4.0, 6.0, 3.98), keyframes) == [2.0, 4.0]
+    assert keyframes_for(Segment(2, 250, 100, 10.0, 4.0, 9.98), keyframes) == [4.0, 10.0, 12.0]
+    assert keyframes_for(Segment(0, 0, 100, 0.0, 4.0, 0.0), keyframes) == [0.0, 2.0]

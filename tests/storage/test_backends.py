@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from app.media import probe
+from app.media.fence import StoreUrl, input_args
 from app.storage import LocalFile, MissingObject, Redirect, Storage, StorageError
 from app.storage.local import LocalStorage
 from app.storage.s3 import PART_BYTES, S3Storage
 from app.units import MB
+from tests.conftest import FFMPEG, make_clip
 from tests.live.servers import SeaweedFS
 
 BACKENDS = ("file", pytest.param("s3", marks=pytest.mark.slow))
@@ -89,6 +94,25 @@ def test_serve_hands_out_the_file_or_a_presigned_url(storage: Storage, tmp_path:
         assert requests.get(tampered, timeout=10).status_code == 403, "the signature covers the key"
     with pytest.raises(MissingObject):
         storage.serve("jobs/s/gone.mp4", "x.mp4", "video/mp4")
+
+
+def test_a_stored_video_is_read_in_place_as_far_as_a_seek_needs(storage: Storage, tmp_path: Path) -> None:
+    """A helper's ffmpeg reads its segment where the input is kept (the stored file, or byte
+    ranges of a presigned URL): two seconds of a 30 s video cost a fraction of its bytes."""
+    video = make_clip(tmp_path / "in.mp4", seconds=30.0, audio=False, extra=("-g", "25"))
+    storage.put("jobs/p/input", video)
+    found = storage.readable("jobs/p/input", 60)
+    assert found.size == video.stat().st_size
+    assert isinstance(found.location, Path) == isinstance(storage, LocalStorage), "no copy of a local file"
+    source = found.location if isinstance(found.location, Path) else StoreUrl(found.location)
+    assert probe(FFMPEG, source).duration_seconds == pytest.approx(30.0, abs=0.1)
+    cmd = [FFMPEG, "-hide_banner", "-v", "verbose", "-ss", "20", "-t", "2", *input_args(source)]
+    done = subprocess.run([*cmd, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    read = re.search(r"Statistics: (\d+) bytes read", done.stderr)
+    assert read is not None and int(read[1]) < found.size / 5, (read, found.size)
+    with pytest.raises(MissingObject):
+        storage.readable("jobs/p/gone", 60)
 
 
 def test_check_answers(storage: Storage) -> None:

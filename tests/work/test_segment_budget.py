@@ -29,7 +29,7 @@ def job_id(app: Flask) -> str:
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
         lifecycle.start(job.id)
         plan = [Segment(n, 750 * n, 750, 30.0 * n, 30.0, 30.0 * n) for n in range(2)]
-        claims.record_plan(job.id, plan, [100_000, 300_000])
+        claims.record_plan(job.id, plan, [], [100_000, 300_000])
         return job.id
 
 

@@ -38,7 +38,7 @@ def job_id(app: Flask) -> str:
     with app.app_context():
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
         lifecycle.start(job.id)
-        claims.record_plan(job.id, [Segment(n, 750 * n, 750, 30.0 * n, 30.0, 30.0 * n) for n in range(2)])
+        claims.record_plan(job.id, [Segment(n, 750 * n, 750, 30.0 * n, 30.0, 30.0 * n) for n in range(2)], [])
         return job.id
 
 
