@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # boto3-stubs[s3], a test dependency: only the type checker i
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef, ObjectIdentifierTypeDef
 
 PRESIGNED_URL_SECONDS = 15 * 60  # a download link's life (the contract asks for at least 5 minutes)
+LONGEST_PRESIGNED_SECONDS = 7 * 24 * 3600  # what SigV4 signs at most (a week)
 PART_BYTES = 16 * MB  # multipart transfers: part size and the size from which they apply
 TRANSFER = TransferConfig(multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=4)
 CLIENT_CONFIG = Config(
@@ -122,11 +123,14 @@ class S3Storage(Storage):
         return target
 
     def readable(self, key: str, seconds: int) -> Readable:
-        """A presigned GET of the private endpoint (the workers'), after a HEAD: its size."""
+        """A presigned GET of the private endpoint (the workers'), after a HEAD: its size. Good
+        for ``seconds``, up to the week SigV4 allows."""
         with _translated(key):
             head = self._client().head_object(Bucket=self.bucket, Key=self._key(key))
             url = self._client().generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=seconds
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": self._key(key)},
+                ExpiresIn=min(seconds, LONGEST_PRESIGNED_SECONDS),
             )
         return Readable(url, head["ContentLength"])
 
