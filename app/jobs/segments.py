@@ -153,9 +153,11 @@ def finish(job_id: str, number: int, result: dict[str, Any]) -> bool:
     return _set(job_id, number, state=DONE, progress=100.0, result=result)
 
 
-def release(job_id: str, number: int) -> None:
-    """Give the segment back (its worker was stopped): another may take it at once."""
-    _set(job_id, number, state=WAITING, progress=0.0, heartbeat_at=None)
+def release(job_id: str, number: int, counted: bool = True) -> None:
+    """Give the segment back (its worker was stopped): another may take it at once. Not
+    ``counted``: the store failed the worker, not the segment; the claim is not an attempt."""
+    uncount = {} if counted else {"attempts": SegmentRecord.attempts - 1}
+    _set(job_id, number, state=WAITING, progress=0.0, heartbeat_at=None, **uncount)
 
 
 def redo(job_id: str, number: int, bitrate: int) -> None:

@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.media.trim import Trim
-from app.units import MB
 
 ALLOWED_PROTOCOLS = ("file",)
-STORE_PROTOCOLS = ("https", "http", "tls", "tcp")  # a StoreUrl's, and what https runs on
-# How a StoreUrl is read: in requests of at most 8 MB on one kept-alive connection (a seek
-# wastes at most what one request had in flight), 1 MB while the header is read, and a
-# dropped connection picked up again (a store down for longer stalls the step: it is retried).
-STORE_READING = (
-    "-multiple_requests", "1", "-request_size", str(8 * MB), "-initial_request_size", str(MB),
-    "-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_delay_max", "8",
-)  # fmt: skip
-# What ffmpeg says when the network or the store failed it (never about a local file's bytes).
+# A StoreUrl's protocols by its scheme: what it runs on, and nothing it could be redirected to.
+STORE_PROTOCOLS = {"https": ("https", "tls", "tcp"), "http": ("http", "tcp")}
+# How a StoreUrl is read: on one kept-alive connection, a dropped one picked up again (a store
+# down for longer stalls the step, which is then retried). Options of ffmpeg 4.4 and later.
+STORE_READING = ("-multiple_requests", "1", "-reconnect", "1", "-reconnect_on_network_error", "1",
+                 "-reconnect_delay_max", "8")  # fmt: skip
+# What ffmpeg writes when the network or the store failed a read. A read cut short mid-file and
+# not resumed ends ffmpeg's input as if the file ended there ("partial file"), exit status 0;
+# one resumed ("Stream ends prematurely", then a reconnect) is not trouble.
 STORE_TROUBLE = (
     "connection refused", "connection reset", "connection timed out", "server returned", "http error",
+    "error during demuxing", "input/output error", "partial file",
 )  # fmt: skip
 # Demuxers of media containers and raw streams that never refer to another file or URL.
 # The image pipes are here so a still image is told apart from a video in the probe.
@@ -42,15 +42,29 @@ ALLOWED_DEMUXERS = (
 LIST_MARKERS = {b"#EXTM3U": "an HLS playlist", b"ffconcat": "an ffconcat list", b"<?xml": "an XML document"}
 
 
-def store_trouble(error_line: str) -> bool:
-    """Whether ffmpeg failed reading a ``StoreUrl`` (the store, not the video: worth a retry)."""
-    return any(sign in error_line.lower() for sign in STORE_TROUBLE)
+def store_trouble(log: str) -> bool:
+    """Whether ffmpeg's ``log`` of a run reading a ``StoreUrl`` says the store failed it."""
+    return any(sign in log.lower() for sign in STORE_TROUBLE)
+
+
+def reads_store(cmd: list[str]) -> bool:
+    """Whether ``cmd`` reads a ``StoreUrl``: its failures are the store's until shown otherwise
+    (the job's first worker read the same bytes as a local file)."""
+    return any(isinstance(arg, StoreUrl) for arg in cmd)
 
 
 class StoreUrl(str):
     """A time-limited URL of the deployment's own object store (presigned by ``app.storage``),
     read in byte ranges: a worker encodes its part of an input without copying all of it.
     Only this type is read over the network; a plain string is a local path."""
+
+    @property
+    def scheme(self) -> str:
+        """``https`` or ``http`` (ValueError for anything else)."""
+        scheme = self.split("://", 1)[0].lower()
+        if scheme not in STORE_PROTOCOLS:
+            raise ValueError(f"a store URL is http(s), not {scheme!r}")
+        return scheme
 
 
 @dataclass(frozen=True)
@@ -81,8 +95,8 @@ def input_args(path: str | Path, trim: Trim | None = None) -> list[str]:
     """``-i`` and what precedes it: the allowlists, the part to read (``trim``: all of it when
     None), then the input as a local file (or a ``StoreUrl``, read in ranges)."""
     if isinstance(path, StoreUrl):
-        reading = ["-protocol_whitelist", ",".join(STORE_PROTOCOLS), *STORE_READING]
-        target = str(path)
+        reading = ["-protocol_whitelist", ",".join(STORE_PROTOCOLS[path.scheme]), *STORE_READING]
+        target: str = path  # kept a StoreUrl in the argv: ``reads_store`` finds it there
     else:
         reading = ["-protocol_whitelist", ",".join(ALLOWED_PROTOCOLS)]
         target = f"file:{Path(path).absolute()}"

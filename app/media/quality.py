@@ -21,6 +21,7 @@ from pathlib import Path
 from app.media.command import step_head
 from app.media.fence import input_args
 from app.media.picture import SDR_PIXELS
+from app.media.runner import summarize_error
 
 MEASURE_SPANS = 4  # spans scored in a delivered file ...
 MEASURE_SPAN_SECONDS = 1.0  # ... each this long; a video up to their sum is scored whole
@@ -165,7 +166,7 @@ def read_quality(log: str) -> Quality:
     """The scores at the end of a ``measure_command`` run's stderr (MeasureError: none there)."""
     vmaf, ssim = _VMAF.search(log), _SSIM.search(log)
     if vmaf is None or ssim is None:
-        raise MeasureError(log.strip().splitlines()[-1] if log.strip() else "ffmpeg printed no score")
+        raise MeasureError(summarize_error(log) or "ffmpeg printed no score")
     return Quality(vmaf=float(vmaf.group(1)), ssim=float(ssim.group(1)))
 
 
@@ -179,5 +180,5 @@ def measure(
     )
     text = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
-        raise MeasureError(text.strip().splitlines()[-1] if text.strip() else f"exit {done.returncode}")
+        raise MeasureError(summarize_error(text) or f"exit {done.returncode}")
     return read_quality(text)

@@ -56,6 +56,7 @@ SEGMENT_SEARCH_MIN_SECONDS = 10.0
 SEGMENT_WEIGHTS = (15.0, 80.0, 5.0)
 # Within the job's: the audio (once, for the whole file), the segments, the join.
 JOB_WEIGHTS = (3.0, 92.0, 4.0)
+STORE_FAILED = "storage_unavailable"  # a helper's read of the stored input failed: not the segment's fault
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
         if encoded.exists():  # an outgrown segment leaves no file, only its verdict
             job_storage().put(segment_key(job_id, segment.number), encoded, OUTPUT_TYPE, move=True)
     except Interrupted as stop:
-        claims.release(job_id, segment.number)
+        claims.release(job_id, segment.number, counted=stop.code != STORE_FAILED)
         log.info("job %s: segment %d given back (%s)", job_id, segment.number, stop.code)
         return False
     except JobFailed as failure:

@@ -95,8 +95,8 @@ def help_with(job_id: str) -> None:
         try:
             source, size = _input_in_place(job_id, config["JOB_TIMEOUT_MINUTES"] * 60)
             context = context_for(job, source, size, scratch.path)
-        except (StorageError, ProbeError) as exc:
-            claims.release(job_id, row.number)
+        except (StorageError, ProbeError) as exc:  # the store's fault: the coordinator reads it locally
+            claims.release(job_id, row.number, counted=False)
             log.warning("job %s: a helper could not read the input: %s", job_id, exc)
             return
         encode_claimed(context, row, config)

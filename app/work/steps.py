@@ -20,7 +20,7 @@ from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs.models import RUNNING, Job
 from app.media import RunResult, run_ffmpeg
-from app.media.fence import Limits, store_trouble
+from app.media.fence import Limits, reads_store, store_trouble
 from app.media.progress import Progress
 from app.units import MB
 from app.work.failures import Interrupted, JobFailed
@@ -91,11 +91,12 @@ class Steps:
         if result.stopped == "timeout":
             minutes = self.config["JOB_TIMEOUT_MINUTES"]
             raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")
-        if result.returncode != 0 and store_trouble(result.error_line):
+        short = bool(whole and seconds and result.seconds_done < seconds * TRUNCATED_SHARE)
+        if reads_store(cmd) and (result.returncode != 0 or store_trouble(result.log_tail) or short):
             raise Interrupted("the file store could not be read", "storage_unavailable", retry=True)
         if result.returncode != 0:
             raise JobFailed(*explain_failure(result.error_line, result.returncode, self.config))
-        if whole and seconds and result.seconds_done < seconds * TRUNCATED_SHARE:
+        if short:
             said = f" (ffmpeg: {result.error_line})" if result.error_line else ""
             raise JobFailed(
                 "input_damaged",

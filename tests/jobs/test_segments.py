@@ -58,6 +58,17 @@ def test_each_segment_records_the_input_keyframes_its_seeks_start_from(app: Flas
         assert len(rows) == 2
 
 
+def test_a_segment_given_back_for_the_stores_fault_does_not_count_as_an_attempt(job_id: str) -> None:
+    first = claims.claim(job_id)
+    assert first is not None and first.attempts == 1
+    claims.release(job_id, first.number, counted=False)
+    again = claims.claim(job_id)
+    assert again is not None and (again.number, again.attempts) == (first.number, 1)
+    claims.release(job_id, again.number)
+    third = claims.claim(job_id)
+    assert third is not None and third.attempts == 2
+
+
 def test_a_quiet_holders_segment_is_taken_over_and_a_given_back_one_at_once(job_id: str) -> None:
     first, second = claims.claim(job_id), claims.claim(job_id)
     assert first and second and claims.claim(job_id) is not None  # all three held now

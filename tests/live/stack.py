@@ -126,7 +126,7 @@ class LiveStack(Api):
         args += ["--worker-connections", "3000", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2"]
         if self.tls:
             key = self.folder / "web-key.pem"
-            _self_signed(self.certificate, key)
+            self_signed(self.certificate, key)
             args += ["--certfile", str(self.certificate), "--keyfile", str(key)]
         args += ["wsgi:app"]
         self.web = self._spawn(args, "web.log")
@@ -206,7 +206,7 @@ def serves(url: str, verify: str | bool = True) -> bool:
         return False
 
 
-def _self_signed(cert: Path, key: Path) -> None:
+def self_signed(cert: Path, key: Path) -> None:
     if not cert.exists():
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",

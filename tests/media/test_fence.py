@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.media import ProbeError, probe
-from app.media.fence import Limits, StoreUrl, input_args, list_kind, store_trouble
+from app.media.fence import Limits, StoreUrl, input_args, list_kind, reads_store, store_trouble
 from app.units import MB
 from tests.conftest import FFMPEG, make_clip
 from tests.media.crafted import claims_hours, ffconcat_list, hls_playlist, y4m_header
@@ -91,18 +91,25 @@ def test_a_probe_within_its_limits_still_reads_a_real_video(tmp_path: Path) -> N
     assert list_kind(tmp_path / "ok.mp4") is None
 
 
-def test_a_store_url_is_the_one_input_read_over_the_network(tmp_path: Path) -> None:
+def test_a_store_url_is_the_one_input_read_over_the_network() -> None:
     url = StoreUrl("https://store.example/bucket/jobs/a/input?X-Amz-Signature=abc")
     args = input_args(url)
-    assert args[args.index("-protocol_whitelist") + 1] == "https,http,tls,tcp"
-    assert args[-2:] == ["-i", str(url)] and "-request_size" in args, "read in bounded ranges"
+    assert args[args.index("-protocol_whitelist") + 1] == "https,tls,tcp", "never redirected to http"
+    assert args[-2:] == ["-i", url] and isinstance(args[-1], StoreUrl), "reads_store finds it in the argv"
+    assert "-reconnect" in args and reads_store(args)
+    plain_http = input_args(StoreUrl("http://127.0.0.1:8333/bucket/jobs/a/input"))
+    assert plain_http[plain_http.index("-protocol_whitelist") + 1] == "http,tcp"
     plain = input_args("https://elsewhere.example/video.mp4")  # a string is a local path
-    assert plain[plain.index("-protocol_whitelist") + 1] == "file"
+    assert plain[plain.index("-protocol_whitelist") + 1] == "file" and not reads_store(plain)
     assert plain[-1].startswith("file:/") and plain[-1].endswith("https:/elsewhere.example/video.mp4")
     assert list_kind(url) is None, "no local file to look at: the coordinator read it as one"
+    with pytest.raises(ValueError, match="http"):
+        input_args(StoreUrl("ftp://store.example/input"))
 
 
 def test_store_trouble_is_told_from_a_damaged_video() -> None:
-    assert store_trouble("Error opening input: Connection refused")
-    assert store_trouble("Server returned 403 Forbidden (access denied)")
-    assert not store_trouble("Invalid NAL unit size (10779 > 8544).")
+    assert store_trouble("[in#0] Error opening input: Connection refused")
+    assert store_trouble("[http] HTTP error 403 Forbidden")
+    assert store_trouble("[in#0/mov,mp4] stream 0, offset 0x568da: partial file")
+    assert not store_trouble("[h264] Invalid NAL unit size (10779 > 8544).")
+    assert not store_trouble("[http] Stream ends prematurely at 350546, should be 1051639"), "then resumed"
