@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,8 @@ def help_with(job_id: str) -> None:
         try:
             source, size = _input_in_place(job_id, config["JOB_TIMEOUT_MINUTES"] * 60)
             context = context_for(job, source, size, scratch.path)
+            if isinstance(source, StoreUrl) and not context.info.seeks_by_index:  # a copy costs less
+                context = replace(context, source=job_storage().fetch(input_key(job_id), scratch.path))
         except (StorageError, ProbeError) as exc:  # the store's fault: the coordinator reads it locally
             claims.release(job_id, row.number, counted=False)
             log.warning("job %s: a helper could not read the input: %s", job_id, exc)
@@ -104,7 +106,8 @@ def help_with(job_id: str) -> None:
 
 def _input_in_place(job_id: str, seconds: int) -> tuple[Path | StoreUrl, int]:
     """Where a helper's ffmpeg reads the job's input without copying it (the stored file, or a
-    URL of the store good for ``seconds``: only its segment's bytes are read), and its size."""
+    URL of the store good for ``seconds``: only its segment's bytes are read, where the
+    container seeks by index), and its size."""
     found = job_storage().readable(input_key(job_id), seconds)
     location = found.location
     return (location if isinstance(location, Path) else StoreUrl(location)), found.size
