@@ -110,6 +110,9 @@ class SegmentRecord(Model):
     # listed once by the coordinator, so no worker lists the input again. None: planned before
     # they were recorded (its spans then go where a seek decodes least without knowing them).
     keyframes: Mapped[list[float] | None] = mapped_column(JSON, default=None)
+    # Whether a helper reads the stored input in place (a seek reads little of it, measured by
+    # the coordinator) or copies it first. None: planned before it was measured (copied).
+    in_place: Mapped[bool | None] = mapped_column(default=None)
     # bit/s of video when the job has a target size (its share of the budget); None: a VMAF target
     bitrate: Mapped[int | None] = mapped_column(default=None)
     state: Mapped[SegmentState] = mapped_column(String(16), default=SEGMENT_WAITING)

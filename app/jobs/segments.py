@@ -29,11 +29,15 @@ Band = tuple[float, float]  # where the segments fill the job's progress bar (th
 
 
 def record_plan(
-    job_id: str, plan: list[Segment], keyframes: Sequence[float], bitrates: list[int] | None = None
+    job_id: str,
+    plan: list[Segment],
+    keyframes: Sequence[float],
+    bitrates: list[int] | None = None,
+    in_place: bool = False,
 ) -> list[SegmentRecord]:
     """The job's segments: the plan made by an earlier attempt if there is one, else ``plan``
-    with the input's ``keyframes`` each can seek to (and its video ``bitrates`` for a target
-    size)."""
+    with the input's ``keyframes`` each can seek to (its video ``bitrates`` for a target size;
+    ``in_place``: helpers read the stored input where it is)."""
     kept = rows(job_id)
     if kept:
         return kept
@@ -48,6 +52,7 @@ def record_plan(
                 duration=segment.duration,
                 seek=segment.seek,
                 keyframes=keyframes_for(segment, keyframes),
+                in_place=in_place,
                 bitrate=bitrates[index] if bitrates else None,
             )
         )

@@ -47,7 +47,6 @@ _INVALID_SIZE = re.compile(r"Picture size (\d+x\d+) is invalid")
 _STILL_FORMATS = ("image2", "_pipe", "webp", "tiff")
 
 
-INDEXED_DEMUXERS = ("mov",)  # containers whose every file seeks from an index (``seeks_by_index``)
 # The MIME type of each container the probe recognises (ffmpeg's demuxer name, first of its list);
 # where one demuxer reads several kinds, the file's extension picks among them.
 CONTAINER_TYPES: dict[str, str] = {
@@ -135,14 +134,6 @@ class MediaInfo:
             return (f"the video is {self.duration_seconds / 60:.0f} minutes long; this server takes at most "
                     f"{max_duration_seconds / 60:.0f} minutes (MAX_DURATION_MINUTES)")  # fmt: skip
         return None
-
-    @property
-    def seeks_by_index(self) -> bool:
-        """Whether every file of this container can seek from an index it must carry (mov/mp4's
-        sample tables): a seek through a ``StoreUrl`` then reads little. Matroska's cues are
-        optional (a browser's recording has none: a seek reads all that comes before it), and
-        MPEG-TS and the rest seek by searching the bytes."""
-        return self.format_name.split(",")[0] in INDEXED_DEMUXERS
 
     def content_type(self, filename: str) -> str:
         """The file's MIME type from what the probe found it to be (its name only picks

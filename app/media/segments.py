@@ -33,6 +33,7 @@ SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece 
 # initial QP) reach the decoder after a join.
 IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av1": []}
 _TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
+_BYTES_READ = re.compile(r"Statistics: (\d+) bytes read")
 _PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)
 _KEYFRAME = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),[^\n]*$", re.MULTILINE)  # no F=: a keyframe (flag 1)
 _PACKET_SIZE = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*\d+,\s*(\d+),", re.MULTILINE)
@@ -80,6 +81,20 @@ def keyframes_for(segment: Segment, keyframes: Sequence[float]) -> list[float]:
     end = segment.start + segment.duration
     before = [time for time in keyframes if time <= segment.seek]
     return [*before[-1:], *(time for time in keyframes if segment.seek < time < end)]
+
+
+def seek_cost_command(ffmpeg: str, source: str | Path, at: float) -> list[str]:
+    """Reads 0.1 s of ``source`` at ``at`` (copied, not decoded); its log ends with how many
+    bytes that took (``read_bytes_read``): little where the file seeks from an index (mov/mp4's
+    sample tables, Matroska's cues), all that comes before ``at`` where it has none."""
+    cmd = [*step_head(ffmpeg, loglevel="verbose"), "-ss", f"{at:.3f}", "-t", "0.1", *input_args(source)]
+    return [*cmd, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"]
+
+
+def read_bytes_read(log: str) -> int | None:
+    """The bytes ffmpeg read from its input, from a verbose log's I/O statistics."""
+    found = _BYTES_READ.findall(log)
+    return int(found[-1]) if found else None
 
 
 def frame_times_command(ffmpeg: str, source: str | Path, listing: Path) -> list[str]:

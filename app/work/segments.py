@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ from app.media.segments import (
     concat_list,
     join_command,
     plan,
+    read_bytes_read,
+    seek_cost_command,
     should_split,
     weighted,
 )
@@ -62,6 +64,9 @@ from app.work.verify import frame_and_keyframe_times
 log = logging.getLogger(__name__)
 NICENESS = 10  # as the compression work-horse: web requests on a shared host come first
 WAIT_POLL_SECONDS = 0.5  # how often the coordinator looks at the others' segments
+# A helper reads the stored input in place when a seek to a keyframe in its middle reads at most
+# this share of it (an mp4: ~1 %); a demuxer that scans for the time reads half of it or more.
+SEEK_READ_SHARE = 0.25
 
 
 def wanted(info: MediaInfo, options: Options, config: dict[str, Any], input_bytes: int) -> bool:
@@ -93,10 +98,10 @@ def help_with(job_id: str) -> None:
         if row is None:
             return
         try:
-            source, size = _input_in_place(job_id, config["JOB_TIMEOUT_MINUTES"] * 60)
+            source, size = _input(
+                job_id, bool(row.in_place), scratch.path, config["JOB_TIMEOUT_MINUTES"] * 60
+            )
             context = context_for(job, source, size, scratch.path)
-            if isinstance(source, StoreUrl) and not context.info.seeks_by_index:  # a copy costs less
-                context = replace(context, source=job_storage().fetch(input_key(job_id), scratch.path))
         except (StorageError, ProbeError) as exc:  # the store's fault: the coordinator reads it locally
             claims.release(job_id, row.number, counted=False)
             log.warning("job %s: a helper could not read the input: %s", job_id, exc)
@@ -104,13 +109,29 @@ def help_with(job_id: str) -> None:
         encode_claimed(context, row, config)
 
 
-def _input_in_place(job_id: str, seconds: int) -> tuple[Path | StoreUrl, int]:
-    """Where a helper's ffmpeg reads the job's input without copying it (the stored file, or a
-    URL of the store good for ``seconds``: only its segment's bytes are read, where the
-    container seeks by index), and its size."""
+def _input(job_id: str, in_place: bool, folder: Path, seconds: int) -> tuple[Path | StoreUrl, int]:
+    """Where a helper's ffmpeg reads the job's input, and its size: ``in_place``, where it is
+    stored (the file itself, or a URL of the store good for ``seconds``, of which only the
+    segment's bytes are read); else a copy in ``folder`` (a seek would read all before it)."""
+    if not in_place:
+        copy = job_storage().fetch(input_key(job_id), folder)
+        return copy, copy.stat().st_size
     found = job_storage().readable(input_key(job_id), seconds)
     location = found.location
     return (location if isinstance(location, Path) else StoreUrl(location)), found.size
+
+
+def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], steps: Steps) -> bool:
+    """Whether a seek to the keyframe nearest the middle of ``source`` (of its frame ``times``:
+    a browser's recording says no duration) reads at most SEEK_READ_SHARE of it. It does where
+    the demuxer seeks from an index (mov/mp4's sample tables), and a helper then reads the input
+    in place; where it scans for the time instead (Matroska without cues, and some with them),
+    the input is copied."""
+    middle = (times[0] + times[-1]) / 2 if times else 0.0
+    at = min(keyframes, key=lambda time: abs(time - middle), default=middle) + 0.001
+    run = steps.run(seek_cost_command(ffmpeg_path(), source, at), None, steps.here())
+    read = read_bytes_read(run.log_tail)
+    return read is not None and read <= SEEK_READ_SHARE * source.stat().st_size
 
 
 @dataclass(frozen=True)
@@ -171,7 +192,8 @@ def _coordinate(
         end = info.trim.end if info.trim else info.duration_seconds or 0.0
         planned = plan(times, end, config["SEGMENT_SECONDS"], before)
         bitrates = budget.shared(context, planned, steps) if budget else None
-        rows = claims.record_plan(job.id, planned, keyframes, bitrates)
+        in_place = seeks_cheaply(source, times, keyframes, steps)
+        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place)
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
     claims.publish(job.id, context.band, context.started_at)
