@@ -35,6 +35,11 @@ class SqueezeWorker(Worker):
     """An RQ worker that also runs Squeeze's upkeep and hands its job back on SIGTERM."""
 
     def run_maintenance_tasks(self) -> None:
+        """RQ's upkeep and Squeeze's; none once a stop is asked for. RQ's would start its
+        scheduler again (the stop ended it while the last job ran), and the worker's exit would
+        then wait on that process for ever: a SIGTERM that never ends the worker."""
+        if self._stop_requested:
+            return
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # rq: unannotated
         maintenance.run_if_due(self.connection)
 
