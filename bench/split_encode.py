@@ -13,7 +13,8 @@ arm pinned to a core of its own and timed in CPU seconds:
   ``bench.segments --grain 0`` run at 1080p);
 - **segments, one CRF**: the same segments, all at ``--crf`` (by default the single CRF that
   reached the split file's VMAF in that run);
-- **one piece**: the whole clip at ``--crf`` (``preset_command``, as a one-piece job encodes it).
+- **one piece**: the whole clip at ``--crf`` (``preset_command``, as a one-piece job encodes it,
+  without its audio: a split job encodes the audio once too, apart from the segments).
 
 Split CRFs ÷ one piece is what the split's choices cost the encode; segments ÷ one piece what
 cutting costs it. Whatever else a split job takes over one piece is its own work per segment
@@ -83,9 +84,10 @@ def main() -> None:
         ]
 
         def arm(name: str) -> list[list[str]]:
-            if name == "one piece":
+            if name == "one piece":  # its picture only, as the segments' (a split job's audio is apart)
                 options = Options(preset=PRESET, codec=CODEC)
-                return [preset_command(FFMPEG, clip, folder / "whole.mp4", options, info, args.crf)]
+                *head, target = preset_command(FFMPEG, clip, folder / "whole.mp4", options, info, args.crf)
+                return [[*head, "-an", target]]
             at = crfs if name == "split CRFs" else [args.crf] * count
             return [
                 segment_command(

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from redis import Redis
+from rq.exceptions import StopRequested
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -39,6 +40,9 @@ def run_if_due(redis: Redis) -> bool:
         usage.purge()
         uploads.expire()
         uploads.purge(timedelta(days=current_app.config["JOB_TTL_DAYS"]))
+    except StopRequested:  # RQ's SIGTERM while idle (an Exception too): the worker must stop
+        db.session.rollback()
+        raise
     except Exception:  # upkeep must never take a worker down
         log.exception("maintenance pass failed")
         db.session.rollback()

@@ -129,7 +129,10 @@ def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], step
     the input is copied."""
     middle = (times[0] + times[-1]) / 2 if times else 0.0
     at = min(keyframes, key=lambda time: abs(time - middle), default=middle) + 0.001
-    run = steps.run(seek_cost_command(ffmpeg_path(), source, at), None, steps.here())
+    try:
+        run = steps.run(seek_cost_command(ffmpeg_path(), source, at), None, steps.here())
+    except JobFailed:  # only advice: a copy is always safe
+        return False
     read = read_bytes_read(run.log_tail)
     return read is not None and read <= SEEK_READ_SHARE * source.stat().st_size
 

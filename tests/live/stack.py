@@ -89,11 +89,22 @@ class LiveStack(Api):
         self.web_processes = web_processes
         self.backend = backend
         folder.mkdir(parents=True, exist_ok=True)
-        self.redis = EmbeddedRedis(tls=backend.tls_redis).start()
+        self.web: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
         self.port = free_port()
         super().__init__(f"{'https' if tls else 'http'}://127.0.0.1:{self.port}")
         self.scratch = folder / "scratch"
-        stored = backend.settings(folder)
+        self.redis = EmbeddedRedis(tls=backend.tls_redis).start()
+        try:
+            self._start(settings, start_worker)
+        except BaseException:  # a stack that did not start leaves nothing running (its Redis above all)
+            self.stop()
+            raise
+
+    def _start(self, settings: dict[str, str], start_worker: bool) -> None:
+        """Its store and database, then its web server and (``start_worker``) a worker."""
+        backend = self.backend
+        stored = backend.settings(self.folder)
         self.storage = backend.storage(stored)
         self.env = {
             **os.environ,
@@ -108,8 +119,6 @@ class LiveStack(Api):
             **RECOVERY_SETTINGS,
             **settings,
         }
-        self.web: subprocess.Popen[bytes] | None = None
-        self.workers: list[subprocess.Popen[bytes]] = []
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=self.env,
                        cwd=ROOT, check=True, capture_output=True)  # fmt: skip
         self.start_web()

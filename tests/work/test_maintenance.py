@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from rq.exceptions import StopRequested
 
 from app.extensions import db, redis_client
 from app.jobs import lifecycle
@@ -76,3 +77,24 @@ def test_one_pass_per_interval_across_workers(app: Flask) -> None:
     with app.app_context():
         assert maintenance.run_if_due(redis_client())
         assert not maintenance.run_if_due(redis_client())
+
+
+def test_a_stop_asked_for_during_upkeep_stops_the_worker(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RQ's SIGTERM handler raises StopRequested wherever an idle worker is, upkeep included:
+    it must reach RQ (a worker that swallowed it kept taking jobs, and the next SIGTERM killed
+    one mid-encode). Any other error is logged and the worker goes on."""
+
+    def stopped() -> None:
+        raise StopRequested()
+
+    monkeypatch.setattr(maintenance, "reconcile", stopped)
+    with app.app_context(), pytest.raises(StopRequested):
+        maintenance.run_if_due(redis_client())
+
+    def broken() -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(maintenance, "reconcile", broken)
+    with app.app_context():
+        redis_client().delete(maintenance.LOCK_KEY)
+        assert maintenance.run_if_due(redis_client())
