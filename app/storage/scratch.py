@@ -25,8 +25,13 @@ class ScratchFolder:
     def __init__(self, root: Path, label: str) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=root))
-        self._lock: int | None = os.open(self.path / LOCK_NAME, os.O_CREAT | os.O_RDWR, 0o600)
+        # The lock file gets its name only once locked: a sweep never finds it free in between
+        # (it would take the lock and remove a folder its owner is about to use). A folder with
+        # no lock file yet is young, and a sweep leaves it be (UNLOCKED_GRACE_SECONDS).
+        making = self.path / f"{LOCK_NAME}.making"
+        self._lock: int | None = os.open(making, os.O_CREAT | os.O_RDWR, 0o600)
         fcntl.flock(self._lock, fcntl.LOCK_EX)
+        os.rename(making, self.path / LOCK_NAME)
 
     def close(self) -> None:
         """Remove the folder and everything in it (idempotent)."""

@@ -5,6 +5,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from app.storage import scratch
 from app.storage.scratch import LOCK_NAME, UNLOCKED_GRACE_SECONDS, ScratchFolder, entries, sweep
 
 HOLDER = """
@@ -47,3 +50,24 @@ def test_sweep_removes_old_strays_but_not_new_ones(tmp_path: Path) -> None:
     os.utime(stray, (old, old))
     assert sweep(tmp_path) == 1
     assert fresh.exists() and not stray.exists()
+
+
+def test_a_sweep_while_a_folder_is_being_made_leaves_it_to_its_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process sweeps just as this one makes its folder, before it holds the lock (seen
+    in CI: an upload's spool folder vanished under it, a 500)."""
+    real_flock = scratch.fcntl.flock
+
+    def sweep_first(fd: int, operation: int) -> None:
+        sweep(tmp_path)  # the other host process, at the worst moment
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(scratch.fcntl, "flock", sweep_first)
+    folder = ScratchFolder(tmp_path, "upload")
+    monkeypatch.undo()
+    try:
+        (folder.path / "upload-part").write_bytes(b"bytes")  # its owner can still use it
+        assert sweep(tmp_path) == 0 and (folder.path / LOCK_NAME).exists()
+    finally:
+        folder.close()
