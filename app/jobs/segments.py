@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from app.extensions import db
 from app.jobs import lifecycle
@@ -123,13 +124,19 @@ def report(job_id: str, number: int, percent: float, band: Band, started: dateti
 def publish(job_id: str, band: Band, started: datetime | None) -> bool:
     """Write the job's progress, ETA and segment counts from its segments; False: not running."""
     found = rows(job_id)
-    total = sum(row.duration for row in found) or 1.0
-    share = sum(row.duration * (100.0 if row.state == DONE else row.progress) for row in found) / total / 100
+    try:
+        total = sum(row.duration for row in found) or 1.0
+        done = sum(row.duration * (100.0 if row.state == DONE else row.progress) for row in found)
+        share = done / total / 100
+        counts = summary(found)
+    except ObjectDeletedError:  # the job ended (a cancel) and its segments went as they were read
+        db.session.rollback()
+        return False
     low, high = band
     percent = round(low + (high - low) * share, 1)
     elapsed = (utcnow() - started).total_seconds() if started else 0.0
     eta = int(elapsed * (1 - share) / share) if share > 0.02 and elapsed > 0 else None
-    return lifecycle.report_segments(job_id, summary(found), percent, eta)
+    return lifecycle.report_segments(job_id, counts, percent, eta)
 
 
 def summary(found: list[SegmentRecord]) -> dict[str, int]:

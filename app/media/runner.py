@@ -58,28 +58,33 @@ def run_ffmpeg(
         )
         reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
         reader.start()
-        started = last_change = time.monotonic()
-        seconds_done, stopped, eof = 0.0, None, False
-        while not eof:
-            try:
-                line = lines.get(timeout=TICK_SECONDS)
-            except queue.Empty:
-                line = ""
-            if line is None:
-                eof = True
-            elif line:
-                report = parser.feed(line)
-                if report is not None:
-                    if report.seconds_done > seconds_done or report.finished:
-                        last_change = time.monotonic()
-                    seconds_done = max(seconds_done, report.seconds_done)
-                    on_progress(report)
-            now = time.monotonic()
-            if not eof:
-                stopped = _why_stop(should_stop, now - last_change, stall_timeout, now - started, timeout)
-                if stopped:
-                    proc.kill()
-                    break
+        try:
+            started = last_change = time.monotonic()
+            seconds_done, stopped, eof = 0.0, None, False
+            while not eof:
+                try:
+                    line = lines.get(timeout=TICK_SECONDS)
+                except queue.Empty:
+                    line = ""
+                if line is None:
+                    eof = True
+                elif line:
+                    report = parser.feed(line)
+                    if report is not None:
+                        if report.seconds_done > seconds_done or report.finished:
+                            last_change = time.monotonic()
+                        seconds_done = max(seconds_done, report.seconds_done)
+                        on_progress(report)
+                now = time.monotonic()
+                if not eof:
+                    stopped = _why_stop(should_stop, now - last_change, stall_timeout, now - started, timeout)
+                    if stopped:
+                        proc.kill()
+                        break
+        except BaseException:  # a progress callback failed: its ffmpeg must not outlive it
+            proc.kill()
+            proc.wait()
+            raise
         returncode = proc.wait()
         reader.join(timeout=2)
         stderr.seek(0)

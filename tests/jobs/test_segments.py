@@ -69,6 +69,16 @@ def test_a_segment_given_back_for_the_stores_fault_does_not_count_as_an_attempt(
     assert third is not None and third.attempts == 2
 
 
+def test_progress_read_while_a_cancel_removes_the_segments_says_stop(
+    job_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows went between reading them and their fields: the worker stops, it does not fail."""
+    found = claims.rows(job_id)
+    claims.forget(job_id)
+    monkeypatch.setattr(claims, "rows", lambda _job_id: found)
+    assert claims.publish(job_id, BAND, None) is False
+
+
 def test_a_quiet_holders_segment_is_taken_over_and_a_given_back_one_at_once(job_id: str) -> None:
     first, second = claims.claim(job_id), claims.claim(job_id)
     assert first and second and claims.claim(job_id) is not None  # all three held now

@@ -1,9 +1,13 @@
 import time
+import uuid
 from pathlib import Path
+
+import pytest
 
 from app.media import Options, preset_command, probe, run_ffmpeg
 from app.media.runner import summarize_error
 from tests.conftest import FFMPEG, make_clip
+from tests.live.stack import processes_mentioning
 
 
 def _cmd(tmp_path: Path, seconds: float) -> list[str]:
@@ -49,3 +53,18 @@ def test_error_summary_keeps_the_telling_line_without_addresses() -> None:
 def test_error_summary_never_shows_a_signed_url() -> None:
     text = "Error opening input file http://127.0.0.1:9/b/jobs/x/input?X-Amz-Signature=f00d.\n"
     assert summarize_error(text) == "Error opening input file the stored input"
+
+
+def test_a_failing_progress_callback_takes_its_ffmpeg_down(tmp_path: Path) -> None:
+    """A caller's bookkeeping failed (a cancel removed the rows it writes to): no ffmpeg may go
+    on encoding for nobody."""
+    target = tmp_path / f"orphan-{uuid.uuid4().hex}.mp4"
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-progress", "pipe:1", "-f", "lavfi",
+           "-i", "testsrc2=size=640x360:rate=25:duration=60", "-c:v", "libx264", str(target)]  # fmt: skip
+
+    def failing(_report: object) -> None:
+        raise RuntimeError("the segment's row is gone")
+
+    with pytest.raises(RuntimeError, match="row is gone"):
+        run_ffmpeg(cmd, 60.0, failing, lambda: False, stall_timeout=30, timeout=60)
+    assert not processes_mentioning(target.name), "its ffmpeg was killed"
