@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import struct
+import subprocess
 from pathlib import Path
 
-from tests.conftest import make_clip
+from tests.conftest import FFMPEG, make_clip
 
 MATROSKA_DURATION = b"\x44\x89\x88"  # the Segment Info's Duration element, an 8-byte float
 
@@ -32,4 +33,31 @@ def claims_hours(path: Path, hours: float) -> Path:
     at = data.index(MATROSKA_DURATION) + len(MATROSKA_DURATION)
     data[at : at + 8] = struct.pack(">d", hours * 3600 * 1000)  # in milliseconds (the default scale)
     path.write_bytes(bytes(data))
+    return path
+
+
+def seek_indexed(path: Path, indexed: bool) -> Path:
+    """20 s of noisy 640x360 (~70 MB, a keyframe every 2 s) whose seeks read little (an mp4:
+    its sample tables) or everything before them (Matroska written to a pipe, as a browser
+    records: no cues)."""
+    picture = "testsrc2=size=640x360:rate=25:duration=20,noise=alls=20:allf=t"
+    cmd = [
+        FFMPEG,
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        picture,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+    ]
+    cmd += ["-crf", "16", "-g", "50"]
+    if indexed:
+        subprocess.run([*cmd, "-f", "mp4", str(path)], check=True)
+    else:
+        with path.open("wb") as out:
+            subprocess.run([*cmd, "-f", "matroska", "pipe:1"], stdout=out, check=True)
     return path

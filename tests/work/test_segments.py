@@ -4,7 +4,6 @@ when a seek reads little of it (the coordinator measured it)."""
 from __future__ import annotations
 
 import secrets
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -22,8 +21,9 @@ from app.work import segments
 from app.work.lease import Shutdown
 from app.work.segment_encode import Context
 from app.work.steps import Steps
-from tests.conftest import FFMPEG, make_clip
+from tests.conftest import make_clip
 from tests.live.servers import SeaweedFS
+from tests.media.crafted import seek_indexed
 
 
 @pytest.mark.slow
@@ -76,26 +76,7 @@ def test_the_coordinator_measures_whether_a_seek_reads_little(
 ) -> None:
     """An mp4 seeks from its sample tables: helpers read it in place. A Matroska stream written
     to a pipe (as a browser records) has no cues: a seek reads all before it, so it is copied."""
-    source = tmp_path / "source"
-    picture = "testsrc2=size=640x360:rate=25:duration=20,noise=alls=20:allf=t"
-    cmd = [
-        FFMPEG,
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        picture,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-    ]
-    if piped:
-        with source.open("wb") as out:
-            subprocess.run([*cmd, "-g", "50", "-f", "matroska", "pipe:1"], stdout=out, check=True)
-    else:
-        subprocess.run([*cmd, "-g", "50", "-f", "mp4", str(source)], check=True)
+    source = seek_indexed(tmp_path / "source", indexed=not piped)
     with app.app_context():
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
         lifecycle.start(job.id)
