@@ -41,7 +41,7 @@ from app.work.encode import (
     measured_loudness,
     trimmed,
 )
-from app.work.failures import Interrupted, JobFailed
+from app.work.failures import STORE_UNAVAILABLE, Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Steps, ffmpeg_path
 from app.work.verify import verify
@@ -178,7 +178,7 @@ def _storage_and_disk_errors(job_id: str) -> Iterator[None]:
     except StorageError as exc:
         log.warning("job %s: storage trouble: %s", job_id, exc)
         raise Interrupted(
-            f"the file store could not be reached ({exc})", "storage_unavailable", retry=True
+            f"the file store could not be reached ({exc})", STORE_UNAVAILABLE, retry=True
         ) from exc
     except OSError as exc:
         if exc.errno == errno.ENOSPC:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+STORE_UNAVAILABLE = "storage_unavailable"  # the file store failed a step: retried, never the job's fault
+
 
 class JobFailed(Exception):
     """The job cannot succeed; ``code`` and the message go to the client as they are."""

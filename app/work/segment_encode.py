@@ -35,7 +35,7 @@ from app.media.verify import seam_keyframe
 from app.storage import StorageError, job_storage, segment_key
 from app.work.download import DOWNLOAD_SHARE
 from app.work.encode import asked_change, input_share, trimmed
-from app.work.failures import Interrupted, JobFailed
+from app.work.failures import STORE_UNAVAILABLE, Interrupted, JobFailed
 from app.work.lease import Lease
 from app.work.steps import Band, Steps, bands, ffmpeg_path
 from app.work.verify import check_segment
@@ -56,7 +56,6 @@ SEGMENT_SEARCH_MIN_SECONDS = 10.0
 SEGMENT_WEIGHTS = (15.0, 80.0, 5.0)
 # Within the job's: the audio (once, for the whole file), the segments, the join.
 JOB_WEIGHTS = (3.0, 92.0, 4.0)
-STORE_FAILED = "storage_unavailable"  # a helper's read of the stored input failed: not the segment's fault
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
         if encoded.exists():  # an outgrown segment leaves no file, only its verdict
             job_storage().put(segment_key(job_id, segment.number), encoded, OUTPUT_TYPE, move=True)
     except Interrupted as stop:
-        claims.release(job_id, segment.number, counted=stop.code != STORE_FAILED)
+        claims.release(job_id, segment.number, counted=stop.code != STORE_UNAVAILABLE)
         log.info("job %s: segment %d given back (%s)", job_id, segment.number, stop.code)
         return False
     except JobFailed as failure:

@@ -23,7 +23,7 @@ from app.media import RunResult, run_ffmpeg
 from app.media.fence import Limits, reads_store, store_trouble
 from app.media.progress import Progress
 from app.units import MB
-from app.work.failures import Interrupted, JobFailed
+from app.work.failures import STORE_UNAVAILABLE, Interrupted, JobFailed
 from app.work.lease import Shutdown
 
 PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
@@ -93,7 +93,7 @@ class Steps:
             raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")
         short = bool(whole and seconds and result.seconds_done < seconds * TRUNCATED_SHARE)
         if reads_store(cmd) and (result.returncode != 0 or store_trouble(result.log_tail) or short):
-            raise Interrupted("the file store could not be read", "storage_unavailable", retry=True)
+            raise Interrupted("the file store could not be read", STORE_UNAVAILABLE, retry=True)
         if result.returncode != 0:
             raise JobFailed(*explain_failure(result.error_line, result.returncode, self.config))
         if short:
