@@ -35,10 +35,12 @@ def record_plan(
     keyframes: Sequence[float],
     bitrates: list[int] | None = None,
     in_place: bool = False,
+    seekable_copy: bool = False,
 ) -> list[SegmentRecord]:
     """The job's segments: the plan made by an earlier attempt if there is one, else ``plan``
     with the input's ``keyframes`` each can seek to (its video ``bitrates`` for a target size;
-    ``in_place``: helpers read the stored input where it is)."""
+    ``in_place``: helpers read the stored input where it is; ``seekable_copy``: they read the
+    copy of its video stored for them where it is)."""
     kept = rows(job_id)
     if kept:
         return kept
@@ -54,6 +56,7 @@ def record_plan(
                 seek=segment.seek,
                 keyframes=keyframes_for(segment, keyframes),
                 in_place=in_place,
+                seekable_copy=seekable_copy,
                 bitrate=bitrates[index] if bitrates else None,
             )
         )

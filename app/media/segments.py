@@ -16,6 +16,7 @@ variable frame rate keeps its timing.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -89,6 +90,25 @@ def seek_cost_command(ffmpeg: str, source: str | Path, at: float) -> list[str]:
     sample tables, Matroska's cues), all that comes before ``at`` where it has none."""
     cmd = [*step_head(ffmpeg, loglevel="verbose"), "-ss", f"{at:.3f}", "-t", "0.1", *input_args(source)]
     return [*cmd, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"]
+
+
+def seekable_copy_command(ffmpeg: str, source: str | Path, target: Path) -> list[str]:
+    """Copies the first video stream of ``source`` (not decoded; every timestamp kept) into a
+    Matroska file with cues, where a seek reads little whatever the input was (one written to a
+    pipe, as a browser records, has none)."""
+    cmd = [*step_head(ffmpeg), "-copyts", *input_args(source), "-map", "0:v:0", "-c", "copy"]
+    return [*cmd, "-f", "matroska", str(target)]
+
+
+def same_frames(times: Sequence[float], others: Sequence[float]) -> bool:
+    """Whether two listings of frame times hold the same frames at the same times: each within a
+    quarter of the shortest gap between frames, so a seek half-way between two frames of one
+    falls between the same two of the other (a copy's times may be rounded to its time base)."""
+    if len(times) != len(others):
+        return False
+    gaps = [after - before for before, after in itertools.pairwise(times) if after > before]
+    tolerance = min(gaps, default=1.0) / 4
+    return all(abs(time - other) <= tolerance for time, other in zip(times, others, strict=True))
 
 
 def read_bytes_read(log: str) -> int | None:

@@ -29,6 +29,7 @@ __all__ = [
     "open_storage",
     "output_key",
     "poster_key",
+    "seekable_key",
     "segment_key",
     "segments_prefix",
 ]
@@ -50,6 +51,12 @@ def output_key(job_id: str) -> str:
 def segment_key(job_id: str, number: int) -> str:
     """One encoded segment of a split job (video only), until the join; under the job's prefix."""
     return segments_prefix(job_id) + f"{number:05d}.mp4"
+
+
+def seekable_key(job_id: str) -> str:
+    """A split job's input video remuxed where its own seeks read much (helpers read this one
+    in place), until the join; under the segments' prefix, so it goes with them."""
+    return segments_prefix(job_id) + "seekable.mkv"
 
 
 def segments_prefix(job_id: str) -> str:

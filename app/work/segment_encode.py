@@ -63,7 +63,7 @@ class Context:
     """What every worker on a split job needs to encode one of its segments."""
 
     job_id: str
-    source: Path | StoreUrl  # a helper reads the stored input in place (``segments.help_with``)
+    source: Path | StoreUrl  # a helper reads the stored input (or its seekable copy) in place
     info: MediaInfo
     options: Options
     folder: Path
@@ -81,10 +81,14 @@ class Context:
         return video_filter(self.info, self.options.max_height, self.hdr)
 
 
-def context_for(job: Job, source: Path | StoreUrl, size: int, folder: Path) -> Context:
-    """A worker's context for ``job``'s segments: its input at ``source``, ``size`` bytes."""
+def context_for(
+    job: Job, source: Path | StoreUrl, size: int, folder: Path, header: Path | StoreUrl | None = None
+) -> Context:
+    """A worker's context for ``job``'s segments: its video read from ``source``, the input's
+    ``size`` bytes, what it is described from its header at ``header`` (default: ``source``;
+    a seekable copy of the video holds the input's frames, its header is the input's own)."""
     options = Options(**job.options)
-    info = trimmed(probe(ffmpeg_path(), source), options)
+    info = trimmed(probe(ffmpeg_path(), header or source), options)
     floor = DOWNLOAD_SHARE if job.source_url else 0.0
     return Context(
         job_id=job.id,

@@ -36,7 +36,7 @@ from app.extensions import db
 from app.jobs import queue
 from app.jobs import segments as claims
 from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentRecord
-from app.media import MediaInfo, Options, ProbeError
+from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.command import audio_command, mux_args
 from app.media.fence import StoreUrl
 from app.media.formats import PRESETS
@@ -46,11 +46,13 @@ from app.media.segments import (
     join_command,
     plan,
     read_bytes_read,
+    same_frames,
     seek_cost_command,
+    seekable_copy_command,
     should_split,
     weighted,
 )
-from app.storage import StorageError, input_key, job_storage, segment_key, segments_prefix
+from app.storage import StorageError, input_key, job_storage, seekable_key, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.units import MB
 from app.work.encode import delivered_in, loudness_filters
@@ -67,6 +69,9 @@ WAIT_POLL_SECONDS = 0.5  # how often the coordinator looks at the others' segmen
 # A helper reads the stored input in place when a seek to a keyframe in its middle reads at most
 # this share of it (an mp4: ~1 %); a demuxer that scans for the time reads half of it or more.
 SEEK_READ_SHARE = 0.25
+# What a seekable copy of the input's video must share with the input to stand in for it: all
+# that decides how its frames come out (turned upright, tone-mapped, scaled).
+PICTURE_FIELDS = ("width", "height", "video_codec", "rotation", "transfer", "bit_depth", "mastering", "light")
 
 
 def wanted(info: MediaInfo, options: Options, config: dict[str, Any], input_bytes: int) -> bool:
@@ -98,10 +103,8 @@ def help_with(job_id: str) -> None:
         if row is None:
             return
         try:
-            source, size = _input(
-                job_id, bool(row.in_place), scratch.path, config["JOB_TIMEOUT_MINUTES"] * 60
-            )
-            context = context_for(job, source, size, scratch.path)
+            found = _input(job_id, row, scratch.path, config["JOB_TIMEOUT_MINUTES"] * 60)
+            context = context_for(job, found.source, found.size, scratch.path, found.header)
         except (StorageError, ProbeError) as exc:  # the store's fault: the coordinator reads it locally
             claims.release(job_id, row.number, counted=False)
             log.warning("job %s: a helper could not read the input: %s", job_id, exc)
@@ -109,16 +112,35 @@ def help_with(job_id: str) -> None:
         encode_claimed(context, row, config)
 
 
-def _input(job_id: str, in_place: bool, folder: Path, seconds: int) -> tuple[Path | StoreUrl, int]:
-    """Where a helper's ffmpeg reads the job's input, and its size: ``in_place``, where it is
+@dataclass(frozen=True)
+class HelperInput:
+    """Where a helper's ffmpeg reads a split job's video, and what it knows of the input."""
+
+    source: Path | StoreUrl  # the frames
+    size: int  # the input's bytes (what never-larger weighs against)
+    header: Path | StoreUrl  # where the input's header is read (its description)
+
+
+def _input(job_id: str, row: SegmentRecord, folder: Path, seconds: int) -> HelperInput:
+    """Where a helper reads the job's input (``row``: as the coordinator planned it): where it is
     stored (the file itself, or a URL of the store good for ``seconds``, of which only the
-    segment's bytes are read); else a copy in ``folder`` (a seek would read all before it)."""
-    if not in_place:
-        copy = job_storage().fetch(input_key(job_id), folder)
-        return copy, copy.stat().st_size
-    found = job_storage().readable(input_key(job_id), seconds)
-    location = found.location
-    return (location if isinstance(location, Path) else StoreUrl(location)), found.size
+    segment's bytes are read); where a seek in it reads much, the seekable copy of its video the
+    coordinator stored, in place too; else (planned before such copies) a copy in ``folder``."""
+    storage = job_storage()
+    if row.seekable_copy:
+        stored = storage.readable(input_key(job_id), seconds)
+        copy = storage.readable(seekable_key(job_id), seconds)
+        return HelperInput(_readable(copy.location), stored.size, _readable(stored.location))
+    if not row.in_place:
+        fetched = storage.fetch(input_key(job_id), folder)
+        return HelperInput(fetched, fetched.stat().st_size, fetched)
+    stored = storage.readable(input_key(job_id), seconds)
+    return HelperInput(_readable(stored.location), stored.size, _readable(stored.location))
+
+
+def _readable(location: Path | str) -> Path | StoreUrl:
+    """A stored object's location as ffmpeg's fence takes it: a local path, or the store's URL."""
+    return location if isinstance(location, Path) else StoreUrl(location)
 
 
 def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], steps: Steps) -> bool:
@@ -135,6 +157,31 @@ def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], step
         return False
     read = read_bytes_read(run.log_tail)
     return read is not None and read <= SEEK_READ_SHARE * source.stat().st_size
+
+
+def store_seekable_copy(
+    job_id: str, source: Path, info: MediaInfo, times: list[float], folder: Path, steps: Steps
+) -> bool:
+    """Store, for the helpers, a copy of ``source``'s video in which a seek reads little
+    (``seekable_copy_command``): True once stored. Only a copy that holds the input's frames
+    at their ``times`` and its picture (PICTURE_FIELDS), and seeks cheaply, stands in for it;
+    else (False) each helper copies the input, as it would anyway."""
+    copy = folder / "seekable.mkv"
+    try:
+        steps.run(seekable_copy_command(ffmpeg_path(), source, copy), None, steps.here())
+        copied, keyframes = frame_and_keyframe_times(copy, folder, steps)
+        described = probe(ffmpeg_path(), copy)
+        alike = all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS)
+        usable = alike and same_frames(times, copied) and seeks_cheaply(copy, copied, keyframes, steps)
+        if usable:
+            job_storage().put(seekable_key(job_id), copy, "video/x-matroska", move=True)
+            log.info("job %s: helpers read a seekable copy of the input's video", job_id)
+        return usable
+    except (JobFailed, ProbeError, StorageError, ValueError) as exc:  # advice only: copies are safe
+        log.warning("job %s: no seekable copy of the input: %s", job_id, exc)
+        return False
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -196,7 +243,8 @@ def _coordinate(
         planned = plan(times, end, config["SEGMENT_SECONDS"], before)
         bitrates = budget.shared(context, planned, steps) if budget else None
         in_place = seeks_cheaply(source, times, keyframes, steps)
-        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place)
+        seekable = not in_place and store_seekable_copy(job.id, source, info, every, folder, steps)
+        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, seekable)
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
     claims.publish(job.id, context.band, context.started_at)

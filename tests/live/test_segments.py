@@ -39,11 +39,17 @@ def split_stack(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> I
 
 
 def _clip(
-    path: Path, seconds: float, size: str = "640x360", keyframe_seconds: float = 20, more: bool = False
+    path: Path,
+    seconds: float,
+    size: str = "640x360",
+    keyframe_seconds: float = 20,
+    more: bool = False,
+    piped: bool = False,
 ) -> Path:
     """A busy picture with stereo sound; keyframes ``keyframe_seconds`` apart (cuts fall between).
 
-    ``more``: a second audio track (French) and English subtitles too, as an MKV.
+    ``more``: a second audio track (French) and English subtitles too, as an MKV; ``piped``:
+    written to a pipe, as a browser records (Matroska without cues: a seek reads all before it).
     """
     gop = str(int(25 * keyframe_seconds))
     inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25", "-f", "lavfi", "-i", "sine=frequency=440"]
@@ -64,7 +70,11 @@ def _clip(
         ]
     codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-g", gop, "-sc_threshold", "0"]
     cmd = [FFMPEG, "-loglevel", "error", "-y", *inputs, *maps, "-t", str(seconds), *codec, "-ac", "2"]
-    subprocess.run([*cmd, "-c:a", "aac", str(path)], check=True)
+    if piped:
+        with path.open("wb") as out:
+            subprocess.run([*cmd, "-c:a", "aac", "-f", "matroska", "pipe:1"], stdout=out, check=True)
+    else:
+        subprocess.run([*cmd, "-c:a", "aac", str(path)], check=True)
     return path
 
 
@@ -150,9 +160,11 @@ def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
 
 
 def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, tmp_path: Path) -> None:
-    """2.5 s to 10.5 s of a 12 s clip (keyframes 20 s apart): segments from the trim's start,
-    every frame on screen within it and none outside, the audio and subtitles from it too."""
-    clip = _clip(tmp_path / "long.mkv", 12, more=True)
+    """2.5 s to 10.5 s of a 12 s clip recorded as a browser does (Matroska without cues, a
+    keyframe every 2 s): segments from the trim's start, every frame on screen within it and
+    none outside, the audio and subtitles from it too. Helpers read a seekable copy of its
+    video, stored by the coordinator, and nothing of it is left after."""
+    clip = _clip(tmp_path / "long.mkv", 12, keyframe_seconds=2, more=True, piped=True)
     response = split_stack.submit(clip, preset="balanced", start_seconds="2.5", end_seconds="10.5")
     assert response.status_code == 202, response.text
     job = split_stack.wait_for_status(response.json()["id"], {"succeeded", "failed"}, timeout=240)
@@ -166,6 +178,9 @@ def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, t
     delivered = probe(FFMPEG, output)
     assert abs((delivered.duration_seconds or 0) - 8.0) <= 2 / 25
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
+    logs = split_stack.log("worker-0.log") + split_stack.log("worker-1.log")
+    assert f"job {job['id']}: helpers read a seekable copy of the input's video" in logs
+    assert not [name for name in split_stack.objects(job["id"]) if name.startswith("segments/")]
 
 
 @on_backend("sqlite-file")  # the timing is ffmpeg's work, wherever the bytes are kept

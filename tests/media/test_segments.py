@@ -23,6 +23,7 @@ from app.media.segments import (
     read_frame_sizes,
     read_frame_times,
     read_keyframe_times,
+    same_frames,
     seek_cost_command,
     segment_command,
     segment_weights,
@@ -229,3 +230,13 @@ def test_a_seek_reads_little_only_where_the_file_has_an_index(tmp_path: Path, in
     assert read is not None
     share = read / source.stat().st_size
     assert (share < 0.05) if indexed else (share > 0.45), share
+
+
+def test_a_copys_frames_are_the_same_within_a_quarter_of_the_shortest_gap() -> None:
+    """Rounded to a millisecond time base they are the same; a frame moved, dropped or added
+    (a seek half-way between two frames could then take another) they are not."""
+    times = [round(frame / 30, 6) for frame in range(90)]  # 30 fps: 33 ms apart
+    assert same_frames(times, [round(time, 3) for time in times])
+    assert not same_frames(times, [*times[:45], times[45] + 0.01, *times[46:]])
+    assert not same_frames(times, times[:-1])
+    assert not same_frames(times, [*times, 3.0])

@@ -1,5 +1,6 @@
 """A split job's helper: it encodes its segment from the input where it is stored, copying none,
-when a seek reads little of it (the coordinator measured it)."""
+when a seek reads little of it (the coordinator measured it), else from a seekable copy of its
+video the coordinator stored."""
 
 from __future__ import annotations
 
@@ -13,26 +14,29 @@ from flask import Flask
 from app.jobs import lifecycle
 from app.jobs import segments as claims
 from app.jobs.models import Job
+from app.media import probe
 from app.media.fence import StoreUrl
 from app.media.segments import Segment
-from app.storage import input_key
+from app.storage import input_key, job_storage, seekable_key
 from app.storage.s3 import Credentials, S3Storage
 from app.work import segments
 from app.work.lease import Shutdown
 from app.work.segment_encode import Context
 from app.work.steps import Steps
-from tests.conftest import make_clip
+from app.work.verify import frame_and_keyframe_times
+from tests.conftest import FFMPEG, make_clip
 from tests.live.servers import SeaweedFS
 from tests.media.crafted import seek_indexed
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("in_place", [True, False], ids=["in place", "copied"])
+@pytest.mark.parametrize("reads", ["in place", "seekable copy", "copied"])
 def test_a_helper_reads_the_stored_input_in_place(
-    app: Flask, seaweed: SeaweedFS, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_place: bool
+    app: Flask, seaweed: SeaweedFS, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: str
 ) -> None:
     """From S3, through a presigned URL ffmpeg reads in ranges, nothing of the input in the
-    helper's scratch; or, for an input without a seek index, as a copy."""
+    helper's scratch: the input itself, or the seekable copy of its video the coordinator stored
+    (the input's header still describes it); or, as planned before such copies, a copy."""
     seaweed.create_bucket("helpers")
     credentials: Credentials = {
         "aws_access_key_id": seaweed.access_key,
@@ -42,6 +46,7 @@ def test_a_helper_reads_the_stored_input_in_place(
         "helpers", secrets.token_hex(4), seaweed.endpoint, credentials=credentials
     )
     video = make_clip(tmp_path / "in.mp4", seconds=4.0)
+    seekable = make_clip(tmp_path / "seekable.mkv", seconds=3.0, size="160x120")
     seen: list[tuple[Context, int]] = []
 
     def encode(context: Context, *_args: object) -> bool:
@@ -57,17 +62,21 @@ def test_a_helper_reads_the_stored_input_in_place(
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
         lifecycle.start(job.id)
         app.extensions["storage"].put(input_key(job.id), video)
+        app.extensions["storage"].put(seekable_key(job.id), seekable)
         plan = [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)]
-        claims.record_plan(job.id, plan, [0.0, 2.0], in_place=in_place)
+        in_place, copy = reads == "in place", reads == "seekable copy"
+        claims.record_plan(job.id, plan, [0.0, 2.0], in_place=in_place, seekable_copy=copy)
         segments.help_with(job.id)
     ((context, scratch_bytes),) = seen
     size = video.stat().st_size
     assert context.input_size == size and context.info.duration_seconds == pytest.approx(4.0, abs=0.1)
-    if in_place:
-        assert isinstance(context.source, StoreUrl) and "X-Amz-Signature=" in context.source
-        assert scratch_bytes == 0, "no copy of the input on the helper's host (its lock file is empty)"
-    else:
+    assert context.info.width == 320, "described from the input's own header (the copy is 160 wide)"
+    if reads == "copied":
         assert isinstance(context.source, Path) and scratch_bytes == size
+    else:
+        assert isinstance(context.source, StoreUrl) and "X-Amz-Signature=" in context.source
+        assert ("seekable.mkv" in context.source) is copy
+        assert scratch_bytes == 0, "no copy of the input on the helper's host (its lock file is empty)"
 
 
 @pytest.mark.parametrize("piped", [False, True], ids=["mp4", "matroska without cues"])
@@ -84,3 +93,30 @@ def test_the_coordinator_measures_whether_a_seek_reads_little(
         times = [frame / 25 for frame in range(500)]  # 20 s, a keyframe every 2 s
         cheap = segments.seeks_cheaply(source, times, times[::50], steps)
     assert cheap is not piped
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["same frames", "a frame short"])
+def test_the_coordinator_stores_a_seekable_copy_where_the_inputs_seeks_read_much(
+    app: Flask, tmp_path: Path, same: bool
+) -> None:
+    """A Matroska stream without cues: its video copied (not decoded) into a file with cues,
+    every frame at its time, in which a seek reads little; stored for the helpers. A copy that
+    does not hold the frames the plan was made from is not stored (helpers copy the input)."""
+    source = seek_indexed(tmp_path / "source", indexed=False)
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        lifecycle.start(job.id)
+        steps = Steps(job.id, 0.0, app.config)
+        folder = tmp_path / "work"
+        folder.mkdir()
+        times, keyframes = frame_and_keyframe_times(source, folder, steps)
+        assert not segments.seeks_cheaply(source, times, keyframes, steps)
+        planned = times if same else times[:-1]
+        stored = segments.store_seekable_copy(job.id, source, probe(FFMPEG, source), planned, folder, steps)
+        assert stored is same
+        assert job_storage().exists(seekable_key(job.id)) is same
+        assert not list(folder.iterdir()), "nothing left in the coordinator's folder"
+        if same:
+            copy = job_storage().fetch(seekable_key(job.id), tmp_path)
+            assert frame_and_keyframe_times(copy, folder, steps) == (times, keyframes)
+            assert segments.seeks_cheaply(copy, times, keyframes, steps)
