@@ -135,9 +135,11 @@ def measure_command(
     reference_offset: float = 0.0,
     pixel_format: str = SDR_PIXELS,
     distorted_spans: list[tuple[float, float]] | None = None,
+    ssim: bool = True,
 ) -> list[str]:
     """The ffmpeg run that scores ``distorted`` against ``reference`` (through ``reference_vf``)
-    on ``spans``; its stderr ends with the scores (see ``read_quality``).
+    on ``spans``; its stderr ends with the scores (see ``read_quality``; without ``ssim``, the
+    VMAF alone: ``read_vmaf``).
 
     ``reference_offset``: where ``distorted`` starts in ``reference`` (a segment's start);
     ``pixel_format``: the encode's (``picture.pixel_format``), the reference's after its chain;
@@ -147,15 +149,19 @@ def measure_command(
     count = len(spans)
     own = spans if distorted_spans is None else distorted_spans
     vmaf = f"libvmaf=model={VMAF_MODEL}:n_threads=2:n_subsample={VMAF_SUBSAMPLE}:ts_sync_mode=nearest"
-    graph = ";".join(
-        [
-            joined(0, len(own), f"format={pixel_format}", "d"),
-            joined(len(own), count, reference_vf, "r"),
+    inputs_graph = [
+        joined(0, len(own), f"format={pixel_format}", "d"),
+        joined(len(own), count, reference_vf, "r"),
+    ]
+    if ssim:
+        scores = [
             "[d]split[d1][d2];[r]split[r1][r2]",
             f"[d1][r1]{vmaf}[scored]",
             "[d2][r2]ssim=ts_sync_mode=nearest",
         ]
-    )
+    else:  # a search's tries: SSIM is read from the delivered file only
+        scores = [f"[d][r]{vmaf}[scored]"]
+    graph = ";".join([*inputs_graph, *scores])
     shifted = [(round(start + reference_offset, 6), length) for start, length in spans]
     inputs = [*span_inputs(distorted, own), *span_inputs(reference, shifted)]
     scored = ["-filter_complex", graph, "-map", "[scored]", "-f", "null", "-"]
@@ -164,10 +170,18 @@ def measure_command(
 
 def read_quality(log: str) -> Quality:
     """The scores at the end of a ``measure_command`` run's stderr (MeasureError: none there)."""
-    vmaf, ssim = _VMAF.search(log), _SSIM.search(log)
-    if vmaf is None or ssim is None:
+    ssim = _SSIM.search(log)
+    if ssim is None:
         raise MeasureError(summarize_error(log) or "ffmpeg printed no score")
-    return Quality(vmaf=float(vmaf.group(1)), ssim=float(ssim.group(1)))
+    return Quality(vmaf=read_vmaf(log), ssim=float(ssim.group(1)))
+
+
+def read_vmaf(log: str) -> float:
+    """The VMAF at the end of a ``measure_command`` run's stderr (MeasureError: none there)."""
+    vmaf = _VMAF.search(log)
+    if vmaf is None:
+        raise MeasureError(summarize_error(log) or "ffmpeg printed no score")
+    return float(vmaf.group(1))
 
 
 def measure(

@@ -26,7 +26,7 @@ from pathlib import Path
 from app.media.command import Rate, step_head, video_args
 from app.media.formats import CODECS
 from app.media.picture import Hdr, pixel_format
-from app.media.quality import at_keyframes, joined, measure_command, read_quality, sample_spans, span_inputs
+from app.media.quality import at_keyframes, joined, measure_command, read_vmaf, sample_spans, span_inputs
 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
 SAMPLE_COUNT = 3  # samples spread through the video ...
@@ -101,10 +101,9 @@ def crf_search(
         run(sample_command(ffmpeg, source, spans, vf, codec, Rate(crf=crf), encoded, hdr), seconds)
         measured = measure_command(
             ffmpeg, encoded, source, vf, spans, pixel_format=pixel_format(hdr),
-            distorted_spans=[(0.0, seconds)],
+            distorted_spans=[(0.0, seconds)], ssim=False,
         )  # fmt: skip
-        scored = run(measured, seconds)
-        vmaf = read_quality(scored).vmaf
+        vmaf = read_vmaf(run(measured, seconds))
         encoded.unlink(missing_ok=True)
         tries.append((crf, vmaf))
         if abs(vmaf - aim) <= CLOSE_ENOUGH:

@@ -1,8 +1,22 @@
-"""Where a video is scored and sampled: spread spans, moved to keyframes where one is near."""
+"""Where a video is scored and sampled: spread spans, moved to keyframes where one is near; the scores."""
 
 from __future__ import annotations
 
-from app.media.quality import at_keyframes, measure_spans, sample_spans
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.media.quality import (
+    MeasureError,
+    at_keyframes,
+    measure_command,
+    measure_spans,
+    read_quality,
+    read_vmaf,
+    sample_spans,
+)
+from tests.conftest import FFMPEG, make_clip
 
 
 def test_spans_spread_through_the_video_or_cover_a_short_one() -> None:
@@ -44,3 +58,21 @@ def test_a_span_at_a_keyframe_never_starts_just_before_it() -> None:
     (first, *_), (second, *_) = measure_spans(30.0, [0.0, 10.0 + 1 / 3, 20.0])[:2]
     assert first == 0.0 and second == 10.334
     assert at_keyframes([(14.5, 1.0)], [10.0 + 1 / 3]) == [(10.334, 1.0)]
+
+
+def test_a_search_try_is_scored_by_vmaf_alone_the_same_vmaf(tmp_path: Path) -> None:
+    """Without SSIM (a search's tries read only the VMAF) the run prints the same VMAF, no SSIM."""
+    source = make_clip(tmp_path / "source.mp4", seconds=2.0, audio=False)
+    encoded = tmp_path / "encoded.mp4"
+    cmd = [FFMPEG, "-v", "error", "-i", str(source), "-c:v", "libx264", "-crf", "35", str(encoded)]
+    subprocess.run(cmd, check=True)
+    spans = [(0.0, 2.0)]
+
+    def scored(ssim: bool) -> str:
+        run = measure_command(FFMPEG, encoded, source, "format=yuv420p", spans, ssim=ssim)
+        return subprocess.run(run, capture_output=True, text=True, check=True).stderr
+
+    both, alone = scored(True), scored(False)
+    assert read_vmaf(alone) == read_quality(both).vmaf < 99
+    with pytest.raises(MeasureError):
+        read_quality(alone)
