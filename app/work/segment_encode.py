@@ -1,8 +1,9 @@
 """One segment of a split job, encoded by whichever worker holds its claim.
 
-Each segment is encoded to the preset's VMAF target with a CRF search of its own, or to its
-share of a target size (``app.work.segment_budget``) in two passes, then decoded whole (the
-check, done here in parallel: the joined file's decodes only its seams), scored and stored as
+Each segment is encoded to the preset's VMAF target with a CRF search of its own (and again, as
+a short video is, when its score misses the target by more than RETUNE_BEYOND), or to its share of a target
+size (``app.work.segment_budget``) in two passes, then decoded whole (the check, done here in
+parallel: the joined file's decodes only its seams), scored and stored as
 ``jobs/<id>/segments/<n>.mp4``; the claim is renewed throughout, and a stop gives it back.
 """
 
@@ -26,7 +27,7 @@ from app.media.fence import StoreUrl
 from app.media.formats import CODECS, OUTPUT_TYPE, PRESETS
 from app.media.picture import Hdr, kept_hdr, pixel_format, video_filter
 from app.media.quality import MeasureError, Quality, measure_command, measure_spans, read_quality
-from app.media.search import crf_search
+from app.media.search import best_try, crf_search, next_try
 from app.media.segments import (
     Segment,
     segment_command,
@@ -34,7 +35,7 @@ from app.media.segments import (
 from app.media.verify import seam_keyframe
 from app.storage import StorageError, job_storage, segment_key
 from app.work.download import DOWNLOAD_SHARE
-from app.work.encode import asked_change, input_share, trimmed
+from app.work.encode import MAX_RETUNES, RETUNE_AIM, RETUNE_BEYOND, asked_change, input_share, trimmed
 from app.work.failures import STORE_UNAVAILABLE, Interrupted, JobFailed
 from app.work.lease import Lease
 from app.work.steps import Band, Steps, bands, ffmpeg_path
@@ -175,6 +176,9 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
         facts = {"crf": crf}
     check_segment(path, segment.duration, steps, segment.time_range())  # the join decodes only its seams
     quality = _score(context, path, segment, spans, steps, measure_band)
+    encoded_at: float | None = facts["crf"]  # None: at a bitrate
+    if encoded_at is not None and quality is not None:
+        facts["crf"], quality = _retuned(context, segment, path, (encoded_at, quality), spans, starts, steps)
     return {
         **facts,
         "vmaf": round(quality.vmaf, 2) if quality else None,
@@ -210,12 +214,84 @@ def _encode_to_quality(
             keyframes=keyframes,
         )  # fmt: skip
         crf = found.crf
-    cmd = segment_command(
-        ffmpeg, context.source, path, segment, context.vf, options.codec, Rate(crf=crf), context.hdr, starts
-    )
-    limit = None if context.change_asked else context.input_size
-    steps.run(cmd, segment.duration, encode_band, size_limit=limit, whole=True)
+    _encode_at(context, segment, path, crf, starts, steps, encode_band)
     return crf
+
+
+def _encode_at(
+    context: Context, segment: Segment, path: Path, crf: float, starts: list[float], steps: Steps, band: Band
+) -> None:
+    """Encode the segment at ``crf`` into ``path`` (a keyframe at each of ``starts``), filling
+    ``band``; stopped (``steps.outgrown``) once it alone passes the input's size."""
+    cmd = segment_command(
+        ffmpeg_path(), context.source, path, segment, context.vf, context.options.codec, Rate(crf=crf),
+        context.hdr, starts,
+    )  # fmt: skip
+    limit = None if context.change_asked else context.input_size
+    steps.run(cmd, segment.duration, band, size_limit=limit, whole=True)
+
+
+def _retuned(
+    context: Context,
+    segment: Segment,
+    path: Path,
+    first: tuple[float, Quality],
+    spans: list[tuple[float, float]],
+    starts: list[float],
+    steps: Steps,
+) -> tuple[float, Quality]:
+    """The segment encoded again when ``first`` (its CRF and score) missed the preset's target
+    by more than RETUNE_BEYOND (its samples misled the search, as two unlike scenes in one
+    segment do; or it was too short for one), as a short video is: up to MAX_RETUNES times, at
+    the CRF the scores point to (aiming RETUNE_AIM from the target; the second follows the line
+    the first drew). ``path`` keeps the smallest encode within RETUNE_BEYOND, else the nearest
+    (``best_try``): returned with its CRF and score. Every segment within RETUNE_BEYOND keeps
+    the whole file within it too."""
+    codec, target = context.options.codec, PRESETS[context.options.preset].vmaf_target
+    tried = [(first[0], first[1], path)]
+    while abs(tried[-1][1].vmaf - target) > RETUNE_BEYOND and len(tried) <= MAX_RETUNES:
+        crf = next_try([(crf, quality.vmaf) for crf, quality, _ in tried], target + RETUNE_AIM, codec)
+        if crf is None:
+            break  # pinned at an end of the CRF range: the segment is that easy (or that hard)
+        other = path.with_name(f"{path.stem}-retune-{len(tried)}{path.suffix}")
+        if (quality := _encode_and_score(context, segment, other, crf, spans, starts, steps)) is None:
+            break  # outgrew the input, or could not be scored: keep what we have
+        tried.append((crf, quality, other))
+        log.info(
+            "job %s: segment %d retuned at crf %s: %.2f", context.job_id, segment.number, crf, quality.vmaf
+        )
+    if len(tried) == 1:
+        return first
+    outcomes = [(quality.vmaf, encoded.stat().st_size) for _, quality, encoded in tried]
+    crf, quality, kept = tried[best_try(outcomes, target, RETUNE_BEYOND)]
+    for _, _, encoded in tried[1:]:
+        if encoded == kept:
+            encoded.replace(path)
+        else:
+            encoded.unlink(missing_ok=True)
+    return crf, quality
+
+
+def _encode_and_score(
+    context: Context,
+    segment: Segment,
+    path: Path,
+    crf: float,
+    spans: list[tuple[float, float]],
+    starts: list[float],
+    steps: Steps,
+) -> Quality | None:
+    """A retune's encode of the segment at ``crf`` into ``path``, checked and scored, the bar
+    held where it is; None (and no file) when it outgrew the input or could not be scored."""
+    _encode_at(context, segment, path, crf, starts, steps, steps.here())
+    if steps.outgrown is not None:
+        path.unlink(missing_ok=True)
+        return None
+    check_segment(path, segment.duration, steps, segment.time_range())
+    quality = _score(context, path, segment, spans, steps, steps.here())
+    if quality is None:
+        path.unlink(missing_ok=True)
+    return quality
 
 
 def _encode_to_bitrate(

@@ -275,7 +275,7 @@ def test_a_worker_killed_mid_segment_costs_that_segment_only(split_stack: LiveSt
 
 
 def test_a_split_job_never_delivers_a_larger_file(split_stack: LiveStack, tmp_path: Path) -> None:
-    clip = already_compressed(tmp_path / "small.mp4", seconds=12)  # smaller than any re-encode of it
+    clip = already_compressed(tmp_path / "small.mp4", seconds=12, crf=40)  # smaller than any re-encode of it
     job_id = _submit(split_stack, clip)
     job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
     assert job["status"] == "succeeded", job

@@ -1,4 +1,5 @@
-"""A helper's bookkeeping around one segment (the encodes themselves run in the live tests)."""
+"""A helper's bookkeeping around one segment (the encodes themselves run in the live tests), and
+the second encode of a segment whose score missed its target."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs import segments as claims
 from app.jobs.models import Job, SegmentRecord
+from app.media import probe
+from app.media.command import Rate
+from app.media.formats import PRESETS
 from app.media.probe import parse_probe
-from app.media.segments import Segment
+from app.media.quality import Quality
+from app.media.segments import Segment, segment_command
 from app.storage import job_storage, segments_prefix
 from app.work import segment_encode as segments
+from app.work.encode import RETUNE_BEYOND
+from app.work.steps import Steps
+from tests.conftest import FFMPEG, make_clip
 
 HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'in.mp4':
   Duration: 00:01:00.00, start: 0.000000, bitrate: 2633 kb/s
@@ -93,3 +101,54 @@ def test_a_segment_finished_after_its_job_ended_is_removed(
         claims.forget(job_id)  # the coordinator gave up meanwhile (canceled, outgrown)
         assert not segments.encode_claimed(_context(job_id, tmp_path), row, app.config)
         assert job_storage().keys(segments_prefix(job_id)) == []
+
+
+def _real_context(job_id: str, tmp_path: Path) -> tuple[segments.Context, Segment]:
+    """4 s of noisy 640x360, its first segment the whole of it."""
+    source = make_clip(
+        tmp_path / "source.mp4", 4.0, "640x360", audio=False, extra=("-vf", "noise=alls=12:allf=t")
+    )
+    info = probe(FFMPEG, source)
+    context = segments.Context(
+        job_id=job_id, source=source, info=info, options=segments.Options(), folder=tmp_path, started_at=None,
+        band=(0.0, 90.0), input_size=source.stat().st_size * 10, change_asked=False,
+    )  # fmt: skip
+    return context, Segment(0, 0, 100, 0.0, 4.0, 0.0)
+
+
+def test_a_segment_whose_score_missed_its_target_is_encoded_again_nearer_it(
+    app: Flask, job_id: str, tmp_path: Path
+) -> None:
+    """Encoded far too coarse (its samples misled the search), scored far under the target: encoded
+    once more at the CRF the score points to, which lands nearer; that one is kept, in its place."""
+    with app.app_context():
+        context, segment = _real_context(job_id, tmp_path)
+        steps = Steps(job_id, 0.0, app.config)
+        path = tmp_path / "segment-0.mp4"
+        spans = [(0.0, 4.0)]
+        cmd = segment_command(FFMPEG, context.source, path, segment, context.vf, "h264", Rate(crf=42.0))
+        steps.run(cmd, 4.0, steps.here(), whole=True)
+        first = segments._score(context, path, segment, spans, steps, steps.here())
+        assert first is not None
+        target = PRESETS[context.options.preset].vmaf_target
+        assert first.vmaf < target - RETUNE_BEYOND, "the first encode misses"
+        coarse = path.stat().st_size
+        crf, kept = segments._retuned(context, segment, path, (42.0, first), spans, [], steps)
+    assert crf < 42.0 and abs(kept.vmaf - target) < abs(first.vmaf - target)
+    assert path.stat().st_size > coarse, "the finer encode took the first one's place"
+    assert [item.name for item in tmp_path.glob("segment-0*")] == ["segment-0.mp4"], (
+        "the other encode is gone"
+    )
+
+
+def test_a_segment_near_its_target_is_not_encoded_again(app: Flask, job_id: str, tmp_path: Path) -> None:
+    with app.app_context():
+        context, segment = _real_context(job_id, tmp_path)
+        target = PRESETS[context.options.preset].vmaf_target
+        first = (24.0, Quality(vmaf=target - RETUNE_BEYOND + 0.1, ssim=0.99))
+        path = tmp_path / "segment-0.mp4"
+        assert (
+            segments._retuned(context, segment, path, first, [(0.0, 4.0)], [], Steps(job_id, 0.0, app.config))
+            == first
+        )
+    assert not list(tmp_path.glob("segment-0*")), "nothing encoded"
