@@ -92,12 +92,14 @@ def seek_cost_command(ffmpeg: str, source: str | Path, at: float) -> list[str]:
     return [*cmd, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"]
 
 
-def seekable_copy_command(ffmpeg: str, source: str | Path, target: Path) -> list[str]:
-    """Copies the first video stream of ``source`` (not decoded; every timestamp kept) into a
-    Matroska file with cues, where a seek reads little whatever the input was (one written to a
-    pipe, as a browser records, has none)."""
-    cmd = [*step_head(ffmpeg), "-copyts", *input_args(source), "-map", "0:v:0", "-c", "copy"]
-    return [*cmd, "-f", "matroska", str(target)]
+def seekable_copy_command(ffmpeg: str, source: str | Path, target: Path, audio: bool = True) -> list[str]:
+    """Copies the first video stream of ``source`` (not decoded; every timestamp kept), with its
+    ``audio`` streams, into a Matroska file with cues, where a seek reads little whatever the
+    input was (one written to a pipe, as a browser records, has none). A file's timeline starts
+    at its earliest stream: with the audio, where the input's does (the audio may start first);
+    without, where an MPEG-TS input's does (ffmpeg bases its times on the streams it reads)."""
+    cmd = [*step_head(ffmpeg), "-copyts", *input_args(source), "-map", "0:v:0"]
+    return [*cmd, *(["-map", "0:a?"] if audio else []), "-c", "copy", "-f", "matroska", str(target)]
 
 
 def same_frames(times: Sequence[float], others: Sequence[float]) -> bool:

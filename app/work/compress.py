@@ -88,11 +88,24 @@ def compress_job(job_id: str) -> None:
             lifecycle.requeue(job_id)  # back in line for another worker
         elif stop.retry:
             lifecycle.fail(job_id, stop.code, f"{stop}; {_attempts_message(job.attempts)}")
+            _discard_segments(job_id)
     except JobFailed as failure:
         lifecycle.fail(job_id, failure.code, str(failure))
+        _discard_segments(job_id)
     except Exception:
         log.exception("job %s failed unexpectedly", job_id)
         lifecycle.fail(job_id, "internal_error", "the compression failed unexpectedly on our side; try again")
+        _discard_segments(job_id)
+
+
+def _discard_segments(job_id: str) -> None:
+    """A failed job's segments (a split job's: its files, its seekable copy, its records) go:
+    an attempt stopped for a retry keeps them, and this one was the last."""
+    try:
+        segments.discard(job_id)
+    except Exception:  # the job is failed already; retention removes what is left with it
+        log.exception("segments of job %s not discarded", job_id)
+        db.session.rollback()
 
 
 def encode_and_check(

@@ -69,6 +69,12 @@ WAIT_POLL_SECONDS = 0.5  # how often the coordinator looks at the others' segmen
 # A helper reads the stored input in place when a seek to a keyframe in its middle reads at most
 # this share of it (an mp4: ~1 %); a demuxer that scans for the time reads half of it or more.
 SEEK_READ_SHARE = 0.25
+SEEK_READ_ALLOWANCE = 1 << 20  # ... or at most this many bytes (opening a file reads some): 1 MiB
+# Containers ffmpeg seeks in from an index of true keyframes (mov/mp4's sample tables, Matroska's
+# cues), as named by its demuxers: a seek in any other (MPEG-TS, FLV, AVI...) searches for a
+# time and may start decoding mid-GOP (an MPEG-TS with B-frames: another picture first), so
+# every worker reads a seekable copy of such an input's video (``store_seekable_copy``).
+INDEXED_FORMATS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
 # What a seekable copy of the input's video must share with the input to stand in for it: all
 # that decides how its frames come out (turned upright, tone-mapped, scaled).
 PICTURE_FIELDS = ("width", "height", "video_codec", "rotation", "transfer", "bit_depth", "mastering", "light")
@@ -129,13 +135,17 @@ def _input(job_id: str, row: SegmentRecord, folder: Path, seconds: int) -> Helpe
     storage = job_storage()
     if row.seekable_copy:
         stored = storage.readable(input_key(job_id), seconds)
-        copy = storage.readable(seekable_key(job_id), seconds)
-        return HelperInput(_readable(copy.location), stored.size, _readable(stored.location))
+        return HelperInput(_seekable_copy(job_id, seconds), stored.size, _readable(stored.location))
     if not row.in_place:
         fetched = storage.fetch(input_key(job_id), folder)
         return HelperInput(fetched, fetched.stat().st_size, fetched)
     stored = storage.readable(input_key(job_id), seconds)
     return HelperInput(_readable(stored.location), stored.size, _readable(stored.location))
+
+
+def _seekable_copy(job_id: str, seconds: int) -> Path | StoreUrl:
+    """Where the job's seekable copy of its video is read in place (``store_seekable_copy``)."""
+    return _readable(job_storage().readable(seekable_key(job_id), seconds).location)
 
 
 def _readable(location: Path | str) -> Path | StoreUrl:
@@ -145,10 +155,10 @@ def _readable(location: Path | str) -> Path | StoreUrl:
 
 def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], steps: Steps) -> bool:
     """Whether a seek to the keyframe nearest the middle of ``source`` (of its frame ``times``:
-    a browser's recording says no duration) reads at most SEEK_READ_SHARE of it. It does where
-    the demuxer seeks from an index (mov/mp4's sample tables), and a helper then reads the input
-    in place; where it scans for the time instead (Matroska without cues, and some with them),
-    the input is copied."""
+    a browser's recording says no duration) reads at most SEEK_READ_SHARE of it (or at most
+    SEEK_READ_ALLOWANCE). It does where the demuxer seeks from an index (mov/mp4's sample
+    tables), and a helper then reads the input in place; where it scans for the time instead
+    (Matroska without cues, and some with them), it reads a seekable copy."""
     middle = (times[0] + times[-1]) / 2 if times else 0.0
     at = min(keyframes, key=lambda time: abs(time - middle), default=middle) + 0.001
     try:
@@ -156,27 +166,34 @@ def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], step
     except JobFailed:  # only advice: a copy is always safe
         return False
     read = read_bytes_read(run.log_tail)
-    return read is not None and read <= SEEK_READ_SHARE * source.stat().st_size
+    return read is not None and read <= max(SEEK_READ_SHARE * source.stat().st_size, SEEK_READ_ALLOWANCE)
 
 
 def store_seekable_copy(
     job_id: str, source: Path, info: MediaInfo, times: list[float], folder: Path, steps: Steps
 ) -> bool:
-    """Store, for the helpers, a copy of ``source``'s video in which a seek reads little
-    (``seekable_copy_command``): True once stored. Only a copy that holds the input's frames
-    at their ``times`` and its picture (PICTURE_FIELDS), and seeks cheaply, stands in for it;
-    else (False) each helper copies the input, as it would anyway."""
+    """Store a copy of ``source``'s video in which a seek reads little (``seekable_copy_command``:
+    with its audio, else without), for every worker on the job: True once stored. Only a copy
+    that holds the input's frames at their ``times`` and its picture (PICTURE_FIELDS), and seeks
+    cheaply, stands in for it; else (False) each helper copies the input, as it would anyway."""
     copy = folder / "seekable.mkv"
     try:
-        steps.run(seekable_copy_command(ffmpeg_path(), source, copy), None, steps.here())
-        copied, keyframes = frame_and_keyframe_times(copy, folder, steps)
+        for audio in (True, False):
+            steps.run(seekable_copy_command(ffmpeg_path(), source, copy, audio), None, steps.here())
+            copied, keyframes = frame_and_keyframe_times(copy, folder, steps)
+            if same_frames(times, copied):
+                break
+        else:
+            log.info("job %s: no seekable copy: its frames are not the input's", job_id)
+            return False
         described = probe(ffmpeg_path(), copy)
         alike = all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS)
-        usable = alike and same_frames(times, copied) and seeks_cheaply(copy, copied, keyframes, steps)
-        if usable:
-            job_storage().put(seekable_key(job_id), copy, "video/x-matroska", move=True)
-            log.info("job %s: helpers read a seekable copy of the input's video", job_id)
-        return usable
+        if not (alike and seeks_cheaply(copy, copied, keyframes, steps)):
+            log.info("job %s: no seekable copy: its picture differs, or its seeks read much", job_id)
+            return False
+        job_storage().put(seekable_key(job_id), copy, "video/x-matroska", move=True)
+        log.info("job %s: every worker reads a seekable copy of the input's video", job_id)
+        return True
     except (JobFailed, ProbeError, StorageError, ValueError) as exc:  # advice only: copies are safe
         log.warning("job %s: no seekable copy of the input: %s", job_id, exc)
         return False
@@ -242,9 +259,13 @@ def _coordinate(
         end = info.trim.end if info.trim else info.duration_seconds or 0.0
         planned = plan(times, end, config["SEGMENT_SECONDS"], before)
         bitrates = budget.shared(context, planned, steps) if budget else None
-        in_place = seeks_cheaply(source, times, keyframes, steps)
+        indexed = info.format_name in INDEXED_FORMATS
+        in_place = indexed and seeks_cheaply(source, times, keyframes, steps)
         seekable = not in_place and store_seekable_copy(job.id, source, info, every, folder, steps)
         rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, seekable)
+    if rows and rows[0].seekable_copy:  # every segment from the same frames, the coordinator's too
+        seconds = config["JOB_TIMEOUT_MINUTES"] * 60
+        context = context_for(job, _seekable_copy(job.id, seconds), source.stat().st_size, folder, source)
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
     claims.publish(job.id, context.band, context.started_at)

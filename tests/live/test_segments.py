@@ -179,8 +179,47 @@ def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, t
     assert abs((delivered.duration_seconds or 0) - 8.0) <= 2 / 25
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
     logs = split_stack.log("worker-0.log") + split_stack.log("worker-1.log")
-    assert f"job {job['id']}: helpers read a seekable copy of the input's video" in logs
+    assert f"job {job['id']}: every worker reads a seekable copy of the input's video" in logs
     assert not [name for name in split_stack.objects(job["id"]) if name.startswith("segments/")]
+
+
+@on_backend("sqlite-file")  # which frames a seek finds is ffmpeg's work, wherever the bytes are kept
+def test_an_mpeg_ts_recording_keeps_every_frame_across_the_joins(
+    split_stack: LiveStack, tmp_path: Path
+) -> None:
+    """MPEG-TS with B-frames, a keyframe every 2 s: a seek in it between keyframes (to 3 s, to
+    9 s) decodes a broken picture first, so every worker reads the seekable copy, where each
+    segment's seek finds its first frame: every frame is there, the input's picture."""
+    clip = tmp_path / "recording.ts"
+    inputs = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=12", "-f", "lavfi", "-i", "sine"]
+    codec = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-bf",
+        "3",
+        "-g",
+        "50",
+        "-sc_threshold",
+        "0",
+        "-t",
+        "12",
+    ]
+    subprocess.run(
+        [FFMPEG, "-v", "error", *inputs, *codec, "-c:a", "aac", "-f", "mpegts", str(clip)], check=True
+    )
+    job_id = _submit(split_stack, clip)
+    job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    output = tmp_path / "recording.mp4"
+    output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job_id}/output", timeout=60).content)
+    assert len(_frames(output)) == len(_frames(clip)) == 300
+    whole = measure_command(FFMPEG, output, clip, "format=yuv420p", [(0.0, 12.0)])  # no seek in the input
+    scored = subprocess.run(whole, capture_output=True, text=True, check=True)
+    assert read_quality(scored.stderr).vmaf >= PRESETS["balanced"].vmaf_target - 3, (
+        "the input's frames, in order"
+    )
 
 
 @on_backend("sqlite-file")  # the timing is ffmpeg's work, wherever the bytes are kept

@@ -14,14 +14,26 @@ from flask.testing import FlaskClient
 from app.auth.owner import ANONYMOUS
 from app.extensions import db
 from app.jobs import lifecycle, retention
+from app.jobs import segments as claims
 from app.jobs.models import CANCELED, FAILED, QUEUED, SUCCEEDED, Job
 from app.media.formats import CONTAINERS
-from app.media.segments import frame_times_command, read_frame_times
-from app.storage import StorageError, input_key, job_prefix, job_storage, output_key, poster_key
+from app.media.segments import Segment, frame_times_command, read_frame_times
+from app.storage import (
+    StorageError,
+    input_key,
+    job_prefix,
+    job_storage,
+    output_key,
+    poster_key,
+    seekable_key,
+    segment_key,
+    segments_prefix,
+)
 from app.storage.local import LocalStorage
 from app.units import MB
-from app.work import stills
+from app.work import compress, stills
 from app.work.compress import _drop_unwanted_output, compress_job
+from app.work.failures import Interrupted
 from app.work.steps import encode_limits
 from tests.conftest import FFMPEG, make_clip
 from tests.media import corpus
@@ -99,6 +111,37 @@ def test_a_store_the_worker_cannot_reach_sends_the_job_back_then_fails_it(
         assert again.status == FAILED and again.error["code"] == "storage_unavailable"
         assert "could not be reached" in again.error["message"]
     assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "no attempt left its scratch folder"
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [Interrupted("ffmpeg stalled", "stalled", retry=True), RuntimeError("a bug")],
+    ids=["stopped on its last attempt", "failed unexpectedly"],
+)
+def test_a_split_job_failed_for_good_leaves_no_segment_behind(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: Exception
+) -> None:
+    """An attempt stopped for a retry keeps its segments for the next; when there is no next, or
+    the attempt failed in a way nobody foresaw, the segments' files, the seekable copy of the
+    input and the records go with the failure."""
+    monkeypatch.setattr(os, "nice", lambda _n: 0)
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)
+
+    def attempt(job: Job, _folder: Path) -> None:
+        claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
+        for key in (segment_key(job.id, 0), seekable_key(job.id)):
+            job_storage().put(key, _bytes(tmp_path))
+        raise ending
+
+    monkeypatch.setattr(compress, "_attempt", attempt)
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        job.attempts = app.config["JOB_MAX_ATTEMPTS"] - 1
+        db.session.commit()
+        compress_job(job.id)
+        assert db.session.get(Job, job.id, populate_existing=True).status == FAILED
+        assert job_storage().keys(segments_prefix(job.id)) == []
+        assert claims.rows(job.id) == []
 
 
 def _compress_a_clip(

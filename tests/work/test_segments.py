@@ -5,6 +5,7 @@ video the coordinator stored."""
 from __future__ import annotations
 
 import secrets
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -93,6 +94,39 @@ def test_the_coordinator_measures_whether_a_seek_reads_little(
         times = [frame / 25 for frame in range(500)]  # 20 s, a keyframe every 2 s
         cheap = segments.seeks_cheaply(source, times, times[::50], steps)
     assert cheap is not piped
+
+
+def _recorded(path: Path, kind: str) -> Path:
+    """8 s of noisy 640x360 (a keyframe every second) with sound starting half a second before
+    the picture, as a stream without a seek index: Matroska written to a pipe, or MPEG-TS."""
+    picture = "testsrc2=size=640x360:rate=25:duration=8,noise=alls=20:allf=t"
+    inputs = ["-itsoffset", "0.5", "-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", "sine=duration=8.5"]
+    codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-g", "25", "-bf", "2", "-c:a", "aac"]
+    muxer = ["-f", "matroska"] if kind == "matroska" else ["-f", "mpegts"]
+    with path.open("wb") as out:
+        subprocess.run([FFMPEG, "-v", "error", *inputs, *codec, *muxer, "pipe:1"], stdout=out, check=True)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["matroska", "mpegts"])
+def test_a_seekable_copy_holds_the_frames_at_the_inputs_times_when_the_sound_starts_first(
+    app: Flask, tmp_path: Path, kind: str
+) -> None:
+    """A file's timeline starts at its earliest stream: the copy keeps the audio so that it starts
+    where the input does (Matroska); where that moves the times (MPEG-TS: ffmpeg bases them on
+    the streams it reads), the video alone does. Either way every frame is at its time."""
+    source = _recorded(tmp_path / f"recorded.{kind}", kind)
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        lifecycle.start(job.id)
+        steps = Steps(job.id, 0.0, app.config)
+        folder = tmp_path / "work"
+        folder.mkdir()
+        times = frame_and_keyframe_times(source, folder, steps)[0]
+        assert times[0] > 0.3 or kind == "mpegts", "the picture starts after the sound"
+        assert segments.store_seekable_copy(job.id, source, probe(FFMPEG, source), times, folder, steps)
+        copy = job_storage().fetch(seekable_key(job.id), tmp_path)
+        assert frame_and_keyframe_times(copy, folder, steps)[0] == pytest.approx(times, abs=0.001)
 
 
 @pytest.mark.parametrize("same", [True, False], ids=["same frames", "a frame short"])
