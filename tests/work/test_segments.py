@@ -108,6 +108,15 @@ def _recorded(path: Path, kind: str) -> Path:
     return path
 
 
+def _coordinating(app: Flask, tmp_path: Path) -> tuple[Job, Steps, Path]:
+    """A running job, its coordinator's steps and scratch folder (in an app context)."""
+    job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+    lifecycle.start(job.id)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return job, Steps(job.id, 0.0, app.config), folder
+
+
 @pytest.mark.parametrize("kind", ["matroska", "mpegts"])
 def test_a_seekable_copy_holds_the_frames_at_the_inputs_times_when_the_sound_starts_first(
     app: Flask, tmp_path: Path, kind: str
@@ -117,11 +126,7 @@ def test_a_seekable_copy_holds_the_frames_at_the_inputs_times_when_the_sound_sta
     the streams it reads), the video alone does. Either way every frame is at its time."""
     source = _recorded(tmp_path / f"recorded.{kind}", kind)
     with app.app_context():
-        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
-        lifecycle.start(job.id)
-        steps = Steps(job.id, 0.0, app.config)
-        folder = tmp_path / "work"
-        folder.mkdir()
+        job, steps, folder = _coordinating(app, tmp_path)
         times = frame_and_keyframe_times(source, folder, steps)[0]
         assert times[0] > 0.3 or kind == "mpegts", "the picture starts after the sound"
         assert segments.store_seekable_copy(job.id, source, probe(FFMPEG, source), times, folder, steps)
@@ -138,11 +143,7 @@ def test_the_coordinator_stores_a_seekable_copy_where_the_inputs_seeks_read_much
     does not hold the frames the plan was made from is not stored (helpers copy the input)."""
     source = seek_indexed(tmp_path / "source", indexed=False)
     with app.app_context():
-        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
-        lifecycle.start(job.id)
-        steps = Steps(job.id, 0.0, app.config)
-        folder = tmp_path / "work"
-        folder.mkdir()
+        job, steps, folder = _coordinating(app, tmp_path)
         times, keyframes = frame_and_keyframe_times(source, folder, steps)
         assert not segments.seeks_cheaply(source, times, keyframes, steps)
         planned = times if same else times[:-1]
