@@ -1,9 +1,9 @@
 """One segment of a split job, encoded by whichever worker holds its claim.
 
 Each segment is encoded to the preset's VMAF target with a CRF search of its own (and again, as
-a short video is, when its score misses the target by more than RETUNE_BEYOND), or to its share of a target
-size (``app.work.segment_budget``) in two passes, then decoded whole (the check, done here in
-parallel: the joined file's decodes only its seams), scored and stored as
+a short video is, when its score still misses the target by more than RETUNE_BEYOND), or to its
+share of a target size (``app.work.segment_budget``) in two passes, then decoded whole (the
+check, done here in parallel: the joined file's decodes only its seams), scored and stored as
 ``jobs/<id>/segments/<n>.mp4``; the claim is renewed throughout, and a stop gives it back.
 """
 
@@ -51,7 +51,10 @@ log = logging.getLogger(__name__)
 # larger, so the input is delivered (unless a change was asked). A hard scene may take far more
 # than its share of the bytes while the whole stays smaller: the joined file's size decides that.
 # A segment this long gets a CRF search of its own (a whole video needs SEARCH_MIN_SECONDS: a
-# segment's search pays for itself sooner, since it also evens the quality out along the video).
+# segment's search pays for itself sooner, since it also evens the quality out along the video),
+# and is encoded again when its score still misses (``_retuned``); a shorter one (only with
+# SEGMENT_SECONDS under 20: a last piece shorter than half a segment joins the one before) keeps
+# the preset's CRF.
 SEGMENT_SEARCH_MIN_SECONDS = 10.0
 # Within one segment's progress: its CRF search, its encode, its scoring.
 SEGMENT_WEIGHTS = (15.0, 80.0, 5.0)
@@ -177,7 +180,7 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     check_segment(path, segment.duration, steps, segment.time_range())  # the join decodes only its seams
     quality = _score(context, path, segment, spans, steps, measure_band)
     encoded_at: float | None = facts["crf"]  # None: at a bitrate
-    if encoded_at is not None and quality is not None:
+    if encoded_at is not None and quality is not None and segment.duration >= SEGMENT_SEARCH_MIN_SECONDS:
         facts["crf"], quality = _retuned(context, segment, path, (encoded_at, quality), spans, starts, steps)
     return {
         **facts,
@@ -242,11 +245,10 @@ def _retuned(
 ) -> tuple[float, Quality]:
     """The segment encoded again when ``first`` (its CRF and score) missed the preset's target
     by more than RETUNE_BEYOND (its samples misled the search, as two unlike scenes in one
-    segment do; or it was too short for one), as a short video is: up to MAX_RETUNES times, at
-    the CRF the scores point to (aiming RETUNE_AIM from the target; the second follows the line
-    the first drew). ``path`` keeps the smallest encode within RETUNE_BEYOND, else the nearest
-    (``best_try``): returned with its CRF and score. Every segment within RETUNE_BEYOND keeps
-    the whole file within it too."""
+    segment do), as a short video is: up to MAX_RETUNES times, at the CRF the scores point to
+    (aiming RETUNE_AIM from the target; the second follows the line the first drew). ``path``
+    keeps the smallest encode within RETUNE_BEYOND, else the nearest (``best_try``): returned
+    with its CRF and score. Every segment within RETUNE_BEYOND keeps the whole file within it."""
     codec, target = context.options.codec, PRESETS[context.options.preset].vmaf_target
     tried = [(first[0], first[1], path)]
     while abs(tried[-1][1].vmaf - target) > RETUNE_BEYOND and len(tried) <= MAX_RETUNES:
