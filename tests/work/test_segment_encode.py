@@ -19,10 +19,10 @@ from app.media.command import Rate
 from app.media.formats import PRESETS
 from app.media.probe import parse_probe
 from app.media.quality import Quality
+from app.media.search import SearchResult
 from app.media.segments import Segment, segment_command
 from app.storage import job_storage, segments_prefix
 from app.work import segment_encode as segments
-from app.work.encode import RETUNE_BEYOND
 from app.work.steps import Steps
 from tests.conftest import FFMPEG, make_clip
 
@@ -131,7 +131,7 @@ def test_a_segment_whose_score_missed_its_target_is_encoded_again_nearer_it(
         first = segments._score(context, path, segment, spans, steps, steps.here())
         assert first is not None
         target = PRESETS[context.options.preset].vmaf_target
-        assert first.vmaf < target - RETUNE_BEYOND, "the first encode misses"
+        assert first.vmaf < target - segments.SEGMENT_RETUNE_BEYOND, "the first encode misses"
         coarse = path.stat().st_size
         crf, kept = segments._retuned(context, segment, path, (42.0, first), spans, [], steps)
     assert crf < 42.0 and abs(kept.vmaf - target) < abs(first.vmaf - target)
@@ -145,10 +145,35 @@ def test_a_segment_near_its_target_is_not_encoded_again(app: Flask, job_id: str,
     with app.app_context():
         context, segment = _real_context(job_id, tmp_path)
         target = PRESETS[context.options.preset].vmaf_target
-        first = (24.0, Quality(vmaf=target - RETUNE_BEYOND + 0.1, ssim=0.99))
+        first = (24.0, Quality(vmaf=target - segments.SEGMENT_RETUNE_BEYOND + 0.1, ssim=0.99))
         path = tmp_path / "segment-0.mp4"
         assert (
             segments._retuned(context, segment, path, first, [(0.0, 4.0)], [], Steps(job_id, 0.0, app.config))
             == first
         )
     assert not list(tmp_path.glob("segment-0*")), "nothing encoded"
+
+
+def test_a_segment_whose_samples_misled_its_search_is_retuned_to_its_target(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 12 s segment (long enough for a search of its own) whose search answered far too coarse
+    a CRF comes out within SEGMENT_RETUNE_BEYOND of the preset's target, at the CRF the scores
+    pointed to."""
+    source = make_clip(
+        tmp_path / "source.mp4", 12.0, "640x360", audio=False, extra=("-vf", "noise=alls=12:allf=t")
+    )
+    monkeypatch.setattr(segments, "crf_search", lambda *_args, **_kwargs: SearchResult(crf=44.0, tries=()))
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        lifecycle.start(job.id)
+        (row,) = claims.record_plan(job.id, [Segment(0, 0, 300, 0.0, 12.0, 0.0)], [])
+        context = segments.Context(
+            job_id=job.id, source=source, info=probe(FFMPEG, source), options=segments.Options(),
+            folder=tmp_path, started_at=None, band=(0.0, 90.0), input_size=source.stat().st_size * 10,
+            change_asked=False,
+        )  # fmt: skip
+        result = segments._encode_segment(context, row, app.config)
+    target = PRESETS[context.options.preset].vmaf_target
+    assert result["crf"] < 44.0 and abs(result["vmaf"] - target) <= segments.SEGMENT_RETUNE_BEYOND, result
+    assert Path(result["path"]).stat().st_size == result["size_bytes"]
