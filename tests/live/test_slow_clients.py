@@ -109,7 +109,9 @@ def test_slow_uploads_and_open_streams_do_not_starve_anyone(slow_stack: LiveStac
             if batch < 2:
                 for _ in range(25):
                     slow.long_poll(WATCHER, job_id, etag)
-        assert all(held.status == 200 for held in streams)
+        # the server counts a stream as it starts; its status line reaches the client a moment later
+        wait_until(lambda: all(held.status is not None for held in streams), 30, "every stream's answer")
+        assert all(held.status == 200 for held in streams), {held.status for held in streams}
 
         latencies = _measure(stack, job_id, small)
         for route, seconds in latencies.items():
