@@ -150,8 +150,9 @@ def requeue(job_id: str) -> Job | None:
 
 def retry(job_id: str) -> Job | None:
     """failed -> queued, as new: attempts, error, times and output cleared, a webhook pending
-    again, a split job's failed segments waiting again (its finished ones are kept). None if the
-    job is not failed, or its input is gone (``files_deleted``: nothing to compress)."""
+    again, a split job planned again (its segments go with its failure; any that outlived it
+    wait again, its finished ones kept). None if the job is not failed, or its input is gone
+    (``files_deleted``: nothing to compress)."""
     webhook = db.session.scalar(select(Job.webhook).where(Job.id == job_id))
     if webhook is not None:
         webhook = {**webhook, "state": PENDING, "attempts": 0, "last_status": None}

@@ -64,7 +64,7 @@ def compress_job(job_id: str) -> None:
         return
     config = current_app.config
     if job.attempts > config["JOB_MAX_ATTEMPTS"]:
-        lifecycle.fail(job_id, "too_many_attempts", _attempts_message(job.attempts - 1))
+        _fail(job_id, "too_many_attempts", _attempts_message(job.attempts - 1))
         return
     scratch_root = Path(config["SCRATCH_DIR"])
     sweep(scratch_root)  # a killed attempt's folder on this host
@@ -87,20 +87,20 @@ def compress_job(job_id: str) -> None:
         elif stop.code == "shutdown" or (stop.retry and job.attempts < config["JOB_MAX_ATTEMPTS"]):
             lifecycle.requeue(job_id)  # back in line for another worker
         elif stop.retry:
-            lifecycle.fail(job_id, stop.code, f"{stop}; {_attempts_message(job.attempts)}")
-            _discard_segments(job_id)
+            _fail(job_id, stop.code, f"{stop}; {_attempts_message(job.attempts)}")
     except JobFailed as failure:
-        lifecycle.fail(job_id, failure.code, str(failure))
-        _discard_segments(job_id)
+        _fail(job_id, failure.code, str(failure))
     except Exception:
         log.exception("job %s failed unexpectedly", job_id)
-        lifecycle.fail(job_id, "internal_error", "the compression failed unexpectedly on our side; try again")
-        _discard_segments(job_id)
+        _fail(job_id, "internal_error", "the compression failed unexpectedly on our side; try again")
 
 
-def _discard_segments(job_id: str) -> None:
-    """A failed job's segments (a split job's: its files, its seekable copy, its records) go:
-    an attempt stopped for a retry keeps them, and this one was the last."""
+def _fail(job_id: str, code: str, message: str) -> None:
+    """Fail the job; if that took (it was not already over), its segments go with it (a split
+    job's files, its seekable copy, its records): an attempt stopped for a retry keeps them for
+    the next, and there is none."""
+    if lifecycle.fail(job_id, code, message) is None:
+        return
     try:
         segments.discard(job_id)
     except Exception:  # the job is failed already; retention removes what is left with it

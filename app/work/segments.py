@@ -171,34 +171,54 @@ def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], step
 
 def store_seekable_copy(
     job_id: str, source: Path, info: MediaInfo, times: list[float], folder: Path, steps: Steps
-) -> bool:
-    """Store a copy of ``source``'s video in which a seek reads little (``seekable_copy_command``:
-    with its audio, else without), for every worker on the job: True once stored. Only a copy
-    that holds the input's frames at their ``times`` and its picture (PICTURE_FIELDS), and seeks
-    cheaply, stands in for it; else (False) each helper copies the input, as it would anyway."""
+) -> Path | None:
+    """Make a copy of ``source``'s video in which a seek reads little (``seekable_copy_command``:
+    with its audio, else without) and store it for every worker on the job: the copy, kept in
+    ``folder`` for the coordinator's own segments. Only a copy that holds the input's frames at
+    their ``times`` and its picture (PICTURE_FIELDS), and seeks cheaply, stands in for it; else
+    (None) each helper copies the input, as it would anyway."""
     copy = folder / "seekable.mkv"
-    try:
-        for audio in (True, False):
+    found = None
+    for audio in (True, False):
+        try:
             steps.run(seekable_copy_command(ffmpeg_path(), source, copy, audio), None, steps.here())
-            copied, keyframes = frame_and_keyframe_times(copy, folder, steps)
-            if same_frames(times, copied):
-                break
-        else:
-            log.info("job %s: no seekable copy: its frames are not the input's", job_id)
-            return False
+            found = frame_and_keyframe_times(copy, folder, steps)
+        except (JobFailed, ValueError) as exc:  # a stream Matroska cannot hold (Blu-ray's PCM)...
+            log.info("job %s: no seekable copy %s audio: %s", job_id, "with" if audio else "without", exc)
+            continue
+        if same_frames(times, found[0]):
+            break
+        found = None
+    stored = False
+    try:
+        if found is None:
+            log.info("job %s: no seekable copy holds the input's frames", job_id)
+            return None
         described = probe(ffmpeg_path(), copy)
         alike = all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS)
-        if not (alike and seeks_cheaply(copy, copied, keyframes, steps)):
+        if not (alike and seeks_cheaply(copy, *found, steps)):
             log.info("job %s: no seekable copy: its picture differs, or its seeks read much", job_id)
-            return False
-        job_storage().put(seekable_key(job_id), copy, "video/x-matroska", move=True)
-        log.info("job %s: every worker reads a seekable copy of the input's video", job_id)
-        return True
-    except (JobFailed, ProbeError, StorageError, ValueError) as exc:  # advice only: copies are safe
+            return None
+        job_storage().put(seekable_key(job_id), copy, "video/x-matroska")
+        stored = True
+    except (ProbeError, StorageError) as exc:  # advice only: copies are safe
         log.warning("job %s: no seekable copy of the input: %s", job_id, exc)
-        return False
+        return None
     finally:
-        copy.unlink(missing_ok=True)
+        if not stored:
+            copy.unlink(missing_ok=True)
+    log.info("job %s: every worker reads a seekable copy of the input's video", job_id)
+    return copy
+
+
+def _coordinators_copy(job_id: str, folder: Path) -> Path | None:
+    """A retry's copy of the seekable copy an earlier attempt stored (fetched once, so the
+    coordinator reads its frames locally); None (logged) when the store cannot give it."""
+    try:
+        return job_storage().fetch(seekable_key(job_id), folder)
+    except StorageError as exc:
+        log.warning("job %s: the seekable copy could not be fetched (the input is read): %s", job_id, exc)
+        return None
 
 
 @dataclass(frozen=True)
@@ -252,6 +272,7 @@ def _coordinate(
     context = context_for(job, source, source.stat().st_size, folder)
     budget = Budget.of(info, options)
     rows = claims.rows(job.id)
+    copy: Path | None = None
     if not rows:  # a retry keeps the plan (and the segments done) of the attempt before
         every, keyframes = frame_and_keyframe_times(source, folder, steps)
         times = info.trim.kept_frames(every) if info.trim else every
@@ -261,11 +282,12 @@ def _coordinate(
         bitrates = budget.shared(context, planned, steps) if budget else None
         indexed = info.format_name in INDEXED_FORMATS
         in_place = indexed and seeks_cheaply(source, times, keyframes, steps)
-        seekable = not in_place and store_seekable_copy(job.id, source, info, every, folder, steps)
-        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, seekable)
+        copy = None if in_place else store_seekable_copy(job.id, source, info, every, folder, steps)
+        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, copy is not None)
     if rows and rows[0].seekable_copy:  # every segment from the same frames, the coordinator's too
-        seconds = config["JOB_TIMEOUT_MINUTES"] * 60
-        context = context_for(job, _seekable_copy(job.id, seconds), source.stat().st_size, folder, source)
+        copy = copy or _coordinators_copy(job.id, folder)
+        if copy is not None:
+            context = context_for(job, copy, source.stat().st_size, folder, source)
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
     claims.publish(job.id, context.band, context.started_at)
