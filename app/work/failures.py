@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 STORE_UNAVAILABLE = "storage_unavailable"  # the file store failed a step: retried, never the job's fault
+OUTPUT_INVALID = "output_invalid"  # an encode that failed its check: worth another attempt
 
 
 class JobFailed(Exception):

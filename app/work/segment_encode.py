@@ -36,7 +36,7 @@ from app.media.verify import seam_keyframe
 from app.storage import StorageError, job_storage, segment_key
 from app.work.download import DOWNLOAD_SHARE
 from app.work.encode import MAX_RETUNES, RETUNE_AIM, asked_change, input_share, trimmed
-from app.work.failures import STORE_UNAVAILABLE, Interrupted, JobFailed
+from app.work.failures import OUTPUT_INVALID, STORE_UNAVAILABLE, Interrupted, JobFailed
 from app.work.lease import Lease
 from app.work.steps import Band, Steps, bands, ffmpeg_path
 from app.work.verify import check_segment
@@ -289,12 +289,21 @@ def _encode_and_score(
     steps: Steps,
 ) -> Quality | None:
     """A retune's encode of the segment at ``crf`` into ``path``, checked and scored, the bar
-    held where it is; None (and no file) when it outgrew the input or could not be scored."""
-    _encode_at(context, segment, path, crf, starts, steps, steps.here())
+    held where it is; None (and no file) when it outgrew the input, failed (its ffmpeg, or its
+    check: the first encode stands) or could not be scored."""
+    try:
+        _encode_at(context, segment, path, crf, starts, steps, steps.here())
+        if steps.outgrown is None:
+            check_segment(path, segment.duration, steps, segment.time_range())
+    except (JobFailed, Interrupted) as failed:  # a cancel, a stall, a shutdown still stop the segment
+        if isinstance(failed, Interrupted) and failed.code != OUTPUT_INVALID:
+            raise
+        log.warning("job %s: segment %d not retuned: %s", context.job_id, segment.number, failed)
+        path.unlink(missing_ok=True)
+        return None
     if steps.outgrown is not None:
         path.unlink(missing_ok=True)
         return None
-    check_segment(path, segment.duration, steps, segment.time_range())
     quality = _score(context, path, segment, spans, steps, steps.here())
     if quality is None:
         path.unlink(missing_ok=True)

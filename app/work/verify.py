@@ -12,7 +12,7 @@ from app.media import MediaInfo, probe
 from app.media.formats import MP4, Container
 from app.media.segments import frame_times_command, read_frame_times, read_keyframe_times
 from app.media.verify import decode_command, problems
-from app.work.failures import Interrupted, JobFailed
+from app.work.failures import OUTPUT_INVALID, Interrupted, JobFailed
 from app.work.steps import Steps, ffmpeg_path
 
 
@@ -89,4 +89,4 @@ def _undecodable(
 
 def _invalid(what: str, found: list[str]) -> Interrupted:
     """The stop (``output_invalid``, worth another attempt) for ``what`` with the problems ``found``."""
-    return Interrupted(f"{what} failed its check: " + "; ".join(found), "output_invalid", retry=True)
+    return Interrupted(f"{what} failed its check: " + "; ".join(found), OUTPUT_INVALID, retry=True)

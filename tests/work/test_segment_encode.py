@@ -23,6 +23,7 @@ from app.media.search import SearchResult
 from app.media.segments import Segment, segment_command
 from app.storage import job_storage, segments_prefix
 from app.work import segment_encode as segments
+from app.work.failures import OUTPUT_INVALID, Interrupted
 from app.work.steps import Steps
 from tests.conftest import FFMPEG, make_clip
 
@@ -116,22 +117,29 @@ def _real_context(job_id: str, tmp_path: Path) -> tuple[segments.Context, Segmen
     return context, Segment(0, 0, 100, 0.0, 4.0, 0.0)
 
 
+def _coarse(context: segments.Context, segment: Segment, path: Path, steps: Steps) -> Quality:
+    """The segment encoded far too coarse into ``path`` (its samples misled the search): its score,
+    far under the target."""
+    cmd = segment_command(FFMPEG, context.source, path, segment, context.vf, "h264", Rate(crf=42.0))
+    steps.run(cmd, 4.0, steps.here(), whole=True)
+    first = segments._score(context, path, segment, [(0.0, 4.0)], steps, steps.here())
+    assert first is not None
+    assert first.vmaf < PRESETS[context.options.preset].vmaf_target - segments.SEGMENT_RETUNE_BEYOND
+    return first
+
+
 def test_a_segment_whose_score_missed_its_target_is_encoded_again_nearer_it(
     app: Flask, job_id: str, tmp_path: Path
 ) -> None:
-    """Encoded far too coarse (its samples misled the search), scored far under the target: encoded
-    once more at the CRF the score points to, which lands nearer; that one is kept, in its place."""
+    """Encoded far too coarse, scored far under the target: encoded once more at the CRF the
+    score points to, which lands nearer; that one is kept, in its place."""
     with app.app_context():
         context, segment = _real_context(job_id, tmp_path)
         steps = Steps(job_id, 0.0, app.config)
         path = tmp_path / "segment-0.mp4"
         spans = [(0.0, 4.0)]
-        cmd = segment_command(FFMPEG, context.source, path, segment, context.vf, "h264", Rate(crf=42.0))
-        steps.run(cmd, 4.0, steps.here(), whole=True)
-        first = segments._score(context, path, segment, spans, steps, steps.here())
-        assert first is not None
+        first = _coarse(context, segment, path, steps)
         target = PRESETS[context.options.preset].vmaf_target
-        assert first.vmaf < target - segments.SEGMENT_RETUNE_BEYOND, "the first encode misses"
         coarse = path.stat().st_size
         crf, kept = segments._retuned(context, segment, path, (42.0, first), spans, [], steps)
     assert crf < 42.0 and abs(kept.vmaf - target) < abs(first.vmaf - target)
@@ -139,6 +147,30 @@ def test_a_segment_whose_score_missed_its_target_is_encoded_again_nearer_it(
     assert [item.name for item in tmp_path.glob("segment-0*")] == ["segment-0.mp4"], (
         "the other encode is gone"
     )
+
+
+def test_a_retune_that_fails_its_check_leaves_the_first_encode(
+    app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first encode decoded and scored; its retune does not decode: the first one stands
+    (the segment is not given back for a third encode)."""
+    with app.app_context():
+        context, segment = _real_context(job_id, tmp_path)
+        steps = Steps(job_id, 0.0, app.config)
+        path = tmp_path / "segment-0.mp4"
+        first = _coarse(context, segment, path, steps)
+        coarse = path.read_bytes()
+
+        def check(encoded: Path, *_args: object) -> None:
+            raise Interrupted(f"{encoded.name} failed its check", OUTPUT_INVALID, retry=True)
+
+        monkeypatch.setattr(segments, "check_segment", check)
+        assert segments._retuned(context, segment, path, (42.0, first), [(0.0, 4.0)], [], steps) == (
+            42.0,
+            first,
+        )
+    assert path.read_bytes() == coarse
+    assert [item.name for item in tmp_path.glob("segment-0*")] == ["segment-0.mp4"], "the retune is gone"
 
 
 def test_a_segment_near_its_target_is_not_encoded_again(app: Flask, job_id: str, tmp_path: Path) -> None:
