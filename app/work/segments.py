@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +140,8 @@ def _input(job_id: str, row: SegmentRecord, folder: Path, seconds: int) -> Helpe
         fetched = storage.fetch(input_key(job_id), folder)
         return HelperInput(fetched, fetched.stat().st_size, fetched)
     stored = storage.readable(input_key(job_id), seconds)
-    return HelperInput(_readable(stored.location), stored.size, _readable(stored.location))
+    location = _readable(stored.location)
+    return HelperInput(location, stored.size, location)
 
 
 def _seekable_copy(job_id: str, seconds: int) -> Path | StoreUrl:
@@ -287,7 +288,7 @@ def _coordinate(
     if rows and rows[0].seekable_copy:  # every segment from the same frames, the coordinator's too
         copy = copy or _coordinators_copy(job.id, folder)
         if copy is not None:
-            context = context_for(job, copy, source.stat().st_size, folder, source)
+            context = replace(context, source=copy)  # described from the input, as before
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
     claims.publish(job.id, context.band, context.started_at)
