@@ -80,9 +80,11 @@ def start(job_id: str) -> Job | None:
     )
 
 
-def report_progress(job_id: str, percent: float, eta_seconds: int | None) -> bool:
-    """Record progress of a running job; False once the job is no longer running."""
-    return _change(job_id, [RUNNING], progress=percent, eta_seconds=eta_seconds, heartbeat_at=utcnow())
+def report_progress(job_id: str, percent: float, eta_seconds: int | None, attempt: int | None = None) -> bool:
+    """Record progress of a running job; False once the job is no longer running (or no longer
+    running ``attempt``: another worker took it over)."""
+    values = {"progress": percent, "eta_seconds": eta_seconds, "heartbeat_at": utcnow()}
+    return _change(job_id, [RUNNING], only_if=_during(attempt), **values)
 
 
 def report_segments(job_id: str, segments: dict[str, int], percent: float, eta_seconds: int | None) -> bool:
@@ -107,22 +109,28 @@ def lease_lapsed_before() -> datetime:
     return utcnow() - timedelta(seconds=current_app.config["LEASE_SECONDS"])
 
 
-def renew_lease(job_id: str) -> bool:
-    """The worker is alive and still on this job (no version bump: nothing a client sees)."""
+def renew_lease(job_id: str, attempt: int | None = None) -> bool:
+    """The worker is alive and still on this job (and on ``attempt`` of it, when given); no
+    version bump: nothing a client sees."""
     stmt = update(Job).where(Job.id == job_id, Job.status == RUNNING).values(heartbeat_at=utcnow())
+    if (current := _during(attempt)) is not None:
+        stmt = stmt.where(current)
     renewed = _execute(stmt).rowcount == 1
     db.session.commit()
     return renewed
 
 
-def succeed(job_id: str, output: dict[str, Any]) -> Job | None:
-    return _move(job_id, SUCCEEDED, output=output, progress=100.0, eta_seconds=0, **_finish_times())
+def succeed(job_id: str, output: dict[str, Any], attempt: int | None = None) -> Job | None:
+    """running -> succeeded with ``output`` (only during ``attempt``, when given)."""
+    done = {"output": output, "progress": 100.0, "eta_seconds": 0, **_finish_times()}
+    return _move(job_id, SUCCEEDED, only_if=_during(attempt), **done)
 
 
-def fail(job_id: str, code: str, message: str) -> Job | None:
-    return _move(
-        job_id, FAILED, error={"code": code, "message": message}, eta_seconds=None, **_finish_times()
-    )
+def fail(job_id: str, code: str, message: str, attempt: int | None = None) -> Job | None:
+    """-> failed with the error a client reads (only during ``attempt``, when given: an attempt
+    whose lease lapsed must not fail the job another worker is running)."""
+    error = {"code": code, "message": message}
+    return _move(job_id, FAILED, only_if=_during(attempt), error=error, eta_seconds=None, **_finish_times())
 
 
 def cancel(job_id: str, announce_it: bool = True) -> Job | None:
@@ -139,9 +147,13 @@ def cancel(job_id: str, announce_it: bool = True) -> Job | None:
     return job
 
 
-def requeue(job_id: str) -> Job | None:
-    """running -> queued for another attempt (its worker died, stalled or was stopped)."""
-    job = _update(job_id, [RUNNING], status=QUEUED, progress=0.0, eta_seconds=None, heartbeat_at=None)
+def requeue(job_id: str, attempt: int | None = None) -> Job | None:
+    """running -> queued for another attempt (its worker died, stalled or was stopped); only
+    from ``attempt``, when given."""
+    job = _update(
+        job_id, [RUNNING], only_if=_during(attempt), status=QUEUED, progress=0.0, eta_seconds=None,
+        heartbeat_at=None,
+    )  # fmt: skip
     if job is not None:
         _enqueue(job)
         announce(job)
@@ -221,8 +233,23 @@ def _finish_times() -> dict[str, Any]:
     return {"finished_at": now, "expires_at": now + timedelta(hours=current_app.config["OUTPUT_TTL_HOURS"])}
 
 
-def _move(job_id: str, target: Status, announce_it: bool = True, **values: Any) -> Job | None:
-    job = _update(job_id, sources_of(target), status=target, announce_it=announce_it, **values)
+def _during(attempt: int | None) -> ColumnElement[bool] | None:
+    """A change's condition that the job is still on ``attempt`` (None: any attempt).
+
+    A worker whose lease lapsed (a long pause, a network partition) may wake up after the
+    reconciler gave its job to another worker: its writes must not touch that attempt's job.
+    """
+    return None if attempt is None else Job.attempts == attempt
+
+
+def _move(
+    job_id: str,
+    target: Status,
+    announce_it: bool = True,
+    only_if: ColumnElement[bool] | None = None,
+    **values: Any,
+) -> Job | None:
+    job = _update(job_id, sources_of(target), announce_it, only_if, status=target, **values)
     if job is not None and job.terminal:
         metrics.count("jobs_finished", status=job.status)
         usage.record(job)
@@ -234,8 +261,10 @@ def _move(job_id: str, target: Status, announce_it: bool = True, **values: Any) 
     return job
 
 
-def _change(job_id: str, states: list[Status], **values: Any) -> bool:
-    return _update(job_id, states, announce_it=True, **values) is not None
+def _change(
+    job_id: str, states: list[Status], only_if: ColumnElement[bool] | None = None, **values: Any
+) -> bool:
+    return _update(job_id, states, announce_it=True, only_if=only_if, **values) is not None
 
 
 def _update(

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -41,7 +42,7 @@ from app.work.encode import (
     measured_loudness,
     trimmed,
 )
-from app.work.failures import STORE_UNAVAILABLE, Interrupted, JobFailed
+from app.work.failures import STORE_UNAVAILABLE, SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Steps, ffmpeg_path
 from app.work.verify import verify
@@ -62,9 +63,9 @@ def compress_job(job_id: str) -> None:
     if job is None:
         log.info("job %s is no longer queued; nothing to do", job_id)
         return
-    config = current_app.config
-    if job.attempts > config["JOB_MAX_ATTEMPTS"]:
-        _fail(job_id, "too_many_attempts", _attempts_message(job.attempts - 1))
+    config, attempt = current_app.config, job.attempts
+    if attempt > config["JOB_MAX_ATTEMPTS"]:
+        _fail(job_id, "too_many_attempts", _attempts_message(attempt - 1), attempt)
         return
     scratch_root = Path(config["SCRATCH_DIR"])
     sweep(scratch_root)  # a killed attempt's folder on this host
@@ -72,9 +73,10 @@ def compress_job(job_id: str) -> None:
     try:
         started = time.monotonic()
         app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # typed as the app it proxies
-        with Lease(app, job_id), ScratchFolder(scratch_root, f"job-{job_id}") as scratch:
+        renew = partial(lifecycle.renew_lease, job_id, attempt)
+        with Lease(app, job_id, renew), ScratchFolder(scratch_root, f"job-{job_id}") as scratch:
             facts, encode_seconds = _attempt(job, scratch.path)
-        done = lifecycle.succeed(job_id, facts)
+        done = lifecycle.succeed(job_id, facts, attempt)
         if done is None:
             _drop_unwanted_output(job_id)
         else:
@@ -82,24 +84,26 @@ def compress_job(job_id: str) -> None:
             if facts.get("duration_seconds") and encode_seconds > 0:
                 metrics.observe("compression_speed", facts["duration_seconds"] / encode_seconds)
     except Interrupted as stop:
-        if stop.code == "canceled":
+        if stop.code == SUPERSEDED:  # its lease lapsed and another worker runs the job now
+            log.warning("job %s: attempt %d left the job to the attempt that took it over", job_id, attempt)
+        elif stop.code == "canceled":
             _drop_unwanted_output(job_id)  # a still stored just after the cancel removed the files
-        elif stop.code == "shutdown" or (stop.retry and job.attempts < config["JOB_MAX_ATTEMPTS"]):
-            lifecycle.requeue(job_id)  # back in line for another worker
+        elif stop.code == "shutdown" or (stop.retry and attempt < config["JOB_MAX_ATTEMPTS"]):
+            lifecycle.requeue(job_id, attempt)  # back in line for another worker
         elif stop.retry:
-            _fail(job_id, stop.code, f"{stop}; {_attempts_message(job.attempts)}")
+            _fail(job_id, stop.code, f"{stop}; {_attempts_message(attempt)}", attempt)
     except JobFailed as failure:
-        _fail(job_id, failure.code, str(failure))
+        _fail(job_id, failure.code, str(failure), attempt)
     except Exception:
         log.exception("job %s failed unexpectedly", job_id)
-        _fail(job_id, "internal_error", "the compression failed unexpectedly on our side; try again")
+        _fail(job_id, "internal_error", "the compression failed unexpectedly on our side; try again", attempt)
 
 
-def _fail(job_id: str, code: str, message: str) -> None:
-    """Fail the job; if that took (it was not already over), its segments go with it (a split
+def _fail(job_id: str, code: str, message: str, attempt: int) -> None:
+    """Fail the job if ``attempt`` still holds it; if that took, its segments go with it (a split
     job's files, its seekable copy, its records): an attempt stopped for a retry keeps them for
     the next, and there is none."""
-    if lifecycle.fail(job_id, code, message) is None:
+    if lifecycle.fail(job_id, code, message, attempt) is None:
         return
     try:
         segments.discard(job_id)
@@ -138,7 +142,7 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         poster_vf = video_filter(info, None)
         stills.store_poster(job.id, source, info.duration_seconds, poster_vf, folder, info.start_seconds)
         floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
-        steps = Steps(job.id, floor, current_app.config)
+        steps = Steps(job.id, floor, current_app.config, attempt=job.attempts)
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
         delivery, delivered = encode_and_check(job, source, info, options, filename, folder, steps)
@@ -151,6 +155,7 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
             job.id, source, delivery.path, info.duration_seconds, compare_vf, folder, info.start_seconds
         )
         facts = {**_output_facts(job, delivery, delivered), **facts}
+        steps.raise_if_not_ours()  # a lapsed attempt must not overwrite the output of the one after
         with metrics.timed("storage_seconds", operation="put_output"):
             # The input may be the stored object itself (a local store reads it in place): copy it.
             move = not delivery.kept_original

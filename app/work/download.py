@@ -66,7 +66,8 @@ def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
                     out.write(chunk)
                     if total and time.monotonic() - last > 0.5:
                         last = time.monotonic()
-                        lifecycle.report_progress(job.id, round(size / total * DOWNLOAD_SHARE, 1), None)
+                        percent = round(size / total * DOWNLOAD_SHARE, 1)
+                        lifecycle.report_progress(job.id, percent, None, job.attempts)
         except (OSError, HTTPException) as exc:
             raise JobFailed("source_unreachable", f"the download from {host} broke off: {exc}") from exc
     if size == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 STORE_UNAVAILABLE = "storage_unavailable"  # the file store failed a step: retried, never the job's fault
 OUTPUT_INVALID = "output_invalid"  # an encode that failed its check: worth another attempt
+SUPERSEDED = "superseded"  # another attempt holds the job: this one leaves it all to that one
 
 
 class JobFailed(Exception):

@@ -56,7 +56,7 @@ from app.storage import StorageError, input_key, job_storage, seekable_key, segm
 from app.storage.scratch import ScratchFolder
 from app.units import MB
 from app.work.encode import delivered_in, loudness_filters
-from app.work.failures import Interrupted, JobFailed
+from app.work.failures import SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Shutdown
 from app.work.segment_budget import Budget
 from app.work.segment_encode import JOB_WEIGHTS, context_for, encode_claimed
@@ -237,17 +237,16 @@ def encode_in_segments(
 ) -> Joined:
     """Coordinate a split job: plan, fan out, encode, wait, join into ``target``.
 
-    Canceled or failed, the segments' files and records go; stopped for a retry they stay,
-    and the next attempt keeps every finished segment.
+    Canceled (or failed by a helper), the segments' files and records go; failed here, they go
+    with the job's failure if it takes (``compress._fail``: not when another attempt holds the
+    job); stopped for a retry, or left to another attempt, they stay, and the next attempt keeps
+    every finished segment.
     """
     try:
         return _coordinate(job, source, info, options, folder, steps, target)
     except Interrupted as stop:
-        if not stop.retry:
+        if not stop.retry and stop.code != SUPERSEDED:
             discard(job.id)
-        raise
-    except JobFailed:
-        discard(job.id)
         raise
 
 
@@ -323,7 +322,7 @@ def _raise_if_stopped(job_id: str, steps: Steps) -> None:
     if Shutdown.requested:
         raise Interrupted("the worker is shutting down", "shutdown", retry=True)
     if steps.reporter.should_stop():
-        raise Interrupted("canceled", "canceled", retry=False)
+        raise steps.reporter.interruption()
     if steps.remaining_seconds() <= 1.0:
         minutes = current_app.config["JOB_TIMEOUT_MINUTES"]
         raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")

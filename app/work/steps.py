@@ -11,6 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any
 
 from flask import current_app
@@ -18,12 +19,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import lifecycle
-from app.jobs.models import RUNNING, Job
+from app.jobs.models import QUEUED, RUNNING, Job
 from app.media import RunResult, run_ffmpeg
 from app.media.fence import Limits, reads_store, store_trouble
 from app.media.progress import Progress
 from app.units import MB
-from app.work.failures import STORE_UNAVAILABLE, Interrupted, JobFailed
+from app.work.failures import STORE_UNAVAILABLE, SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Shutdown
 
 PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
@@ -35,14 +36,28 @@ Band = tuple[float, float]  # the stretch of the job's 0-100 % a step fills
 WriteProgress = Callable[[float, int | None], bool]
 
 
+class Standing(Enum):
+    """Where an attempt stands with its job."""
+
+    CURRENT = "current"  # running, on this attempt (or any, when none is named)
+    SUPERSEDED = "superseded"  # queued again, or running another attempt
+    OVER = "over"  # canceled, failed, succeeded or deleted
+
+
 class Steps:
     """The ffmpeg runs of one attempt: progress, cancel, the job's time limit, the kernel's fence."""
 
     def __init__(
-        self, job_id: str, floor: float, config: Mapping[str, Any], write: WriteProgress | None = None
+        self,
+        job_id: str,
+        floor: float,
+        config: Mapping[str, Any],
+        write: WriteProgress | None = None,
+        attempt: int | None = None,
     ) -> None:
+        """``attempt``: the job's attempt these steps belong to (None: whichever is running)."""
         self.config = config
-        self.reporter = ProgressReporter(job_id, floor, write)
+        self.reporter = ProgressReporter(job_id, floor, write, attempt)
         self.deadline: float = time.monotonic() + config["JOB_TIMEOUT_MINUTES"] * 60
         self.limits = encode_limits(config)
 
@@ -84,7 +99,7 @@ class Steps:
         if self.outgrown is not None:
             return result
         if result.stopped == "requested":
-            raise Interrupted("canceled", "canceled", retry=False)
+            raise self.reporter.interruption()
         if result.stopped == "stalled":
             stall = self.config["STALL_TIMEOUT_SECONDS"]
             raise Interrupted(f"ffmpeg made no progress for {stall} s", "stalled", retry=True)
@@ -104,6 +119,12 @@ class Steps:
                 f"the file looks truncated or damaged{said}",
             )
         return result
+
+    def raise_if_not_ours(self) -> None:
+        """Raise the interruption (``ProgressReporter.interruption``) when the job is no longer
+        running this attempt: before a step whose effect outlasts the attempt (a store)."""
+        if self.reporter.standing(fresh=True) is not Standing.CURRENT:
+            raise self.reporter.interruption()
 
     def runner(self, band: Band) -> Any:
         """``run`` for one band, as the plain ``(cmd, seconds) -> stderr's end`` a search takes."""
@@ -165,10 +186,12 @@ class ProgressReporter:
     back. ``floor`` is where the first band may start (a download fills what is below it).
     """
 
-    def __init__(self, job_id: str, floor: float, write: WriteProgress | None = None) -> None:
-        self.job_id = job_id
+    def __init__(
+        self, job_id: str, floor: float, write: WriteProgress | None = None, attempt: int | None = None
+    ) -> None:
+        self.job_id, self.attempt = job_id, attempt
         self.floor = floor
-        self.write = write or (lambda percent, eta: lifecycle.report_progress(job_id, percent, eta))
+        self.write = write or (lambda percent, eta: lifecycle.report_progress(job_id, percent, eta, attempt))
         self.percent = floor
         self.band: Band = (floor, 100.0)
         self.size_limit: int | None = None
@@ -176,6 +199,7 @@ class ProgressReporter:
         self._last_write = 0.0
         self._last_check = 0.0
         self._stopped = False
+        self._standing: Standing | None = None  # as last read (None: not yet)
 
     def enter(self, band: Band, size_limit: int | None = None) -> None:
         """The next step fills ``band``; stop it once its output passes ``size_limit`` bytes."""
@@ -202,14 +226,32 @@ class ProgressReporter:
         now = time.monotonic()
         if not self._stopped and now - self._last_check >= PROGRESS_INTERVAL_SECONDS:
             self._last_check = now
-            self._stopped = not _still_running(self.job_id)
+            self._stopped = self.standing(fresh=True) is not Standing.CURRENT
         return self._stopped
 
+    def standing(self, fresh: bool = False) -> Standing:
+        """Where this attempt stands (read again when ``fresh`` or never read)."""
+        if fresh or self._standing is None:
+            self._standing = _standing(self.job_id, self.attempt)
+        return self._standing
 
-def _still_running(job_id: str) -> bool:
-    status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+    def interruption(self) -> Interrupted:
+        """Why the job stopped this attempt from outside: another attempt holds it (leave it
+        all to that one), or it is over (canceled, failed, deleted)."""
+        if self.standing(fresh=self._standing in (None, Standing.CURRENT)) is Standing.SUPERSEDED:
+            return Interrupted("another attempt holds the job now", SUPERSEDED, retry=False)
+        return Interrupted("canceled", "canceled", retry=False)
+
+
+def _standing(job_id: str, attempt: int | None) -> Standing:
+    row = db.session.execute(select(Job.status, Job.attempts).where(Job.id == job_id)).one_or_none()
     db.session.commit()  # end the read so the next check sees new writes
-    return status == RUNNING
+    if row is None:
+        return Standing.OVER
+    status, attempts = row
+    if status == RUNNING and attempt in (None, attempts):
+        return Standing.CURRENT
+    return Standing.SUPERSEDED if status in (QUEUED, RUNNING) else Standing.OVER
 
 
 def ffmpeg_path() -> str:

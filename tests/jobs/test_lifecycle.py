@@ -81,6 +81,28 @@ def test_requeue_puts_a_running_job_back_in_line(ctx: None) -> None:
     assert again is not None and (again.status, again.progress, again.attempts) == (QUEUED, 0.0, 1)
 
 
+def test_an_attempt_whose_job_was_given_to_another_changes_nothing(ctx: None) -> None:
+    """A worker whose lease lapsed (paused, cut off) wakes up after the reconciler gave its job
+    to another worker: its renewals, progress, success, failure and requeue are all refused,
+    while the attempt that holds the job goes on."""
+    job = _new()
+    lifecycle.start(job.id)
+    lifecycle.requeue(job.id, attempt=1)  # the reconciler: attempt 1's lease lapsed
+    assert lifecycle.start(job.id) is not None  # another worker: attempt 2
+    version = db.session.get(Job, job.id).version
+    assert not lifecycle.renew_lease(job.id, attempt=1)
+    assert not lifecycle.report_progress(job.id, 80.0, 1, attempt=1)
+    assert lifecycle.succeed(job.id, {"size_bytes": 5}, attempt=1) is None
+    assert lifecycle.fail(job.id, "ffmpeg_failed", "late", attempt=1) is None
+    assert lifecycle.requeue(job.id, attempt=1) is None
+    held = db.session.get(Job, job.id, populate_existing=True)
+    assert (held.status, held.attempts, held.version, held.error) == (RUNNING, 2, version, None)
+    assert lifecycle.renew_lease(job.id, attempt=2)
+    assert lifecycle.report_progress(job.id, 30.0, 9, attempt=2)
+    done = lifecycle.succeed(job.id, {"size_bytes": 5}, attempt=2)
+    assert done is not None and done.status == SUCCEEDED
+
+
 def test_the_transition_table_matches_the_contract() -> None:
     assert TRANSITIONS[QUEUED] == {RUNNING, CANCELED, FAILED}
     assert TRANSITIONS[RUNNING] == {SUCCEEDED, FAILED, CANCELED, QUEUED}

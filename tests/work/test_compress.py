@@ -15,7 +15,7 @@ from app.auth.owner import ANONYMOUS
 from app.extensions import db
 from app.jobs import lifecycle, retention
 from app.jobs import segments as claims
-from app.jobs.models import CANCELED, FAILED, QUEUED, SUCCEEDED, Job
+from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 from app.media.formats import CONTAINERS
 from app.media.segments import Segment, frame_times_command, read_frame_times
 from app.storage import (
@@ -33,7 +33,7 @@ from app.storage.local import LocalStorage
 from app.units import MB
 from app.work import compress, stills
 from app.work.compress import _drop_unwanted_output, compress_job
-from app.work.failures import Interrupted
+from app.work.failures import Interrupted, JobFailed
 from app.work.steps import encode_limits
 from tests.conftest import FFMPEG, make_clip
 from tests.media import corpus
@@ -142,6 +142,44 @@ def test_a_split_job_failed_for_good_leaves_no_segment_behind(
         assert db.session.get(Job, job.id, populate_existing=True).status == FAILED
         assert job_storage().keys(segments_prefix(job.id)) == []
         assert claims.rows(job.id) == []
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        None,
+        JobFailed("ffmpeg_failed", "late"),
+        Interrupted("ffmpeg stalled", "stalled", retry=True),
+        RuntimeError("a bug"),
+    ],
+    ids=["finished", "failed", "stopped for a retry", "failed unexpectedly"],
+)
+def test_an_attempt_whose_job_went_to_another_worker_leaves_it_to_that_one(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: Exception | None
+) -> None:
+    """A worker paused past its lease wakes up after the reconciler gave its split job to
+    another worker: however its attempt ends, it neither finishes, fails nor requeues the job,
+    and the segments the other attempt is working with stay."""
+    monkeypatch.setattr(os, "nice", lambda _n: 0)
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)
+
+    def attempt(job: Job, _folder: Path) -> tuple[dict[str, object], float]:
+        claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
+        job_storage().put(segment_key(job.id, 0), _bytes(tmp_path))
+        lifecycle.requeue(job.id, attempt=1)  # the reconciler, while this worker was paused
+        lifecycle.start(job.id)  # another worker: attempt 2
+        if ending is not None:
+            raise ending
+        return {"size_bytes": 4}, 1.0
+
+    monkeypatch.setattr(compress, "_attempt", attempt)
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        compress_job(job.id)
+        held = db.session.get(Job, job.id, populate_existing=True)
+        assert (held.status, held.attempts, held.error, held.output) == (RUNNING, 2, None, None)
+        assert job_storage().keys(segments_prefix(job.id)) == [segment_key(job.id, 0)]
+        assert len(claims.rows(job.id)) == 2
 
 
 def _compress_a_clip(

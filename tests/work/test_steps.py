@@ -136,3 +136,29 @@ def test_a_read_cut_short_and_resumed_reads_every_frame(
     assert done.seconds_done == pytest.approx(8.0, abs=0.1) and store.answered == 2, (
         "picked up where it broke"
     )
+
+
+@pytest.mark.parametrize(
+    ("what_happened", "code"),
+    [("another worker runs it", "superseded"), ("queued again", "superseded"), ("canceled", "canceled")],
+)
+def test_a_step_of_an_attempt_the_job_moved_on_from_stops_and_says_why(
+    app: Flask, what_happened: str, code: str
+) -> None:
+    """An attempt whose lease lapsed wakes up to a job the reconciler gave to another worker: its
+    ffmpeg stops, and it leaves the job (and a split job's segments) to that attempt; a canceled
+    job's attempt stops as canceled."""
+    slow = [*step_head(FFMPEG), "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=60"]
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        lifecycle.start(job.id)
+        steps = Steps(job.id, 0.0, app.config, attempt=1)
+        if what_happened == "canceled":
+            lifecycle.cancel(job.id)
+        else:
+            lifecycle.requeue(job.id, attempt=1)  # the reconciler: this attempt's lease lapsed
+        if what_happened == "another worker runs it":
+            lifecycle.start(job.id)
+        with pytest.raises(Interrupted) as stopped:
+            steps.run([*slow, "-f", "null", "-"], 60.0, steps.here())
+        assert (stopped.value.code, stopped.value.retry) == (code, False)
