@@ -113,9 +113,9 @@ class SegmentRecord(Model):
     # Whether a helper reads the stored input in place (a seek reads little of it, measured by
     # the coordinator) or copies it first. None: planned before it was measured (copied).
     in_place: Mapped[bool | None] = mapped_column(default=None)
-    # Whether every worker reads, in place, the copy of the input's video the coordinator stored
-    # where a seek in it reads little (``work.segments.store_seekable_copy``), the input's own
-    # seeks reading much. None: planned before such copies were made.
+    # Whether every worker reads, in place, the stored copy of the input's video in which a seek
+    # reads little and lands exactly (``work.seekable``), the input's own seeks reading much or
+    # starting mid-GOP. None: planned before such copies were made.
     seekable_copy: Mapped[bool | None] = mapped_column(default=None)
     # bit/s of video when the job has a target size (its share of the budget); None: a VMAF target
     bitrate: Mapped[int | None] = mapped_column(default=None)

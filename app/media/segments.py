@@ -119,10 +119,14 @@ def read_bytes_read(log: str) -> int | None:
     return int(found[-1]) if found else None
 
 
-def frame_times_command(ffmpeg: str, source: str | Path, listing: Path) -> list[str]:
-    """Lists the first video stream's packets (timestamps in its time base) into ``listing``,
-    without decoding."""
+def frame_times_command(
+    ffmpeg: str, source: str | Path, listing: Path, packets: int | None = None
+) -> list[str]:
+    """Lists the first video stream's packets (timestamps in its time base; the first
+    ``packets`` of them, or all) into ``listing``, without decoding."""
     cmd = [*step_head(ffmpeg), *input_args(source), "-map", "0:v:0", "-c", "copy"]
+    if packets is not None:
+        cmd += ["-frames:v", str(packets)]
     return [*cmd, "-f", "framecrc", str(listing)]
 
 

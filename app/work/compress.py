@@ -30,7 +30,7 @@ from app.media.picture import video_filter
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
 from app.storage.scratch import ScratchFolder, sweep
 from app.units import MB
-from app.work import segments, stills
+from app.work import seekable, segments, stills
 from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.encode import (
     OUTPUT_NAME,
@@ -113,20 +113,28 @@ def _fail(job_id: str, code: str, message: str, attempt: int) -> None:
 
 
 def encode_and_check(
-    job: Job, source: Path, info: MediaInfo, options: Options, filename: str, folder: Path, steps: Steps
+    job: Job,
+    source: Path,
+    info: MediaInfo,
+    options: Options,
+    filename: str,
+    folder: Path,
+    steps: Steps,
+    frames: Path | None = None,
 ) -> tuple[Delivery, MediaInfo | None]:
     """Encode the video (in segments on every worker when long enough, else in one piece) and
-    prove the file (``verify``): what is delivered, and its header (None: the input kept)."""
+    prove the file (``verify``): what is delivered, and its header (None: the input kept).
+    ``frames``: where steps that seek read the input's frames (``seekable.frames_to_seek_in``)."""
     seams: list[float] | None = None  # a split job's: its segments were each decoded whole
     if segments.wanted(info, options, current_app.config, input_share(source.stat().st_size, info)):
         target = folder / OUTPUT_NAME
-        joined = segments.encode_in_segments(job, source, info, options, folder, steps, target)
+        joined = segments.encode_in_segments(job, source, info, options, folder, steps, target, frames)
         delivery = deliver_joined(
             joined.path, joined.quality, joined.segments, source, info, options, filename, folder, steps
         )
         seams = joined.seams
     else:
-        delivery = deliver(source, info, options, filename, folder, steps)
+        delivery = deliver(source, info, options, filename, folder, steps, frames)
     if delivery.kept_original:
         return delivery, None
     return delivery, verify(source, info, delivery.path, folder, steps, delivered_in(info, options), seams)
@@ -139,20 +147,22 @@ def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
         options = Options(**job.options)
         source, whole = _input(job, folder)
         info = trimmed(whole, options)
-        poster_vf = video_filter(info, None)
-        stills.store_poster(job.id, source, info.duration_seconds, poster_vf, folder, info.start_seconds)
         floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
         steps = Steps(job.id, floor, current_app.config, attempt=job.attempts)
+        frames = seekable.frames_to_seek_in(job.id, source, whole, folder, steps)
+        seek_in = frames or source  # where the stills seek
+        poster_vf = video_filter(info, None)
+        stills.store_poster(job.id, seek_in, info.duration_seconds, poster_vf, folder, info.start_seconds)
         started = time.monotonic()
         filename = job.input.get("filename") or "video"
-        delivery, delivered = encode_and_check(job, source, info, options, filename, folder, steps)
+        delivery, delivered = encode_and_check(job, source, info, options, filename, folder, steps, frames)
         facts: dict[str, Any] = {}
         if delivered is not None and options.normalize_audio and info.has_audio:
             facts["loudness_lufs"] = measured_loudness(delivery.path, steps)
         encode_seconds = time.monotonic() - started
         compare_vf = video_filter(info, options.max_height)  # SDR, as a JPEG is (HDR kept or not)
         stills.store_compare_frames(
-            job.id, source, delivery.path, info.duration_seconds, compare_vf, folder, info.start_seconds
+            job.id, seek_in, delivery.path, info.duration_seconds, compare_vf, folder, info.start_seconds
         )
         facts = {**_output_facts(job, delivery, delivered), **facts}
         steps.raise_if_not_ours()  # a lapsed attempt must not overwrite the output of the one after

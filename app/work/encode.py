@@ -25,11 +25,11 @@ from app.media.quality import IDENTICAL, MeasureError, Quality, measure_command,
 from app.media.search import best_try, crf_search, next_try, searchable
 from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
 from app.media.streams import container_for, left_out
-from app.media.trim import range_problems, trim_of
+from app.media.trim import TIME_SLACK_SECONDS, range_problems, trim_of
 from app.units import MB
 from app.work.failures import JobFailed
 from app.work.steps import Band, Steps, ffmpeg_path
-from app.work.verify import keyframe_times
+from app.work.verify import first_frame_time, frame_and_keyframe_times
 
 log = logging.getLogger(__name__)
 OUTPUT_NAME = "output.mp4"
@@ -73,10 +73,18 @@ class Delivery:
 
 
 def deliver(
-    source: Path, info: MediaInfo, options: Options, filename: str, folder: Path, steps: Steps
+    source: Path,
+    info: MediaInfo,
+    options: Options,
+    filename: str,
+    folder: Path,
+    steps: Steps,
+    frames: Path | None = None,
 ) -> Delivery:
-    """Encode ``source`` as ``options`` ask into ``folder``; what to deliver (maybe the input)."""
-    job = _Encode(source, info, options, filename, folder, steps)
+    """Encode ``source`` as ``options`` ask into ``folder``; what to deliver (maybe the input).
+    ``frames``: where the steps that seek (samples, scored spans) read the input's frames (a
+    seekable copy: ``app.work.seekable``), when not in ``source``."""
+    job = _Encode(source, info, options, filename, folder, steps, frames)
     if options.target_size_mb is not None and info.duration_seconds:
         return job.fit(options.target_size_mb * MB)
     return job.by_quality()
@@ -189,9 +197,17 @@ class _Encode:
     """One attempt's encode: its input, the picture asked for, where its files go."""
 
     def __init__(
-        self, source: Path, info: MediaInfo, options: Options, filename: str, folder: Path, steps: Steps
+        self,
+        source: Path,
+        info: MediaInfo,
+        options: Options,
+        filename: str,
+        folder: Path,
+        steps: Steps,
+        frames: Path | None = None,
     ) -> None:
         self.source, self.info, self.options, self.folder, self.steps = source, info, options, folder, steps
+        self.frames = frames or source  # where a seek lands on the frame asked for
         self.filename = filename
         self.ffmpeg = ffmpeg_path()
         self.hdr = kept_hdr(info, options.codec, options.sdr)
@@ -201,7 +217,7 @@ class _Encode:
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
         self.audio_filters = loudness_filters(source, info, options, steps)
-        self._keyframes: list[float] | None = None
+        self._listing: tuple[list[float], list[float]] | None = None
         self._spans: list[tuple[float, float]] | None = None
 
     def by_quality(self) -> Delivery:
@@ -220,7 +236,7 @@ class _Encode:
         if search:
             keyframes = self.keyframes()
             found = crf_search(
-                self.ffmpeg, self.source, self.duration, self.vf, options.codec, crf, target, self.folder,
+                self.ffmpeg, self.frames, self.duration, self.vf, options.codec, crf, target, self.folder,
                 self.steps.runner(search_band), self.info.start_seconds, self.hdr, keyframes,
             )  # fmt: skip
             log.info("crf search: %s", found)
@@ -348,10 +364,24 @@ class _Encode:
         return Delivery(self.source, self.info.content_type(self.filename), True, note, IDENTICAL)
 
     def keyframes(self) -> list[float]:
-        """The input's keyframes (listed once): where samples and scored spans seek cheaply."""
-        if self._keyframes is None:
-            self._keyframes = keyframe_times(self.source, self.folder, self.steps)
-        return self._keyframes
+        """The input's keyframes: where samples and scored spans seek cheaply."""
+        return self._listed()[1]
+
+    def _listed(self) -> tuple[list[float], list[float]]:
+        """The input's frame and keyframe times, listed once."""
+        if self._listing is None:
+            self._listing = frame_and_keyframe_times(self.frames, self.folder, self.steps)
+        return self._listing
+
+    def shift(self, path: Path) -> float:
+        """How much later the frames of the encode at ``path`` sit on its timeline than the
+        input's do on the part encoded. The encoder puts the first frame on its frame grid: an
+        MPEG-TS input's video, which starts a fraction of a frame after its sound, comes out up
+        to half a frame later, and the same time in both files would name neighbouring frames."""
+        start = self.info.start_seconds
+        encoded = [time for time in self._listed()[0] if time >= start - TIME_SLACK_SECONDS]
+        first = first_frame_time(path, self.folder, self.steps)
+        return 0.0 if first is None or not encoded else first - (encoded[0] - start)
 
     def scored_spans(self) -> list[tuple[float, float]]:
         """Where the delivered file is scored (on the timeline of the part encoded): chosen from
@@ -377,9 +407,11 @@ class _Encode:
         A step like the others: a cancel, a stall or the job's time limit stops it.
         """
         spans = self.scored_spans()
+        shift = self.shift(path) if spans else 0.0  # the same frames in both files
+        own = [(max(start + shift, 0.0), length) for start, length in spans] if spans else None
         cmd = measure_command(
-            self.ffmpeg, path, self.source, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds,
-            pixel_format(self.hdr),
+            self.ffmpeg, path, self.frames, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds,
+            pixel_format(self.hdr), distorted_spans=own,
         )  # fmt: skip
         seconds = sum(length for _, length in spans) or None
         try:

@@ -36,28 +36,19 @@ from app.extensions import db
 from app.jobs import queue
 from app.jobs import segments as claims
 from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentRecord
-from app.media import MediaInfo, Options, ProbeError, probe
+from app.media import MediaInfo, Options, ProbeError
 from app.media.command import audio_command, mux_args
 from app.media.fence import StoreUrl
 from app.media.formats import PRESETS
 from app.media.quality import Quality
-from app.media.segments import (
-    concat_list,
-    join_command,
-    plan,
-    read_bytes_read,
-    same_frames,
-    seek_cost_command,
-    seekable_copy_command,
-    should_split,
-    weighted,
-)
+from app.media.segments import concat_list, join_command, plan, should_split, weighted
 from app.storage import StorageError, input_key, job_storage, seekable_key, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.units import MB
 from app.work.encode import delivered_in, loudness_filters
 from app.work.failures import SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Shutdown
+from app.work.seekable import seekable_copy, seeks_cheaply, seeks_exactly
 from app.work.segment_budget import Budget
 from app.work.segment_encode import JOB_WEIGHTS, context_for, encode_claimed
 from app.work.steps import Band, Steps, ffmpeg_path
@@ -66,18 +57,6 @@ from app.work.verify import frame_and_keyframe_times
 log = logging.getLogger(__name__)
 NICENESS = 10  # as the compression work-horse: web requests on a shared host come first
 WAIT_POLL_SECONDS = 0.5  # how often the coordinator looks at the others' segments
-# A helper reads the stored input in place when a seek to a keyframe in its middle reads at most
-# this share of it (an mp4: ~1 %); a demuxer that scans for the time reads half of it or more.
-SEEK_READ_SHARE = 0.25
-SEEK_READ_ALLOWANCE = 1 << 20  # ... or at most this many bytes (opening a file reads some): 1 MiB
-# Containers ffmpeg seeks in from an index of true keyframes (mov/mp4's sample tables, Matroska's
-# cues), as named by its demuxers: a seek in any other (MPEG-TS, FLV, AVI...) searches for a
-# time and may start decoding mid-GOP (an MPEG-TS with B-frames: another picture first), so
-# every worker reads a seekable copy of such an input's video (``store_seekable_copy``).
-INDEXED_FORMATS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
-# What a seekable copy of the input's video must share with the input to stand in for it: all
-# that decides how its frames come out (turned upright, tone-mapped, scaled).
-PICTURE_FIELDS = ("width", "height", "video_codec", "rotation", "transfer", "bit_depth", "mastering", "light")
 
 
 def wanted(info: MediaInfo, options: Options, config: dict[str, Any], input_bytes: int) -> bool:
@@ -154,62 +133,17 @@ def _readable(location: Path | str) -> Path | StoreUrl:
     return location if isinstance(location, Path) else StoreUrl(location)
 
 
-def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], steps: Steps) -> bool:
-    """Whether a seek to the keyframe nearest the middle of ``source`` (of its frame ``times``:
-    a browser's recording says no duration) reads at most SEEK_READ_SHARE of it (or at most
-    SEEK_READ_ALLOWANCE). It does where the demuxer seeks from an index (mov/mp4's sample
-    tables), and a helper then reads the input in place; where it scans for the time instead
-    (Matroska without cues, and some with them), it reads a seekable copy."""
-    middle = (times[0] + times[-1]) / 2 if times else 0.0
-    at = min(keyframes, key=lambda time: abs(time - middle), default=middle) + 0.001
+def store_seekable_copy(job_id: str, copy: Path) -> bool:
+    """Store the seekable copy of the input's video (``app.work.seekable``) for every worker on
+    the job (kept in its folder for the coordinator's own segments); False (logged) when the
+    store refuses it: each helper then copies the input, as it would anyway."""
     try:
-        run = steps.run(seek_cost_command(ffmpeg_path(), source, at), None, steps.here())
-    except JobFailed:  # only advice: a copy is always safe
-        return False
-    read = read_bytes_read(run.log_tail)
-    return read is not None and read <= max(SEEK_READ_SHARE * source.stat().st_size, SEEK_READ_ALLOWANCE)
-
-
-def store_seekable_copy(
-    job_id: str, source: Path, info: MediaInfo, times: list[float], folder: Path, steps: Steps
-) -> Path | None:
-    """Make a copy of ``source``'s video in which a seek reads little (``seekable_copy_command``:
-    with its audio, else without) and store it for every worker on the job: the copy, kept in
-    ``folder`` for the coordinator's own segments. Only a copy that holds the input's frames at
-    their ``times`` and its picture (PICTURE_FIELDS), and seeks cheaply, stands in for it; else
-    (None) each helper copies the input, as it would anyway."""
-    copy = folder / "seekable.mkv"
-    found = None
-    for audio in (True, False):
-        try:
-            steps.run(seekable_copy_command(ffmpeg_path(), source, copy, audio), None, steps.here())
-            found = frame_and_keyframe_times(copy, folder, steps)
-        except (JobFailed, ValueError) as exc:  # a stream Matroska cannot hold (Blu-ray's PCM)...
-            log.info("job %s: no seekable copy %s audio: %s", job_id, "with" if audio else "without", exc)
-            continue
-        if same_frames(times, found[0]):
-            break
-        found = None
-    stored = False
-    try:
-        if found is None:
-            log.info("job %s: no seekable copy holds the input's frames", job_id)
-            return None
-        described = probe(ffmpeg_path(), copy)
-        alike = all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS)
-        if not (alike and seeks_cheaply(copy, *found, steps)):
-            log.info("job %s: no seekable copy: its picture differs, or its seeks read much", job_id)
-            return None
         job_storage().put(seekable_key(job_id), copy, "video/x-matroska")
-        stored = True
-    except (ProbeError, StorageError) as exc:  # advice only: copies are safe
-        log.warning("job %s: no seekable copy of the input: %s", job_id, exc)
-        return None
-    finally:
-        if not stored:
-            copy.unlink(missing_ok=True)
+    except StorageError as exc:  # advice only: copies are safe
+        log.warning("job %s: the seekable copy of the input was not stored: %s", job_id, exc)
+        return False
     log.info("job %s: every worker reads a seekable copy of the input's video", job_id)
-    return copy
+    return True
 
 
 def _coordinators_copy(job_id: str, folder: Path) -> Path | None:
@@ -233,9 +167,17 @@ class Joined:
 
 
 def encode_in_segments(
-    job: Job, source: Path, info: MediaInfo, options: Options, folder: Path, steps: Steps, target: Path
+    job: Job,
+    source: Path,
+    info: MediaInfo,
+    options: Options,
+    folder: Path,
+    steps: Steps,
+    target: Path,
+    frames: Path | None = None,
 ) -> Joined:
-    """Coordinate a split job: plan, fan out, encode, wait, join into ``target``.
+    """Coordinate a split job: plan, fan out, encode, wait, join into ``target``; ``frames``:
+    the attempt's seekable copy of an input ffmpeg cannot seek in exactly (``app.work.seekable``).
 
     Canceled (or failed by a helper), the segments' files and records go; failed here, they go
     with the job's failure if it takes (``compress._fail``: not when another attempt holds the
@@ -243,7 +185,7 @@ def encode_in_segments(
     every finished segment.
     """
     try:
-        return _coordinate(job, source, info, options, folder, steps, target)
+        return _coordinate(job, source, info, options, folder, steps, target, frames)
     except Interrupted as stop:
         if not stop.retry and stop.code != SUPERSEDED:
             discard(job.id)
@@ -265,14 +207,21 @@ def discard(job_id: str) -> None:
 
 
 def _coordinate(
-    job: Job, source: Path, info: MediaInfo, options: Options, folder: Path, steps: Steps, target: Path
+    job: Job,
+    source: Path,
+    info: MediaInfo,
+    options: Options,
+    folder: Path,
+    steps: Steps,
+    target: Path,
+    frames: Path | None,
 ) -> Joined:
     ffmpeg, config = ffmpeg_path(), current_app.config
     audio_band, _, join_band = steps.bands(*JOB_WEIGHTS)
     context = context_for(job, source, source.stat().st_size, folder)
     budget = Budget.of(info, options)
     rows = claims.rows(job.id)
-    copy: Path | None = None
+    copy = frames  # the attempt's seekable copy of an input ffmpeg cannot seek in exactly
     if not rows:  # a retry keeps the plan (and the segments done) of the attempt before
         every, keyframes = frame_and_keyframe_times(source, folder, steps)
         times = info.trim.kept_frames(every) if info.trim else every
@@ -280,14 +229,15 @@ def _coordinate(
         end = info.trim.end if info.trim else info.duration_seconds or 0.0
         planned = plan(times, end, config["SEGMENT_SECONDS"], before)
         bitrates = budget.shared(context, planned, steps) if budget else None
-        indexed = info.format_name in INDEXED_FORMATS
-        in_place = indexed and seeks_cheaply(source, times, keyframes, steps)
-        copy = None if in_place else store_seekable_copy(job.id, source, info, every, folder, steps)
-        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, copy is not None)
-    if rows and rows[0].seekable_copy:  # every segment from the same frames, the coordinator's too
-        copy = copy or _coordinators_copy(job.id, folder)
-        if copy is not None:
-            context = replace(context, source=copy)  # described from the input, as before
+        in_place = seeks_exactly(info) and seeks_cheaply(source, times, keyframes, steps)
+        if not in_place and seeks_exactly(info):  # exact, but a seek reads much (no cues)
+            copy = seekable_copy(job.id, source, info, every, folder, steps)
+        stored = not in_place and copy is not None and store_seekable_copy(job.id, copy)
+        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, stored)
+    if copy is None and rows and rows[0].seekable_copy:  # a retry's, of a copy stored before
+        copy = _coordinators_copy(job.id, folder)
+    if copy is not None:  # every segment from the same frames, the coordinator's too
+        context = replace(context, source=copy)  # described from the input, as before
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
     queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
     claims.publish(job.id, context.band, context.started_at)

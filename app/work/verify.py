@@ -15,6 +15,8 @@ from app.media.verify import decode_command, problems
 from app.work.failures import OUTPUT_INVALID, Interrupted, JobFailed
 from app.work.steps import Steps, ffmpeg_path
 
+FIRST_PACKETS = 16  # packets listed to find a file's first frame: more than a GOP's reordering
+
 
 def frame_times(path: Path, folder: Path, steps: Steps) -> list[float]:
     """Every frame's time in ``path`` (a packet listing: no decoding)."""
@@ -32,9 +34,16 @@ def frame_and_keyframe_times(path: Path, folder: Path, steps: Steps) -> tuple[li
     return read_frame_times(listing), read_keyframe_times(listing)
 
 
-def _listing(path: Path, folder: Path, steps: Steps) -> str:
+def first_frame_time(path: Path, folder: Path, steps: Steps) -> float | None:
+    """When ``path``'s first frame is shown (from its first packets: a GOP's first picture may
+    come after others in decoding order); None when it has no video packet."""
+    times = read_frame_times(_listing(path, folder, steps, FIRST_PACKETS))
+    return times[0] if times else None
+
+
+def _listing(path: Path, folder: Path, steps: Steps, packets: int | None = None) -> str:
     listing = folder / f"{path.name}.crc"
-    steps.run(frame_times_command(ffmpeg_path(), path, listing), None, steps.here())
+    steps.run(frame_times_command(ffmpeg_path(), path, listing, packets), None, steps.here())
     try:
         return listing.read_text()
     finally:

@@ -16,8 +16,12 @@ from app.extensions import db
 from app.jobs import lifecycle, retention
 from app.jobs import segments as claims
 from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
+from app.media import probe
 from app.media.formats import CONTAINERS
+from app.media.picture import video_filter
+from app.media.quality import measure_command, read_quality
 from app.media.segments import Segment, frame_times_command, read_frame_times
+from app.media.stills import poster as make_poster
 from app.storage import (
     StorageError,
     input_key,
@@ -271,6 +275,38 @@ def test_a_trimmed_job_delivers_exactly_the_part_asked_for(
         subprocess.run(frame_times_command(FFMPEG, delivered, listing), check=True, capture_output=True)
         assert len(read_frame_times(listing.read_text())) == 63
         assert job_storage().exists(poster_key(job_id))
+
+
+@pytest.mark.slow
+def test_an_mpeg_ts_recording_is_scored_and_pictured_from_its_own_frames(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MPEG-TS with B-frames and one keyframe, its sound starting a little before its picture:
+    ffmpeg's seeks in it start decoding mid-GOP (other pictures), and the encode puts its first
+    frame on the frame grid (later than the input's by a fraction of a frame). The job's score
+    must still compare each frame with itself (it reported 47-61 for a file scoring 97 whole,
+    and retuned to twice the bytes), and its poster show a frame of the video."""
+    clip = tmp_path / "recording.ts"
+    picture = ["-itsoffset", "0.023", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=8"]
+    codec = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "250", "-c:a", "aac", "-f", "mpegts"]
+    sound = ["-f", "lavfi", "-i", "sine=duration=8"]
+    subprocess.run([FFMPEG, "-v", "error", *picture, *sound, *codec, str(clip)], check=True)
+    indexed = tmp_path / "indexed.mp4"  # the same packets where a seek lands exactly
+    remux = [FFMPEG, "-v", "error", "-i", str(clip), "-map", "0:v", "-c", "copy", str(indexed)]
+    subprocess.run(remux, check=True)
+    with app.app_context():
+        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip)
+        done = db.session.get(Job, job_id, populate_existing=True)
+        assert done.status == SUCCEEDED, done.error
+        delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
+        whole = measure_command(FFMPEG, delivered, clip, "format=yuv420p", [(0.0, 8.0)])  # no seek
+        scored = read_quality(subprocess.run(whole, capture_output=True, text=True, check=True).stderr)
+        assert done.output["quality"]["vmaf"] == pytest.approx(scored.vmaf, abs=1.5)
+        poster = job_storage().fetch(poster_key(job_id), tmp_path / "poster")
+        info = probe(FFMPEG, clip)
+        vf = video_filter(info, None)
+        expected = make_poster(FFMPEG, indexed, tmp_path / "expected.jpg", info.duration_seconds, vf)
+        assert poster.read_bytes() == expected.read_bytes()
 
 
 def test_a_source_too_short_for_its_trim_fails_with_the_reason(

@@ -1,0 +1,103 @@
+"""A copy of the input's video in which every seek lands on the frame asked for, cheaply.
+
+ffmpeg seeks from an index of true keyframes only in some containers (``INDEXED_FORMATS``:
+mov/mp4's sample tables, Matroska's cues). In any other (MPEG-TS, FLV, AVI...) it searches for
+the time and may start decoding mid-GOP, where an MPEG-TS with B-frames gives another picture
+first: a job's scored spans then compared broken pictures (VMAF 31-54 reported for a file that
+scores 97 whole) and its retunes chased them, to twice the bytes. So every step that seeks in
+such an input (a search's samples, the scored spans, the stills, a split job's segments) reads
+a copy of its video remuxed into Matroska with cues, its frames untouched, once that copy is
+shown to hold the input's frames at their times and its picture. The encode itself, which
+reads the input from its start, keeps reading the input.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from app.media import MediaInfo, ProbeError, probe
+from app.media.segments import read_bytes_read, same_frames, seek_cost_command, seekable_copy_command
+from app.work.failures import JobFailed
+from app.work.steps import Steps, ffmpeg_path
+from app.work.verify import frame_and_keyframe_times, frame_times
+
+log = logging.getLogger(__name__)
+
+# Containers ffmpeg seeks in from an index of true keyframes, as named by its demuxers.
+INDEXED_FORMATS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
+# A seek to a keyframe in a file's middle counts as cheap when it reads at most this share of
+# the file (an mp4: ~1 %; a demuxer that scans for the time reads half of it or more) ...
+SEEK_READ_SHARE = 0.25
+SEEK_READ_ALLOWANCE = 1 << 20  # ... or at most this many bytes (opening a file reads some): 1 MiB
+# What a copy must share with the input to stand in for it: all that decides how its frames
+# come out (turned upright, tone-mapped, scaled).
+PICTURE_FIELDS = ("width", "height", "video_codec", "rotation", "transfer", "bit_depth", "mastering", "light")
+COPY_NAME = "seekable.mkv"
+
+
+def seeks_exactly(info: MediaInfo) -> bool:
+    """Whether ffmpeg seeks in this input's container from an index of true keyframes."""
+    return info.format_name in INDEXED_FORMATS
+
+
+def frames_to_seek_in(job_id: str, source: Path, info: MediaInfo, folder: Path, steps: Steps) -> Path | None:
+    """Where the steps that seek read the input's frames: None for an input ffmpeg seeks in
+    exactly (read it), else its seekable copy in ``folder`` (None, logged, when no copy holds
+    its frames: its seeks are then the demuxer's best)."""
+    if seeks_exactly(info):
+        return None
+    copy = seekable_copy(job_id, source, info, frame_times(source, folder, steps), folder, steps)
+    if copy is None:
+        log.warning("job %s: seeks in this %s input may start mid-GOP", job_id, info.format_name)
+    return copy
+
+
+def seekable_copy(
+    job_id: str, source: Path, info: MediaInfo, times: list[float], folder: Path, steps: Steps
+) -> Path | None:
+    """A copy of ``source``'s video in ``folder`` in which a seek reads little and lands exactly
+    (``seekable_copy_command``: with its audio, else without). Only a copy that holds the input's
+    frames at their ``times``, its picture (PICTURE_FIELDS), and seeks cheaply stands in for it;
+    else None."""
+    copy = folder / COPY_NAME
+    found = None
+    for audio in (True, False):
+        try:
+            steps.run(seekable_copy_command(ffmpeg_path(), source, copy, audio), None, steps.here())
+            found = frame_and_keyframe_times(copy, folder, steps)
+        except (JobFailed, ValueError) as exc:  # a stream Matroska cannot hold (Blu-ray's PCM)...
+            log.info("job %s: no seekable copy %s audio: %s", job_id, "with" if audio else "without", exc)
+            continue
+        if same_frames(times, found[0]):
+            break
+        found = None
+    try:
+        if found is None:
+            log.info("job %s: no seekable copy holds the input's frames", job_id)
+        else:
+            described = probe(ffmpeg_path(), copy)
+            alike = all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS)
+            if alike and seeks_cheaply(copy, *found, steps):
+                return copy
+            log.info("job %s: no seekable copy: its picture differs, or its seeks read much", job_id)
+    except ProbeError as exc:  # advice only: the input is always there
+        log.warning("job %s: no seekable copy of the input: %s", job_id, exc)
+    copy.unlink(missing_ok=True)
+    return None
+
+
+def seeks_cheaply(source: Path, times: list[float], keyframes: list[float], steps: Steps) -> bool:
+    """Whether a seek to the keyframe nearest the middle of ``source`` (of its frame ``times``:
+    a browser's recording says no duration) reads at most SEEK_READ_SHARE of it (or at most
+    SEEK_READ_ALLOWANCE). It does where the demuxer seeks from an index (mov/mp4's sample
+    tables), and a split job's helpers then read the input in place; where it scans for the
+    time instead (Matroska without cues, and some with them), they read a seekable copy."""
+    middle = (times[0] + times[-1]) / 2 if times else 0.0
+    at = min(keyframes, key=lambda time: abs(time - middle), default=middle) + 0.001
+    try:
+        run = steps.run(seek_cost_command(ffmpeg_path(), source, at), None, steps.here())
+    except JobFailed:  # only advice: a copy is always safe
+        return False
+    read = read_bytes_read(run.log_tail)
+    return read is not None and read <= max(SEEK_READ_SHARE * source.stat().st_size, SEEK_READ_ALLOWANCE)

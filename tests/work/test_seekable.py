@@ -1,0 +1,109 @@
+"""The seekable copy of an input's video: made where ffmpeg cannot seek in the input exactly or
+cheaply, used only when it holds the input's frames at their times."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app.jobs import lifecycle
+from app.jobs.models import Job
+from app.media import probe
+from app.work import seekable
+from app.work.steps import Steps
+from app.work.verify import frame_and_keyframe_times
+from tests.conftest import FFMPEG, make_clip
+from tests.media.crafted import seek_indexed
+
+
+def _attempt(app: Flask, tmp_path: Path) -> tuple[Job, Steps, Path]:
+    """A running job, its attempt's steps and scratch folder (in an app context)."""
+    job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+    lifecycle.start(job.id)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return job, Steps(job.id, 0.0, app.config), folder
+
+
+@pytest.mark.parametrize("piped", [False, True], ids=["mp4", "matroska without cues"])
+def test_the_coordinator_measures_whether_a_seek_reads_little(
+    app: Flask, tmp_path: Path, piped: bool
+) -> None:
+    """An mp4 seeks from its sample tables: helpers read it in place. A Matroska stream written
+    to a pipe (as a browser records) has no cues: a seek reads all before it, so it is copied."""
+    source = seek_indexed(tmp_path / "source", indexed=not piped)
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        lifecycle.start(job.id)
+        steps = Steps(job.id, 0.0, app.config)
+        times = [frame / 25 for frame in range(500)]  # 20 s, a keyframe every 2 s
+        cheap = seekable.seeks_cheaply(source, times, times[::50], steps)
+    assert cheap is not piped
+
+
+def _recorded(path: Path, kind: str) -> Path:
+    """8 s of noisy 640x360 (a keyframe every second) with sound starting half a second before
+    the picture, as a stream without a seek index: Matroska written to a pipe, or MPEG-TS (its
+    sound AAC, or Blu-ray's PCM, which Matroska cannot hold)."""
+    picture = "testsrc2=size=640x360:rate=25:duration=8,noise=alls=20:allf=t"
+    inputs = ["-itsoffset", "0.5", "-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", "sine=duration=8.5"]
+    sound = ["-c:a", "pcm_bluray"] if kind == "mpegts-pcm" else ["-c:a", "aac"]
+    codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-g", "25", "-bf", "2", *sound]
+    muxer = ["-f", "matroska"] if kind == "matroska" else ["-f", "mpegts"]
+    with path.open("wb") as out:
+        subprocess.run([FFMPEG, "-v", "error", *inputs, *codec, *muxer, "pipe:1"], stdout=out, check=True)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["matroska", "mpegts", "mpegts-pcm"])
+def test_a_seekable_copy_holds_the_frames_at_the_inputs_times_when_the_sound_starts_first(
+    app: Flask, tmp_path: Path, kind: str
+) -> None:
+    """A file's timeline starts at its earliest stream: the copy keeps the audio so that it starts
+    where the input does (Matroska); where that moves the times (MPEG-TS: ffmpeg bases them on
+    the streams it reads; or where Matroska cannot hold the sound), the video alone does. Either
+    way every frame is at its time."""
+    source = _recorded(tmp_path / f"recorded.{kind}", kind)
+    with app.app_context():
+        job, steps, folder = _attempt(app, tmp_path)
+        times = frame_and_keyframe_times(source, folder, steps)[0]
+        assert times[0] > 0.3 or kind != "matroska", "the picture starts after the sound"
+        copy = seekable.seekable_copy(job.id, source, probe(FFMPEG, source), times, folder, steps)
+        assert copy is not None
+        assert frame_and_keyframe_times(copy, folder, steps)[0] == pytest.approx(times, abs=0.001)
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["same frames", "a frame short"])
+def test_a_copy_stands_in_only_for_the_frames_it_was_made_for(app: Flask, tmp_path: Path, same: bool) -> None:
+    """A Matroska stream without cues: its video copied (not decoded) into a file with cues,
+    every frame at its time, in which a seek reads little. A copy that does not hold the frames
+    the plan was made from is not used (and not left behind)."""
+    source = seek_indexed(tmp_path / "source", indexed=False)
+    with app.app_context():
+        job, steps, folder = _attempt(app, tmp_path)
+        times, keyframes = frame_and_keyframe_times(source, folder, steps)
+        assert not seekable.seeks_cheaply(source, times, keyframes, steps)
+        planned = times if same else times[:-1]
+        copy = seekable.seekable_copy(job.id, source, probe(FFMPEG, source), planned, folder, steps)
+        assert list(folder.iterdir()) == ([copy] if same else [])
+        if copy is not None:
+            assert frame_and_keyframe_times(copy, folder, steps) == (times, keyframes)
+            assert seekable.seeks_cheaply(copy, times, keyframes, steps)
+
+
+@pytest.mark.parametrize("kind", ["mp4", "mpegts"])
+def test_only_an_input_ffmpeg_seeks_in_by_searching_is_copied(app: Flask, tmp_path: Path, kind: str) -> None:
+    """An mp4 is read where it is; an MPEG-TS, where a seek may start decoding mid-GOP, gets a
+    copy every seeking step reads."""
+    source = (
+        make_clip(tmp_path / "in.mp4", seconds=2.0) if kind == "mp4" else _recorded(tmp_path / "in.ts", kind)
+    )
+    with app.app_context():
+        job, steps, folder = _attempt(app, tmp_path)
+        copy = seekable.frames_to_seek_in(job.id, source, probe(FFMPEG, source), folder, steps)
+        assert (copy is None) is (kind == "mp4")
+        assert list(folder.iterdir()) == ([] if copy is None else [copy]), "no listing left behind"
