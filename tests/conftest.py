@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -39,6 +40,16 @@ def make_clip(
     cmd += [*extra, "-movflags", "+faststart", str(path)]
     subprocess.run(cmd, check=True)
     return path
+
+
+def full_vmaf(distorted: Path, reference: Path, vf: str) -> float:
+    """VMAF over every frame, each file decoded from its start (no seek), its first frame at 0:
+    what a service's sampled score is checked against."""
+    graph = f"[0:v]setpts=PTS-STARTPTS[d];[1:v]{vf},setpts=PTS-STARTPTS[r];[d][r]libvmaf=n_threads=2"
+    cmd = [FFMPEG, "-hide_banner", "-i", str(distorted), "-i", str(reference)]
+    cmd += ["-lavfi", graph, "-f", "null", "-"]
+    text = subprocess.run(cmd, capture_output=True, check=True).stderr.decode()
+    return float(re.search(r"VMAF score: ([\d.]+)", text).group(1))  # type: ignore[union-attr]
 
 
 def make_noise_clip(path: Path, seconds: float) -> Path:

@@ -98,7 +98,7 @@ def seekable_copy_command(ffmpeg: str, source: str | Path, target: Path, audio: 
     input was (one written to a pipe, as a browser records, has none). A file's timeline starts
     at its earliest stream: with the audio, where the input's does (the audio may start first);
     without, where an MPEG-TS input's does (ffmpeg bases its times on the streams it reads)."""
-    cmd = [*step_head(ffmpeg), "-copyts", *input_args(source), "-map", "0:v:0"]
+    cmd = [*step_head(ffmpeg), "-copyts", *GENERATED_PTS, *input_args(source), "-map", "0:v:0"]
     return [*cmd, *(["-map", "0:a?"] if audio else []), "-c", "copy", "-f", "matroska", str(target)]
 
 
@@ -119,12 +119,18 @@ def read_bytes_read(log: str) -> int | None:
     return int(found[-1]) if found else None
 
 
+# A container that stores only decoding times (AVI, raw H.264: packets without a presentation
+# time once B-frames reorder them) gets each packet's presentation time from its parser, so a
+# listing tells when each frame is shown and Matroska takes the packets (it refuses them untimed).
+GENERATED_PTS = ["-fflags", "+genpts"]
+
+
 def frame_times_command(
     ffmpeg: str, source: str | Path, listing: Path, packets: int | None = None
 ) -> list[str]:
     """Lists the first video stream's packets (timestamps in its time base; the first
     ``packets`` of them, or all) into ``listing``, without decoding."""
-    cmd = [*step_head(ffmpeg), *input_args(source), "-map", "0:v:0", "-c", "copy"]
+    cmd = [*step_head(ffmpeg), *GENERATED_PTS, *input_args(source), "-map", "0:v:0", "-c", "copy"]
     if packets is not None:
         cmd += ["-frames:v", str(packets)]
     return [*cmd, "-f", "framecrc", str(listing)]

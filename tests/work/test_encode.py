@@ -23,7 +23,7 @@ from app.media.search import crf_search
 from app.units import MB
 from app.work.encode import Delivery, asked_change, deliver
 from app.work.steps import Steps
-from tests.conftest import FFMPEG
+from tests.conftest import FFMPEG, full_vmaf
 from tests.media import corpus, footage
 
 pytestmark = pytest.mark.slow  # every test here runs real encodes
@@ -44,15 +44,6 @@ def run_job(app: Flask, tmp_path: Path) -> Iterator[Deliver]:
 
     with app.app_context():
         yield run
-
-
-def full_vmaf(distorted: Path, reference: Path, vf: str) -> float:
-    """VMAF over every frame, computed here the plain way, to check the service's sampled score."""
-    graph = f"[0:v]setpts=PTS-STARTPTS[d];[1:v]{vf},setpts=PTS-STARTPTS[r];[d][r]libvmaf=n_threads=2"
-    cmd = [FFMPEG, "-hide_banner", "-i", str(distorted), "-i", str(reference)]
-    cmd += ["-lavfi", graph, "-f", "null", "-"]
-    text = subprocess.run(cmd, capture_output=True, check=True).stderr.decode()
-    return float(re.search(r"VMAF score: ([\d.]+)", text).group(1))  # type: ignore[union-attr]
 
 
 def test_an_encode_is_smaller_and_its_vmaf_matches_a_full_one(run_job: Deliver, tmp_path: Path) -> None:

@@ -46,27 +46,39 @@ def test_the_coordinator_measures_whether_a_seek_reads_little(
 
 
 def _recorded(path: Path, kind: str) -> Path:
-    """8 s of noisy 640x360 (a keyframe every second) with sound starting half a second before
-    the picture, as a stream without a seek index: Matroska written to a pipe, or MPEG-TS (its
-    sound AAC, or Blu-ray's PCM, which Matroska cannot hold)."""
+    """8 s of noisy 640x360 (a keyframe every second, B-frames) with sound starting half a second
+    before the picture, in a container without a seek index: Matroska written to a pipe, MPEG-TS
+    (its sound AAC, or Blu-ray's PCM, which Matroska cannot hold), or AVI (decoding times only:
+    its B-frames have no presentation time)."""
     picture = "testsrc2=size=640x360:rate=25:duration=8,noise=alls=20:allf=t"
     inputs = ["-itsoffset", "0.5", "-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", "sine=duration=8.5"]
     sound = ["-c:a", "pcm_bluray"] if kind == "mpegts-pcm" else ["-c:a", "aac"]
     codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-g", "25", "-bf", "2", *sound]
-    muxer = ["-f", "matroska"] if kind == "matroska" else ["-f", "mpegts"]
+    cmd = [
+        FFMPEG,
+        "-v",
+        "error",
+        *inputs,
+        *codec,
+        "-f",
+        {"matroska": "matroska", "avi": "avi"}.get(kind, "mpegts"),
+    ]
+    if kind == "avi":  # its index is written at the end: a file, not a pipe
+        subprocess.run([*cmd, str(path)], check=True)
+        return path
     with path.open("wb") as out:
-        subprocess.run([FFMPEG, "-v", "error", *inputs, *codec, *muxer, "pipe:1"], stdout=out, check=True)
+        subprocess.run([*cmd, "pipe:1"], stdout=out, check=True)
     return path
 
 
-@pytest.mark.parametrize("kind", ["matroska", "mpegts", "mpegts-pcm"])
+@pytest.mark.parametrize("kind", ["matroska", "mpegts", "mpegts-pcm", "avi"])
 def test_a_seekable_copy_holds_the_frames_at_the_inputs_times_when_the_sound_starts_first(
     app: Flask, tmp_path: Path, kind: str
 ) -> None:
     """A file's timeline starts at its earliest stream: the copy keeps the audio so that it starts
     where the input does (Matroska); where that moves the times (MPEG-TS: ffmpeg bases them on
     the streams it reads; or where Matroska cannot hold the sound), the video alone does. Either
-    way every frame is at its time."""
+    way every frame is at its time (AVI's presentation times generated from its decoding times)."""
     source = _recorded(tmp_path / f"recorded.{kind}", kind)
     with app.app_context():
         job, steps, folder = _attempt(app, tmp_path)
@@ -95,12 +107,14 @@ def test_a_copy_stands_in_only_for_the_frames_it_was_made_for(app: Flask, tmp_pa
             assert seekable.seeks_cheaply(copy, times, keyframes, steps)
 
 
-@pytest.mark.parametrize("kind", ["mp4", "mpegts"])
+@pytest.mark.parametrize("kind", ["mp4", "mpegts", "avi"])
 def test_only_an_input_ffmpeg_seeks_in_by_searching_is_copied(app: Flask, tmp_path: Path, kind: str) -> None:
-    """An mp4 is read where it is; an MPEG-TS, where a seek may start decoding mid-GOP, gets a
-    copy every seeking step reads."""
+    """An mp4 is read where it is; an MPEG-TS or an AVI, where a seek may start decoding mid-GOP,
+    gets a copy every seeking step reads."""
     source = (
-        make_clip(tmp_path / "in.mp4", seconds=2.0) if kind == "mp4" else _recorded(tmp_path / "in.ts", kind)
+        make_clip(tmp_path / "in.mp4", seconds=2.0)
+        if kind == "mp4"
+        else _recorded(tmp_path / f"in.{kind}", kind)
     )
     with app.app_context():
         job, steps, folder = _attempt(app, tmp_path)
