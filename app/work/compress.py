@@ -24,7 +24,7 @@ from sqlalchemy import select
 from app import metrics
 from app.extensions import db
 from app.jobs import lifecycle, retention
-from app.jobs.models import CANCELED, FAILED, Job
+from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, Job
 from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.picture import video_filter
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
@@ -75,7 +75,7 @@ def compress_job(job_id: str) -> None:
         app = cast("LocalProxy[Flask]", current_app)._get_current_object()  # typed as the app it proxies
         renew = partial(lifecycle.renew_lease, job_id, attempt)
         with Lease(app, job_id, renew), ScratchFolder(scratch_root, f"job-{job_id}") as scratch:
-            facts, encode_seconds = _attempt(job, scratch.path)
+            facts, encode_seconds = _attempt(job, attempt, scratch.path)
         done = lifecycle.succeed(job_id, facts, attempt)
         if done is None:
             _drop_unwanted_output(job_id)
@@ -100,16 +100,24 @@ def compress_job(job_id: str) -> None:
 
 
 def _fail(job_id: str, code: str, message: str, attempt: int) -> None:
-    """Fail the job if ``attempt`` still holds it; if that took, its segments go with it (a split
-    job's files, its seekable copy, its records): an attempt stopped for a retry keeps them for
-    the next, and there is none."""
-    if lifecycle.fail(job_id, code, message, attempt) is None:
+    """Fail the job if ``attempt`` still holds it. Once it is over (failed here, or already: a
+    helper failed a segment), its segments go (a split job's files, its seekable copy, its
+    records): an attempt stopped for a retry keeps them for the next, and there is none. A job
+    queued again or on another attempt keeps them for that one."""
+    if lifecycle.fail(job_id, code, message, attempt) is None and _still_wanted(job_id):
         return
     try:
         segments.discard(job_id)
     except Exception:  # the job is failed already; retention removes what is left with it
         log.exception("segments of job %s not discarded", job_id)
         db.session.rollback()
+
+
+def _still_wanted(job_id: str) -> bool:
+    """Whether the job is queued or running (another attempt's, or about to be)."""
+    status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+    db.session.commit()
+    return status in (QUEUED, RUNNING)
 
 
 def encode_and_check(
@@ -140,15 +148,17 @@ def encode_and_check(
     return delivery, verify(source, info, delivery.path, folder, steps, delivered_in(info, options), seams)
 
 
-def _attempt(job: Job, folder: Path) -> tuple[dict[str, Any], float]:
-    """Fetch, compress, measure and store the output; the output's facts and ffmpeg's seconds."""
+def _attempt(job: Job, attempt: int, folder: Path) -> tuple[dict[str, Any], float]:
+    """Fetch, compress, measure and store the output; the output's facts and ffmpeg's seconds.
+    ``attempt``: the number this attempt was started with (``job.attempts`` reads the database
+    again after every commit: another attempt's, once the job went to another worker)."""
     storage = job_storage()
     with _storage_and_disk_errors(job.id):
         options = Options(**job.options)
-        source, whole = _input(job, folder)
+        source, whole = _input(job, attempt, folder)
         info = trimmed(whole, options)
         floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
-        steps = Steps(job.id, floor, current_app.config, attempt=job.attempts)
+        steps = Steps(job.id, floor, current_app.config, attempt=attempt)
         frames = seekable.frames_to_seek_in(job.id, source, whole, folder, steps)
         seek_in = frames or source  # where the stills seek
         poster_vf = video_filter(info, None)
@@ -177,10 +187,10 @@ def _attempts_message(attempts: int) -> str:
     return f"the job was interrupted {attempts} times and will not be tried again"
 
 
-def _input(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
+def _input(job: Job, attempt: int, folder: Path) -> tuple[Path, MediaInfo]:
     """The input on this host's disk, and what its header says."""
     if job.source_url is not None and not job.input.get("size_bytes"):
-        return fetch_source(job, folder)  # first time: download it (a retry reads the stored copy)
+        return fetch_source(job, attempt, folder)  # first time: download it (a retry reads the stored copy)
     with metrics.timed("storage_seconds", operation="fetch_input"):
         path = job_storage().fetch(input_key(job.id), folder)
     limit = current_app.config["MAX_UPLOAD_MB"]

@@ -17,7 +17,7 @@ from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
 from app.netguard import BlockedAddress, open_guarded
 from app.storage import input_key, job_storage
 from app.units import MB
-from app.work.failures import JobFailed
+from app.work.failures import Interrupted, JobFailed
 
 CONNECT_TIMEOUT_SECONDS = 30  # per socket operation: connecting and each read
 CHUNK_BYTES = MB
@@ -29,7 +29,7 @@ DOWNLOAD_MAX_SECONDS = 30 * 60
 DOWNLOAD_SHARE = 10.0  # the download is the first 10% of the job's progress
 
 
-def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
+def fetch_source(job: Job, attempt: int, folder: Path) -> tuple[Path, MediaInfo]:
     """Download into ``folder``, probe, store the input, record its facts; JobFailed with a reason."""
     config = current_app.config
     limit = config["MAX_UPLOAD_MB"] * MB
@@ -67,7 +67,8 @@ def fetch_source(job: Job, folder: Path) -> tuple[Path, MediaInfo]:
                     if total and time.monotonic() - last > 0.5:
                         last = time.monotonic()
                         percent = round(size / total * DOWNLOAD_SHARE, 1)
-                        lifecycle.report_progress(job.id, percent, None, job.attempts)
+                        if not lifecycle.report_progress(job.id, percent, None, attempt):
+                            raise Interrupted("the job is no longer this attempt's", "canceled", retry=False)
         except (OSError, HTTPException) as exc:
             raise JobFailed("source_unreachable", f"the download from {host} broke off: {exc}") from exc
     if size == 0:

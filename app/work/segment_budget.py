@@ -75,9 +75,12 @@ class Budget:
         log.info("job %s: segment weights %s", context.job_id, [round(w) for w in weights])
         return split_bitrates(bitrate, weights, [segment.duration for segment in planned])
 
-    def refit(self, job: Job, rows: list[SegmentRecord], audio: Path | None, refits: int) -> bool:
+    def refit(
+        self, job: Job, rows: list[SegmentRecord], audio: Path | None, refits: int, attempt: str
+    ) -> bool:
         """When the segments together pass the video's budget, encode those over their share
-        again, lower: True if some were sent back. After MAX_FITS rounds the job fails."""
+        again, lower (their helpers named for the job's ``attempt``): True if some were sent
+        back. After MAX_FITS rounds the job fails."""
         allowed = self.video_bytes(audio.stat().st_size if audio else 0)
         sizes = [(row.result or {}).get("size_bytes") or 0 for row in rows]
         if sum(sizes) <= allowed:
@@ -94,5 +97,5 @@ class Budget:
                 claims.redo(job.id, row.number, corrected_bitrate(row.bitrate or 0, size, share, 0))
                 redone += 1
         log.info("job %s: %d segments over their share of %d bytes, again", job.id, redone, allowed)
-        queue.enqueue_helpers(job.id, max(redone - 1, 0), f"{job.attempts}-fit{refits + 1}")
+        queue.enqueue_helpers(job.id, max(redone - 1, 0), f"{attempt}-fit{refits + 1}")
         return True

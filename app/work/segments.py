@@ -239,7 +239,7 @@ def _coordinate(
     if copy is not None:  # every segment from the same frames, the coordinator's too
         context = replace(context, source=copy)  # described from the input, as before
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
-    queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(job.attempts))
+    queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(steps.attempt))
     claims.publish(job.id, context.band, context.started_at)
     audio = _audio(ffmpeg, source, info, options, folder, steps, audio_band, budget)
     refits = 0
@@ -254,10 +254,11 @@ def _coordinate(
             failed = next(row for row in rows if row.state == SEGMENT_FAILED)
             raise JobFailed("segment_failed", f"the part {failed.plan().time_range()} could not be encoded")
         if any((row.result or {}).get("outgrown") for row in rows):
+            steps.raise_if_not_ours()  # the segments are another attempt's to discard
             discard(job.id)  # the whole would outgrow the input: the input is delivered
             return Joined(None, None, [], [])
         if all(row.state == SEGMENT_DONE for row in rows):
-            if budget is None or not budget.refit(job, rows, audio, refits):
+            if budget is None or not budget.refit(job, rows, audio, refits, str(steps.attempt)):
                 break
             refits += 1
             continue
@@ -331,5 +332,6 @@ def _join(
         vmaf = weighted([(row.result["vmaf"], row.duration) for row in scored if row.result])
         ssim = weighted([(row.result["ssim"], row.duration) for row in scored if row.result])
         quality = Quality(vmaf=vmaf, ssim=ssim)
+    steps.raise_if_not_ours()  # another attempt's segments are that attempt's to join
     discard(job_id)
     return Joined(target, quality, facts, starts[1:])

@@ -61,6 +61,11 @@ class Steps:
         self.deadline: float = time.monotonic() + config["JOB_TIMEOUT_MINUTES"] * 60
         self.limits = encode_limits(config)
 
+    @property
+    def attempt(self) -> int | None:
+        """The job's attempt these steps belong to (None: whichever is running)."""
+        return self.reporter.attempt
+
     def bands(self, *weights: float) -> list[Band]:
         """Split what is left of the bar (from the floor to 99 %) by ``weights``, in order."""
         return bands(self.reporter.floor, *weights)

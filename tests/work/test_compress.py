@@ -130,7 +130,7 @@ def test_a_split_job_failed_for_good_leaves_no_segment_behind(
     monkeypatch.setattr(os, "nice", lambda _n: 0)
     monkeypatch.setattr(signal, "signal", lambda *_args: None)
 
-    def attempt(job: Job, _folder: Path) -> None:
+    def attempt(job: Job, _attempt: int, _folder: Path) -> None:
         claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
         for key in (segment_key(job.id, 0), seekable_key(job.id)):
             job_storage().put(key, _bytes(tmp_path))
@@ -166,7 +166,7 @@ def test_an_attempt_whose_job_went_to_another_worker_leaves_it_to_that_one(
     monkeypatch.setattr(os, "nice", lambda _n: 0)
     monkeypatch.setattr(signal, "signal", lambda *_args: None)
 
-    def attempt(job: Job, _folder: Path) -> tuple[dict[str, object], float]:
+    def attempt(job: Job, _attempt: int, _folder: Path) -> tuple[dict[str, object], float]:
         claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
         job_storage().put(segment_key(job.id, 0), _bytes(tmp_path))
         lifecycle.requeue(job.id, attempt=1)  # the reconciler, while this worker was paused
@@ -183,6 +183,53 @@ def test_an_attempt_whose_job_went_to_another_worker_leaves_it_to_that_one(
         assert (held.status, held.attempts, held.error, held.output) == (RUNNING, 2, None, None)
         assert job_storage().keys(segments_prefix(job.id)) == [segment_key(job.id, 0)]
         assert len(claims.rows(job.id)) == 2
+
+
+def test_a_split_job_whose_segment_a_helper_failed_leaves_no_segment_behind(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper fails the job when a segment fails for good; the coordinator then stops with that
+    failure, which no longer takes (the job is failed already): the segments go all the same."""
+    monkeypatch.setattr(os, "nice", lambda _n: 0)
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)
+
+    def attempt(job: Job, _attempt: int, _folder: Path) -> None:
+        claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
+        for key in (segment_key(job.id, 0), seekable_key(job.id)):
+            job_storage().put(key, _bytes(tmp_path))
+        lifecycle.fail(job.id, "segment_failed", "the part 0:02-0:04 could not be encoded")  # a helper
+        raise JobFailed("segment_failed", "the part 0:02-0:04 could not be encoded")
+
+    monkeypatch.setattr(compress, "_attempt", attempt)
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
+        compress_job(job.id)
+        assert db.session.get(Job, job.id, populate_existing=True).status == FAILED
+        assert job_storage().keys(segments_prefix(job.id)) == []
+        assert claims.rows(job.id) == []
+
+
+@pytest.mark.slow
+def test_an_attempt_keeps_its_own_number_when_its_job_moves_on_under_it(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job went to another worker while this attempt fetched its input: the job's record
+    now says attempt 2, and an attempt that read its number from it would encode and deliver
+    over the other one. It stops at its first step instead."""
+    fetch = compress._input
+
+    def fetched_then_taken(job: Job, attempt: int, folder: Path) -> object:
+        found = fetch(job, attempt, folder)
+        lifecycle.requeue(job.id, attempt=attempt)  # the reconciler: this attempt's lease lapsed
+        lifecycle.start(job.id)  # another worker
+        return found
+
+    monkeypatch.setattr(compress, "_input", fetched_then_taken)
+    with app.app_context():
+        job_id = _compress_a_clip(tmp_path, monkeypatch)
+        held = db.session.get(Job, job_id, populate_existing=True)
+        assert (held.status, held.attempts, held.output) == (RUNNING, 2, None)
+        assert not job_storage().exists(output_key(job_id))
 
 
 def _compress_a_clip(

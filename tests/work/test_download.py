@@ -15,7 +15,7 @@ from flask import Flask
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.work import download
-from app.work.failures import JobFailed
+from app.work.failures import Interrupted, JobFailed
 
 
 class _Trickle(BaseHTTPRequestHandler):
@@ -52,6 +52,23 @@ def test_a_trickling_source_fails_the_job_soon_with_a_reason(
     app.config["WEBHOOK_ALLOW_PRIVATE"] = True
     with app.app_context():
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}, source_url=trickle))
+        lifecycle.start(job.id)
         with pytest.raises(JobFailed) as failure:
-            download.fetch_source(job, tmp_path)
+            download.fetch_source(job, 1, tmp_path)
     assert failure.value.code == "source_too_slow" and "too slow" in str(failure.value)
+
+
+def test_a_download_stops_once_its_job_has_gone_to_another_attempt(
+    app: Flask, trickle: str, tmp_path: Path
+) -> None:
+    """Attempt 1 paused past its lease; the job is on attempt 2: its download stops at its first
+    report, rather than fetching (and storing) the whole source for nobody."""
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    with app.app_context():
+        job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}, source_url=trickle))
+        lifecycle.start(job.id)
+        lifecycle.requeue(job.id, attempt=1)
+        lifecycle.start(job.id)
+        with pytest.raises(Interrupted) as stopped:
+            download.fetch_source(job, 1, tmp_path)
+    assert not stopped.value.retry

@@ -48,13 +48,13 @@ def _finished(job_id: str, sizes: list[float]) -> None:
 def test_segments_within_the_budget_are_joined(app: Flask, job_id: str) -> None:
     with app.app_context():
         _finished(job_id, [ALLOWED * 0.3, ALLOWED * 0.69])
-        assert not BUDGET.refit(_job(job_id), claims.rows(job_id), None, 0)
+        assert not BUDGET.refit(_job(job_id), claims.rows(job_id), None, 0, "1")
 
 
 def test_only_the_segment_over_its_share_is_encoded_again_lower(app: Flask, job_id: str) -> None:
     with app.app_context():
         _finished(job_id, [ALLOWED * 0.2, ALLOWED * 0.9])  # its share was 3/4 of the budget
-        assert BUDGET.refit(_job(job_id), claims.rows(job_id), None, 0)
+        assert BUDGET.refit(_job(job_id), claims.rows(job_id), None, 0, "1")
         kept, again = claims.rows(job_id)
         assert (kept.state, kept.bitrate) == ("done", 100_000)
         assert again.state == "waiting" and again.result is None
@@ -65,5 +65,5 @@ def test_a_budget_missed_round_after_round_fails_the_job_with_the_reason(app: Fl
     with app.app_context():
         _finished(job_id, [ALLOWED, ALLOWED])
         with pytest.raises(JobFailed, match="did not fit under 1 MB") as failed:
-            BUDGET.refit(_job(job_id), claims.rows(job_id), None, MAX_FITS)
+            BUDGET.refit(_job(job_id), claims.rows(job_id), None, MAX_FITS, "1")
         assert failed.value.code == "target_unreachable"
