@@ -20,7 +20,7 @@ from app.media import MediaInfo, ProbeError, probe
 from app.media.segments import read_bytes_read, same_frames, seek_cost_command, seekable_copy_command
 from app.work.failures import JobFailed
 from app.work.steps import Steps, ffmpeg_path
-from app.work.verify import frame_and_keyframe_times, frame_times
+from app.work.verify import frame_and_keyframe_times
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,15 @@ def seeks_exactly(info: MediaInfo) -> bool:
 
 def frames_to_seek_in(job_id: str, source: Path, info: MediaInfo, folder: Path, steps: Steps) -> Path | None:
     """Where the steps that seek read the input's frames: None for an input ffmpeg seeks in
-    exactly (read it), else its seekable copy in ``folder`` (None, logged, when no copy holds
-    its frames: its seeks are then the demuxer's best)."""
+    exactly (read it: its container has an index of keyframes, or every frame is one, as in
+    raw video, DV or Motion JPEG), else its seekable copy in ``folder`` (None, logged, when no
+    copy holds its frames: its seeks are then the demuxer's best)."""
     if seeks_exactly(info):
         return None
-    copy = seekable_copy(job_id, source, info, frame_times(source, folder, steps), folder, steps)
+    times, keyframes = frame_and_keyframe_times(source, folder, steps)
+    if len(keyframes) >= len(times):  # no seek can start mid-GOP: there are none
+        return None
+    copy = seekable_copy(job_id, source, info, times, folder, steps)
     if copy is None:
         log.warning("job %s: seeks in this %s input may start mid-GOP", job_id, info.format_name)
     return copy

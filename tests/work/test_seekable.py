@@ -107,17 +107,21 @@ def test_a_copy_stands_in_only_for_the_frames_it_was_made_for(app: Flask, tmp_pa
             assert seekable.seeks_cheaply(copy, times, keyframes, steps)
 
 
-@pytest.mark.parametrize("kind", ["mp4", "mpegts", "avi"])
+@pytest.mark.parametrize("kind", ["mp4", "y4m", "mpegts", "avi"])
 def test_only_an_input_ffmpeg_seeks_in_by_searching_is_copied(app: Flask, tmp_path: Path, kind: str) -> None:
-    """An mp4 is read where it is; an MPEG-TS or an AVI, where a seek may start decoding mid-GOP,
+    """An mp4 is read where it is, and so is raw video (every frame a keyframe: a seek cannot
+    start mid-GOP); an MPEG-TS or an AVI with B-frames, where a seek may start decoding mid-GOP,
     gets a copy every seeking step reads."""
-    source = (
-        make_clip(tmp_path / "in.mp4", seconds=2.0)
-        if kind == "mp4"
-        else _recorded(tmp_path / f"in.{kind}", kind)
-    )
+    source = tmp_path / f"in.{kind}"
+    if kind == "mp4":
+        make_clip(source, seconds=2.0)
+    elif kind == "y4m":
+        raw = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1"]
+        subprocess.run([*raw, "-pix_fmt", "yuv420p", str(source)], check=True)
+    else:
+        _recorded(source, kind)
     with app.app_context():
         job, steps, folder = _attempt(app, tmp_path)
         copy = seekable.frames_to_seek_in(job.id, source, probe(FFMPEG, source), folder, steps)
-        assert (copy is None) is (kind == "mp4")
+        assert (copy is None) is (kind in ("mp4", "y4m"))
         assert list(folder.iterdir()) == ([] if copy is None else [copy]), "no listing left behind"
