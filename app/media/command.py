@@ -209,14 +209,20 @@ def audio_command(
 
 
 def mux_args(
-    audio: Path | None, source: str | Path, info: MediaInfo, keep_location: bool, container: Container = MP4
+    audio: Path | None,
+    source: str | Path,
+    info: MediaInfo,
+    keep_location: bool,
+    container: Container = MP4,
+    audio_delay: float = 0.0,
 ) -> list[str]:
-    """After a video input (input 0): the audio file's tracks (copied), and from ``source`` what
-    the file keeps besides (subtitles, chapters, metadata), into a ``container`` ready to stream."""
+    """After a video input (input 0): the audio file's tracks (copied; starting ``audio_delay``
+    seconds in, where the input's sound starts after its picture), and from ``source`` what the
+    file keeps besides (subtitles, chapters, metadata), into a ``container`` ready to stream."""
     cmd: list[str] = ["-map", "0:v:0"]
     inputs: list[str] = []
     if audio is not None:
-        inputs += input_args(audio)
+        inputs += [*(["-itsoffset", f"{audio_delay:.6f}"] if audio_delay > 0 else []), *input_args(audio)]
         cmd += ["-map", "1:a?"]
     inputs += input_args(source, info.trim)  # subtitles and chapters of the part kept, from 0
     extras = kept(

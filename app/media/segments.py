@@ -34,6 +34,8 @@ SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece 
 # initial QP) reach the decoder after a join.
 IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av1": []}
 _TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
+_STREAM_TIMEBASE = re.compile(r"^#tb (\d+): (\d+)/(\d+)", re.MULTILINE)
+_FRAME_PTS = re.compile(r"^(\d+),\s*-?\d+,\s*(-?\d+),", re.MULTILINE)  # stream, dts, pts
 _BYTES_READ = re.compile(r"Statistics: (\d+) bytes read")
 _PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)
 _KEYFRAME = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),[^\n]*$", re.MULTILINE)  # no F=: a keyframe (flag 1)
@@ -43,6 +45,7 @@ _PACKET_SIZE = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*\d+,\s*(\d+),", re.MULTILI
 # B-frames: one packet per frame in display order). Bits are shared like a two-pass encode
 # shares them, by what each stretch costs at one quality.
 DIFFICULTY_HEIGHT = 360
+START_GAP_LIMIT = 10.0  # seconds of sound read to find where the picture starts against it
 DIFFICULTY_CRF = 26
 
 
@@ -249,6 +252,25 @@ def segment_command(
     return [*cmd, "-f", "mp4", str(target)]
 
 
+def start_gap_command(ffmpeg: str, source: str | Path, listing: Path) -> list[str]:
+    """Decodes the first picture of ``source`` and its sound until then, as an encode reading
+    both reads them, into a framecrc ``listing`` (``read_start_gap``)."""
+    cmd = [*step_head(ffmpeg), *input_args(source), "-map", "0:v:0", "-map", "0:a:0"]
+    return [*cmd, "-frames:v", "1", "-t", f"{START_GAP_LIMIT:g}", "-f", "framecrc", str(listing)]
+
+
+def read_start_gap(listing: str) -> float:
+    """How much later the picture starts than the sound (negative: earlier), in seconds, from a
+    ``start_gap_command`` listing; 0 when either is missing (START_GAP_LIMIT apart, or none)."""
+    bases = {int(stream): int(num) / int(den) for stream, num, den in _STREAM_TIMEBASE.findall(listing)}
+    firsts: dict[int, float] = {}
+    for stream, pts in _FRAME_PTS.findall(listing):
+        firsts.setdefault(int(stream), int(pts) * bases.get(int(stream), 0.0))
+    if 0 not in firsts or 1 not in firsts:
+        return 0.0
+    return round(firsts[0] - firsts[1], 6)
+
+
 def concat_list(parts: list[tuple[Path, Segment]]) -> str:
     """The concat demuxer's list: each segment file and the time it holds on the input's timeline."""
     lines = ["ffconcat version 1.0"]
@@ -257,15 +279,19 @@ def concat_list(parts: list[tuple[Path, Segment]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def join_command(ffmpeg: str, listing: Path, mux: list[str], target: Path) -> list[str]:
-    """One file from the segments (copied, in order) and what ``mux`` adds (``mux_args``: the
-    audio, copied, and what else the file keeps).
+def join_command(
+    ffmpeg: str, listing: Path, mux: list[str], target: Path, video_delay: float = 0.0
+) -> list[str]:
+    """One file from the segments (copied, in order; starting ``video_delay`` seconds in, where
+    the input's picture starts after its sound) and what ``mux`` adds (``mux_args``: the audio,
+    copied, and what else the file keeps).
 
     The list and the segments are this server's own files, not a person's upload: the concat
     demuxer reads them, and only them, from the local disk.
     """
     cmd = [*step_head(ffmpeg), "-protocol_whitelist", "file", "-f", "concat", "-safe", "0"]
-    return [*cmd, "-i", str(listing), *mux, str(target)]
+    delay = ["-itsoffset", f"{video_delay:.6f}"] if video_delay > 0 else []
+    return [*cmd, *delay, "-i", str(listing), *mux, str(target)]
 
 
 def span_of(segment: Segment, share: float, seconds: float) -> tuple[float, float]:

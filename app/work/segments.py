@@ -41,7 +41,15 @@ from app.media.command import audio_command, mux_args
 from app.media.fence import StoreUrl
 from app.media.formats import PRESETS
 from app.media.quality import Quality
-from app.media.segments import concat_list, join_command, plan, should_split, weighted
+from app.media.segments import (
+    concat_list,
+    join_command,
+    plan,
+    read_start_gap,
+    should_split,
+    start_gap_command,
+    weighted,
+)
 from app.storage import StorageError, input_key, job_storage, seekable_key, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.units import MB
@@ -52,7 +60,7 @@ from app.work.seekable import seekable_copy, seeks_cheaply, seeks_exactly
 from app.work.segment_budget import Budget
 from app.work.segment_encode import JOB_WEIGHTS, context_for, encode_claimed
 from app.work.steps import Band, Steps, ffmpeg_path
-from app.work.verify import frame_and_keyframe_times
+from app.work.verify import first_frame_time, frame_and_keyframe_times
 
 log = logging.getLogger(__name__)
 NICENESS = 10  # as the compression work-horse: web requests on a shared host come first
@@ -264,8 +272,30 @@ def _coordinate(
             continue
         _raise_if_stopped(job.id, steps)
         time.sleep(WAIT_POLL_SECONDS)
-    mux = mux_args(audio, source, info, options.keep_location, delivered_in(info, options))
-    return _join(job.id, rows, mux, folder, steps, join_band, target)
+    gap = _picture_delay(source, info, rows[0].start, folder, steps) if audio is not None else 0.0
+    mux = mux_args(audio, source, info, options.keep_location, delivered_in(info, options), max(-gap, 0.0))
+    return _join(job.id, rows, mux, folder, steps, join_band, target, max(gap, 0.0))
+
+
+def _picture_delay(source: Path, info: MediaInfo, first: float, folder: Path, steps: Steps) -> float:
+    """How much later the joined picture starts than the sound (negative: the sound later), as a
+    one-piece encode keeps them: a phone's video may start a few frames after its sound, a
+    broadcast recording's a second after. The segments start at ``first`` (the first frame
+    kept, on the frame listing's timeline); with a trim, the frame on screen at its start is
+    shown from the start, and the sound is the trim's."""
+    listing = folder / "start-gap.crc"
+    try:
+        steps.run(start_gap_command(ffmpeg_path(), source, listing), None, steps.here())
+        gap = read_start_gap(listing.read_text())
+        if info.trim is None:
+            return gap
+        listed = first_frame_time(source, folder, steps)  # the first frame, on the listing's timeline
+        return max(gap + first - (listed or 0.0) - info.trim.start, 0.0)
+    except (JobFailed, OSError) as exc:  # only where the picture starts against the sound
+        log.warning("the start of the picture against the sound was not read: %s", exc)
+        return 0.0
+    finally:
+        listing.unlink(missing_ok=True)
 
 
 def _raise_if_stopped(job_id: str, steps: Steps) -> None:
@@ -309,14 +339,16 @@ def _join(
     steps: Steps,
     band: Band,
     target: Path,
+    video_delay: float = 0.0,
 ) -> Joined:
-    """Join the segments into ``target``; their facts with times on its timeline (from its first
-    frame: a trim's start, or the frame on screen at it)."""
+    """Join the segments into ``target`` (the picture ``video_delay`` seconds after the sound);
+    their facts with times on its timeline (from its first frame: a trim's start, or the frame
+    on screen at it); the seams where they fall in the file."""
     storage = job_storage()
     parts = [(storage.fetch(segment_key(job_id, row.number), folder), row.plan()) for row in rows]
     listing = folder / "segments.ffconcat"
     listing.write_text(concat_list(parts))
-    steps.run(join_command(ffmpeg_path(), listing, mux, target), None, band)
+    steps.run(join_command(ffmpeg_path(), listing, mux, target, video_delay), None, band)
     starts = [round(row.start - rows[0].start, 3) for row in rows]
     facts = [
         {
@@ -334,4 +366,4 @@ def _join(
         quality = Quality(vmaf=vmaf, ssim=ssim)
     steps.raise_if_not_ours()  # another attempt's segments are that attempt's to join
     discard(job_id)
-    return Joined(target, quality, facts, starts[1:])
+    return Joined(target, quality, facts, [round(start + video_delay, 6) for start in starts[1:]])

@@ -14,7 +14,7 @@ from app.media import probe
 from app.media.formats import PRESETS
 from app.media.picture import video_filter
 from app.media.quality import measure_command, read_quality
-from app.media.segments import frame_times_command, read_frame_times
+from app.media.segments import frame_times_command, read_frame_times, read_start_gap, start_gap_command
 from app.media.trim import Trim
 from tests.conftest import FFMPEG
 from tests.live.backends import Backend, on_backend
@@ -45,14 +45,18 @@ def _clip(
     keyframe_seconds: float = 20,
     more: bool = False,
     piped: bool = False,
+    picture_late: float = 0.0,
 ) -> Path:
     """A busy picture with stereo sound; keyframes ``keyframe_seconds`` apart (cuts fall between).
 
     ``more``: a second audio track (French) and English subtitles too, as an MKV; ``piped``:
-    written to a pipe, as a browser records (Matroska without cues: a seek reads all before it).
+    written to a pipe, as a browser records (Matroska without cues: a seek reads all before it);
+    ``picture_late``: the picture starts this long after the sound (as a phone's may).
     """
     gop = str(int(25 * keyframe_seconds))
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25", "-f", "lavfi", "-i", "sine=frequency=440"]
+    late = ["-itsoffset", f"{picture_late:g}"] if picture_late else []
+    inputs = [*late, "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25"]
+    inputs += ["-f", "lavfi", "-i", "sine=frequency=440"]
     maps = ["-map", "0:v", "-map", "1:a"]
     if more:
         subtitles = path.with_suffix(".srt")
@@ -76,6 +80,13 @@ def _clip(
     else:
         subprocess.run([*cmd, "-c:a", "aac", str(path)], check=True)
     return path
+
+
+def _start_gap(path: Path) -> float:
+    """How much later the picture starts than the sound."""
+    listing = path.with_suffix(".gap.crc")
+    subprocess.run(start_gap_command(FFMPEG, path, listing), check=True)
+    return read_start_gap(listing.read_text())
 
 
 def _frames(path: Path) -> list[float]:
@@ -127,7 +138,7 @@ def _running_segments(stack: LiveStack, job_id: str, at_least: int) -> dict[str,
 def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
     split_stack: LiveStack, tmp_path: Path
 ) -> None:
-    clip = _clip(tmp_path / "long.mkv", 12, more=True)
+    clip = _clip(tmp_path / "long.mkv", 12, more=True, picture_late=0.12)
     job_id = _submit(split_stack, clip)
     job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
     assert job["status"] == "succeeded", job
@@ -145,6 +156,9 @@ def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
     assert delivered.has_audio and delivered.audio_channels == 2
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))  # kept across the joins
     assert job["output"]["verified"] is True
+    assert _start_gap(output) == pytest.approx(_start_gap(clip), abs=0.5 / 25), (
+        "the picture as late as before"
+    )
     for join in [s["start_seconds"] for s in segments[1:]]:  # no seam: the look holds across each
         assert _vmaf_across(output, clip, join) >= PRESETS["balanced"].vmaf_target - 3, join
     decoded = subprocess.run(

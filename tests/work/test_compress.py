@@ -334,7 +334,7 @@ def test_a_recording_without_a_seek_index_is_scored_and_pictured_from_its_own_fr
     job's score must still compare each frame with itself (it reported 40-65 for files scoring
     91-97 whole, and retuned them to twice the bytes), and its poster show a frame of the video."""
     clip = tmp_path / f"recording.{container}"
-    picture = ["-itsoffset", "0.023", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=8"]
+    picture = ["-itsoffset", "0.023", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6"]
     codec = [
         "-c:v",
         "libx264",
@@ -349,7 +349,7 @@ def test_a_recording_without_a_seek_index_is_scored_and_pictured_from_its_own_fr
         "-f",
         container,
     ]
-    sound = ["-f", "lavfi", "-i", "sine=duration=8"]
+    sound = ["-f", "lavfi", "-i", "sine=duration=6"]
     subprocess.run([FFMPEG, "-v", "error", *picture, *sound, *codec, "-f", container, str(clip)], check=True)
     indexed = tmp_path / "indexed.mp4"  # the same packets where a seek lands exactly
     remux = [
