@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import ColumnElement, CursorResult, Update, case, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, case, select, update
 
 from app import events, metrics
 from app.extensions import db, redis_client
@@ -234,12 +234,13 @@ def _finish_times() -> dict[str, Any]:
 
 
 def _during(attempt: int | None) -> ColumnElement[bool] | None:
-    """A change's condition that the job is still on ``attempt`` (None: any attempt).
+    """A change's condition that the job is still running ``attempt`` (None: any attempt; a job
+    queued again keeps its count, so a lapsed attempt must not fail it either).
 
     A worker whose lease lapsed (a long pause, a network partition) may wake up after the
     reconciler gave its job to another worker: its writes must not touch that attempt's job.
     """
-    return None if attempt is None else Job.attempts == attempt
+    return None if attempt is None else and_(Job.status == RUNNING, Job.attempts == attempt)
 
 
 def _move(

@@ -208,6 +208,12 @@ def audio_command(
     return [*cmd, *audio_args(channels, kbps, filters), "-f", "mp4", str(target)]
 
 
+def delay_args(seconds: float) -> list[str]:
+    """What precedes an input's ``-i`` to start it ``seconds`` later (nothing for none or less):
+    a part of a file encoded apart, put back as far after the other as it was (``sync``)."""
+    return ["-itsoffset", f"{seconds:.6f}"] if seconds > 0 else []
+
+
 def mux_args(
     audio: Path | None,
     source: str | Path,
@@ -222,7 +228,7 @@ def mux_args(
     cmd: list[str] = ["-map", "0:v:0"]
     inputs: list[str] = []
     if audio is not None:
-        inputs += [*(["-itsoffset", f"{audio_delay:.6f}"] if audio_delay > 0 else []), *input_args(audio)]
+        inputs += [*delay_args(audio_delay), *input_args(audio)]
         cmd += ["-map", "1:a?"]
     inputs += input_args(source, info.trim)  # subtitles and chapters of the part kept, from 0
     extras = kept(

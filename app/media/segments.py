@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.media.command import Rate, keyframes_at, step_head, video_args
+from app.media.command import Rate, delay_args, keyframes_at, step_head, video_args
 from app.media.fence import input_args
 from app.media.picture import Hdr
 from app.media.trim import Trim
@@ -34,8 +34,6 @@ SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece 
 # initial QP) reach the decoder after a join.
 IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av1": []}
 _TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
-_STREAM_TIMEBASE = re.compile(r"^#tb (\d+): (\d+)/(\d+)", re.MULTILINE)
-_FRAME_PTS = re.compile(r"^(\d+),\s*-?\d+,\s*(-?\d+),", re.MULTILINE)  # stream, dts, pts
 _BYTES_READ = re.compile(r"Statistics: (\d+) bytes read")
 _PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)
 _KEYFRAME = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),[^\n]*$", re.MULTILINE)  # no F=: a keyframe (flag 1)
@@ -45,7 +43,6 @@ _PACKET_SIZE = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*\d+,\s*(\d+),", re.MULTILI
 # B-frames: one packet per frame in display order). Bits are shared like a two-pass encode
 # shares them, by what each stretch costs at one quality.
 DIFFICULTY_HEIGHT = 360
-START_GAP_LIMIT = 10.0  # seconds of sound read to find where the picture starts against it
 DIFFICULTY_CRF = 26
 
 
@@ -252,25 +249,6 @@ def segment_command(
     return [*cmd, "-f", "mp4", str(target)]
 
 
-def start_gap_command(ffmpeg: str, source: str | Path, listing: Path) -> list[str]:
-    """Decodes the first picture of ``source`` and its sound until then, as an encode reading
-    both reads them, into a framecrc ``listing`` (``read_start_gap``)."""
-    cmd = [*step_head(ffmpeg), *input_args(source), "-map", "0:v:0", "-map", "0:a:0"]
-    return [*cmd, "-frames:v", "1", "-t", f"{START_GAP_LIMIT:g}", "-f", "framecrc", str(listing)]
-
-
-def read_start_gap(listing: str) -> float:
-    """How much later the picture starts than the sound (negative: earlier), in seconds, from a
-    ``start_gap_command`` listing; 0 when either is missing (START_GAP_LIMIT apart, or none)."""
-    bases = {int(stream): int(num) / int(den) for stream, num, den in _STREAM_TIMEBASE.findall(listing)}
-    firsts: dict[int, float] = {}
-    for stream, pts in _FRAME_PTS.findall(listing):
-        firsts.setdefault(int(stream), int(pts) * bases.get(int(stream), 0.0))
-    if 0 not in firsts or 1 not in firsts:
-        return 0.0
-    return round(firsts[0] - firsts[1], 6)
-
-
 def concat_list(parts: list[tuple[Path, Segment]]) -> str:
     """The concat demuxer's list: each segment file and the time it holds on the input's timeline."""
     lines = ["ffconcat version 1.0"]
@@ -290,8 +268,7 @@ def join_command(
     demuxer reads them, and only them, from the local disk.
     """
     cmd = [*step_head(ffmpeg), "-protocol_whitelist", "file", "-f", "concat", "-safe", "0"]
-    delay = ["-itsoffset", f"{video_delay:.6f}"] if video_delay > 0 else []
-    return [*cmd, *delay, "-i", str(listing), *mux, str(target)]
+    return [*cmd, *delay_args(video_delay), "-i", str(listing), *mux, str(target)]
 
 
 def span_of(segment: Segment, share: float, seconds: float) -> tuple[float, float]:

@@ -66,9 +66,7 @@ def fetch_source(job: Job, attempt: int, folder: Path) -> tuple[Path, MediaInfo]
                     out.write(chunk)
                     if total and time.monotonic() - last > 0.5:
                         last = time.monotonic()
-                        percent = round(size / total * DOWNLOAD_SHARE, 1)
-                        if not lifecycle.report_progress(job.id, percent, None, attempt):
-                            raise Interrupted("the job is no longer this attempt's", "canceled", retry=False)
+                        _report(job.id, round(size / total * DOWNLOAD_SHARE, 1), attempt)
         except (OSError, HTTPException) as exc:
             raise JobFailed("source_unreachable", f"the download from {host} broke off: {exc}") from exc
     if size == 0:
@@ -80,6 +78,7 @@ def fetch_source(job: Job, attempt: int, folder: Path) -> tuple[Path, MediaInfo]
     reason = beyond_limits(info, config)
     if reason is not None:
         raise JobFailed("beyond_limits", reason)
+    _report(job.id, DOWNLOAD_SHARE, attempt)  # still this attempt's job: the input is stored for it
     with metrics.timed("storage_seconds", operation="put_input"):
         job_storage().put(input_key(job.id), path)  # kept for a retry; this attempt reads the download
     lifecycle.record_input(job.id, info.as_input(job.input.get("filename") or "video", size))
@@ -108,3 +107,10 @@ class _Pace:
                     "where it downloads faster, or upload it",
                 )
             self.window_start, self.window_bytes = now, size
+
+
+def _report(job_id: str, percent: float, attempt: int) -> None:
+    """Record the download's progress; stop it (as a cancel: nothing of it is wanted) once the
+    job is no longer running this attempt (canceled, or taken over by another worker)."""
+    if not lifecycle.report_progress(job_id, percent, None, attempt):
+        raise Interrupted("the job is no longer this attempt's", "canceled", retry=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.media import MediaInfo, Options, Rate, encode_command, loudness
-from app.media.command import audio_command, default_crf, mux_args, preset_command, step_head
+from app.media.command import audio_command, default_crf, delay_args, mux_args, preset_command, step_head
 from app.media.fence import input_args
 from app.media.formats import CODECS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
@@ -29,6 +29,7 @@ from app.media.trim import TIME_SLACK_SECONDS, range_problems, trim_of
 from app.units import MB
 from app.work.failures import JobFailed
 from app.work.steps import Band, Steps, ffmpeg_path
+from app.work.sync import picture_delay_of
 from app.work.verify import first_frame_time, frame_and_keyframe_times
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,7 @@ class _Encode:
         self.target = folder / OUTPUT_NAME
         self.audio_filters = loudness_filters(source, info, options, steps)
         self._listing: tuple[list[float], list[float]] | None = None
+        self._delay: float | None = None  # the picture's start after the sound's (``_mux``)
         self._spans: list[tuple[float, float]] | None = None
 
     def by_quality(self) -> Delivery:
@@ -433,10 +435,15 @@ class _Encode:
         return path, path.stat().st_size
 
     def _mux(self, video: Path, audio: Path | None, target: Path) -> Path:
-        """The video (and the audio) in one mp4 that starts playing before it has all arrived."""
-        cmd = [*step_head(self.ffmpeg), *input_args(video)]
+        """The video (and the audio) in one mp4 that starts playing before it has all arrived,
+        the picture as far after the sound as the input's (each was encoded apart from 0)."""
+        if audio is not None and self._delay is None:
+            self._delay = picture_delay_of(self.source, self.info, self.folder, self.steps)
+        delay = self._delay or 0.0
+        cmd = [*step_head(self.ffmpeg), *delay_args(delay), *input_args(video)]
         container = delivered_in(self.info, self.options)
-        cmd += [*mux_args(audio, self.source, self.info, self.options.keep_location, container), str(target)]
+        keep = self.options.keep_location
+        cmd += [*mux_args(audio, self.source, self.info, keep, container, max(-delay, 0.0)), str(target)]
         self.steps.run(cmd, None, UNMOVED)
         video.unlink(missing_ok=True)
         return target

@@ -45,9 +45,7 @@ from app.media.segments import (
     concat_list,
     join_command,
     plan,
-    read_start_gap,
     should_split,
-    start_gap_command,
     weighted,
 )
 from app.storage import StorageError, input_key, job_storage, seekable_key, segment_key, segments_prefix
@@ -60,7 +58,8 @@ from app.work.seekable import seekable_copy, seeks_cheaply, seeks_exactly
 from app.work.segment_budget import Budget
 from app.work.segment_encode import JOB_WEIGHTS, context_for, encode_claimed
 from app.work.steps import Band, Steps, ffmpeg_path
-from app.work.verify import first_frame_time, frame_and_keyframe_times
+from app.work.sync import picture_delay_of
+from app.work.verify import frame_and_keyframe_times
 
 log = logging.getLogger(__name__)
 NICENESS = 10  # as the compression work-horse: web requests on a shared host come first
@@ -272,30 +271,9 @@ def _coordinate(
             continue
         _raise_if_stopped(job.id, steps)
         time.sleep(WAIT_POLL_SECONDS)
-    gap = _picture_delay(source, info, rows[0].start, folder, steps) if audio is not None else 0.0
+    gap = picture_delay_of(source, info, folder, steps) if audio is not None else 0.0
     mux = mux_args(audio, source, info, options.keep_location, delivered_in(info, options), max(-gap, 0.0))
     return _join(job.id, rows, mux, folder, steps, join_band, target, max(gap, 0.0))
-
-
-def _picture_delay(source: Path, info: MediaInfo, first: float, folder: Path, steps: Steps) -> float:
-    """How much later the joined picture starts than the sound (negative: the sound later), as a
-    one-piece encode keeps them: a phone's video may start a few frames after its sound, a
-    broadcast recording's a second after. The segments start at ``first`` (the first frame
-    kept, on the frame listing's timeline); with a trim, the frame on screen at its start is
-    shown from the start, and the sound is the trim's."""
-    listing = folder / "start-gap.crc"
-    try:
-        steps.run(start_gap_command(ffmpeg_path(), source, listing), None, steps.here())
-        gap = read_start_gap(listing.read_text())
-        if info.trim is None:
-            return gap
-        listed = first_frame_time(source, folder, steps)  # the first frame, on the listing's timeline
-        return max(gap + first - (listed or 0.0) - info.trim.start, 0.0)
-    except (JobFailed, OSError) as exc:  # only where the picture starts against the sound
-        log.warning("the start of the picture against the sound was not read: %s", exc)
-        return 0.0
-    finally:
-        listing.unlink(missing_ok=True)
 
 
 def _raise_if_stopped(job_id: str, steps: Steps) -> None:

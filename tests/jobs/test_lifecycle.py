@@ -88,6 +88,7 @@ def test_an_attempt_whose_job_was_given_to_another_changes_nothing(ctx: None) ->
     job = _new()
     lifecycle.start(job.id)
     lifecycle.requeue(job.id, attempt=1)  # the reconciler: attempt 1's lease lapsed
+    assert lifecycle.fail(job.id, "timeout", "late", attempt=1) is None, "queued again, with its count"
     assert lifecycle.start(job.id) is not None  # another worker: attempt 2
     version = db.session.get(Job, job.id).version
     assert not lifecycle.renew_lease(job.id, attempt=1)

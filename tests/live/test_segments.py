@@ -14,12 +14,14 @@ from app.media import probe
 from app.media.formats import PRESETS
 from app.media.picture import video_filter
 from app.media.quality import measure_command, read_quality
-from app.media.segments import frame_times_command, read_frame_times, read_start_gap, start_gap_command
+from app.media.segments import frame_times_command, read_frame_times
+from app.media.sync import first_frames_command, read_first_time
 from app.media.trim import Trim
 from tests.conftest import FFMPEG
 from tests.live.backends import Backend, on_backend
 from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
 from tests.media.corpus import already_compressed
+from tests.media.crafted import recording
 
 SEGMENT_SECONDS = 3  # small segments, so a clip of seconds makes a split job
 
@@ -84,9 +86,9 @@ def _clip(
 
 def _start_gap(path: Path) -> float:
     """How much later the picture starts than the sound."""
-    listing = path.with_suffix(".gap.crc")
-    subprocess.run(start_gap_command(FFMPEG, path, listing), check=True)
-    return read_start_gap(listing.read_text())
+    picture, sound = path.with_suffix(".picture.crc"), path.with_suffix(".sound.crc")
+    subprocess.run(first_frames_command(FFMPEG, path, picture, sound), check=True)
+    return (read_first_time(picture.read_text()) or 0.0) - (read_first_time(sound.read_text()) or 0.0)
 
 
 def _frames(path: Path) -> list[float]:
@@ -204,25 +206,7 @@ def test_an_mpeg_ts_recording_keeps_every_frame_across_the_joins(
     """MPEG-TS with B-frames, a keyframe every 2 s: a seek in it between keyframes (to 3 s, to
     9 s) decodes a broken picture first, so every worker reads the seekable copy, where each
     segment's seek finds its first frame: every frame is there, the input's picture."""
-    clip = tmp_path / "recording.ts"
-    inputs = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=12", "-f", "lavfi", "-i", "sine"]
-    codec = [
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-bf",
-        "3",
-        "-g",
-        "50",
-        "-sc_threshold",
-        "0",
-        "-t",
-        "12",
-    ]
-    subprocess.run(
-        [FFMPEG, "-v", "error", *inputs, *codec, "-c:a", "aac", "-f", "mpegts", str(clip)], check=True
-    )
+    clip = recording(tmp_path / "recording.ts", "mpegts", 12, keyframe_seconds=2)
     job_id = _submit(split_stack, clip)
     job = split_stack.wait_for_status(job_id, {"succeeded", "failed"}, timeout=240)
     assert job["status"] == "succeeded", job

@@ -61,3 +61,25 @@ def seek_indexed(path: Path, indexed: bool) -> Path:
         with path.open("wb") as out:
             subprocess.run([*cmd, "-f", "matroska", "pipe:1"], stdout=out, check=True)
     return path
+
+
+def recording(
+    path: Path,
+    container: str,
+    seconds: float,
+    size: str = "640x360",
+    keyframe_seconds: float = 10.0,
+    picture_late: float = 0.0,
+) -> Path:
+    """A recorder's file, in ``container`` (``mpegts``, ``avi``...): testsrc2 with B-frames and a
+    keyframe every ``keyframe_seconds`` (no other), a sine beside it, the picture starting
+    ``picture_late`` seconds after the sound."""
+    late = ["-itsoffset", f"{picture_late:g}"] if picture_late else []
+    picture = [*late, "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds:g}"]
+    sound = ["-f", "lavfi", "-i", f"sine=duration={seconds:g}"]
+    gop = str(round(25 * keyframe_seconds))
+    codec = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", gop, "-sc_threshold", "0"]
+    codec += ["-c:a", "aac"]
+    cmd = [FFMPEG, "-v", "error", *picture, *sound, *codec, "-t", f"{seconds:g}", "-f", container, str(path)]
+    subprocess.run(cmd, check=True)
+    return path

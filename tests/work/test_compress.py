@@ -40,6 +40,7 @@ from app.work.failures import Interrupted, JobFailed
 from app.work.steps import encode_limits
 from tests.conftest import FFMPEG, full_vmaf, make_clip
 from tests.media import corpus
+from tests.media.crafted import recording
 
 
 def _running_job_with_output(tmp_path: Path) -> str:
@@ -82,6 +83,13 @@ def test_the_output_of_an_attempt_that_took_over_is_kept(app: Flask, tmp_path: P
         lifecycle.requeue(job_id)  # the lease lapsed: another attempt owns the job now
         _drop_unwanted_output(job_id)
         assert job_storage().exists(output_key(job_id))
+
+
+def _split_job_underway(job_id: str, tmp_path: Path) -> None:
+    """Two segments planned, one of them stored, and a seekable copy of the input stored."""
+    claims.record_plan(job_id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
+    for key in (segment_key(job_id, 0), seekable_key(job_id)):
+        job_storage().put(key, _bytes(tmp_path))
 
 
 def _bytes(tmp_path: Path) -> Path:
@@ -131,9 +139,7 @@ def test_a_split_job_failed_for_good_leaves_no_segment_behind(
     monkeypatch.setattr(signal, "signal", lambda *_args: None)
 
     def attempt(job: Job, _attempt: int, _folder: Path) -> None:
-        claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
-        for key in (segment_key(job.id, 0), seekable_key(job.id)):
-            job_storage().put(key, _bytes(tmp_path))
+        _split_job_underway(job.id, tmp_path)
         raise ending
 
     monkeypatch.setattr(compress, "_attempt", attempt)
@@ -194,9 +200,7 @@ def test_a_split_job_whose_segment_a_helper_failed_leaves_no_segment_behind(
     monkeypatch.setattr(signal, "signal", lambda *_args: None)
 
     def attempt(job: Job, _attempt: int, _folder: Path) -> None:
-        claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
-        for key in (segment_key(job.id, 0), seekable_key(job.id)):
-            job_storage().put(key, _bytes(tmp_path))
+        _split_job_underway(job.id, tmp_path)
         lifecycle.fail(job.id, "segment_failed", "the part 0:02-0:04 could not be encoded")  # a helper
         raise JobFailed("segment_failed", "the part 0:02-0:04 could not be encoded")
 
@@ -333,40 +337,10 @@ def test_a_recording_without_a_seek_index_is_scored_and_pictured_from_its_own_fr
     its first frame on the frame grid (later than the input's by a fraction of a frame). The
     job's score must still compare each frame with itself (it reported 40-65 for files scoring
     91-97 whole, and retuned them to twice the bytes), and its poster show a frame of the video."""
-    clip = tmp_path / f"recording.{container}"
-    picture = ["-itsoffset", "0.023", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6"]
-    codec = [
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-bf",
-        "3",
-        "-g",
-        "250",
-        "-c:a",
-        "aac",
-        "-f",
-        container,
-    ]
-    sound = ["-f", "lavfi", "-i", "sine=duration=6"]
-    subprocess.run([FFMPEG, "-v", "error", *picture, *sound, *codec, "-f", container, str(clip)], check=True)
+    clip = recording(tmp_path / f"recording.{container}", container, 6, "320x240", picture_late=0.023)
     indexed = tmp_path / "indexed.mp4"  # the same packets where a seek lands exactly
-    remux = [
-        FFMPEG,
-        "-v",
-        "error",
-        "-fflags",
-        "+genpts",
-        "-i",
-        str(clip),
-        "-map",
-        "0:v",
-        "-c",
-        "copy",
-        str(indexed),
-    ]
-    subprocess.run(remux, check=True)
+    remux = ["-fflags", "+genpts", "-i", str(clip), "-map", "0:v", "-c", "copy", str(indexed)]
+    subprocess.run([FFMPEG, "-v", "error", *remux], check=True)
     with app.app_context():
         job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip)
         done = db.session.get(Job, job_id, populate_existing=True)

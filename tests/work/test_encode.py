@@ -20,11 +20,13 @@ from app.media.command import default_crf
 from app.media.formats import CODECS, PRESETS
 from app.media.picture import video_filter
 from app.media.search import crf_search
+from app.media.sync import first_frames_command, read_first_time
 from app.units import MB
 from app.work.encode import Delivery, asked_change, deliver
 from app.work.steps import Steps
 from tests.conftest import FFMPEG, full_vmaf
 from tests.media import corpus, footage
+from tests.media.crafted import recording
 
 pytestmark = pytest.mark.slow  # every test here runs real encodes
 Deliver = Callable[..., Delivery]
@@ -91,6 +93,22 @@ def test_a_target_size_is_kept_and_filled(run_job: Deliver, tmp_path: Path, audi
         size = delivered.path.stat().st_size
         assert size <= target_mb * MB, (target_mb, size)
         assert size >= 0.85 * target_mb * MB, (target_mb, size)
+
+
+def test_a_target_size_keeps_the_picture_as_late_after_the_sound(run_job: Deliver, tmp_path: Path) -> None:
+    """A target size encodes the video and the sound apart, each from 0: put together, the
+    picture of a clip whose picture starts 0.12 s after its sound starts 0.12 s after it still."""
+    clip = recording(tmp_path / "late.mp4", "mp4", 4, "320x240", picture_late=0.12)
+    delivered = run_job(clip, target_size_mb=round(clip.stat().st_size / MB / 2, 3))
+    assert not delivered.kept_original
+    assert _picture_after_sound(delivered.path) == pytest.approx(_picture_after_sound(clip), abs=0.5 / 25)
+    assert _picture_after_sound(clip) == pytest.approx(0.12, abs=0.5 / 25)
+
+
+def _picture_after_sound(path: Path) -> float:
+    picture, sound = path.with_suffix(".picture.crc"), path.with_suffix(".sound.crc")
+    subprocess.run(first_frames_command(FFMPEG, path, picture, sound), check=True)
+    return (read_first_time(picture.read_text()) or 0.0) - (read_first_time(sound.read_text()) or 0.0)
 
 
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
