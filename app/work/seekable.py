@@ -29,7 +29,9 @@ INDEXED_FORMATS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
 # A seek to a keyframe in a file's middle counts as cheap when it reads at most this share of
 # the file (an mp4: ~1 %; a demuxer that scans for the time reads half of it or more) ...
 SEEK_READ_SHARE = 0.25
-SEEK_READ_ALLOWANCE = 1 << 20  # ... or at most this many bytes (opening a file reads some): 1 MiB
+# ... or at most this many bytes, whatever the file: opening one reads some, and in a small file
+# (or one with a single keyframe) a seek may read it all; 4 MiB is nothing beside a segment.
+SEEK_READ_ALLOWANCE = 4 << 20
 # What a copy must share with the input to stand in for it: all that decides how its frames
 # come out (turned upright, tone-mapped, scaled).
 PICTURE_FIELDS = ("width", "height", "video_codec", "rotation", "transfer", "bit_depth", "mastering", "light")

@@ -232,4 +232,6 @@ def test_real_footage_already_compressed_never_comes_back_larger(
         out = probe(FFMPEG, delivered.path)
         assert (out.width, out.height) == (source.width, source.height)
         assert out.audio_channels == (2 if source.has_audio else None)
-        assert abs(delivered.quality.vmaf - full_vmaf(delivered.path, clip, video_filter(source, None))) <= 2
+        if preset == "balanced":  # the sampled score against every frame's (once: it decodes all)
+            full = full_vmaf(delivered.path, clip, video_filter(source, None))
+            assert abs(delivered.quality.vmaf - full) <= 2
