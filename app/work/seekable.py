@@ -29,9 +29,7 @@ INDEXED_FORMATS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
 # A seek to a keyframe in a file's middle counts as cheap when it reads at most this share of
 # the file (an mp4: ~1 %; a demuxer that scans for the time reads half of it or more) ...
 SEEK_READ_SHARE = 0.25
-# ... or at most this many bytes, whatever the file: opening one reads some, and in a small file
-# (or one with a single keyframe) a seek may read it all; 4 MiB is nothing beside a segment.
-SEEK_READ_ALLOWANCE = 4 << 20
+SEEK_READ_ALLOWANCE = 1 << 20  # ... or at most this many bytes (opening a file reads some): 1 MiB
 # What a copy must share with the input to stand in for it: all that decides how its frames
 # come out (turned upright, tone-mapped, scaled).
 PICTURE_FIELDS = ("width", "height", "video_codec", "rotation", "transfer", "bit_depth", "mastering", "light")
@@ -53,19 +51,27 @@ def frames_to_seek_in(job_id: str, source: Path, info: MediaInfo, folder: Path, 
     times, keyframes = frame_and_keyframe_times(source, folder, steps)
     if len(keyframes) >= len(times):  # no seek can start mid-GOP: there are none
         return None
-    copy = seekable_copy(job_id, source, info, times, folder, steps)
+    copy = seekable_copy(job_id, source, info, times, folder, steps, cheaply=False)
     if copy is None:
         log.warning("job %s: seeks in this %s input may start mid-GOP", job_id, info.format_name)
     return copy
 
 
 def seekable_copy(
-    job_id: str, source: Path, info: MediaInfo, times: list[float], folder: Path, steps: Steps
+    job_id: str,
+    source: Path,
+    info: MediaInfo,
+    times: list[float],
+    folder: Path,
+    steps: Steps,
+    cheaply: bool = True,
 ) -> Path | None:
-    """A copy of ``source``'s video in ``folder`` in which a seek reads little and lands exactly
+    """A copy of ``source``'s video in ``folder`` in which a seek lands exactly and reads little
     (``seekable_copy_command``: with its audio, else without). Only a copy that holds the input's
-    frames at their ``times``, its picture (PICTURE_FIELDS), and seeks cheaply stands in for it;
-    else None."""
+    frames at their ``times`` and its picture (PICTURE_FIELDS) stands in for it, and (when made
+    to be ``cheaply`` read: an input whose seeks read much) one whose seeks read little; else
+    None. A copy made for exact seeks need not be cheap: a seek in a small file, or in one with
+    a single keyframe, reads it whole, and it is still the frames asked for."""
     copy = folder / COPY_NAME
     found = None
     for audio in (True, False):
@@ -84,7 +90,7 @@ def seekable_copy(
         else:
             described = probe(ffmpeg_path(), copy)
             alike = all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS)
-            if alike and seeks_cheaply(copy, *found, steps):
+            if alike and (not cheaply or seeks_cheaply(copy, *found, steps)):
                 return copy
             log.info("job %s: no seekable copy: its picture differs, or its seeks read much", job_id)
     except ProbeError as exc:  # advice only: the input is always there

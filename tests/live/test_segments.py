@@ -21,7 +21,7 @@ from tests.conftest import FFMPEG
 from tests.live.backends import Backend, on_backend
 from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
 from tests.media.corpus import already_compressed
-from tests.media.crafted import recording
+from tests.media.crafted import FFMPEG_TIMEOUT_SECONDS, recording
 
 SEGMENT_SECONDS = 3  # small segments, so a clip of seconds makes a split job
 
@@ -57,13 +57,13 @@ def _clip(
     """
     gop = str(int(25 * keyframe_seconds))
     late = ["-itsoffset", f"{picture_late:g}"] if picture_late else []
-    inputs = [*late, "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25"]
-    inputs += ["-f", "lavfi", "-i", "sine=frequency=440"]
+    inputs = [*late, "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds:g}"]
+    inputs += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds:g}"]
     maps = ["-map", "0:v", "-map", "1:a"]
     if more:
         subtitles = path.with_suffix(".srt")
         subtitles.write_text("1\n00:00:01,000 --> 00:00:03,000\nAcross a join\n")
-        inputs += ["-f", "lavfi", "-i", "sine=frequency=660", "-i", str(subtitles)]
+        inputs += ["-f", "lavfi", "-i", f"sine=frequency=660:duration={seconds:g}", "-i", str(subtitles)]
         maps += [
             "-map",
             "2:a",
@@ -75,12 +75,16 @@ def _clip(
             "language=eng",
         ]
     codec = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-g", gop, "-sc_threshold", "0"]
-    cmd = [FFMPEG, "-loglevel", "error", "-y", *inputs, *maps, "-t", str(seconds), *codec, "-ac", "2"]
+    # Every source ends by itself; -t tells a pipe's Matroska its length, but beside a stream
+    # offset it once left ffmpeg hung.
+    length = [] if picture_late else ["-t", f"{seconds:g}"]
+    cmd = [FFMPEG, "-nostdin", "-loglevel", "error", "-y", *inputs, *maps, *length, *codec, "-ac", "2"]
     if piped:
         with path.open("wb") as out:
-            subprocess.run([*cmd, "-c:a", "aac", "-f", "matroska", "pipe:1"], stdout=out, check=True)
+            piping = [*cmd, "-c:a", "aac", "-f", "matroska", "pipe:1"]
+            subprocess.run(piping, stdout=out, check=True, timeout=FFMPEG_TIMEOUT_SECONDS)
     else:
-        subprocess.run([*cmd, "-c:a", "aac", str(path)], check=True)
+        subprocess.run([*cmd, "-c:a", "aac", str(path)], check=True, timeout=FFMPEG_TIMEOUT_SECONDS)
     return path
 
 

@@ -63,6 +63,9 @@ def seek_indexed(path: Path, indexed: bool) -> Path:
     return path
 
 
+FFMPEG_TIMEOUT_SECONDS = 120  # a few seconds' work: past this ffmpeg hung (once, on a stream offset)
+
+
 def recording(
     path: Path,
     container: str,
@@ -80,6 +83,6 @@ def recording(
     gop = str(round(25 * keyframe_seconds))
     codec = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", gop, "-sc_threshold", "0"]
     codec += ["-c:a", "aac"]
-    cmd = [FFMPEG, "-v", "error", *picture, *sound, *codec, "-t", f"{seconds:g}", "-f", container, str(path)]
-    subprocess.run(cmd, check=True)
+    cmd = [FFMPEG, "-nostdin", "-v", "error", *picture, *sound, *codec, "-f", container, str(path)]
+    subprocess.run(cmd, check=True, timeout=FFMPEG_TIMEOUT_SECONDS)
     return path

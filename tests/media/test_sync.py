@@ -9,6 +9,7 @@ import pytest
 
 from app.media.sync import first_frames_command, picture_delay, read_first_time
 from tests.conftest import FFMPEG
+from tests.media.crafted import FFMPEG_TIMEOUT_SECONDS
 
 
 def _late(path: Path, picture_late: float, sound_late: float) -> Path:
@@ -23,7 +24,8 @@ def _late(path: Path, picture_late: float, sound_late: float) -> Path:
     ]
     sound = ["-itsoffset", f"{sound_late:g}", "-f", "lavfi", "-i", "sine=duration=2"]
     codec = ["-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-c:a", "aac"]
-    subprocess.run([FFMPEG, "-v", "error", *picture, *sound, *codec, str(path)], check=True)
+    cmd = [FFMPEG, "-nostdin", "-v", "error", *picture, *sound, *codec, str(path)]
+    subprocess.run(cmd, check=True, timeout=FFMPEG_TIMEOUT_SECONDS)
     return path
 
 
@@ -39,7 +41,9 @@ def test_the_first_picture_and_sound_are_read_each_to_its_own_first_frame(
     (read together, the run stopped at the first picture, before any sound)."""
     clip = _late(tmp_path / "clip.mp4", picture_late, sound_late)
     picture, sound = tmp_path / "picture.crc", tmp_path / "sound.crc"
-    subprocess.run(first_frames_command(FFMPEG, clip, picture, sound), check=True)
+    subprocess.run(
+        first_frames_command(FFMPEG, clip, picture, sound), check=True, timeout=FFMPEG_TIMEOUT_SECONDS
+    )
     first_picture, first_sound = read_first_time(picture.read_text()), read_first_time(sound.read_text())
     assert first_picture is not None and first_sound is not None
     assert picture_delay(first_picture, first_sound) == pytest.approx(delay, abs=0.025)
