@@ -64,9 +64,9 @@ def fetch_source(job: Job, attempt: int, folder: Path) -> tuple[Path, MediaInfo]
                             "too_large", f"the source is larger than the {config['MAX_UPLOAD_MB']} MB limit"
                         )
                     out.write(chunk)
-                    if total and time.monotonic() - last > 0.5:
+                    if time.monotonic() - last > 0.5:  # also where the length is unknown: a cancel
                         last = time.monotonic()
-                        _report(job.id, round(size / total * DOWNLOAD_SHARE, 1), attempt)
+                        _report(job.id, round(size / total * DOWNLOAD_SHARE, 1) if total else 0.0, attempt)
         except (OSError, HTTPException) as exc:
             raise JobFailed("source_unreachable", f"the download from {host} broke off: {exc}") from exc
     if size == 0:
