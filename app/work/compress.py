@@ -24,7 +24,7 @@ from sqlalchemy import select
 from app import metrics
 from app.extensions import db
 from app.jobs import lifecycle, retention
-from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, Job
+from app.jobs.models import CANCELED, FAILED, Job
 from app.media import MediaInfo, Options, ProbeError, probe
 from app.media.picture import video_filter
 from app.storage import MissingObject, StorageError, StorageFull, input_key, job_storage, output_key
@@ -44,7 +44,7 @@ from app.work.encode import (
 )
 from app.work.failures import STORE_UNAVAILABLE, SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
-from app.work.steps import DISK_FULL, Steps, ffmpeg_path
+from app.work.steps import DISK_FULL, Standing, Steps, ffmpeg_path, standing_of
 from app.work.verify import verify
 
 if TYPE_CHECKING:
@@ -104,20 +104,13 @@ def _fail(job_id: str, code: str, message: str, attempt: int) -> None:
     helper failed a segment), its segments go (a split job's files, its seekable copy, its
     records): an attempt stopped for a retry keeps them for the next, and there is none. A job
     queued again or on another attempt keeps them for that one."""
-    if lifecycle.fail(job_id, code, message, attempt) is None and _still_wanted(job_id):
+    if lifecycle.fail(job_id, code, message, attempt) is None and standing_of(job_id) is not Standing.OVER:
         return
     try:
         segments.discard(job_id)
     except Exception:  # the job is failed already; retention removes what is left with it
         log.exception("segments of job %s not discarded", job_id)
         db.session.rollback()
-
-
-def _still_wanted(job_id: str) -> bool:
-    """Whether the job is queued or running (another attempt's, or about to be)."""
-    status = db.session.scalar(select(Job.status).where(Job.id == job_id))
-    db.session.commit()
-    return status in (QUEUED, RUNNING)
 
 
 def encode_and_check(

@@ -36,9 +36,15 @@ PICTURE_FIELDS = ("width", "height", "video_codec", "rotation", "transfer", "bit
 COPY_NAME = "seekable.mkv"
 
 
-def seeks_exactly(info: MediaInfo) -> bool:
-    """Whether ffmpeg seeks in this input's container from an index of true keyframes."""
-    return info.format_name in INDEXED_FORMATS
+def seeks_exactly(
+    info: MediaInfo, times: list[float] | None = None, keyframes: list[float] | None = None
+) -> bool:
+    """Whether no seek in this input can start mid-GOP: ffmpeg seeks in its container from an
+    index of true keyframes, or (given its frame and keyframe ``times``) every frame is a
+    keyframe, as in raw video, DV or Motion JPEG."""
+    if info.format_name in INDEXED_FORMATS:
+        return True
+    return times is not None and keyframes is not None and len(keyframes) >= len(times)
 
 
 def frames_to_seek_in(job_id: str, source: Path, info: MediaInfo, folder: Path, steps: Steps) -> Path | None:
@@ -49,7 +55,7 @@ def frames_to_seek_in(job_id: str, source: Path, info: MediaInfo, folder: Path, 
     if seeks_exactly(info):
         return None
     times, keyframes = frame_and_keyframe_times(source, folder, steps)
-    if len(keyframes) >= len(times):  # no seek can start mid-GOP: there are none
+    if seeks_exactly(info, times, keyframes):
         return None
     copy = seekable_copy(job_id, source, info, times, folder, steps, cheaply=False)
     if copy is None:

@@ -236,8 +236,9 @@ def _coordinate(
         end = info.trim.end if info.trim else info.duration_seconds or 0.0
         planned = plan(times, end, config["SEGMENT_SECONDS"], before)
         bitrates = budget.shared(context, planned, steps) if budget else None
-        in_place = seeks_exactly(info) and seeks_cheaply(source, times, keyframes, steps)
-        if not in_place and seeks_exactly(info):  # exact, but a seek reads much (no cues)
+        exact = seeks_exactly(info, every, keyframes)
+        in_place = exact and seeks_cheaply(source, times, keyframes, steps)
+        if not in_place and exact:  # exact, but a seek reads much (Matroska without cues)
             copy = seekable_copy(job.id, source, info, every, folder, steps)
         stored = not in_place and copy is not None and store_seekable_copy(job.id, copy)
         rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, stored)

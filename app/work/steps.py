@@ -237,7 +237,7 @@ class ProgressReporter:
     def standing(self, fresh: bool = False) -> Standing:
         """Where this attempt stands (read again when ``fresh`` or never read)."""
         if fresh or self._standing is None:
-            self._standing = _standing(self.job_id, self.attempt)
+            self._standing = standing_of(self.job_id, self.attempt)
         return self._standing
 
     def interruption(self) -> Interrupted:
@@ -248,7 +248,8 @@ class ProgressReporter:
         return Interrupted("canceled", "canceled", retry=False)
 
 
-def _standing(job_id: str, attempt: int | None) -> Standing:
+def standing_of(job_id: str, attempt: int | None = None) -> Standing:
+    """Where ``attempt`` (None: whichever is running) stands with the job, read now."""
     row = db.session.execute(select(Job.status, Job.attempts).where(Job.id == job_id)).one_or_none()
     db.session.commit()  # end the read so the next check sees new writes
     if row is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from flask import Flask
 
 from app.jobs import lifecycle
 from app.jobs.models import Job
-from app.media import probe
+from app.media import MediaInfo, probe
 from app.work import seekable
 from app.work.steps import Steps
 from app.work.verify import frame_and_keyframe_times
@@ -126,3 +127,15 @@ def test_only_an_input_ffmpeg_seeks_in_by_searching_is_copied(app: Flask, tmp_pa
         copy = seekable.frames_to_seek_in(job.id, source, probe(FFMPEG, source), folder, steps)
         assert (copy is None) is (kind in ("mp4", "y4m"))
         assert list(folder.iterdir()) == ([] if copy is None else [copy]), "no listing left behind"
+
+
+def test_an_input_of_keyframes_only_seeks_exactly_whatever_its_container() -> None:
+    """What the coordinator weighs before it lets helpers read the input in place: a container
+    with an index, or frames that are all keyframes (none to start mid-GOP from)."""
+    ts = MediaInfo(duration_seconds=2.0, width=320, height=240, video_codec="h264", audio_codec=None,
+                   format_name="mpegts")  # fmt: skip
+    mp4 = replace(ts, format_name="mov,mp4,m4a,3gp,3g2,mj2")
+    times = [frame / 25 for frame in range(50)]
+    assert seekable.seeks_exactly(mp4) and not seekable.seeks_exactly(ts)
+    assert seekable.seeks_exactly(ts, times, times)
+    assert not seekable.seeks_exactly(ts, times, times[::25])
