@@ -151,6 +151,7 @@ def encode_command(
     hdr: Hdr | None = None,
     container: Container = MP4,
     keyframes: Sequence[float] = (),
+    picture: list[str] | None = None,
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
 
@@ -158,9 +159,11 @@ def encode_command(
     (MP4 by default) that starts playing before it has all arrived. ``kept``: what else the file
     keeps (``app.media.streams.kept``); without it, only the picture and the sound. ``trim``:
     the part of ``source`` to encode. ``hdr``: the HDR the picture keeps (``vf`` made it so).
-    ``keyframes``: times that start a keyframe (``keyframes_at``).
+    ``keyframes``: times that start a keyframe (``keyframes_at``). ``picture``: the input the
+    picture is read from instead of ``source`` (``picture_input``).
     """
-    cmd = [*step_head(ffmpeg), *input_args(source, trim), "-map", "0:v:0", *audio_map(), "-dn"]
+    cmd = [*step_head(ffmpeg), *input_args(source, trim), *(picture or [])]
+    cmd += ["-map", "1:v:0" if picture else "0:v:0", *audio_map(), "-dn"]
     cmd += kept if kept is not None else ["-sn", "-map_metadata", "-1"]
     cmd += ["-vf", vf, *video_args(codec, rate, hdr), *keyframes_at(keyframes)]
     if rate.pass_number == 1:
@@ -177,10 +180,11 @@ def preset_command(
     crf: float | None = None,
     audio_filters: tuple[str, ...] = (),
     keyframes: Sequence[float] = (),
+    picture: list[str] | None = None,
 ) -> list[str]:
     """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included
     (through ``audio_filters``, one per track, when its loudness is normalized); ``keyframes``:
-    times that start a keyframe."""
+    times that start a keyframe; ``picture``: see ``encode_command``."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
     audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters)
     hdr = kept_hdr(info, options.codec, options.sdr)
@@ -188,8 +192,21 @@ def preset_command(
     container = container_for(info, options.container)
     extras = kept(info, keep_location=options.keep_location, container=container)
     return encode_command(
-        ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, hdr, container, keyframes
-    )
+        ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, hdr, container, keyframes,
+        picture,
+    )  # fmt: skip
+
+
+def picture_input(copy: Path | None, info: MediaInfo) -> list[str] | None:
+    """Where a trimmed encode of ``info``'s input reads its picture (``encode_command``): from
+    ``copy``, a seekable copy of its video (``app.work.seekable``), when it has one. A trim's
+    seek in the input itself may start mid-GOP there (an MPEG-TS with one keyframe gave no
+    picture at all); the copy holds the same frames at the same timestamps, and is read from
+    the trim's timestamp and timed from the input's start (``Trim.input_options``): the frames
+    the input would give, as far from its sound. None: the input's own picture will do."""
+    if copy is None or info.trim is None:
+        return None
+    return input_args(copy, info.trim, origin=info.timeline_start)
 
 
 def audio_command(

@@ -91,9 +91,10 @@ class Limits:
         return self.apply if any(value is not None for value in limited) else None
 
 
-def input_args(path: str | Path, trim: Trim | None = None) -> list[str]:
+def input_args(path: str | Path, trim: Trim | None = None, origin: float | None = None) -> list[str]:
     """``-i`` and what precedes it: the allowlists, the part to read (``trim``: all of it when
-    None), then the input as a local file (or a ``StoreUrl``, read in ranges)."""
+    None; ``origin``: see ``Trim.input_options``), then the input as a local file (or a
+    ``StoreUrl``, read in ranges)."""
     if isinstance(path, StoreUrl):
         reading = ["-protocol_whitelist", ",".join(STORE_PROTOCOLS[path.scheme]), *STORE_READING]
         target: str = path  # kept a StoreUrl in the argv: ``reads_store`` finds it there
@@ -101,7 +102,7 @@ def input_args(path: str | Path, trim: Trim | None = None) -> list[str]:
         reading = ["-protocol_whitelist", ",".join(ALLOWED_PROTOCOLS)]
         target = f"file:{Path(path).absolute()}"
     return [
-        *(trim.input_options() if trim else []),
+        *(trim.input_options(origin) if trim else []),
         *reading,
         "-format_whitelist", ",".join(ALLOWED_DEMUXERS),
         "-i", target,

@@ -20,6 +20,7 @@ PROBE_LIMITS = Limits(cpu_seconds=PROBE_TIMEOUT_SECONDS, memory_bytes=2 * 1024**
 # "Duration: 00:00:01" never matches these.
 _FACTS_START = re.compile(r"^  Duration: ", re.MULTILINE)
 _DURATION = re.compile(r"^  Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)", re.MULTILINE)
+_START = re.compile(r"^  Duration: [^,\n]*, start: (-?\d+(?:\.\d+)?)", re.MULTILINE)
 _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
 # A chapter's own line (its title is on a "Metadata:" line below it, further in).
 _CHAPTER = re.compile(r"^    Chapter #\d+:\d+: start -?\d", re.MULTILINE)
@@ -105,6 +106,9 @@ class MediaInfo:
     chapters: int = 0
     # The part of the file a job works on (``duration_seconds`` is then that part's length).
     trim: Trim | None = None
+    # Where the file's timeline starts (its earliest stream's first timestamp): ffmpeg's times,
+    # a trim's too, count from there.
+    timeline_start: float = 0.0
 
     def trimmed(self, trim: Trim | None) -> MediaInfo:
         """The video a job works on: this one, or the part ``trim`` keeps of it."""
@@ -160,6 +164,7 @@ class MediaInfo:
             "subtitles",
             "chapters",
             "trim",
+            "timeline_start",
         )
         for internal in internals:
             facts.pop(internal)
@@ -238,6 +243,7 @@ def parse_probe(text: str) -> MediaInfo:
         audio_tracks=audio_tracks,
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
+        timeline_start=float(start_time.group(1)) if (start_time := _START.search(text)) else 0.0,
     )
 
 

@@ -96,18 +96,24 @@ def seekable_copy_command(ffmpeg: str, source: str | Path, target: Path, audio: 
     """Copies the first video stream of ``source`` (not decoded; every timestamp kept), with its
     ``audio`` streams, into a Matroska file with cues, where a seek reads little whatever the
     input was (one written to a pipe, as a browser records, has none). A file's timeline starts
-    at its earliest stream: with the audio, where the input's does (the audio may start first);
-    without, where an MPEG-TS input's does (ffmpeg bases its times on the streams it reads)."""
+    at its earliest stream, often the sound: with it, the copy's starts where the input's does
+    and each frame is at its time there; without, where the picture does."""
     cmd = [*step_head(ffmpeg), "-copyts", *GENERATED_PTS, *input_args(source), "-map", "0:v:0"]
     return [*cmd, *(["-map", "0:a?"] if audio else []), "-c", "copy", "-f", "matroska", str(target)]
 
 
-def same_frames(times: Sequence[float], others: Sequence[float]) -> bool:
+def same_frames(times: Sequence[float], others: Sequence[float], from_first: bool = False) -> bool:
     """Whether two listings of frame times hold the same frames at the same times: each within a
     quarter of the shortest gap between frames, so a seek half-way between two frames of one
-    falls between the same two of the other (a copy's times may be rounded to its time base)."""
+    falls between the same two of the other (a copy's times may be rounded to its time base).
+
+    ``from_first``: each timed from its own first frame. An MPEG-TS's picture listed alone is
+    timed from its first frame, and its copy with its sound from where the sound starts, as the
+    input is whenever its sound is read too (the encode, the trim)."""
     if len(times) != len(others):
         return False
+    if from_first and times:
+        times, others = [time - times[0] for time in times], [other - others[0] for other in others]
     gaps = [after - before for before, after in itertools.pairwise(times) if after > before]
     tolerance = min(gaps, default=1.0) / 4
     return all(abs(time - other) <= tolerance for time, other in zip(times, others, strict=True))

@@ -34,9 +34,17 @@ class Trim:
         """The part of the whole video this keeps, by length (1 when the length is not known)."""
         return min(self.length / self.total, 1.0) if self.total else 1.0
 
-    def input_options(self) -> list[str]:
-        """What precedes ``-i`` so that ffmpeg reads only this part."""
-        return ["-ss", f"{self.start:.6f}", "-t", f"{self.length:.6f}"]
+    def input_options(self, origin: float | None = None) -> list[str]:
+        """What precedes ``-i`` so that ffmpeg reads only this part.
+
+        ``origin``: where the input's timeline starts, when another file is read in its place
+        that holds its frames at the same timestamps (a seekable copy of its video, whose own
+        timeline starts where its earliest stream does: maybe later): that file is read from
+        the same timestamp, and its frames timed from ``origin``, as the input's would be."""
+        if origin is None:
+            return ["-ss", f"{self.start:.6f}", "-t", f"{self.length:.6f}"]
+        at = ["-seek_timestamp", "1", "-ss", f"{origin + self.start:.6f}"]
+        return [*at, "-t", f"{self.length:.6f}"]
 
     def kept_frames(self, times: list[float]) -> list[float]:
         """The frames (at ``times`` of the input, in order) this keeps: those on screen at any

@@ -138,7 +138,8 @@ def encode_and_check(
         delivery = deliver(source, info, options, filename, folder, steps, frames)
     if delivery.kept_original:
         return delivery, None
-    return delivery, verify(source, info, delivery.path, folder, steps, delivered_in(info, options), seams)
+    listed = frames or source  # the input's frames, timed as the encode and the trim time them
+    return delivery, verify(listed, info, delivery.path, folder, steps, delivered_in(info, options), seams)
 
 
 def _attempt(job: Job, attempt: int, folder: Path) -> tuple[dict[str, Any], float]:

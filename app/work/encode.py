@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from app.media import MediaInfo, Options, Rate, encode_command, loudness
-from app.media.command import audio_command, default_crf, delay_args, mux_args, preset_command, step_head
+from app.media.command import (
+    audio_command,
+    default_crf,
+    delay_args,
+    mux_args,
+    picture_input,
+    preset_command,
+    step_head,
+)
 from app.media.fence import input_args
 from app.media.formats import CODECS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
@@ -209,6 +217,7 @@ class _Encode:
     ) -> None:
         self.source, self.info, self.options, self.folder, self.steps = source, info, options, folder, steps
         self.frames = frames or source  # where a seek lands on the frame asked for
+        self.picture = picture_input(frames, info)  # where a trimmed encode reads its picture
         self.filename = filename
         self.ffmpeg = ffmpeg_path()
         self.hdr = kept_hdr(info, options.codec, options.sdr)
@@ -279,7 +288,7 @@ class _Encode:
         scored in ``measure_band``; the input if not smaller."""
         cmd = preset_command(
             self.ffmpeg, self.source, self.target, self.options, self.info, crf, self.audio_filters,
-            self.scored_starts(),
+            self.scored_starts(), self.picture,
         )  # fmt: skip
         limit = None if self.asked else self.input_size
         self.steps.run(cmd, self.info.duration_seconds, band, size_limit=limit, whole=True)
@@ -318,7 +327,7 @@ class _Encode:
             unused = self.folder / "unused"
             first = encode_command(
                 self.ffmpeg, self.source, unused, self.vf, codec, rate, [], None, self.info.trim, self.hdr,
-                keyframes=self.scored_starts(),
+                keyframes=self.scored_starts(), picture=self.picture,
             )  # fmt: skip
             self.steps.run(first, self.duration, first_band, whole=True)
         best: Path | None = None
@@ -328,7 +337,7 @@ class _Encode:
             rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
             cmd = encode_command(
                 self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"], None, self.info.trim,
-                self.hdr, keyframes=self.scored_starts(),
+                self.hdr, keyframes=self.scored_starts(), picture=self.picture,
             )  # fmt: skip
             self.steps.run(cmd, self.duration, second_band, whole=True)
             candidate = self._mux(video, audio_file, self.folder / f"fit-{attempt}.mp4")

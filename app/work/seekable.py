@@ -5,10 +5,11 @@ mov/mp4's sample tables, Matroska's cues). In any other (MPEG-TS, FLV, AVI...) i
 the time and may start decoding mid-GOP, where an MPEG-TS with B-frames gives another picture
 first: a job's scored spans then compared broken pictures (VMAF 31-54 reported for a file that
 scores 97 whole) and its retunes chased them, to twice the bytes. So every step that seeks in
-such an input (a search's samples, the scored spans, the stills, a split job's segments) reads
-a copy of its video remuxed into Matroska with cues, its frames untouched, once that copy is
-shown to hold the input's frames at their times and its picture. The encode itself, which
-reads the input from its start, keeps reading the input.
+such an input (a search's samples, the scored spans, the stills, a split job's segments, a
+trimmed encode's picture) reads a copy of its video remuxed into Matroska with cues, its frames
+untouched, once that copy is shown to hold the input's frames and its picture. The copy keeps
+the sound too, so that its timeline starts where the input's does (at its earliest stream) and
+a time names the same frame in both. An encode of the whole video reads the input itself.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def seekable_copy(
         except (JobFailed, ValueError) as exc:  # a stream Matroska cannot hold (Blu-ray's PCM)...
             log.info("job %s: no seekable copy %s audio: %s", job_id, "with" if audio else "without", exc)
             continue
-        if same_frames(times, found[0]):
+        if same_frames(times, found[0], from_first=True):  # its timeline may start at its sound
             break
         found = None
     try:

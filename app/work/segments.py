@@ -230,7 +230,7 @@ def _coordinate(
     rows = claims.rows(job.id)
     copy = frames  # the attempt's seekable copy of an input ffmpeg cannot seek in exactly
     if not rows:  # a retry keeps the plan (and the segments done) of the attempt before
-        every, keyframes = frame_and_keyframe_times(source, folder, steps)
+        every, keyframes = frame_and_keyframe_times(frames or source, folder, steps)  # as the trim times them
         times = info.trim.kept_frames(every) if info.trim else every
         before = max((t for t in every if t < times[0]), default=None) if info.trim and times else None
         end = info.trim.end if info.trim else info.duration_seconds or 0.0

@@ -60,7 +60,8 @@ def verify(
     seams: list[float] | None = None,
 ) -> MediaInfo:
     """Raise Interrupted (``output_invalid``, worth another attempt) unless ``delivered`` decodes
-    to its end and holds the input's frames, length and streams; what its header says.
+    to its end and holds the input's frames (listed in ``source``, or in its seekable copy),
+    length and streams; what its header says.
 
     ``seams``: where a split job's segments meet, each checked by ``check_segment`` where it
     was encoded: only the picture across them is decoded again."""

@@ -21,7 +21,7 @@ from tests.conftest import FFMPEG
 from tests.live.backends import Backend, on_backend
 from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
 from tests.media.corpus import already_compressed
-from tests.media.crafted import FFMPEG_TIMEOUT_SECONDS, recording
+from tests.media.crafted import FFMPEG_TIMEOUT_SECONDS, first_picture_of, picture_lead, recording
 
 SEGMENT_SECONDS = 3  # small segments, so a clip of seconds makes a split job
 
@@ -222,6 +222,27 @@ def test_an_mpeg_ts_recording_keeps_every_frame_across_the_joins(
     assert read_quality(scored.stderr).vmaf >= PRESETS["balanced"].vmaf_target - 3, (
         "the input's frames, in order"
     )
+
+
+@on_backend("sqlite-file")  # which frames a seek finds is ffmpeg's work, wherever the bytes are kept
+def test_a_trimmed_mpeg_ts_recording_keeps_its_picture_with_its_sound(
+    split_stack: LiveStack, tmp_path: Path
+) -> None:
+    """2.5 s to 10.5 s of an MPEG-TS whose picture starts 0.3 s after its sound: the trim counts
+    from where the file starts (its sound, as a player does, and as its sound is cut), so its
+    first picture is the one showing at 2.5 s from there; the segments were cut 0.34 s later,
+    counted from the picture's own start (ffmpeg times an MPEG-TS's picture read alone so)."""
+    clip = recording(tmp_path / "recording.ts", "mpegts", 12, keyframe_seconds=2, picture_late=0.3)
+    response = split_stack.submit(clip, preset="balanced", start_seconds="2.5", end_seconds="10.5")
+    assert response.status_code == 202, response.text
+    job = split_stack.wait_for_status(response.json()["id"], {"succeeded", "failed"}, timeout=240)
+    assert job["status"] == "succeeded", job
+    assert job["segments"]["total"] >= 2
+    output = tmp_path / "trimmed.mp4"
+    output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job['id']}/output", timeout=60).content)
+    showing = int((2.5 - picture_lead(clip)) * 25)  # the frame on screen at 2.5 s
+    assert first_picture_of(output, clip, range(showing - 6, showing + 12)) == showing
+    assert len(_frames(output)) == len(Trim(2.5, 10.5).kept_frames(_frames(clip)))
 
 
 @on_backend("sqlite-file")  # the timing is ffmpeg's work, wherever the bytes are kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -86,3 +87,41 @@ def recording(
     cmd = [FFMPEG, "-nostdin", "-v", "error", *picture, *sound, *codec, "-f", container, str(path)]
     subprocess.run(cmd, check=True, timeout=FFMPEG_TIMEOUT_SECONDS)
     return path
+
+
+def picture_lead(path: Path) -> float:
+    """How long after ``path``'s timeline starts (at its earliest stream, where players and a
+    trim count from) its picture does, as ffmpeg's header says."""
+    header = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    timeline = re.search(r"^  Duration: .*, start: (-?[\d.]+)", header, re.MULTILINE)
+    picture = re.search(r"Stream #0:\d+.*: Video: .*, start (-?[\d.]+)", header)
+    assert timeline is not None and picture is not None, header
+    return float(picture.group(1)) - float(timeline.group(1))
+
+
+def first_picture_of(output: Path, clip: Path, candidates: range) -> int:
+    """Which of ``clip``'s frames (numbered from its first, decoded without a seek) is the first
+    picture of ``output``: the one among ``candidates`` it is most alike (PSNR)."""
+    first = f"[0:v]trim=end_frame=1,loop=loop={len(candidates) - 1}:size=1,setpts=N/25/TB[one]"
+    frames = f"[1:v]select='between(n,{candidates.start},{candidates.stop - 1})',setpts=N/25/TB[many]"
+    graph = f"{first};{frames};[one][many]psnr=stats_file=-"
+    cmd = [
+        FFMPEG,
+        "-v",
+        "error",
+        "-i",
+        str(output),
+        "-i",
+        str(clip),
+        "-filter_complex",
+        graph,
+        "-f",
+        "null",
+        "-",
+    ]
+    stats = subprocess.run(
+        cmd, capture_output=True, text=True, check=True, timeout=FFMPEG_TIMEOUT_SECONDS
+    ).stdout
+    scores = [float(found) for found in re.findall(r"psnr_avg:(\S+)", stats.replace("inf", "1000"))]
+    assert len(scores) == len(candidates), stats
+    return candidates.start + max(range(len(scores)), key=scores.__getitem__)

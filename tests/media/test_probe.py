@@ -22,6 +22,15 @@ def test_parses_duration_size_and_codecs() -> None:
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
 
 
+def test_the_timeline_starts_where_the_header_says() -> None:
+    """An MPEG-TS's times start at its earliest stream's first timestamp, not at 0: a trim counts
+    from there (``Trim.input_options``)."""
+    assert parse_probe(HEADER).timeline_start == 0.0
+    recorded = HEADER.replace("start: 0.000000", "start: 1.416778")
+    assert parse_probe(recorded).timeline_start == 1.416778
+    assert "timeline_start" not in parse_probe(recorded).as_input("in.ts", 1)
+
+
 def test_audio_only_is_refused_with_a_reason() -> None:
     text = "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
     with pytest.raises(ProbeError, match="no video stream"):

@@ -48,6 +48,14 @@ def test_a_trim_keeps_every_frame_on_screen_within_it() -> None:
     assert Trim(3.99, 5.0).kept_frames(times) == [3.96], "the last frame lasts to the end"
 
 
+def test_a_copy_in_the_inputs_place_is_read_from_the_same_timestamp() -> None:
+    """A seekable copy's timeline may start later than the input's (where its picture does):
+    it is read at the trim's timestamp on the input's, not from its own start."""
+    assert Trim(1.5, 4.0).input_options() == ["-ss", "1.500000", "-t", "2.500000"]
+    copy = Trim(1.5, 4.0).input_options(origin=1.4)
+    assert copy == ["-seek_timestamp", "1", "-ss", "2.900000", "-t", "2.500000"]
+
+
 @pytest.mark.slow
 def test_an_encode_of_a_trim_holds_exactly_its_frames(tmp_path: Path) -> None:
     """4 s to 7.5 s of a 10 s clip with one keyframe at 0: the frames from 4.00 to 7.48, which is

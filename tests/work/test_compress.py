@@ -21,6 +21,7 @@ from app.media.formats import CONTAINERS
 from app.media.picture import video_filter
 from app.media.segments import Segment, frame_times_command, read_frame_times
 from app.media.stills import poster as make_poster
+from app.media.trim import Trim
 from app.storage import (
     StorageError,
     input_key,
@@ -40,7 +41,7 @@ from app.work.failures import Interrupted, JobFailed
 from app.work.steps import encode_limits
 from tests.conftest import FFMPEG, full_vmaf, make_clip
 from tests.media import corpus
-from tests.media.crafted import recording
+from tests.media.crafted import first_picture_of, picture_lead, recording
 
 
 def _running_job_with_output(tmp_path: Path) -> str:
@@ -308,23 +309,42 @@ def test_encode_limits_follow_the_configuration(app: Flask) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("container", ["mp4", "mpegts"])
 def test_a_trimmed_job_delivers_exactly_the_part_asked_for(
-    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, container: str
 ) -> None:
-    """1.5 s to 4 s of a 6 s clip with one keyframe: the frames on screen then, 1.48 .. 3.96 at
-    25 fps (checked by the worker's own verification too); never answered with the original."""
+    """1.5 s to 4 s of a 6 s clip with one keyframe: the frames on screen then (in the mp4,
+    1.48 .. 3.96 at 25 fps; checked by the worker's own verification too), those very pictures
+    (its score); never answered with the original. In an MPEG-TS with B-frames, whose picture
+    starts after its sound, a seek to 1.5 s starts decoding mid-GOP: the encode read no picture
+    at all, and the job failed its check. Its picture, 0.12 s after its sound, stays there: the
+    first picture is the one showing at 1.5 s from where its sound starts (a player's 1.5 s)."""
+    if container == "mp4":
+        clip, frames = make_clip(tmp_path / "clip.mp4", seconds=6, extra=("-g", "250")), 63
+    else:
+        clip = recording(tmp_path / "clip.ts", container, 6, "320x240", picture_late=0.12)
+        times = read_frame_times(_listed(clip, tmp_path / "input.crc"))
+        frames = len(Trim(1.5, 4.0).kept_frames(times))
     with app.app_context():
-        job_id = _compress_a_clip(tmp_path, monkeypatch, seconds=6, start_seconds=1.5, end_seconds=4.0)
+        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip, start_seconds=1.5, end_seconds=4.0)
         done = db.session.get(Job, job_id, populate_existing=True)
         assert done.status == SUCCEEDED, done.error
         output = done.output
         assert output["verified"] and not output["kept_original"]
         assert output["duration_seconds"] == pytest.approx(2.5, abs=0.1)
+        assert output["quality"]["vmaf"] > 85  # scored against the input's own frames at 1.5-4 s
         delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
-        listing = tmp_path / "frames.crc"
-        subprocess.run(frame_times_command(FFMPEG, delivered, listing), check=True, capture_output=True)
-        assert len(read_frame_times(listing.read_text())) == 63
+        assert len(read_frame_times(_listed(delivered, tmp_path / "frames.crc"))) == frames
         assert job_storage().exists(poster_key(job_id))
+    if container == "mpegts":
+        showing = int((1.5 - picture_lead(clip)) * 25)  # the frame on screen at 1.5 s
+        assert first_picture_of(delivered, clip, range(showing - 6, showing + 6)) in (showing, showing + 1)
+
+
+def _listed(path: Path, listing: Path) -> str:
+    """``path``'s frame listing (``frame_times_command``)."""
+    subprocess.run(frame_times_command(FFMPEG, path, listing), check=True, capture_output=True)
+    return listing.read_text()
 
 
 @pytest.mark.slow
