@@ -73,6 +73,7 @@ def start(job_id: str) -> Job | None:
         job_id,
         RUNNING,
         attempts=Job.attempts + 1,
+        starts=Job.starts + 1,
         started_at=now,
         heartbeat_at=now,
         progress=0.0,
@@ -234,13 +235,16 @@ def _finish_times() -> dict[str, Any]:
 
 
 def _during(attempt: int | None) -> ColumnElement[bool] | None:
-    """A change's condition that the job is still running ``attempt`` (None: any attempt; a job
-    queued again keeps its count, so a lapsed attempt must not fail it either).
+    """A change's condition that the job is still running ``attempt``, the start it was given
+    (``Job.starts``; None: any attempt; a job queued again keeps its count, so a lapsed attempt
+    must not fail it either).
 
     A worker whose lease lapsed (a long pause, a network partition) may wake up after the
-    reconciler gave its job to another worker: its writes must not touch that attempt's job.
+    reconciler gave its job to another worker, or after an operator's retry started it anew:
+    its writes must not touch that attempt's job. ``attempts`` would not tell them apart after
+    a retry (it starts again from 1); ``starts`` never repeats.
     """
-    return None if attempt is None else and_(Job.status == RUNNING, Job.attempts == attempt)
+    return None if attempt is None else and_(Job.status == RUNNING, Job.starts == attempt)
 
 
 def _move(

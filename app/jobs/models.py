@@ -47,6 +47,9 @@ class Job(Model):
     progress: Mapped[float] = mapped_column(default=0.0)
     eta_seconds: Mapped[int | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(default=0)
+    # Every start, never set back (an operator's retry sets ``attempts`` back to 0): the number
+    # that fences each attempt's writes (``lifecycle._during``), never the same for two attempts.
+    starts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

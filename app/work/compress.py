@@ -63,9 +63,9 @@ def compress_job(job_id: str) -> None:
     if job is None:
         log.info("job %s is no longer queued; nothing to do", job_id)
         return
-    config, attempt = current_app.config, job.attempts
-    if attempt > config["JOB_MAX_ATTEMPTS"]:
-        _fail(job_id, "too_many_attempts", _attempts_message(attempt - 1), attempt)
+    config, attempt, count = current_app.config, job.starts, job.attempts  # read once: see _attempt
+    if count > config["JOB_MAX_ATTEMPTS"]:
+        _fail(job_id, "too_many_attempts", _attempts_message(count - 1), attempt)
         return
     scratch_root = Path(config["SCRATCH_DIR"])
     sweep(scratch_root)  # a killed attempt's folder on this host
@@ -85,13 +85,13 @@ def compress_job(job_id: str) -> None:
                 metrics.observe("compression_speed", facts["duration_seconds"] / encode_seconds)
     except Interrupted as stop:
         if stop.code == SUPERSEDED:  # its lease lapsed and another worker runs the job now
-            log.warning("job %s: attempt %d left the job to the attempt that took it over", job_id, attempt)
+            log.warning("job %s: attempt %d left the job to the attempt that took it over", job_id, count)
         elif stop.code == "canceled":
             _drop_unwanted_output(job_id)  # a still stored just after the cancel removed the files
-        elif stop.code == "shutdown" or (stop.retry and attempt < config["JOB_MAX_ATTEMPTS"]):
+        elif stop.code == "shutdown" or (stop.retry and count < config["JOB_MAX_ATTEMPTS"]):
             lifecycle.requeue(job_id, attempt)  # back in line for another worker
         elif stop.retry:
-            _fail(job_id, stop.code, f"{stop}; {_attempts_message(attempt)}", attempt)
+            _fail(job_id, stop.code, f"{stop}; {_attempts_message(count)}", attempt)
     except JobFailed as failure:
         _fail(job_id, failure.code, str(failure), attempt)
     except Exception:
@@ -144,8 +144,8 @@ def encode_and_check(
 
 def _attempt(job: Job, attempt: int, folder: Path) -> tuple[dict[str, Any], float]:
     """Fetch, compress, measure and store the output; the output's facts and ffmpeg's seconds.
-    ``attempt``: the number this attempt was started with (``job.attempts`` reads the database
-    again after every commit: another attempt's, once the job went to another worker)."""
+    ``attempt``: the start this attempt was given (``Job.starts``, read once: ``job`` reads the
+    database again after every commit, another attempt's once the job went to another worker)."""
     storage = job_storage()
     with _storage_and_disk_errors(job.id):
         options = Options(**job.options)

@@ -65,11 +65,11 @@ def reconcile() -> tuple[int, int]:
     for job in orphans:
         if job.attempts >= max_attempts:
             message = f"the worker stopped during each of {job.attempts} attempts; it will not be tried again"
-            if lifecycle.fail(job.id, "worker_lost", message, job.attempts) is not None:
+            if lifecycle.fail(job.id, "worker_lost", message, job.starts) is not None:
                 segments.discard(job.id)  # a split job's segments: nobody will join them now
         else:
             log.warning("job %s lost its worker (attempt %s); queueing it again", job.id, job.attempts)
-            lifecycle.requeue(job.id, job.attempts)
+            lifecycle.requeue(job.id, job.starts)
     waiting = db.session.scalars(
         select(Job.id).where(
             Job.status == QUEUED, Job.created_at < now - timedelta(seconds=ENQUEUE_GRACE_SECONDS)

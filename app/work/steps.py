@@ -250,12 +250,12 @@ class ProgressReporter:
 
 def standing_of(job_id: str, attempt: int | None = None) -> Standing:
     """Where ``attempt`` (None: whichever is running) stands with the job, read now."""
-    row = db.session.execute(select(Job.status, Job.attempts).where(Job.id == job_id)).one_or_none()
+    row = db.session.execute(select(Job.status, Job.starts).where(Job.id == job_id)).one_or_none()
     db.session.commit()  # end the read so the next check sees new writes
     if row is None:
         return Standing.OVER
-    status, attempts = row
-    if status == RUNNING and attempt in (None, attempts):
+    status, starts = row
+    if status == RUNNING and attempt in (None, starts):
         return Standing.CURRENT
     return Standing.SUPERSEDED if status in (QUEUED, RUNNING) else Standing.OVER
 

@@ -104,6 +104,23 @@ def test_an_attempt_whose_job_was_given_to_another_changes_nothing(ctx: None) ->
     assert done is not None and done.status == SUCCEEDED
 
 
+def test_an_attempt_from_before_an_operators_retry_changes_nothing(ctx: None) -> None:
+    """The retry counts its attempts from 1 again; the worker stalled on the job's first start
+    (its lease lapsed, the job failed, an operator retried it) also holds attempt 1, but not
+    the start the job is on now: its writes are refused."""
+    job = _new()
+    lifecycle.start(job.id)
+    assert lifecycle.fail(job.id, "worker_lost", "stalled", attempt=1) is not None  # the reconciler
+    assert lifecycle.retry(job.id) is not None
+    started = lifecycle.start(job.id)
+    assert started is not None and (started.attempts, started.starts) == (1, 2)
+    assert not lifecycle.renew_lease(job.id, attempt=1)
+    assert lifecycle.succeed(job.id, {"size_bytes": 5}, attempt=1) is None
+    assert lifecycle.fail(job.id, "ffmpeg_failed", "late", attempt=1) is None
+    assert db.session.get(Job, job.id, populate_existing=True).status == RUNNING
+    assert lifecycle.renew_lease(job.id, attempt=2)
+
+
 def test_the_transition_table_matches_the_contract() -> None:
     assert TRANSITIONS[QUEUED] == {RUNNING, CANCELED, FAILED}
     assert TRANSITIONS[RUNNING] == {SUCCEEDED, FAILED, CANCELED, QUEUED}

@@ -114,14 +114,17 @@ def test_a_store_the_worker_cannot_reach_sends_the_job_back_then_fails_it(
     app.extensions["storage"] = _Unreachable(tmp_path / "store")
     with app.app_context():
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner="o", input={}, options={}))
-        for attempt in range(1, app.config["JOB_MAX_ATTEMPTS"] + 1):
-            compress_job(job.id)
-            again = db.session.get(Job, job.id, populate_existing=True)
-            assert again.attempts == attempt
-            if attempt < app.config["JOB_MAX_ATTEMPTS"]:
-                assert (again.status, again.error) == (QUEUED, None), "worth another attempt"
-        assert again.status == FAILED and again.error["code"] == "storage_unavailable"
-        assert "could not be reached" in again.error["message"]
+        for retried in (False, True):  # an operator's retry: as many attempts again
+            if retried:
+                assert lifecycle.retry(job.id) is not None
+            for attempt in range(1, app.config["JOB_MAX_ATTEMPTS"] + 1):
+                compress_job(job.id)
+                again = db.session.get(Job, job.id, populate_existing=True)
+                assert again.attempts == attempt
+                if attempt < app.config["JOB_MAX_ATTEMPTS"]:
+                    assert (again.status, again.error) == (QUEUED, None), "worth another attempt"
+            assert again.status == FAILED and again.error["code"] == "storage_unavailable"
+            assert "could not be reached" in again.error["message"]
     assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "no attempt left its scratch folder"
 
 
