@@ -91,12 +91,21 @@ def recording(
 
 def picture_lead(path: Path) -> float:
     """How long after ``path``'s timeline starts (at its earliest stream, where players and a
-    trim count from) its picture does, as ffmpeg's header says."""
+    trim count from) its picture does: as ffmpeg's header says, or where it says nothing of the
+    picture's start (AVI), its first frames' earliest time."""
     header = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
     timeline = re.search(r"^  Duration: .*, start: (-?[\d.]+)", header, re.MULTILINE)
     picture = re.search(r"Stream #0:\d+.*: Video: .*, start (-?[\d.]+)", header)
-    assert timeline is not None and picture is not None, header
-    return float(picture.group(1)) - float(timeline.group(1))
+    assert timeline is not None, header
+    if picture is not None:
+        return float(picture.group(1)) - float(timeline.group(1))
+    listed = ["-fflags", "+genpts", "-i", str(path), "-map", "0:v:0", "-c", "copy", "-frames:v", "16"]
+    crc = subprocess.run([FFMPEG, "-v", "error", *listed, "-f", "framecrc", "-"], capture_output=True,
+                         text=True, check=True, timeout=FFMPEG_TIMEOUT_SECONDS).stdout  # fmt: skip
+    base = re.search(r"#tb 0: (\d+)/(\d+)", crc)
+    assert base is not None, crc
+    pts = [int(line.split(",")[2]) for line in crc.splitlines() if line.startswith("0,")]
+    return min(pts) * int(base.group(1)) / int(base.group(2))
 
 
 def first_picture_of(output: Path, clip: Path, candidates: range) -> int:
