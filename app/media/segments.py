@@ -92,30 +92,40 @@ def seek_cost_command(ffmpeg: str, source: str | Path, at: float) -> list[str]:
     return [*cmd, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"]
 
 
-def seekable_copy_command(ffmpeg: str, source: str | Path, target: Path, audio: bool = True) -> list[str]:
-    """Copies the first video stream of ``source`` (not decoded; every timestamp kept), with its
-    ``audio`` streams, into a Matroska file with cues, where a seek reads little whatever the
-    input was (one written to a pipe, as a browser records, has none). A file's timeline starts
-    at its earliest stream, often the sound: with it, the copy's starts where the input's does
-    and each frame is at its time there; without, where the picture does."""
-    cmd = [*step_head(ffmpeg), "-copyts", *GENERATED_PTS, *input_args(source), "-map", "0:v:0"]
-    return [*cmd, *(["-map", "0:a?"] if audio else []), "-c", "copy", "-f", "matroska", str(target)]
+def seekable_copy_command(ffmpeg: str, source: str | Path, target: Path, origin: float = 0.0) -> list[str]:
+    """Copies the first video stream of ``source`` (not decoded; every timestamp kept) into a
+    Matroska file with cues, where a seek reads little whatever the input was (one written to a
+    pipe, as a browser records, has none), beside a moment of silence at ``origin``: where the
+    input's timeline starts (its earliest stream: the sound, or a data stream the copy cannot
+    hold). A file's timeline starts at its earliest stream, so the copy's starts there too and a
+    time names the same frame in both, as the encode and a trim count it. (Matroska holds no
+    time before 0: an input starting before it gets its marker at 0, a frame's fraction off.)"""
+    cmd = [*step_head(ffmpeg), "-copyts", *GENERATED_PTS, *input_args(source)]
+    cmd += ["-itsoffset", f"{max(origin, 0.0):.6f}", "-f", "lavfi", "-t", f"{MARKER_SECONDS:g}", "-i", MARKER]
+    cmd += ["-map", "0:v:0", "-map", "1:a", "-c:v", "copy", "-c:a", "pcm_s16le"]
+    return [*cmd, "-f", "matroska", str(target)]
+
+
+def seek_tolerance(times: Sequence[float]) -> float:
+    """How far two times may lie apart and still name the same frame of these (a video's frame
+    ``times``): a quarter of the shortest gap between them, so a seek half-way between two
+    frames of one file falls between the same two of the other."""
+    gaps = [after - before for before, after in itertools.pairwise(times) if after > before]
+    return min(gaps, default=1.0) / 4
 
 
 def same_frames(times: Sequence[float], others: Sequence[float], from_first: bool = False) -> bool:
-    """Whether two listings of frame times hold the same frames at the same times: each within a
-    quarter of the shortest gap between frames, so a seek half-way between two frames of one
-    falls between the same two of the other (a copy's times may be rounded to its time base).
+    """Whether two listings of frame times hold the same frames at the same times: each within
+    ``seek_tolerance`` (a copy's times may be rounded to its time base).
 
     ``from_first``: each timed from its own first frame. An MPEG-TS's picture listed alone is
-    timed from its first frame, and its copy with its sound from where the sound starts, as the
-    input is whenever its sound is read too (the encode, the trim)."""
+    timed from its first frame, and its copy from where its timeline starts (at the input's),
+    as the input is whenever its sound is read too (the encode, the trim)."""
     if len(times) != len(others):
         return False
     if from_first and times:
         times, others = [time - times[0] for time in times], [other - others[0] for other in others]
-    gaps = [after - before for before, after in itertools.pairwise(times) if after > before]
-    tolerance = min(gaps, default=1.0) / 4
+    tolerance = seek_tolerance(times)
     return all(abs(time - other) <= tolerance for time, other in zip(times, others, strict=True))
 
 
@@ -129,6 +139,10 @@ def read_bytes_read(log: str) -> int | None:
 # time once B-frames reorder them) gets each packet's presentation time from its parser, so a
 # listing tells when each frame is shown and Matroska takes the packets (it refuses them untimed).
 GENERATED_PTS = ["-fflags", "+genpts"]
+# What marks where a seekable copy's timeline starts (``seekable_copy_command``): a moment of
+# silence, the cheapest stream Matroska holds.
+MARKER = "anullsrc=r=8000:cl=mono"
+MARKER_SECONDS = 0.04
 
 
 def frame_times_command(

@@ -7,9 +7,10 @@ first: a job's scored spans then compared broken pictures (VMAF 31-54 reported f
 scores 97 whole) and its retunes chased them, to twice the bytes. So every step that seeks in
 such an input (a search's samples, the scored spans, the stills, a split job's segments, a
 trimmed encode's picture) reads a copy of its video remuxed into Matroska with cues, its frames
-untouched, once that copy is shown to hold the input's frames and its picture. The copy keeps
-the sound too, so that its timeline starts where the input's does (at its earliest stream) and
-a time names the same frame in both. An encode of the whole video reads the input itself.
+untouched, once that copy is shown to hold the input's frames and its picture. A moment of
+silence in the copy starts its timeline where the input's does (at its earliest stream, which
+the copy may not hold), so a time names the same frame in both. An encode of the whole video
+reads the input itself.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import logging
 from pathlib import Path
 
 from app.media import MediaInfo, ProbeError, probe
-from app.media.segments import read_bytes_read, same_frames, seek_cost_command, seekable_copy_command
+from app.media.segments import (
+    read_bytes_read,
+    same_frames,
+    seek_cost_command,
+    seek_tolerance,
+    seekable_copy_command,
+)
 from app.work.failures import JobFailed
 from app.work.steps import Steps, ffmpeg_path
 from app.work.verify import frame_and_keyframe_times
@@ -74,34 +81,34 @@ def seekable_copy(
     cheaply: bool = True,
 ) -> Path | None:
     """A copy of ``source``'s video in ``folder`` in which a seek lands exactly and reads little
-    (``seekable_copy_command``: with its audio, else without). Only a copy that holds the input's
-    frames at their ``times`` and its picture (PICTURE_FIELDS) stands in for it, and (when made
-    to be ``cheaply`` read: an input whose seeks read much) one whose seeks read little; else
-    None. A copy made for exact seeks need not be cheap: a seek in a small file, or in one with
-    a single keyframe, reads it whole, and it is still the frames asked for."""
+    (``seekable_copy_command``: its timeline starting where the input's does). Only a copy that
+    holds the input's frames at their ``times``, starts where it does and shows its picture
+    (PICTURE_FIELDS) stands in for it, and (when made to be ``cheaply`` read: an input whose
+    seeks read much) one whose seeks read little; else None. A copy made for exact seeks need
+    not be cheap: a seek in a small file, or in one with a single keyframe, reads it whole, and
+    it is still the frames asked for."""
     copy = folder / COPY_NAME
-    found = None
-    for audio in (True, False):
-        try:
-            steps.run(seekable_copy_command(ffmpeg_path(), source, copy, audio), None, steps.here())
-            found = frame_and_keyframe_times(copy, folder, steps)
-        except (JobFailed, ValueError) as exc:  # a stream Matroska cannot hold (Blu-ray's PCM)...
-            log.info("job %s: no seekable copy %s audio: %s", job_id, "with" if audio else "without", exc)
-            continue
-        if same_frames(times, found[0], from_first=True):  # its timeline may start at its sound
-            break
-        found = None
     try:
-        if found is None:
-            log.info("job %s: no seekable copy holds the input's frames", job_id)
-        else:
-            described = probe(ffmpeg_path(), copy)
-            alike = all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS)
-            if alike and (not cheaply or seeks_cheaply(copy, *found, steps)):
-                return copy
-            log.info("job %s: no seekable copy: its picture differs, or its seeks read much", job_id)
-    except ProbeError as exc:  # advice only: the input is always there
+        command = seekable_copy_command(ffmpeg_path(), source, copy, info.timeline_start)
+        steps.run(command, None, steps.here())
+        found = frame_and_keyframe_times(copy, folder, steps)
+        described = probe(ffmpeg_path(), copy)
+    except (JobFailed, ValueError, ProbeError) as exc:  # advice only: the input is always there
         log.warning("job %s: no seekable copy of the input: %s", job_id, exc)
+        copy.unlink(missing_ok=True)
+        return None
+    # An MPEG-TS's picture listed alone is timed from its first frame: compare the frames' spacing,
+    # and where the timelines start.
+    if not same_frames(times, found[0], from_first=True) or (
+        abs(described.timeline_start - info.timeline_start) > seek_tolerance(times)
+    ):
+        log.info("job %s: no seekable copy holds the input's frames at their times", job_id)
+    elif not all(getattr(described, name) == getattr(info, name) for name in PICTURE_FIELDS):
+        log.info("job %s: no seekable copy: its picture differs", job_id)
+    elif cheaply and not seeks_cheaply(copy, *found, steps):
+        log.info("job %s: no seekable copy: its seeks read much", job_id)
+    else:
+        return copy
     copy.unlink(missing_ok=True)
     return None
 

@@ -235,11 +235,13 @@ def _coordinate(
         before = max((t for t in every if t < times[0]), default=None) if info.trim and times else None
         end = info.trim.end if info.trim else info.duration_seconds or 0.0
         planned = plan(times, end, config["SEGMENT_SECONDS"], before)
-        bitrates = budget.shared(context, planned, steps) if budget else None
         exact = seeks_exactly(info, every, keyframes)
         in_place = exact and seeks_cheaply(source, times, keyframes, steps)
         if not in_place and exact:  # exact, but a seek reads much (Matroska without cues)
             copy = seekable_copy(job.id, source, info, every, folder, steps)
+        if copy is not None:  # the difficulty pass seeks too
+            context = replace(context, source=copy)
+        bitrates = budget.shared(context, planned, steps) if budget else None
         stored = not in_place and copy is not None and store_seekable_copy(job.id, copy)
         rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, stored)
     if copy is None and rows and rows[0].seekable_copy:  # a retry's, of a copy stored before

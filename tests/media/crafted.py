@@ -74,17 +74,18 @@ def recording(
     size: str = "640x360",
     keyframe_seconds: float = 10.0,
     picture_late: float = 0.0,
+    sound: str = "aac",
 ) -> Path:
     """A recorder's file, in ``container`` (``mpegts``, ``avi``...): testsrc2 with B-frames and a
-    keyframe every ``keyframe_seconds`` (no other), a sine beside it, the picture starting
-    ``picture_late`` seconds after the sound."""
+    keyframe every ``keyframe_seconds`` (no other), a sine beside it (in ``sound``), the picture
+    starting ``picture_late`` seconds after the sound."""
     late = ["-itsoffset", f"{picture_late:g}"] if picture_late else []
     picture = [*late, "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds:g}"]
-    sound = ["-f", "lavfi", "-i", f"sine=duration={seconds:g}"]
+    tone = ["-f", "lavfi", "-i", f"sine=duration={seconds:g}"]
     gop = str(round(25 * keyframe_seconds))
     codec = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", gop, "-sc_threshold", "0"]
-    codec += ["-c:a", "aac"]
-    cmd = [FFMPEG, "-nostdin", "-v", "error", *picture, *sound, *codec, "-f", container, str(path)]
+    codec += ["-c:a", sound]
+    cmd = [FFMPEG, "-nostdin", "-v", "error", *picture, *tone, *codec, "-f", container, str(path)]
     subprocess.run(cmd, check=True, timeout=FFMPEG_TIMEOUT_SECONDS)
     return path
 

@@ -21,7 +21,6 @@ from app.media.formats import CONTAINERS
 from app.media.picture import video_filter
 from app.media.segments import Segment, frame_times_command, read_frame_times
 from app.media.stills import poster as make_poster
-from app.media.trim import Trim
 from app.storage import (
     StorageError,
     input_key,
@@ -312,36 +311,44 @@ def test_encode_limits_follow_the_configuration(app: Flask) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("container", ["mp4", "mpegts"])
+@pytest.mark.parametrize("kind", ["mp4", "mpegts", "mpegts-pcm"])
 def test_a_trimmed_job_delivers_exactly_the_part_asked_for(
-    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, container: str
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     """1.5 s to 4 s of a 6 s clip with one keyframe: the frames on screen then (in the mp4,
     1.48 .. 3.96 at 25 fps; checked by the worker's own verification too), those very pictures
     (its score); never answered with the original. In an MPEG-TS with B-frames, whose picture
-    starts after its sound, a seek to 1.5 s starts decoding mid-GOP: the encode read no picture
-    at all, and the job failed its check. Its picture, 0.12 s after its sound, stays there: the
-    first picture is the one showing at 1.5 s from where its sound starts (a player's 1.5 s)."""
-    if container == "mp4":
-        clip, frames = make_clip(tmp_path / "clip.mp4", seconds=6, extra=("-g", "250")), 63
+    starts 0.12 s after its sound, a seek to 1.5 s starts decoding mid-GOP: the encode read no
+    picture at all, and the job failed its check. The trim counts from where the file starts
+    (its sound, as a player does), so the first picture is the one showing at 1.5 s from there,
+    and every frame after it to the end asked for: also where the earliest stream is one that
+    ffmpeg reads as data (Blu-ray's PCM), kept out of the copy, and the trim has no end."""
+    end = None if kind == "mpegts-pcm" else 4.0
+    if kind == "mp4":
+        clip = make_clip(tmp_path / "clip.mp4", seconds=6, extra=("-g", "250"))
     else:
-        clip = recording(tmp_path / "clip.ts", container, 6, "320x240", picture_late=0.12)
-        times = read_frame_times(_listed(clip, tmp_path / "input.crc"))
-        frames = len(Trim(1.5, 4.0).kept_frames(times))
+        sound = "pcm_bluray" if kind == "mpegts-pcm" else "aac"
+        clip = recording(tmp_path / "clip.ts", "mpegts", 6, "320x240", picture_late=0.12, sound=sound)
     with app.app_context():
-        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip, start_seconds=1.5, end_seconds=4.0)
+        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip, start_seconds=1.5, end_seconds=end)
         done = db.session.get(Job, job_id, populate_existing=True)
         assert done.status == SUCCEEDED, done.error
         output = done.output
         assert output["verified"] and not output["kept_original"]
-        assert output["duration_seconds"] == pytest.approx(2.5, abs=0.1)
-        assert output["quality"]["vmaf"] > 85  # scored against the input's own frames at 1.5-4 s
+        if end is not None:
+            assert output["duration_seconds"] == pytest.approx(2.5, abs=0.1)
+        assert output["quality"]["vmaf"] > 85  # scored against the input's own frames
         delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
-        assert len(read_frame_times(_listed(delivered, tmp_path / "frames.crc"))) == frames
         assert job_storage().exists(poster_key(job_id))
-    if container == "mpegts":
-        showing = int((1.5 - picture_lead(clip)) * 25)  # the frame on screen at 1.5 s
-        assert first_picture_of(delivered, clip, range(showing - 6, showing + 6)) in (showing, showing + 1)
+    frames = len(read_frame_times(_listed(delivered, tmp_path / "frames.crc")))
+    if kind == "mp4":
+        assert frames == 63
+        return
+    showing = int((1.5 - picture_lead(clip)) * 25)  # the frame on screen at 1.5 s
+    first = first_picture_of(delivered, clip, range(showing - 6, showing + 12))
+    assert first in (showing, showing + 1)
+    last = int((end - picture_lead(clip)) * 25) if end is not None else 6 * 25 - 1  # on screen at the end
+    assert frames == last - first + 1
 
 
 def _listed(path: Path, listing: Path) -> str:

@@ -77,12 +77,11 @@ def _recorded(path: Path, kind: str) -> Path:
 def test_a_seekable_copy_holds_the_frames_at_the_inputs_times_when_the_sound_starts_first(
     app: Flask, tmp_path: Path, kind: str
 ) -> None:
-    """A file's timeline starts at its earliest stream: the copy keeps the sound, so that every
-    frame is where it is on the input's timeline as the encode and a trim read it, with its
-    sound (an MPEG-TS's picture listed alone is timed from its first frame instead). Where the
-    earliest stream is one the copy cannot hold (Blu-ray's PCM in MPEG-TS, which ffmpeg reads as
-    data), it is timed from its picture. AVI's presentation times are generated from its
-    decoding times."""
+    """A file's timeline starts at its earliest stream: the copy's starts where the input's does,
+    so that every frame is where it is on the input's timeline as the encode and a trim read it,
+    with its sound (an MPEG-TS's picture listed alone is timed from its first frame instead),
+    even where that stream is one the copy cannot hold (Blu-ray's PCM in MPEG-TS, which ffmpeg
+    reads as data). AVI's presentation times are generated from its decoding times."""
     source = _recorded(tmp_path / f"recorded.{kind}", kind)
     with app.app_context():
         job, steps, folder = _attempt(app, tmp_path)
@@ -93,8 +92,8 @@ def test_a_seekable_copy_holds_the_frames_at_the_inputs_times_when_the_sound_sta
         assert copy is not None
         copied = frame_and_keyframe_times(copy, folder, steps)[0]
     picture = _picture_start(source)  # AVI's header says none: its listing is timed from its start
-    first = times[0] if kind == "mpegts-pcm" or picture is None else picture - info.timeline_start
-    assert first > 0.3 or kind == "mpegts-pcm", "the picture starts after the sound"
+    first = times[0] if picture is None else picture - info.timeline_start
+    assert first > 0.3, "the picture starts after the sound"
     assert copied == pytest.approx([time - times[0] + first for time in times], abs=0.001)
 
 
