@@ -3,17 +3,20 @@
 Every worker that helps a job (the one coordinating it, and any that took a helper from the
 ``segments`` queue) claims the next segment nobody holds, renews its claim while it works,
 and records the result. A claim whose holder went quiet for LEASE_SECONDS is free
-again: a host that dies costs the segment it held, not the job. The database is the truth
-here as for jobs, so a restart of any process loses no finished segment.
+again: a host that dies costs the segment it held, not the job. Every write under a claim
+names it (``Claim``), so a holder that only paused (a stall, a partition) changes nothing once
+another took the segment, or an operator's retry started the job again. The database is the
+truth here as for jobs, so a restart of any process loses no finished segment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm.exc import ObjectDeletedError
 
 from app.extensions import db
@@ -22,11 +25,32 @@ from app.jobs.models import SEGMENT_DONE as DONE
 from app.jobs.models import SEGMENT_FAILED as FAILED
 from app.jobs.models import SEGMENT_RUNNING as RUNNING
 from app.jobs.models import SEGMENT_WAITING as WAITING
-from app.jobs.models import SegmentRecord
+from app.jobs.models import Job, SegmentRecord
 from app.media.segments import Segment, keyframes_for
 from app.timeutil import utcnow
 
 Band = tuple[float, float]  # where the segments fill the job's progress bar (the rest: split, join)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A worker's hold on segment ``number``: the ``count``-th claim of it (``SegmentRecord.
+    attempts``, one more at every claim), on the job's start ``start`` (``Job.starts``; None:
+    any). Its writes are refused once another claim or another start holds the segment."""
+
+    number: int
+    count: int
+    start: int | None
+
+    @classmethod
+    def of(cls, row: SegmentRecord, start: int | None) -> Claim:
+        """The claim ``row`` was just taken with (``claim``), on the job's ``start``."""
+        return cls(row.number, row.attempts, start)
+
+    @property
+    def token(self) -> str:
+        """Names this claim among all of the segment's, on every start: the file it stores."""
+        return f"{self.start or 0}-{self.count}"
 
 
 def record_plan(
@@ -102,25 +126,15 @@ def claim(job_id: str) -> SegmentRecord | None:
     return None
 
 
-def renew(job_id: str, number: int) -> bool:
-    """The worker is still on this segment; False once it no longer holds it."""
-    changed = db.session.execute(
-        update(SegmentRecord)
-        .where(SegmentRecord.job_id == job_id, SegmentRecord.number == number, SegmentRecord.state == RUNNING)
-        .values(heartbeat_at=utcnow())
-    )
-    db.session.commit()
-    return getattr(changed, "rowcount", 0) == 1
+def renew(job_id: str, claim: Claim) -> bool:
+    """The worker is still on its segment; False once its ``claim`` no longer holds it."""
+    return _set_held(job_id, claim, heartbeat_at=utcnow())
 
 
-def report(job_id: str, number: int, percent: float, band: Band, started: datetime | None) -> bool:
-    """Record one segment's progress and the job's (weighted by duration); False: job not running."""
-    db.session.execute(
-        update(SegmentRecord)
-        .where(SegmentRecord.job_id == job_id, SegmentRecord.number == number, SegmentRecord.state == RUNNING)
-        .values(progress=percent, heartbeat_at=utcnow())
-    )
-    db.session.commit()
+def report(job_id: str, claim: Claim, percent: float, band: Band, started: datetime | None) -> bool:
+    """Record one segment's progress (while ``claim`` holds it) and the job's (weighted by
+    duration); False: job not running."""
+    _set_held(job_id, claim, progress=percent, heartbeat_at=utcnow())
     return publish(job_id, band, started)
 
 
@@ -163,16 +177,19 @@ def neighbour_crf(job_id: str, number: int) -> float | None:
     return min(found)[2] if found else None
 
 
-def finish(job_id: str, number: int, result: dict[str, Any]) -> bool:
-    """The segment is encoded and stored; False if its record is gone (the job ended meanwhile)."""
-    return _set(job_id, number, state=DONE, progress=100.0, result=result)
+def finish(job_id: str, claim: Claim, result: dict[str, Any]) -> bool:
+    """The segment is encoded and stored (under ``claim.token``, which ``result`` names); False
+    if ``claim`` no longer holds it: its record is gone (the job ended meanwhile), or another
+    claim or start took it (this one lapsed: a stall, a partition, an operator's retry)."""
+    return _set_held(job_id, claim, state=DONE, progress=100.0, result=result)
 
 
-def release(job_id: str, number: int, counted: bool = True) -> None:
-    """Give the segment back (its worker was stopped): another may take it at once. Not
-    ``counted``: the store failed the worker, not the segment; the claim is not an attempt."""
+def release(job_id: str, claim: Claim, counted: bool = True) -> None:
+    """Give the segment back (its worker was stopped): another may take it at once, if ``claim``
+    still holds it. Not ``counted``: the store failed the worker, not the segment; the claim is
+    not an attempt (and stored nothing)."""
     uncount = {} if counted else {"attempts": SegmentRecord.attempts - 1}
-    _set(job_id, number, state=WAITING, progress=0.0, heartbeat_at=None, **uncount)
+    _set_held(job_id, claim, state=WAITING, progress=0.0, heartbeat_at=None, **uncount)
 
 
 def redo(job_id: str, number: int, bitrate: int) -> None:
@@ -181,15 +198,33 @@ def redo(job_id: str, number: int, bitrate: int) -> None:
     _set(job_id, number, state=WAITING, progress=0.0, heartbeat_at=None, result=None, bitrate=bitrate)
 
 
-def give_up(job_id: str, number: int, message: str) -> None:
-    """The segment cannot be encoded (the job fails with ``message``)."""
-    _set(job_id, number, state=FAILED, error=message[:500])
+def give_up(job_id: str, claim: Claim, message: str) -> bool:
+    """The segment cannot be encoded (the job fails with ``message``); False if ``claim`` no
+    longer holds it (another worker's attempt at it goes on)."""
+    return _set_held(job_id, claim, state=FAILED, error=message[:500])
 
 
 def forget(job_id: str) -> None:
     """Remove the job's segment records (its segments' files are gone)."""
     db.session.execute(delete(SegmentRecord).where(SegmentRecord.job_id == job_id))
     db.session.commit()
+
+
+def _set_held(job_id: str, claim: Claim, **values: Any) -> bool:
+    """Change the segment's record while ``claim`` holds it: the claims count up
+    (``SegmentRecord.attempts``), so one that lapsed and was taken again is not this one, and
+    the job is still on the start it was taken on (a retry sets the counts back)."""
+    held = [
+        SegmentRecord.job_id == job_id,
+        SegmentRecord.number == claim.number,
+        SegmentRecord.state == RUNNING,
+        SegmentRecord.attempts == claim.count,
+    ]
+    if claim.start is not None:
+        held.append(exists().where(Job.id == job_id, Job.starts == claim.start))
+    changed = db.session.execute(update(SegmentRecord).where(*held).values(**values))
+    db.session.commit()
+    return getattr(changed, "rowcount", 0) == 1
 
 
 def _set(job_id: str, number: int, **values: Any) -> bool:

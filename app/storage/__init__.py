@@ -48,9 +48,12 @@ def output_key(job_id: str) -> str:
     return job_prefix(job_id) + "output.mp4"
 
 
-def segment_key(job_id: str, number: int) -> str:
-    """One encoded segment of a split job (video only), until the join; under the job's prefix."""
-    return segments_prefix(job_id) + f"{number:05d}.mp4"
+def segment_key(job_id: str, number: int, claim: str | None) -> str:
+    """One encoded segment of a split job (video only), until the join; under the job's prefix.
+    ``claim``: which claim of it encoded it (``app.jobs.segments.Claim.token``), so a worker
+    whose claim lapsed while it ran never writes over the file of the one that took it (None:
+    a segment stored before claims named their files)."""
+    return segments_prefix(job_id) + (f"{number:05d}-{claim}.mp4" if claim else f"{number:05d}.mp4")
 
 
 def seekable_key(job_id: str) -> str:

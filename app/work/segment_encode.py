@@ -4,7 +4,9 @@ Each segment is encoded to the preset's VMAF target with a CRF search of its own
 a short video is, when its score still misses the target by more than a segment's promise), or
 to its share of a target size (``app.work.segment_budget``) in two passes, then decoded whole
 (the check, done here in parallel: the joined file's decodes only its seams), scored and stored
-as ``jobs/<id>/segments/<n>.mp4``; the claim is renewed throughout, and a stop gives it back.
+as ``jobs/<id>/segments/<n>-<start>-<claim>.mp4`` (its claim's own file); the claim is renewed
+throughout, a stop gives it back, and every write under it is refused once another claim, or
+another start of the job, holds the segment (``claims.Claim``).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Context:
     """What every worker on a split job needs to encode one of its segments."""
 
     job_id: str
+    start: int | None  # the job's start its writes name (``Job.starts``): another start's refused
     source: Path | StoreUrl  # a helper reads the stored input (or its seekable copy) in place
     info: MediaInfo
     options: Options
@@ -91,9 +94,15 @@ class Context:
 
 
 def context_for(
-    job: Job, source: Path | StoreUrl, size: int, folder: Path, header: Path | StoreUrl | None = None
+    job: Job,
+    start: int | None,
+    source: Path | StoreUrl,
+    size: int,
+    folder: Path,
+    header: Path | StoreUrl | None = None,
 ) -> Context:
-    """A worker's context for ``job``'s segments: its video read from ``source``, the input's
+    """A worker's context for ``job``'s segments, on the job's ``start`` (the coordinator's
+    attempt, or the one a helper found running): its video read from ``source``, the input's
     ``size`` bytes, what it is described from its header at ``header`` (default: ``source``;
     a seekable copy of the video holds the input's frames, its header is the input's own)."""
     options = Options(**job.options)
@@ -101,6 +110,7 @@ def context_for(
     floor = DOWNLOAD_SHARE if job.source_url else 0.0
     return Context(
         job_id=job.id,
+        start=start,
         source=source,
         info=info,
         options=options,
@@ -118,32 +128,34 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
     A stop (cancel, shutdown, stall) gives the segment back; a failure, or a segment that
     has been started JOB_MAX_ATTEMPTS times, fails the job naming the segment's time range.
     """
-    segment = row.plan()
+    segment, claim = row.plan(), claims.Claim.of(row, context.start)
     job_id = context.job_id
-    if row.attempts > config["JOB_MAX_ATTEMPTS"]:
-        _fail(job_id, row, f"it was interrupted {row.attempts - 1} times")
+    if claim.count > config["JOB_MAX_ATTEMPTS"]:
+        _fail(context, claim, row, f"it was interrupted {claim.count - 1} times")
         return False
     app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    key = segment_key(job_id, segment.number, claim.token)  # this claim's own file
     try:
-        with Lease(app, job_id, renew=lambda: claims.renew(job_id, segment.number)):
+        with Lease(app, job_id, renew=lambda: claims.renew(job_id, claim)):
             result = _encode_segment(context, row, config)
         encoded = Path(result.pop("path"))
         if encoded.exists():  # an outgrown segment leaves no file, only its verdict
-            job_storage().put(segment_key(job_id, segment.number), encoded, OUTPUT_TYPE, move=True)
+            job_storage().put(key, encoded, OUTPUT_TYPE, move=True)
+            result["claim"] = claim.token  # where the join finds it
     except Interrupted as stop:
-        claims.release(job_id, segment.number, counted=stop.code != STORE_UNAVAILABLE)
+        claims.release(job_id, claim, counted=stop.code != STORE_UNAVAILABLE)
         log.info("job %s: segment %d given back (%s)", job_id, segment.number, stop.code)
         return False
     except JobFailed as failure:
-        _fail(job_id, row, str(failure))
+        _fail(context, claim, row, str(failure))
         return False
     except StorageError as exc:
-        claims.release(job_id, segment.number)
+        claims.release(job_id, claim)
         log.warning("job %s: segment %d not stored: %s", job_id, segment.number, exc)
         return False
-    if not claims.finish(job_id, segment.number, result):  # the job ended while this one ran
+    if not claims.finish(job_id, claim, result):  # the job ended, or another claim holds it now
         with contextlib.suppress(StorageError):
-            job_storage().delete_prefix(segment_key(job_id, segment.number))
+            job_storage().delete_prefix(key)
         return False
     claims.publish(job_id, context.band, context.started_at)
     log.info("job %s: segment %d encoded (crf %s, vmaf %s)", job_id, segment.number, result["crf"],
@@ -151,10 +163,13 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
     return True
 
 
-def _fail(job_id: str, row: SegmentRecord, reason: str) -> None:
+def _fail(context: Context, claim: claims.Claim, row: SegmentRecord, reason: str) -> None:
+    """Fail the job naming the segment of ``row``, while this worker's ``claim`` of it and the
+    job's start it works for still hold (else another worker, or another start, goes on)."""
     plan = row.plan()
-    claims.give_up(job_id, plan.number, reason)
-    lifecycle.fail(job_id, "segment_failed", f"the part {plan.time_range()} could not be encoded: {reason}")
+    if claims.give_up(context.job_id, claim, reason):
+        message = f"the part {plan.time_range()} could not be encoded: {reason}"
+        lifecycle.fail(context.job_id, "segment_failed", message, context.start)
 
 
 def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[str, Any]:
@@ -163,7 +178,8 @@ def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[s
     segment = row.plan()
 
     def write(percent: float, _eta: int | None) -> bool:
-        return claims.report(context.job_id, segment.number, percent, context.band, context.started_at)
+        claim = claims.Claim.of(row, context.start)
+        return claims.report(context.job_id, claim, percent, context.band, context.started_at)
 
     steps = Steps(context.job_id, 0.0, config, write)
     first_band, encode_band, measure_band = bands(0.0, *SEGMENT_WEIGHTS)

@@ -88,6 +88,7 @@ def help_with(job_id: str) -> None:
     db.session.commit()
     if job is None or job.status != RUNNING:
         return
+    start = job.starts  # the start it helps: a later one (a retry's) refuses its writes
     Shutdown.install()
     config = current_app.config
     with ScratchFolder(Path(config["SCRATCH_DIR"]), f"segments-{job_id}-{os.getpid()}") as scratch:
@@ -96,9 +97,9 @@ def help_with(job_id: str) -> None:
             return
         try:
             found = _input(job_id, row, scratch.path, config["JOB_TIMEOUT_MINUTES"] * 60)
-            context = context_for(job, found.source, found.size, scratch.path, found.header)
+            context = context_for(job, start, found.source, found.size, scratch.path, found.header)
         except (StorageError, ProbeError) as exc:  # the store's fault: the coordinator reads it locally
-            claims.release(job_id, row.number, counted=False)
+            claims.release(job_id, claims.Claim.of(row, start), counted=False)
             log.warning("job %s: a helper could not read the input: %s", job_id, exc)
             return
         encode_claimed(context, row, config)
@@ -225,7 +226,7 @@ def _coordinate(
 ) -> Joined:
     ffmpeg, config = ffmpeg_path(), current_app.config
     audio_band, _, join_band = steps.bands(*JOB_WEIGHTS)
-    context = context_for(job, source, source.stat().st_size, folder)
+    context = context_for(job, steps.attempt, source, source.stat().st_size, folder)
     budget = Budget.of(info, options)
     rows = claims.rows(job.id)
     copy = frames  # the attempt's seekable copy of an input ffmpeg cannot seek in exactly
@@ -326,7 +327,8 @@ def _join(
     their facts with times on its timeline (from its first frame: a trim's start, or the frame
     on screen at it); the seams where they fall in the file."""
     storage = job_storage()
-    parts = [(storage.fetch(segment_key(job_id, row.number), folder), row.plan()) for row in rows]
+    keys = [segment_key(job_id, row.number, (row.result or {}).get("claim")) for row in rows]
+    parts = [(storage.fetch(key, folder), row.plan()) for key, row in zip(keys, rows, strict=True)]
     listing = folder / "segments.ffconcat"
     listing.write_text(concat_list(parts))
     steps.run(join_command(ffmpeg_path(), listing, mux, target, video_delay), None, band)

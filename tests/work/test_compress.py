@@ -88,7 +88,7 @@ def test_the_output_of_an_attempt_that_took_over_is_kept(app: Flask, tmp_path: P
 def _split_job_underway(job_id: str, tmp_path: Path) -> None:
     """Two segments planned, one of them stored, and a seekable copy of the input stored."""
     claims.record_plan(job_id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
-    for key in (segment_key(job_id, 0), seekable_key(job_id)):
+    for key in (segment_key(job_id, 0, "1-1"), seekable_key(job_id)):
         job_storage().put(key, _bytes(tmp_path))
 
 
@@ -177,7 +177,7 @@ def test_an_attempt_whose_job_went_to_another_worker_leaves_it_to_that_one(
 
     def attempt(job: Job, _attempt: int, _folder: Path) -> tuple[dict[str, object], float]:
         claims.record_plan(job.id, [Segment(n, 50 * n, 50, 2.0 * n, 2.0, 2.0 * n) for n in range(2)], [])
-        job_storage().put(segment_key(job.id, 0), _bytes(tmp_path))
+        job_storage().put(segment_key(job.id, 0, "1-1"), _bytes(tmp_path))
         lifecycle.requeue(job.id, attempt=1)  # the reconciler, while this worker was paused
         lifecycle.start(job.id)  # another worker: attempt 2
         if ending is not None:
@@ -190,7 +190,7 @@ def test_an_attempt_whose_job_went_to_another_worker_leaves_it_to_that_one(
         compress_job(job.id)
         held = db.session.get(Job, job.id, populate_existing=True)
         assert (held.status, held.attempts, held.error, held.output) == (RUNNING, 2, None, None)
-        assert job_storage().keys(segments_prefix(job.id)) == [segment_key(job.id, 0)]
+        assert job_storage().keys(segments_prefix(job.id)) == [segment_key(job.id, 0, "1-1")]
         assert len(claims.rows(job.id)) == 2
 
 

@@ -40,9 +40,10 @@ def _job(job_id: str) -> Job:
 
 
 def _finished(job_id: str, sizes: list[float]) -> None:
-    for number, size in enumerate(sizes):
-        assert claims.claim(job_id) is not None
-        claims.finish(job_id, number, {"size_bytes": int(size)})
+    for size in sizes:
+        row = claims.claim(job_id)
+        assert row is not None
+        claims.finish(job_id, claims.Claim.of(row, None), {"size_bytes": int(size)})
 
 
 def test_segments_within_the_budget_are_joined(app: Flask, job_id: str) -> None:

@@ -37,8 +37,8 @@ def _context(job_id: str, tmp_path: Path) -> segments.Context:
     source = tmp_path / "input.mp4"
     source.write_bytes(b"x" * 1000)
     return segments.Context(
-        job_id=job_id, source=source, info=parse_probe(HEADER), options=segments.Options(), folder=tmp_path,
-        started_at=None, band=(0.0, 90.0), input_size=1000, change_asked=False,
+        job_id=job_id, start=1, source=source, info=parse_probe(HEADER), options=segments.Options(),
+        folder=tmp_path, started_at=None, band=(0.0, 90.0), input_size=1000, change_asked=False,
     )  # fmt: skip
 
 
@@ -111,8 +111,8 @@ def _real_context(job_id: str, tmp_path: Path) -> tuple[segments.Context, Segmen
     )
     info = probe(FFMPEG, source)
     context = segments.Context(
-        job_id=job_id, source=source, info=info, options=segments.Options(), folder=tmp_path, started_at=None,
-        band=(0.0, 90.0), input_size=source.stat().st_size * 10, change_asked=False,
+        job_id=job_id, start=1, source=source, info=info, options=segments.Options(), folder=tmp_path,
+        started_at=None, band=(0.0, 90.0), input_size=source.stat().st_size * 10, change_asked=False,
     )  # fmt: skip
     return context, Segment(0, 0, 100, 0.0, 4.0, 0.0)
 
@@ -201,7 +201,7 @@ def test_a_segment_whose_samples_misled_its_search_is_retuned_to_its_target(
         lifecycle.start(job.id)
         (row,) = claims.record_plan(job.id, [Segment(0, 0, 300, 0.0, 12.0, 0.0)], [])
         context = segments.Context(
-            job_id=job.id, source=source, info=probe(FFMPEG, source), options=segments.Options(),
+            job_id=job.id, start=1, source=source, info=probe(FFMPEG, source), options=segments.Options(),
             folder=tmp_path, started_at=None, band=(0.0, 90.0), input_size=source.stat().st_size * 10,
             change_asked=False,
         )  # fmt: skip
