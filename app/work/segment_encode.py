@@ -128,16 +128,18 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
     A stop (cancel, shutdown, stall) gives the segment back; a failure, or a segment that
     has been started JOB_MAX_ATTEMPTS times, fails the job naming the segment's time range.
     """
+    # Read once: ``row`` reads the database again after every commit (another claim's count, once
+    # another worker took the segment).
     segment, claim = row.plan(), claims.Claim.of(row, context.start)
     job_id = context.job_id
     if claim.count > config["JOB_MAX_ATTEMPTS"]:
-        _fail(context, claim, row, f"it was interrupted {claim.count - 1} times")
+        _fail(context, claim, segment, f"it was interrupted {claim.count - 1} times")
         return False
     app = cast("LocalProxy[Flask]", current_app)._get_current_object()
     key = segment_key(job_id, segment.number, claim.token)  # this claim's own file
     try:
         with Lease(app, job_id, renew=lambda: claims.renew(job_id, claim)):
-            result = _encode_segment(context, row, config)
+            result = _encode_segment(context, row, claim, config)
         encoded = Path(result.pop("path"))
         if encoded.exists():  # an outgrown segment leaves no file, only its verdict
             job_storage().put(key, encoded, OUTPUT_TYPE, move=True)
@@ -147,7 +149,7 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
         log.info("job %s: segment %d given back (%s)", job_id, segment.number, stop.code)
         return False
     except JobFailed as failure:
-        _fail(context, claim, row, str(failure))
+        _fail(context, claim, segment, str(failure))
         return False
     except StorageError as exc:
         claims.release(job_id, claim)
@@ -163,22 +165,20 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
     return True
 
 
-def _fail(context: Context, claim: claims.Claim, row: SegmentRecord, reason: str) -> None:
-    """Fail the job naming the segment of ``row``, while this worker's ``claim`` of it and the
-    job's start it works for still hold (else another worker, or another start, goes on)."""
-    plan = row.plan()
+def _fail(context: Context, claim: claims.Claim, segment: Segment, reason: str) -> None:
+    """Fail the job naming ``segment``, while this worker's ``claim`` of it and the job's start
+    it works for still hold (else another worker, or another start, goes on)."""
     if claims.give_up(context.job_id, claim, reason):
-        message = f"the part {plan.time_range()} could not be encoded: {reason}"
+        message = f"the part {segment.time_range()} could not be encoded: {reason}"
         lifecycle.fail(context.job_id, "segment_failed", message, context.start)
 
 
-def _encode_segment(context: Context, row: SegmentRecord, config: Any) -> dict[str, Any]:
-    """Encode the segment (to its CRF search's VMAF target, or its share of a target size) and
-    score it: its result, with the file's ``path``."""
+def _encode_segment(context: Context, row: SegmentRecord, claim: claims.Claim, config: Any) -> dict[str, Any]:
+    """Encode the segment of ``row`` held by ``claim`` (to its CRF search's VMAF target, or its
+    share of a target size) and score it: its result, with the file's ``path``."""
     segment = row.plan()
 
     def write(percent: float, _eta: int | None) -> bool:
-        claim = claims.Claim.of(row, context.start)
         return claims.report(context.job_id, claim, percent, context.band, context.started_at)
 
     steps = Steps(context.job_id, 0.0, config, write)

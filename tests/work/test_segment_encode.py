@@ -4,11 +4,13 @@ the second encode of a segment whose score missed its target."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import update
 
 from app.extensions import db
 from app.jobs import lifecycle
@@ -21,7 +23,8 @@ from app.media.probe import parse_probe
 from app.media.quality import Quality
 from app.media.search import SearchResult
 from app.media.segments import Segment, segment_command
-from app.storage import job_storage, segments_prefix
+from app.storage import job_storage, segment_key, segments_prefix
+from app.timeutil import utcnow
 from app.work import segment_encode as segments
 from app.work.failures import OUTPUT_INVALID, Interrupted
 from app.work.steps import Steps
@@ -102,6 +105,34 @@ def test_a_segment_finished_after_its_job_ended_is_removed(
         claims.forget(job_id)  # the coordinator gave up meanwhile (canceled, outgrown)
         assert not segments.encode_claimed(_context(job_id, tmp_path), row, app.config)
         assert job_storage().keys(segments_prefix(job_id)) == []
+
+
+def test_a_segment_taken_over_while_it_was_encoded_is_left_to_the_new_holder(
+    app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This worker paused past its claim; another took the segment (its claim count is the
+    record's now) and stored its file. This one's finish is refused, its own file goes, and
+    the holder's file and record stay as they were."""
+    encoded = tmp_path / "segment-0.mp4"
+    encoded.write_bytes(b"late")
+    holder_key = segment_key(job_id, 0, claims.Claim(0, 2, 1).token)
+
+    def taken_over(*_args: object) -> dict[str, Any]:
+        quiet = utcnow() - timedelta(seconds=app.config["LEASE_SECONDS"] + 1)
+        db.session.execute(update(SegmentRecord).where(SegmentRecord.number == 0).values(heartbeat_at=quiet))
+        db.session.commit()
+        assert (other := claims.claim(job_id)) is not None and other.attempts == 2
+        job_storage().put(holder_key, tmp_path / "holder.mp4")
+        return {"crf": 24.0, "vmaf": 93.1, "ssim": 0.98, "size_bytes": 4, "path": str(encoded)}
+
+    (tmp_path / "holder.mp4").write_bytes(b"kept")
+    monkeypatch.setattr(segments, "_encode_segment", taken_over)
+    with app.app_context():
+        row = _claimed(job_id)
+        assert not segments.encode_claimed(_context(job_id, tmp_path), row, app.config)
+        assert job_storage().keys(segments_prefix(job_id)) == [holder_key]
+        held = db.session.get(SegmentRecord, (job_id, 0), populate_existing=True)
+        assert held is not None and (held.state, held.attempts, held.result) == ("running", 2, None)
 
 
 def _real_context(job_id: str, tmp_path: Path) -> tuple[segments.Context, Segment]:
@@ -205,7 +236,7 @@ def test_a_segment_whose_samples_misled_its_search_is_retuned_to_its_target(
             folder=tmp_path, started_at=None, band=(0.0, 90.0), input_size=source.stat().st_size * 10,
             change_asked=False,
         )  # fmt: skip
-        result = segments._encode_segment(context, row, app.config)
+        result = segments._encode_segment(context, row, claims.Claim.of(row, 1), app.config)
     target = PRESETS[context.options.preset].vmaf_target
     assert result["crf"] < 44.0 and abs(result["vmaf"] - target) <= segments.SEGMENT_RETUNE_BEYOND, result
     assert Path(result["path"]).stat().st_size == result["size_bytes"]
