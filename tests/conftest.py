@@ -25,7 +25,7 @@ def make_clip(
     path: Path,
     seconds: float = 2.0,
     size: str = "320x240",
-    rate: int = 25,
+    rate: int | str = 25,
     audio: bool = True,
     extra: tuple[str, ...] = (),
 ) -> Path:

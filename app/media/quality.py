@@ -4,7 +4,8 @@ The source is decoded through the same filter chain the encode used (upright, to
 scaled to the delivered size), so the score is the loss the compression caused, not the
 change a person asked for. A video that keeps its HDR is scored as it is delivered, both sides
 10-bit with the input's transfer (neither tone-mapped): like with like. Scores come from a few
-short spans spread through the video, decoded by seeking both files to the same moments: a
+short spans spread through the video, decoded by seeking both files to the same moments (an
+encode under SPAN_KEYFRAMES_MIN_SECONDS is decoded from its start and the spans cut from it): a
 small share of the frames, the same answer as every frame on video that does not change its
 character from span to span.
 """
@@ -27,6 +28,12 @@ MEASURE_SPANS = 4  # spans scored in a delivered file ...
 MEASURE_SPAN_SECONDS = 1.0  # ... each this long; a video up to their sum is scored whole
 VMAF_MODEL = "version=vmaf_v0.6.1"  # libvmaf's default model, for 1080p viewed on a screen
 VMAF_SUBSAMPLE = 3  # VMAF scores every this many frames of the spans (SSIM scores them all)
+# From this length an encode gets a keyframe where each scored span starts (``command.keyframes_at``),
+# so that seeking it there decodes nothing before the span; a shorter one is decoded whole to be
+# scored (``measure_command``'s ``distorted_whole``): four more keyframes would cost it more bytes
+# than that decode costs time (bench.quality's 5 s animation came out 36 % larger with them, and
+# was kept as it was at ``balanced``; the decode of 20 s is about 6 % of its encode at 1080p).
+SPAN_KEYFRAMES_MIN_SECONDS = 20.0
 _VMAF = re.compile(r"VMAF score: ([\d.]+)")
 _SSIM = re.compile(r"SSIM .*All:([\d.]+)")
 
@@ -92,9 +99,11 @@ def measure_spans(duration: float, keyframes: Sequence[float] = ()) -> list[tupl
     on the file's timeline) decodes least: the keyframe nearest the stretch's middle when the
     stretch holds one.
 
-    The encode is given keyframes of its own at the spans' starts (``command.keyframes_at``),
-    so seeking it decodes nothing before them either. The spans depend on the input alone:
-    encodes of one video (a short video's retunes) are scored on the same frames."""
+    An encode of SPAN_KEYFRAMES_MIN_SECONDS and more is given keyframes of its own at the spans'
+    starts (``command.keyframes_at``), so seeking it decodes nothing before them either (a
+    shorter one is decoded from its start: ``measure_command``'s ``distorted_whole``). The
+    spans depend on the input alone: encodes of one video (a short video's retunes) are scored
+    on the same frames."""
     spans = sample_spans(duration, MEASURE_SPANS, MEASURE_SPAN_SECONDS)
     if len(spans) < MEASURE_SPANS:
         return spans  # short: scored whole
@@ -106,6 +115,12 @@ def measure_spans(duration: float, keyframes: Sequence[float] = ()) -> list[tupl
         best = min(candidates, key=lambda time: (round(_lead(time, keyframes), 6), abs(time - middle)))
         placed.append((_ms_up(best), length))
     return placed
+
+
+def spans_keyed(duration: float) -> bool:
+    """Whether an encode of ``duration`` gets a keyframe at each scored span (else the scoring
+    decodes it whole): SPAN_KEYFRAMES_MIN_SECONDS."""
+    return duration >= SPAN_KEYFRAMES_MIN_SECONDS
 
 
 def span_inputs(path: str | Path, spans: list[tuple[float, float]]) -> list[str]:
@@ -126,6 +141,18 @@ def joined(first_input: int, count: int, vf: str | None, label: str) -> str:
     return ";".join(parts) + f";{pads}concat=n={count}:v=1:a=0[{label}]"
 
 
+def cut(spans: list[tuple[float, float]], vf: str, label: str) -> str:
+    """A filtergraph part: input 0, decoded once, filtered by ``vf``, its ``spans`` cut out (the
+    frames a seek to each would give) and concatenated."""
+    count = len(spans)
+    parts = [f"[0:v]{vf},split={count}" + "".join(f"[{label}w{index}]" for index in range(count))]
+    for index, (start, length) in enumerate(spans):  # ffmpeg's own trim for ``-ss start -t length``
+        trim = f"trim=start={start:.3f}:duration={length:.3f}"  # the length from the first frame kept
+        parts.append(f"[{label}w{index}]{trim},setpts=PTS-STARTPTS[{label}{index}]")
+    pads = "".join(f"[{label}{index}]" for index in range(count))
+    return ";".join(parts) + f";{pads}concat=n={count}:v=1:a=0[{label}]"
+
+
 def measure_command(
     ffmpeg: str,
     distorted: Path,
@@ -136,6 +163,7 @@ def measure_command(
     pixel_format: str = SDR_PIXELS,
     distorted_spans: list[tuple[float, float]] | None = None,
     ssim: bool = True,
+    distorted_whole: bool = False,
 ) -> list[str]:
     """The ffmpeg run that scores ``distorted`` against ``reference`` (through ``reference_vf``)
     on ``spans``; its stderr ends with the scores (see ``read_quality``; without ``ssim``, the
@@ -144,15 +172,21 @@ def measure_command(
     ``reference_offset``: where ``distorted`` starts in ``reference`` (a segment's start);
     ``pixel_format``: the encode's (``picture.pixel_format``), the reference's after its chain;
     ``distorted_spans``: where the same frames are in ``distorted``, when not at ``spans`` (a
-    search's samples, encoded one after another: ``[(0, their length)]``).
+    search's samples, encoded one after another: ``[(0, their length)]``); ``distorted_whole``:
+    decode ``distorted`` once from its start and cut the spans from it, for a file without a
+    keyframe at each span (``spans_keyed``), which a seek to each would decode from further back.
     """
     count = len(spans)
     own = spans if distorted_spans is None else distorted_spans
     vmaf = f"libvmaf=model={VMAF_MODEL}:n_threads=2:n_subsample={VMAF_SUBSAMPLE}:ts_sync_mode=nearest"
-    inputs_graph = [
-        joined(0, len(own), f"format={pixel_format}", "d"),
-        joined(len(own), count, reference_vf, "r"),
-    ]
+    if distorted_whole:
+        distorted_inputs, distorted_graph = input_args(distorted), cut(own, f"format={pixel_format}", "d")
+    else:
+        distorted_inputs, distorted_graph = (
+            span_inputs(distorted, own),
+            joined(0, len(own), f"format={pixel_format}", "d"),
+        )
+    inputs_graph = [distorted_graph, joined(1 if distorted_whole else len(own), count, reference_vf, "r")]
     if ssim:
         scores = [
             "[d]split[d1][d2];[r]split[r1][r2]",
@@ -163,7 +197,7 @@ def measure_command(
         scores = [f"[d][r]{vmaf}[scored]"]
     graph = ";".join([*inputs_graph, *scores])
     shifted = [(round(start + reference_offset, 6), length) for start, length in spans]
-    inputs = [*span_inputs(distorted, own), *span_inputs(reference, shifted)]
+    inputs = [*distorted_inputs, *span_inputs(reference, shifted)]
     scored = ["-filter_complex", graph, "-map", "[scored]", "-f", "null", "-"]
     return [*step_head(ffmpeg, loglevel="info"), *inputs, *scored]
 

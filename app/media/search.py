@@ -31,7 +31,11 @@ from app.media.quality import at_keyframes, joined, measure_command, read_vmaf, 
 SEARCH_MIN_SECONDS = 20.0  # shorter videos take the preset's CRF: a search would cost more than it saves
 SAMPLE_COUNT = 3  # samples spread through the video ...
 SAMPLE_SHARE = 0.05  # ... together about this share of it, ...
-SAMPLE_SECONDS = (1.0, 2.0)  # ... each at least / at most this long
+SAMPLE_SECONDS = (1.0, 2.0)  # ... each at least / at most this long; ...
+# ... where the share holds fewer whole seconds than SAMPLE_COUNT (a 30 s segment's 1.5 s), fewer
+# samples, but at least this many: each try's encode and score cost what its samples hold
+# (bench.search_cost: a 30 s segment's three 1 s samples took a tenth of its encode's CPU).
+MIN_SAMPLE_COUNT = 2
 MAX_TRIES = 2  # encodes of the samples: a guess, then a step along the slope; the answer is read off the line
 MAX_EXTRAPOLATION = 3.0  # CRF steps the answer may lie beyond the tries when both missed on one side
 CLOSE_ENOUGH = 0.75  # VMAF points from the target at which a try is the answer
@@ -42,6 +46,12 @@ ONE_TRY_WITHIN = 1.5
 # The growth of the loss, ln(100 - VMAF), per CRF step is each codec's ``slope``: a first guess
 # refined by the tries (x264 on bench.quality's clips: 0.13-0.18; SVT-AV1's CRF scale is finer).
 FLAT = 0.005  # a measured slope below this is noise (the video barely reacts): take the codec's
+# How far a retune (a short video's, or a segment's) moves the loss along the codec's slope
+# (``next_try``'s ``guess_limit``), a guess where no slope is measured on the video yet (the first
+# retune, or a line that came out flat): three x264 CRF steps. Near 100 the loss
+# bends (a score of 98.5 is 0.4, 92 is 2.1): a real 10 s phone clip's first encode scored 98.5
+# at `balanced`, the codec's slope stepped 11 CRF to 74.5, and the retune between them missed too.
+RETUNE_GUESS_LIMIT = 0.45
 # Short samples score lower than the whole video (each starts cold: a keyframe, an empty
 # lookahead): aim this far from the target (bench.quality: the whole video came out 0-2 above).
 SAFETY = -1.0
@@ -64,10 +74,13 @@ def searchable(duration: float | None) -> bool:
 
 
 def sample_plan(duration: float) -> list[tuple[float, float]]:
-    """Where the samples are: SAMPLE_COUNT spans, together about SAMPLE_SHARE of the video."""
+    """Where the samples are: SAMPLE_COUNT spans (fewer, down to MIN_SAMPLE_COUNT, where the share
+    holds fewer whole seconds), together about SAMPLE_SHARE of the video."""
     low, high = SAMPLE_SECONDS
-    seconds = min(max(duration * SAMPLE_SHARE / SAMPLE_COUNT, low), high)
-    return sample_spans(duration, SAMPLE_COUNT, seconds)
+    share = duration * SAMPLE_SHARE
+    count = min(max(int(share // low), MIN_SAMPLE_COUNT), SAMPLE_COUNT)
+    seconds = min(max(share / count, low), high)
+    return sample_spans(duration, count, seconds)
 
 
 def crf_search(
@@ -142,17 +155,27 @@ def loss(vmaf: float) -> float:
     return math.log(max(100.0 - vmaf, 0.1))  # 100 (identical) is 0.1 short of it
 
 
-def next_crf(tries: list[tuple[float, float]], aim: float, slope: float) -> float:
-    """Step from the last (crf, vmaf) try along the line the last two draw (or ``slope``)."""
+def next_crf(
+    tries: list[tuple[float, float]], aim: float, slope: float, guess_limit: float | None = None
+) -> float:
+    """Step from the last (crf, vmaf) try along the line the last two draw (or ``slope``, a guess:
+    its step moves the loss by at most ``guess_limit``, when given)."""
     crf, vmaf = tries[-1]
     measured = _slope(tries)
-    return crf + (loss(aim) - loss(vmaf)) / (measured if measured is not None else slope)
+    if measured is not None:
+        return crf + (loss(aim) - loss(vmaf)) / measured
+    move = loss(aim) - loss(vmaf)
+    if guess_limit is not None:
+        move = min(max(move, -guess_limit), guess_limit)
+    return crf + move / slope
 
 
-def next_try(tries: list[tuple[float, float]], aim: float, codec: str) -> float | None:
+def next_try(
+    tries: list[tuple[float, float]], aim: float, codec: str, guess_limit: float | None = None
+) -> float | None:
     """The CRF to try next: ``next_crf`` on the encoder's steps (``clamp_crf``); None when that
     CRF was tried already (pinned at an end of the range)."""
-    crf = clamp_crf(next_crf(tries, aim, CODECS[codec].slope), codec)
+    crf = clamp_crf(next_crf(tries, aim, CODECS[codec].slope, guess_limit), codec)
     return None if crf in (tried for tried, _ in tries) else crf
 
 

@@ -29,8 +29,16 @@ from app.media.command import (
 from app.media.fence import input_args
 from app.media.formats import CODECS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
-from app.media.quality import IDENTICAL, MeasureError, Quality, measure_command, measure_spans, read_quality
-from app.media.search import best_try, crf_search, next_try, searchable
+from app.media.quality import (
+    IDENTICAL,
+    MeasureError,
+    Quality,
+    measure_command,
+    measure_spans,
+    read_quality,
+    spans_keyed,
+)
+from app.media.search import RETUNE_GUESS_LIMIT, best_try, crf_search, next_try, searchable
 from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
 from app.media.streams import container_for, left_out
 from app.media.trim import TIME_SLACK_SECONDS, range_problems, trim_of
@@ -266,7 +274,9 @@ class _Encode:
         done, aim = measure_band[1], target + RETUNE_AIM
         tried = [replace(first, path=first.path.replace(self.folder / "try-0.mp4"))]
         for attempt in range(1, MAX_RETUNES + 1):
-            crf = next_try([(d.crf or 0.0, _vmaf(d)) for d in tried], aim, self.options.codec)
+            crf = next_try(
+                [(d.crf or 0.0, _vmaf(d)) for d in tried], aim, self.options.codec, RETUNE_GUESS_LIMIT
+            )
             if crf is None:
                 break  # at an end of the CRF range
             again = self._at_crf(crf, (done, done), measure_band)
@@ -405,8 +415,9 @@ class _Encode:
         return self._spans
 
     def scored_starts(self) -> list[float]:
-        """Where each encode starts a keyframe: the scored spans' starts (a cheap seek there)."""
-        return [start for start, _ in self.scored_spans()]
+        """Where each encode starts a keyframe: the scored spans' starts (a cheap seek there), in
+        a video long enough for them (``quality.spans_keyed``; a shorter one is decoded whole)."""
+        return [start for start, _ in self.scored_spans()] if spans_keyed(self.duration) else []
 
     def _larger(self, size: float) -> str:
         return f"{(size / self.input_size - 1) * 100:.0f}% larger"
@@ -422,7 +433,7 @@ class _Encode:
         own = [(max(start + shift, 0.0), length) for start, length in spans] if spans else None
         cmd = measure_command(
             self.ffmpeg, path, self.frames, self.vf, spans or [(0.0, 3600.0)], self.info.start_seconds,
-            pixel_format(self.hdr), distorted_spans=own,
+            pixel_format(self.hdr), distorted_spans=own, distorted_whole=not spans_keyed(self.duration),
         )  # fmt: skip
         seconds = sum(length for _, length in spans) or None
         try:

@@ -28,8 +28,8 @@ from app.media.command import Rate, default_crf
 from app.media.fence import StoreUrl
 from app.media.formats import CODECS, OUTPUT_TYPE, PRESETS
 from app.media.picture import Hdr, kept_hdr, pixel_format, video_filter
-from app.media.quality import MeasureError, Quality, measure_command, measure_spans, read_quality
-from app.media.search import best_try, crf_search, next_try
+from app.media.quality import MeasureError, Quality, measure_command, measure_spans, read_quality, spans_keyed
+from app.media.search import RETUNE_GUESS_LIMIT, best_try, crf_search, next_try
 from app.media.segments import (
     Segment,
     segment_command,
@@ -186,8 +186,10 @@ def _encode_segment(context: Context, row: SegmentRecord, claim: claims.Claim, c
     path = context.folder / f"segment-{segment.number}.mp4"
     keyframes = row.keyframes or []  # the input's, where seeks are cheap (listed by the coordinator)
     spans = measure_spans(segment.duration, [time - segment.start for time in keyframes])
-    # The encode starts a keyframe at each scored span, and where the check of its seam begins.
-    starts = [*(start for start, _ in spans), seam_keyframe(segment.duration)]
+    # The encode starts a keyframe at each scored span (``quality.spans_keyed``: a short segment
+    # is decoded whole to be scored), and where the check of its seam begins.
+    keyed = [start for start, _ in spans] if spans_keyed(segment.duration) else []
+    starts = [*keyed, seam_keyframe(segment.duration)]
     if row.bitrate is not None:
         _encode_to_bitrate(context, segment, row.bitrate, path, steps, (first_band, encode_band), starts)
         facts: dict[str, Any] = {"crf": None, "bitrate": row.bitrate}
@@ -273,7 +275,8 @@ def _retuned(
     codec, target = context.options.codec, PRESETS[context.options.preset].vmaf_target
     tried = [(first[0], first[1], path)]
     while abs(tried[-1][1].vmaf - target) > SEGMENT_RETUNE_BEYOND and len(tried) <= MAX_RETUNES:
-        crf = next_try([(crf, quality.vmaf) for crf, quality, _ in tried], target + RETUNE_AIM, codec)
+        tries = [(crf, quality.vmaf) for crf, quality, _ in tried]
+        crf = next_try(tries, target + RETUNE_AIM, codec, RETUNE_GUESS_LIMIT)
         if crf is None:
             break  # pinned at an end of the CRF range: the segment is that easy (or that hard)
         other = path.with_name(f"{path.stem}-retune-{len(tried)}{path.suffix}")
@@ -358,10 +361,12 @@ def _score(
     context: Context, path: Path, segment: Segment, spans: list[tuple[float, float]], steps: Steps, band: Band
 ) -> Quality | None:
     """VMAF and SSIM of the encoded segment against its part of the input, on ``spans`` (where
-    both files have keyframes); None (logged) when ffmpeg cannot."""
+    the input has keyframes, and the segment too unless it is short: ``quality.spans_keyed``);
+    None (logged) when ffmpeg cannot."""
     cmd = measure_command(
-        ffmpeg_path(), path, context.source, context.vf, spans, segment.start, pixel_format(context.hdr)
-    )
+        ffmpeg_path(), path, context.source, context.vf, spans, segment.start, pixel_format(context.hdr),
+        distorted_whole=not spans_keyed(segment.duration),
+    )  # fmt: skip
     try:
         return read_quality(steps.run(cmd, sum(length for _, length in spans), band).log_tail)
     except (JobFailed, MeasureError) as exc:

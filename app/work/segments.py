@@ -8,7 +8,7 @@ RQ), encodes the audio once, then encodes segments itself until none is left to 
 Every helper and the coordinator claim segments from the database
 (``app.jobs.segments``); each segment gets its own CRF search towards the preset's VMAF
 target, is decoded whole (the check, here in parallel) and scored, and is stored as
-``jobs/<id>/segments/<n>.mp4``. When none is left to
+``jobs/<id>/segments/<n>-<start>-<claim>.mp4`` (its claim's own file). When none is left to
 take, the coordinator waits for the others (taking over any whose worker went quiet), joins
 the segments with the audio, and delivers the file like a one-piece encode.
 

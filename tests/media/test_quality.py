@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from app.media.quality import (
+    SPAN_KEYFRAMES_MIN_SECONDS,
     MeasureError,
     at_keyframes,
     measure_command,
@@ -15,6 +17,7 @@ from app.media.quality import (
     read_quality,
     read_vmaf,
     sample_spans,
+    spans_keyed,
 )
 from tests.conftest import FFMPEG, make_clip
 
@@ -76,3 +79,28 @@ def test_a_search_try_is_scored_by_vmaf_alone_the_same_vmaf(tmp_path: Path) -> N
     assert read_vmaf(alone) == read_quality(both).vmaf < 99
     with pytest.raises(MeasureError):
         read_quality(alone)
+
+
+def test_a_file_decoded_whole_is_scored_on_the_frames_seeks_would_give(tmp_path: Path) -> None:
+    """A short encode has no keyframe at its scored spans (``spans_keyed``): decoded once and cut,
+    it scores exactly what seeking it to each span scores. At 29.97 fps a second holds no whole
+    number of frames: a span a millisecond after a frame (a keyframe's time rounded up, as
+    ``measure_spans`` places them) keeps as many frames as the seek's (30, not 29)."""
+    source = make_clip(tmp_path / "source.mp4", seconds=6.0, rate="30000/1001", audio=False)
+    encoded = tmp_path / "encoded.mp4"
+    cmd = [FFMPEG, "-v", "error", "-i", str(source), "-c:v", "libx264", "-crf", "35", str(encoded)]
+    subprocess.run(cmd, check=True)
+    frame = 1001 / 30000
+    spans = [
+        (0.3, 1.0),
+        (math.ceil(45 * frame * 1000) / 1000, 1.0),
+        (math.ceil(100 * frame * 1000) / 1000, 1.2),
+    ]
+
+    def scored(whole: bool) -> str:
+        run = measure_command(FFMPEG, encoded, source, "format=yuv420p", spans, distorted_whole=whole)
+        return subprocess.run(run, capture_output=True, text=True, check=True).stderr
+
+    cut, sought = read_quality(scored(True)), read_quality(scored(False))
+    assert cut == sought and cut.vmaf < 99
+    assert not spans_keyed(6.0) and spans_keyed(SPAN_KEYFRAMES_MIN_SECONDS)

@@ -10,9 +10,13 @@ import pytest
 
 from app.media.formats import CODECS
 from app.media.search import (
+    MIN_SAMPLE_COUNT,
     ONE_TRY_WITHIN,
+    RETUNE_GUESS_LIMIT,
     SAFETY,
     SAMPLE_COUNT,
+    SAMPLE_SECONDS,
+    SAMPLE_SHARE,
     SearchResult,
     _choose,
     best_try,
@@ -21,6 +25,7 @@ from app.media.search import (
     loss,
     next_crf,
     next_try,
+    sample_plan,
 )
 
 
@@ -28,6 +33,20 @@ def vmaf_at(crf: float, at_20: float = 4.0, growth: float = 0.17) -> float:
     """A video whose loss grows by a constant factor per CRF step, as x264's do (bikes.mp4
     measured 0.15-0.18 per step): 96 at CRF 20, falling faster as the CRF rises."""
     return 100.0 - at_20 * math.exp(growth * (crf - 20))
+
+
+def test_a_segment_takes_fewer_samples_rather_than_longer_ones() -> None:
+    """A 30 s segment's share (1.5 s) holds one whole second: two samples of the shortest length,
+    not three (a tenth of the segment at every try); a long video keeps three, each longer."""
+    segment = sample_plan(30.0)
+    assert len(segment) == MIN_SAMPLE_COUNT
+    assert {length for _, length in segment} == {SAMPLE_SECONDS[0]}
+    assert segment[0][0] < 15.0 < segment[1][0], "one in each half"
+    long = sample_plan(240.0)
+    assert len(long) == SAMPLE_COUNT
+    assert sum(length for _, length in long) <= 240.0 * SAMPLE_SHARE
+    between = sample_plan(45.0)  # 2.25 s: two samples share it
+    assert sum(length for _, length in between) == pytest.approx(45.0 * SAMPLE_SHARE)
 
 
 def test_loss_is_the_log_of_what_is_missing_from_100() -> None:
@@ -51,6 +70,19 @@ def test_a_step_follows_the_last_two_tries_and_lands_on_the_aim() -> None:
 def test_a_first_step_takes_the_usual_slope() -> None:
     crf = next_crf([(29.0, 91.0)], 86.0, slope=0.15)
     assert crf == pytest.approx(29 + (math.log(14) - math.log(9)) / 0.15)
+
+
+def test_a_retune_s_guess_along_the_usual_slope_moves_the_loss_a_limited_way() -> None:
+    """Near 100 the loss bends: a real phone clip scoring 98.5 at CRF 25 would have stepped 11 CRF
+    along the usual slope (to 74.5). A guess moves at most RETUNE_GUESS_LIMIT; a measured line not."""
+    slope = CODECS["h264"].slope
+    unlimited = next_crf([(25.0, 98.5)], 92.0, slope)
+    assert unlimited > 35
+    limited = next_crf([(25.0, 98.5)], 92.0, slope, RETUNE_GUESS_LIMIT)
+    assert limited == pytest.approx(25 + RETUNE_GUESS_LIMIT / slope)
+    assert next_try([(25.0, 98.5)], 92.0, "h264", RETUNE_GUESS_LIMIT) == 28.0
+    measured = [(25.0, 98.5), (28.0, 94.5)]
+    assert next_crf(measured, 92.0, slope, RETUNE_GUESS_LIMIT) == next_crf(measured, 92.0, slope)
 
 
 def test_a_video_that_barely_reacts_falls_back_to_the_usual_slope() -> None:

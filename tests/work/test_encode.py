@@ -16,13 +16,13 @@ from flask import Flask
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import MediaInfo, Options, probe
-from app.media.command import default_crf
+from app.media.command import default_crf, preset_command
 from app.media.formats import CODECS, PRESETS
 from app.media.picture import video_filter
 from app.media.search import crf_search
 from app.media.sync import first_frames_command, read_first_time
 from app.units import MB
-from app.work.encode import Delivery, asked_change, deliver
+from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, deliver
 from app.work.steps import Steps
 from tests.conftest import FFMPEG, full_vmaf
 from tests.media import corpus, footage
@@ -227,11 +227,23 @@ def test_real_footage_already_compressed_never_comes_back_larger(
         assert delivered.path.stat().st_size <= clip.stat().st_size, (preset, delivered.note)
         assert delivered.quality is not None
         if delivered.kept_original:
+            assert preset == "high", "both clips compress at small and balanced"
             assert delivered.path == clip and delivered.note is not None
             continue
+        # Within the band a short video's retunes keep (bikes at `balanced` missed it both ways:
+        # 98.5, then 89.1 after a retune stepped 11 CRF along the usual slope).
+        assert abs(delivered.quality.vmaf - PRESETS[preset].vmaf_target) <= RETUNE_BEYOND, preset
         out = probe(FFMPEG, delivered.path)
         assert (out.width, out.height) == (source.width, source.height)
         assert out.audio_channels == (2 if source.has_audio else None)
         if preset == "balanced":  # the sampled score against every frame's (once: it decodes all)
             full = full_vmaf(delivered.path, clip, video_filter(source, None))
             assert abs(delivered.quality.vmaf - full) <= 2
+            # No larger than ffmpeg's own encode at the CRF chosen: a short video is scored by
+            # decoding it whole, not from keyframes added at its scored spans (four in 5 s of
+            # animation made it 36 % larger, and larger than the input, which was then kept).
+            plain = tmp_path / f"plain-{name}"
+            subprocess.run(
+                preset_command(FFMPEG, clip, plain, Options(preset=preset), source, delivered.crf), check=True
+            )
+            assert delivered.path.stat().st_size <= plain.stat().st_size * 1.01
