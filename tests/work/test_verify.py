@@ -41,12 +41,17 @@ def test_a_good_encode_passes(app: Flask, encoded: tuple[Path, Path], tmp_path: 
         verify(source, probe(FFMPEG, source), output, tmp_path, _steps(app))
 
 
-@pytest.mark.parametrize("damage", ["cut", "short"])
+@pytest.mark.parametrize("damage", ["cut", "garbled", "short"])
 def test_a_bad_encode_is_caught(app: Flask, encoded: tuple[Path, Path], tmp_path: Path, damage: str) -> None:
     source, output = encoded
     if damage == "cut":  # the file ends midway: the decoder meets the end of its data
         with output.open("r+b") as file:
             file.truncate(os.path.getsize(output) // 2)
+    elif damage == "garbled":  # bytes amiss midway: the picture's data no longer parses
+        data = bytearray(output.read_bytes())
+        middle = len(data) // 2
+        data[middle : middle + 2000] = bytes((byte * 7 + 13) % 256 for byte in data[middle : middle + 2000])
+        output.write_bytes(bytes(data))
     else:  # a whole file, but a second short: frames were lost
         shorter = tmp_path / "shorter.mp4"
         subprocess.run([FFMPEG, "-loglevel", "error", "-y", "-i", str(output), "-t", "2", "-c", "copy",
@@ -79,6 +84,11 @@ def test_a_joined_file_is_decoded_again_only_across_its_seams() -> None:
     assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-ss"] == [f"{30 - SEAM_SECONDS:.3f}", "59.000"]
     assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-map"] == ["0:a?", "1:v:0", "2:v:0"]
     assert "-xerror" in cmd
+    opened = [index for index, arg in enumerate(cmd) if arg == "-i"]
+    unfiltered = [index for index, arg in enumerate(cmd) if arg == "-skip_loop_filter:v"]
+    assert len(unfiltered) == len(opened) == 3 and all(  # each input's decoder, before its -i
+        before < at for before, at in zip(unfiltered, opened, strict=True)
+    )
 
 
 def test_a_break_at_a_seam_is_caught(app: Flask, tmp_path: Path) -> None:
