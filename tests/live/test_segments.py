@@ -315,7 +315,7 @@ def test_a_short_job_does_not_wait_behind_a_long_jobs_segments(
 
 
 def test_a_worker_killed_mid_segment_costs_that_segment_only(split_stack: LiveStack, tmp_path: Path) -> None:
-    job_id = _submit(split_stack, _clip(tmp_path / "kill.mp4", 15, size="1280x720"))
+    job_id = _submit(split_stack, _clip(tmp_path / "kill.mp4", 15))
     helper: list[int] = []
 
     def helper_running() -> bool:

@@ -160,3 +160,17 @@ def test_s3_unreachable_is_a_storage_error(seaweed: SeaweedFS, tmp_path: Path) -
         store.put("jobs/x/input", _file(tmp_path, b"x"))
     with pytest.raises(StorageError):
         store.check()
+
+
+@pytest.mark.slow
+def test_the_s3_server_leaves_nothing_behind() -> None:
+    """Its data, logs and sockets (the gRPC ones weed always makes in /tmp) go when it stops."""
+    server = SeaweedFS()
+    try:
+        sockets = server.sockets()
+        assert len(sockets) >= 4 and all(path.is_socket() for path in sockets)  # master, volume, filer, s3...
+        assert list(server.folder.glob("weed.*")), "its logs in its own folder, not the system's"
+    finally:
+        server.stop()
+    assert not server.folder.exists()
+    assert not [path for path in sockets if path.exists()]
