@@ -21,6 +21,20 @@ from tests.live.servers import Postgres, SeaweedFS
 FFMPEG = ffmpeg_binary()
 
 
+# Which files start first (``make test`` runs files whole, in several processes): those that run
+# live stacks or a browser, then those that run ffmpeg in-process, then the quick ones, which fill the
+# end, rather than a long file starting last with the other processes done.
+FIRST, THEN = ("tests/live/", "tests/browser/"), ("tests/work/", "tests/media/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def start_order(item: pytest.Item) -> int:
+        path = item.nodeid  # from the root: tests/live/test_faults.py::...
+        return 0 if path.startswith(FIRST) else 1 if path.startswith(THEN) else 2
+
+    items.sort(key=start_order)  # stable: each file's tests keep their order
+
+
 def make_clip(
     path: Path,
     seconds: float = 2.0,

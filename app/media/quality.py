@@ -123,11 +123,14 @@ def spans_keyed(duration: float) -> bool:
     return duration >= SPAN_KEYFRAMES_MIN_SECONDS
 
 
-def span_inputs(path: str | Path, spans: list[tuple[float, float]]) -> list[str]:
-    """The same file opened once per span, each seeked to its start (frame-exact when decoded)."""
+def span_inputs(
+    path: str | Path, spans: list[tuple[float, float]], decoding: Sequence[str] = ()
+) -> list[str]:
+    """The same file opened once per span, each seeked to its start (frame-exact when decoded),
+    its decoder given the input options ``decoding``."""
     args: list[str] = []
     for start, length in spans:
-        args += ["-ss", f"{start:.3f}", "-t", f"{length:.3f}", *input_args(path)]
+        args += ["-ss", f"{start:.3f}", "-t", f"{length:.3f}", *decoding, *input_args(path)]
     return args
 
 

@@ -45,8 +45,7 @@ def decode_command(ffmpeg: str, path: str | Path, seams: Sequence[float] | None 
         return [*cmd, "-map", "0:v:0", "-map", "0:a?", "-f", "null", "-"]
     windows = [(max(seam - SEAM_SECONDS, 0.0), 2 * SEAM_SECONDS) for seam in seams]
     maps = ["-map", "0:a?", *(arg for index in range(len(windows)) for arg in ("-map", f"{index + 1}:v:0"))]
-    spans = [arg for window in windows for arg in (*WITHOUT_LOOP_FILTER, *span_inputs(path, [window]))]
-    return [*cmd, *spans, *maps, "-f", "null", "-"]
+    return [*cmd, *span_inputs(path, windows, WITHOUT_LOOP_FILTER), *maps, "-f", "null", "-"]
 
 
 def seam_keyframe(duration: float) -> float:

@@ -49,7 +49,7 @@ def test_live_rows_then_polling_when_the_socket_drops(
     expect(page.locator("#connection")).to_have_text("live", timeout=30_000)
 
     # 1. Live: the row appears, its progress moves, it succeeds; the download works.
-    row_id = _upload(page, make_clip(tmp_path / "first.mp4", seconds=10, size="640x360"))
+    row_id = _upload(page, make_clip(tmp_path / "first.mp4", seconds=6, size="640x360"))
     row = page.locator(f"#{row_id}")
     expect(row).to_have_attribute("data-status", "running", timeout=TIMEOUT_MS)
     progress = row.locator("progress")

@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,16 +33,31 @@ class Backend:
     seaweed: SeaweedFS | None = None
     tls_redis: bool = False
 
-    def settings(self, folder: Path) -> dict[str, str]:
-        """Settings for a new stack: a database and a storage place of its own."""
+    def settings(self, folder: Path, schema: str | None = None) -> dict[str, str]:
+        """Settings for a new stack: a database and a storage place of its own. The database is
+        empty, or a copy of ``schema`` (what ``keep_schema`` kept: a migrated one)."""
         if self.postgres is None or self.seaweed is None:
-            return {
-                "DATABASE_URL": f"sqlite:///{folder / 'squeeze.sqlite3'}",
-                "STORAGE_URL": (folder / "storage").as_uri(),
-            }
+            database = folder / "squeeze.sqlite3"
+            if schema is not None:
+                shutil.copyfile(schema, database)
+            return {"DATABASE_URL": f"sqlite:///{database}", "STORAGE_URL": (folder / "storage").as_uri()}
         label = "sqz_" + uuid.uuid4().hex[:12]
         self.seaweed.create_bucket(BUCKET)
-        return {"DATABASE_URL": self.postgres.create_database(label), **self.seaweed.env(BUCKET, label)}
+        database_url = self.postgres.create_database(label, template=schema)
+        return {"DATABASE_URL": database_url, **self.seaweed.env(BUCKET, label)}
+
+    def keep_schema(self, settings: dict[str, str], folder: Path) -> str | None:
+        """A copy of the (just migrated, unused) database of ``settings``, for ``settings`` to
+        copy again: a file in ``folder``, or a PostgreSQL database; None when there is none to
+        copy (SQLite left a write-ahead log: the file alone is not the whole database)."""
+        if self.postgres is None:
+            database = Path(urlsplit(settings["DATABASE_URL"]).path)
+            if database.with_name(database.name + "-wal").exists():
+                return None
+            return str(shutil.copyfile(database, folder / "migrated.sqlite3"))
+        kept = "sqz_migrated_" + uuid.uuid4().hex[:12]
+        self.postgres.create_database(kept, template=urlsplit(settings["DATABASE_URL"]).path.lstrip("/"))
+        return kept
 
     def storage(self, settings: dict[str, str]) -> Storage:
         """The stack's storage as the test process sees it (to list and damage objects)."""

@@ -29,13 +29,26 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[LiveStack]:
+def shared_stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveStack]]:
+    """The shared stacks by configuration: each started when first asked for and kept to the
+    end. (As a fixture parametrized by ``backend`` a stack was stopped and started again each
+    time a test process's files went from one configuration to the other.)"""
+    stacks: dict[str, LiveStack] = {}
+    yield stacks
+    for live in stacks.values():
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(
+    shared_stacks: dict[str, LiveStack], tmp_path_factory: pytest.TempPathFactory, backend: Backend
+) -> LiveStack:
     """One shared Squeeze per configuration: web (gunicorn+gevent), one worker, Redis."""
-    live = LiveStack(
-        tmp_path_factory.mktemp(f"stack-{backend.name}"),
-        backend=backend,
-        WEBHOOK_RETRY_DELAYS="1,1,1",
-        WEBHOOK_SECRET=SECRET,
-    )
-    yield live
-    live.stop()
+    if backend.name not in shared_stacks:
+        shared_stacks[backend.name] = LiveStack(
+            tmp_path_factory.mktemp(f"stack-{backend.name}"),
+            backend=backend,
+            WEBHOOK_RETRY_DELAYS="1,1,1",
+            WEBHOOK_SECRET=SECRET,
+        )
+    return shared_stacks[backend.name]

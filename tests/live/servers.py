@@ -127,12 +127,14 @@ class Postgres:
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """A new empty database; its postgres:// URL (Heroku's spelling, as the app must accept)."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database, empty or a copy of ``template`` (a database nobody is connected to);
+        its postgres:// URL (Heroku's spelling, as the app must accept)."""
         import psycopg
 
+        copied = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.url("postgres"), autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"{copied}')
         return self.url(name).replace("postgresql://", "postgres://", 1)
 
     def stop(self) -> None:

@@ -43,7 +43,7 @@ def test_a_paused_queue_holds_its_jobs_until_resumed_and_lets_a_running_one_fini
     operated: LiveStack, tmp_path: Path
 ) -> None:
     running = operated.submit(make_clip(tmp_path / "long.mp4", seconds=20, size="640x360")).json()["id"]
-    wait_until(lambda: operated.job(running)["status"] == "running", 60, "the first job to start")
+    operated.wait_for_status(running, {"running"}, 60)
     assert _intake(operated, "pause")["paused"] is True
     waiting = operated.submit(make_clip(tmp_path / "short.mp4", seconds=2)).json()["id"]
     assert operated.wait_for_status(running, {"succeeded", "failed"})["status"] == "succeeded"

@@ -39,13 +39,14 @@ def faults(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterat
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Long enough (as H.265 'high') that there is time to hurt the worker running it."""
-    return make_clip(tmp_path_factory.mktemp("long") / "long.mp4", seconds=16, size="640x360")
+    """Long enough (as H.265 'high': some seconds of encode) to catch its ffmpeg at work. Each
+    fault is dealt the moment the job shows progress, so no test needs more of it."""
+    return make_clip(tmp_path_factory.mktemp("long") / "long.mp4", seconds=6, size="640x360")
 
 
 def _running(stack: LiveStack, clip: Path) -> str:
     job_id = stack.submit(clip, codec="h265", preset="high").json()["id"]
-    wait_until(lambda: stack.job(job_id)["progress"] > 0, 120, f"job {job_id} to make progress")
+    stack.follow(job_id, lambda job: job["progress"] > 0, 120, f"job {job_id} to make progress")
     return job_id
 
 
@@ -76,10 +77,10 @@ def test_a_killed_worker_is_noticed_and_the_job_completes_elsewhere(
     _only_worker(faults)
     job_id = _running(faults, long_clip)
     (first,) = faults.alive_workers()
-    faults.start_worker()
     killed = time.monotonic()
     faults.kill(first, signal.SIGKILL)
-    wait_until(lambda: faults.job(job_id)["attempts"] == 2, RECOVERY_SECONDS, "the job to be started again")
+    faults.start_worker()  # elsewhere: started after the kill, so the job cannot end first
+    faults.follow(job_id, lambda job: job["attempts"] == 2, RECOVERY_SECONDS, "the job to be started again")
     assert time.monotonic() - killed < RECOVERY_SECONDS
     done = faults.wait_for_status(job_id, TERMINAL, timeout=180)
     assert done["status"] == "succeeded" and done["attempts"] == 2
@@ -90,24 +91,23 @@ def test_after_max_attempts_a_job_fails_with_a_clear_message(faults: LiveStack, 
     _only_worker(faults)
     job_id = _running(faults, long_clip)
     for attempt in (1, 2):
-        wait_until(
-            lambda a=attempt: faults.job(job_id)["attempts"] == a and faults.job(job_id)["progress"] > 0,
+        faults.follow(
+            job_id,
+            lambda job, a=attempt: job["attempts"] == a and job["progress"] > 0,
             RECOVERY_SECONDS + 60,
             f"attempt {attempt} to run",
         )
         (worker,) = faults.alive_workers()
-        faults.start_worker()
         faults.kill(worker, signal.SIGKILL)
+        faults.start_worker()
     done = faults.wait_for_status(job_id, TERMINAL, timeout=RECOVERY_SECONDS + 30)
     assert done["status"] == "failed" and done["error"]["code"] == "worker_lost"
     assert "2 attempts" in done["error"]["message"]
 
 
-def test_a_stalled_ffmpeg_is_killed_and_the_job_retried(
-    faults: LiveStack, clips: dict, tmp_path: Path
-) -> None:
+def test_a_stalled_ffmpeg_is_killed_and_the_job_retried(faults: LiveStack, long_clip: Path) -> None:
     _only_worker(faults)
-    job_id = _running(faults, make_clip(tmp_path / "stall.mp4", seconds=12, size="640x360"))
+    job_id = _running(faults, long_clip)
     frozen = _ffmpeg_of(job_id)
     os.kill(frozen, signal.SIGSTOP)  # alive, silent: a stall
     wait_until(

@@ -21,7 +21,7 @@ def _long_clip(tmp_path: Path) -> Path:
 def test_cancel_running_and_queued_jobs(stack: LiveStack, tmp_path: Path, clips: dict) -> None:
     running = stack.submit(_long_clip(tmp_path), codec="h265", preset="high").json()["id"]
     queued = stack.submit(clips["small"]).json()["id"]
-    wait_until(lambda: stack.job(running)["progress"] > 0, 120, "the first job to make progress")
+    stack.follow(running, lambda job: job["progress"] > 0, 120, "the first job to make progress")
     assert processes_mentioning(running), "its ffmpeg runs"
     assert stack.job(queued)["status"] == "queued"
 

@@ -222,9 +222,9 @@ def _host_running(deploy: Deploy, job_id: str) -> Host:
 def test_a_worker_host_killed_whole_mid_job_the_job_completes_on_another(
     deploy: Deploy, tmp_path: Path
 ) -> None:
-    clip = make_clip(tmp_path / "long.mp4", seconds=16, size="640x360")
+    clip = make_clip(tmp_path / "long.mp4", seconds=6, size="640x360")  # killed at its first progress
     job_id = _submitted(deploy.api("web-a"), clip, codec="h265", preset="high")["id"]
-    wait_until(lambda: deploy.api("web-b").job(job_id)["progress"] > 0, 120, "the job to make progress")
+    deploy.api("web-b").follow(job_id, lambda job: job["progress"] > 0, 120, "the job to make progress")
     doomed = _host_running(deploy, job_id)
     survivor = next(h for h in deploy.workers.values() if h is not doomed)
     doomed.kill()
@@ -241,7 +241,7 @@ def test_a_worker_host_killed_whole_mid_job_the_job_completes_on_another(
 def test_a_web_host_killed_while_a_client_streams_the_client_resumes_on_the_other(
     deploy: Deploy, tmp_path: Path
 ) -> None:
-    clip = make_clip(tmp_path / "stream.mp4", seconds=12, size="640x360")
+    clip = make_clip(tmp_path / "stream.mp4", seconds=6, size="640x360")
     job_id = _submitted(deploy.api("web-b"), clip, codec="h265")["id"]
     stream = requests.get(f"{deploy.url('web-a')}/api/jobs/{job_id}/events", stream=True, timeout=120)
     events = sse_events(stream)

@@ -33,8 +33,9 @@ def sse_events(response: requests.Response) -> Iterator[dict]:
             event[name] = value.removeprefix(" ")
 
 
-def _slow_clip(tmp_path: Path) -> Path:
-    return make_clip(tmp_path / "slow.mp4", seconds=12, size="640x360")
+def _slow_clip(tmp_path: Path, seconds: float = 6) -> Path:
+    """A job of some seconds: it is followed from its start through a few progress events."""
+    return make_clip(tmp_path / "slow.mp4", seconds=seconds, size="640x360")
 
 
 def test_sse_sends_current_state_then_every_change_then_ends(stack: LiveStack, tmp_path: Path) -> None:
@@ -93,7 +94,7 @@ def test_streams_of_an_unknown_job_are_404_before_any_upgrade(stack: LiveStack) 
 
 
 def test_many_subscribers_all_receive_every_event(stack: LiveStack, tmp_path: Path) -> None:
-    job_id = stack.submit(_slow_clip(tmp_path)).json()["id"]
+    job_id = stack.submit(_slow_clip(tmp_path, 12)).json()["id"]  # time for 40 streams to join
     received: list[list[int]] = [[] for _ in range(40)]
 
     def follow(index: int) -> None:

@@ -13,20 +13,16 @@ from tests.conftest import make_clip
 from tests.live.backends import on_backend
 from tests.live.conftest import SECRET
 from tests.live.receiver import Receiver
-from tests.live.stack import LiveStack, wait_until
+from tests.live.stack import LiveStack
 
 pytestmark = on_backend("sqlite-file")  # deliveries go through Redis and the network, not the database
 
 
 def _webhook_settled(stack: LiveStack, job_id: str) -> dict:
-    found: dict = {}
+    def settled(job: dict) -> bool:
+        return (job.get("webhook") or {}).get("state") in {"delivered", "failed"}
 
-    def settled() -> bool:
-        found.update(stack.job(job_id))
-        return (found.get("webhook") or {}).get("state") in {"delivered", "failed"}
-
-    wait_until(settled, 60, f"the webhook of {job_id} to settle", interval=0.1)
-    return found
+    return stack.follow(job_id, settled, 60, f"the webhook of {job_id} to settle")
 
 
 def test_signed_delivery_retried_with_the_same_id_after_a_503(stack: LiveStack, clips: dict) -> None:
@@ -97,7 +93,7 @@ def test_deleting_an_active_job_still_sends_its_canceled_webhook(stack: LiveStac
     try:
         clip = make_clip(tmp_path / "long.mp4", seconds=30, size="640x360")
         job_id = stack.submit(clip, codec="h265", callback_url=receiver.url).json()["id"]
-        wait_until(lambda: stack.job(job_id)["status"] == "running", 120, "the job to start")
+        stack.wait_for_status(job_id, {"running"}, 120)
         assert requests.delete(f"{stack.url}/api/jobs/{job_id}", timeout=10).status_code == 204
         (request,) = receiver.wait_for(1, timeout=60)
         event = Webhook(SECRET).verify(request["body"], request["headers"])
