@@ -19,7 +19,7 @@ from app.media import MediaInfo, Options, probe
 from app.media.command import default_crf, preset_command
 from app.media.formats import CODECS, PRESETS
 from app.media.picture import video_filter
-from app.media.search import crf_search
+from app.media.search import SEARCH_MIN_SECONDS, crf_search
 from app.media.sync import first_frames_command, read_first_time
 from app.units import MB
 from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, deliver
@@ -70,7 +70,7 @@ def test_an_already_compressed_video_is_delivered_unchanged(run_job: Deliver, tm
 
 
 def test_an_encode_that_outgrows_the_input_is_stopped_early(run_job: Deliver, tmp_path: Path) -> None:
-    clip = corpus.already_compressed(tmp_path / "small.mp4", seconds=30)
+    clip = corpus.already_compressed(tmp_path / "small.mp4", seconds=SEARCH_MIN_SECONDS)  # searched first
     delivered = run_job(clip, preset="high")
     assert delivered.kept_original
     assert delivered.note is not None and "was making it about" in delivered.note  # stopped, projected
@@ -195,7 +195,7 @@ def test_a_short_video_that_misses_its_target_is_encoded_once_more(run_job: Deli
 
 
 def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> None:
-    clip = corpus.busy(tmp_path / "busy.mp4", seconds=24, audio=False)
+    clip = corpus.busy(tmp_path / "busy.mp4", seconds=12, audio=False)  # a segment's length: searched
     info: MediaInfo = probe(FFMPEG, clip)
     vf = video_filter(info, None)
 
@@ -205,7 +205,7 @@ def test_the_crf_search_lands_each_preset_near_its_target(tmp_path: Path) -> Non
 
     chosen = {}
     for preset, target in (("small", 87.0), ("high", 96.0)):
-        found = crf_search(FFMPEG, clip, 24.0, vf, "h264", 25.0, target, tmp_path, run)
+        found = crf_search(FFMPEG, clip, 12.0, vf, "h264", 25.0, target, tmp_path, run)
         assert 1 <= len(found.tries) <= 2
         encoded = tmp_path / f"{preset}.mp4"
         subprocess.run([FFMPEG, "-loglevel", "error", "-y", "-i", str(clip), "-c:v", "libx264", "-crf",
