@@ -46,6 +46,11 @@ class Backend:
         database_url = self.postgres.create_database(label, template=schema)
         return {"DATABASE_URL": database_url, **self.seaweed.env(BUCKET, label)}
 
+    @property
+    def schema_key(self) -> str:
+        """What a kept schema (``keep_schema``) is good for: this configuration, on this server."""
+        return self.name if self.postgres is None else f"{self.name} {self.postgres.url('')}"
+
     def keep_schema(self, settings: dict[str, str], folder: Path) -> str | None:
         """A copy of the (just migrated, unused) database of ``settings``, for ``settings`` to
         copy again: a file in ``folder``, or a PostgreSQL database; None when there is none to

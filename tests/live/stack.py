@@ -25,7 +25,7 @@ START_TIMEOUT_SECONDS = 30
 # A lost worker is noticed within LEASE_SECONDS + MAINTENANCE_SECONDS: seconds, not the half
 # minute of the defaults, so fault tests spend their time on faults, not on waiting.
 RECOVERY_SETTINGS = {"LEASE_SECONDS": "6", "MAINTENANCE_SECONDS": "2"}
-# By configuration (``Backend.name``), a database as the release step leaves it, copied for each
+# By configuration (``Backend.schema_key``), a database as the release step leaves it, copied for each
 # new stack: `flask db upgrade` (~2.5 s of CPU) runs for the first stack of each configuration in
 # a test process, not for every stack.
 MIGRATED: dict[str, str] = {}
@@ -132,7 +132,7 @@ class LiveStack(Api):
     def _start(self, settings: dict[str, str], start_worker: bool) -> None:
         """Its store and database, then its web server and (``start_worker``) a worker."""
         backend = self.backend
-        schema = MIGRATED.get(backend.name)
+        schema = MIGRATED.get(backend.schema_key)
         stored = backend.settings(self.folder, schema)
         self.storage = backend.storage(stored)
         self.env = {
@@ -153,7 +153,7 @@ class LiveStack(Api):
                            cwd=ROOT, check=True, capture_output=True)  # fmt: skip
             kept = backend.keep_schema(stored, self.folder)
             if kept is not None:
-                MIGRATED[backend.name] = kept
+                MIGRATED[backend.schema_key] = kept
         self.start_web()
         if start_worker:
             self.start_worker()
