@@ -110,7 +110,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1920x1080", help="clip size (default 1920x1080)")
     parser.add_argument("--seconds", type=float, nargs="+", default=[15.0, 60.0], help="clip lengths")
-    parser.add_argument("--rounds", type=int, default=1, help="pairs per clip; the median ratio (default 1)")
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="pairs per clip, every other one timing ffmpeg alone first; the median ratio (default 1)",
+    )  # fmt: skip
     parser.add_argument(
         "--keyframe-seconds", type=float, default=None, help="the clip's keyframes at most this far apart "
         "(a camera's: 1; default x264's 10 s)",
@@ -125,13 +128,25 @@ def main() -> None:
                 folder / f"clip-{seconds:g}.mp4", seconds, args.size, keyframe_seconds=args.keyframe_seconds
             )
             ratios = []
-            for _ in range(args.rounds):
+            delivery = None
+            for round_ in range(args.rounds):
                 load = os.getloadavg()[0]
+                # Every other round times ffmpeg alone first (at the CRFs the job chose before: the
+                # same clip gets the same ones), so a machine slowing or quickening through a run
+                # weighs on both sides of the median ratio.
+                alone_first = round_ % 2 == 1 and delivery is not None
+                if alone_first:
+                    assert delivery is not None
+                    cpu = children_cpu()
+                    alone = alone_seconds(app, clip, delivery, folder)
+                    alone_cpu = children_cpu() - cpu
                 cpu = children_cpu()
                 job, delivery = job_seconds(app, clip, folder)
-                job_cpu, cpu = children_cpu() - cpu, children_cpu()
-                alone = alone_seconds(app, clip, delivery, folder)
-                alone_cpu = children_cpu() - cpu
+                job_cpu = children_cpu() - cpu
+                if not alone_first:
+                    cpu = children_cpu()
+                    alone = alone_seconds(app, clip, delivery, folder)
+                    alone_cpu = children_cpu() - cpu
                 ratios.append(job / alone)
                 vmaf = delivery.quality.vmaf if delivery.quality else float("nan")
                 print(f"{seconds:g} s {args.size} (load {load:.2f}): job {job:.1f} s "

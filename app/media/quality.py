@@ -27,7 +27,7 @@ from app.media.runner import summarize_error
 MEASURE_SPANS = 4  # spans scored in a delivered file ...
 MEASURE_SPAN_SECONDS = 1.0  # ... each this long; a video up to their sum is scored whole
 VMAF_MODEL = "version=vmaf_v0.6.1"  # libvmaf's default model, for 1080p viewed on a screen
-VMAF_SUBSAMPLE = 3  # VMAF scores every this many frames of the spans (SSIM scores them all)
+VMAF_SUBSAMPLE = 3  # VMAF and SSIM score every this many frames of the spans (the same frames)
 # From this length an encode gets a keyframe where each scored span starts (``command.keyframes_at``),
 # so that seeking it there decodes nothing before the span; a shorter one is decoded whole to be
 # scored (``measure_command``'s ``distorted_whole``): four more keyframes would cost it more bytes
@@ -190,11 +190,12 @@ def measure_command(
             joined(0, len(own), f"format={pixel_format}", "d"),
         )
     inputs_graph = [distorted_graph, joined(1 if distorted_whole else len(own), count, reference_vf, "r")]
-    if ssim:
+    if ssim:  # SSIM on the frames VMAF scores: all of them cost 8 % of a 1080p segment's score
+        every = f"select='not(mod(n,{VMAF_SUBSAMPLE}))'"  # libvmaf's own n_subsample rule
         scores = [
             "[d]split[d1][d2];[r]split[r1][r2]",
             f"[d1][r1]{vmaf}[scored]",
-            "[d2][r2]ssim=ts_sync_mode=nearest",
+            f"[d2]{every}[d3];[r2]{every}[r3];[d3][r3]ssim=ts_sync_mode=nearest",
         ]
     else:  # a search's tries: SSIM is read from the delivered file only
         scores = [f"[d][r]{vmaf}[scored]"]
