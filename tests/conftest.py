@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from app import config, create_app
 from app.extensions import db
 from app.media import ffmpeg_binary
+from app.media.segments import frame_times_command, read_frame_times
 from tests.live.servers import Postgres, SeaweedFS
 
 FFMPEG = ffmpeg_binary()
@@ -54,6 +55,14 @@ def make_clip(
     cmd += [*extra, "-movflags", "+faststart", str(path)]
     subprocess.run(cmd, check=True)
     return path
+
+
+def frame_times(path: Path) -> list[float]:
+    """Every frame's presentation time in ``path``, in display order (its packets listed beside it,
+    nothing decoded)."""
+    listing = path.with_suffix(path.suffix + ".crc")
+    subprocess.run(frame_times_command(FFMPEG, path, listing), check=True, capture_output=True)
+    return read_frame_times(listing.read_text())
 
 
 def full_vmaf(distorted: Path, reference: Path, vf: str) -> float:

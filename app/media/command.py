@@ -80,10 +80,17 @@ def _display(display: MasteringDisplay, units: tuple[int, int] | None) -> str:
     return f"{text}L({number(display.max_luminance, luminance)},{number(display.min_luminance, luminance)})"
 
 
+# Every frame keeps its own time: the encoder counts in the filters' time base (the input's), not
+# in ticks of the nominal frame rate, where a variable-rate video (a phone's) had its frames moved
+# onto an even grid and two that met on one tick dropped (100 frames in, 99 out, scored against the
+# wrong pictures).
+FRAME_TIMES_KEPT = ("-enc_time_base:v", "filter")
+
+
 def video_args(codec: str, rate: Rate, hdr: Hdr | None = None) -> list[str]:
     """The encoder, its speed and its rate control; with ``hdr``, the HDR metadata it keeps."""
     spec = CODECS[codec]
-    args = ["-c:v", spec.encoder, *spec.speed_args]
+    args = ["-c:v", spec.encoder, *spec.speed_args, *FRAME_TIMES_KEPT]
     own = list(spec.quiet)  # the encoder's own parameters (x265's: quiet, its passes; the HDR)
     if rate.bitrate is not None:
         args += ["-b:v", str(rate.bitrate)]
@@ -118,14 +125,16 @@ def keyframes_at(times: Sequence[float]) -> list[str]:
     ]
 
 
-def audio_args(channels: int | None, kbps: int, filters: tuple[str, ...] = ()) -> list[str]:
-    """AAC at ``kbps``, multichannel folded down to stereo, ``filters[n]`` on track ``n`` (the
-    loudness normalization); ``-an`` when there is no audio."""
-    if channels is None:
+def audio_args(channels: Sequence[int], kbps: int, filters: tuple[str, ...] = ()) -> list[str]:
+    """AAC at ``kbps`` for the tracks of ``channels`` (each one's count, in order), each track of
+    more than two folded down to stereo, ``filters[n]`` on track ``n`` (the loudness
+    normalization); ``-an`` when there is no audio."""
+    if not channels:
         return ["-an"]
     args = ["-c:a", "aac", "-b:a", f"{kbps}k"]
-    if channels > STEREO:
-        args += ["-ac", str(STEREO)]
+    for track, count in enumerate(channels):
+        if count > STEREO:
+            args += [f"-ac:a:{track}", str(STEREO)]
     for track, chain in enumerate(filters):
         args += [f"-filter:a:{track}", chain]
     return args
@@ -213,7 +222,7 @@ def audio_command(
     ffmpeg: str,
     source: str | Path,
     target: Path,
-    channels: int | None,
+    channels: Sequence[int],
     kbps: int,
     filters: tuple[str, ...] = (),
     trim: Trim | None = None,

@@ -29,9 +29,18 @@ _ROTATION = re.compile(r"^\s*display ?matrix: rotation of (-?\d+(?:\.\d+)?) degr
 _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
 _BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
 _CHANNELS = re.compile(r"\d+ Hz, ([^,]+),")
-# ffmpeg's names for channel layouts, as counts; "N channels" is parsed as it says.
-_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6,
-                    "6.1": 7, "7.1": 8}  # fmt: skip
+_COUNTED = re.compile(r"(\d+) channels")  # a layout without a name: "3 channels (FL+FR+LFE)"
+# ffmpeg's names for channel layouts (``ffmpeg -layouts``; a variant such as "5.1(side)" counts as
+# its base name), as counts.
+_LAYOUT_CHANNELS = {
+    "mono": 1, "stereo": 2, "binaural": 2, "downmix": 2, "2.1": 3, "3.0": 3, "4.0": 4, "quad": 4,
+    "3.1": 4, "5.0": 5, "4.1": 5, "5.1": 6, "6.0": 6, "3.1.2": 6, "hexagonal": 6, "6.1": 7, "7.0": 7,
+    "7.1": 8, "5.1.2": 8, "octagonal": 8, "cube": 8, "5.1.4": 10, "7.1.2": 10, "7.1.4": 12, "7.2.3": 12,
+    "9.1.4": 14, "9.1.6": 16, "hexadecagonal": 16, "22.2": 24,
+}  # fmt: skip
+# A track whose layout is none of those (a newer ffmpeg's name, ambisonics): more than stereo, as
+# every layout of one or two channels is named above, so it is folded down to stereo.
+UNLISTED_LAYOUT = 3
 HDR_TRANSFERS = ("smpte2084", "arib-std-b67")  # PQ and HLG
 # HDR10's static metadata, in the stream's side data (ffmpeg 9: "Mastering display metadata:",
 # older: "Mastering Display Metadata,"; blue's x and y are parted by a space). Read only when both
@@ -100,8 +109,7 @@ class MediaInfo:
     bit_depth: int = 8
     mastering: MasteringDisplay | None = None  # HDR10's static metadata, where the stream has it
     light: ContentLight | None = None
-    audio_channels: int | None = None
-    audio_tracks: int = 0  # every audio stream, kept in the output
+    audio_channels: tuple[int, ...] = ()  # each audio stream's channels, in order: all kept
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
     chapters: int = 0
     # The part of the file a job works on (``duration_seconds`` is then that part's length).
@@ -122,6 +130,10 @@ class MediaInfo:
     @property
     def has_audio(self) -> bool:
         return self.audio_codec is not None
+
+    @property
+    def audio_tracks(self) -> int:
+        return len(self.audio_channels)
 
     @property
     def hdr(self) -> bool:
@@ -160,7 +172,6 @@ class MediaInfo:
             "mastering",
             "light",
             "audio_channels",
-            "audio_tracks",
             "subtitles",
             "chapters",
             "trim",
@@ -202,14 +213,15 @@ def parse_probe(text: str) -> MediaInfo:
     text = text[start.start() :] if start else text  # the container's metadata stays behind
     video: tuple[str, str, str] | None = None  # codec, the rest of its line, its side data
     audio: tuple[str, str] | None = None
-    audio_tracks, subtitles = 0, []
+    channels: list[int] = []
+    subtitles = []
     for match in _STREAM.finditer(text):
         kind, codec, rest = match.groups()
         if kind == "Video" and video is None and "(attached pic)" not in rest:
             following = _STREAM.search(text, match.end())
             video = (codec, rest, text[match.end() : following.start() if following else len(text)])
         elif kind == "Audio":
-            audio_tracks += 1
+            channels.append(_channels(rest))
             audio = audio or (codec, rest)
         elif kind == "Subtitle":
             subtitles.append(codec)
@@ -239,8 +251,7 @@ def parse_probe(text: str) -> MediaInfo:
         bit_depth=bit_depth,
         mastering=_mastering(side_data),
         light=_light(side_data),
-        audio_channels=_channels(audio[1]) if audio else None,
-        audio_tracks=audio_tracks,
+        audio_channels=tuple(channels),
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
         timeline_start=float(start_time.group(1)) if (start_time := _START.search(text)) else 0.0,
@@ -304,14 +315,16 @@ def _colour(stream_line: str) -> tuple[str | None, int]:
     return transfer, int(depth.group(1)) if depth else 8
 
 
-def _channels(audio_line: str) -> int | None:
+def _channels(audio_line: str) -> int:
+    """How many channels an audio stream's line says it has (UNLISTED_LAYOUT: it does not say)."""
     match = _CHANNELS.search(audio_line)
     if match is None:
-        return None
+        return UNLISTED_LAYOUT
     layout = match.group(1).strip()
-    if layout.endswith("channels"):
-        return int(layout.split()[0])
-    return _LAYOUT_CHANNELS.get(layout.split("(")[0])
+    counted = _COUNTED.match(layout)
+    if counted is not None:
+        return int(counted.group(1))
+    return _LAYOUT_CHANNELS.get(layout.split("(")[0], UNLISTED_LAYOUT)
 
 
 def _duration(text: str) -> float | None:

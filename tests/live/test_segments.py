@@ -14,10 +14,9 @@ from app.media import probe
 from app.media.formats import PRESETS
 from app.media.picture import video_filter
 from app.media.quality import measure_command, read_quality
-from app.media.segments import frame_times_command, read_frame_times
 from app.media.sync import first_frames_command, read_first_time
 from app.media.trim import Trim
-from tests.conftest import FFMPEG
+from tests.conftest import FFMPEG, frame_times
 from tests.live.backends import Backend, on_backend
 from tests.live.stack import LiveStack, live_processes, processes_mentioning, wait_until
 from tests.media.corpus import already_compressed
@@ -102,12 +101,6 @@ def _start_gap(path: Path) -> float:
     return (read_first_time(picture.read_text()) or 0.0) - (read_first_time(sound.read_text()) or 0.0)
 
 
-def _frames(path: Path) -> list[float]:
-    listing = path.with_suffix(".crc")
-    subprocess.run(frame_times_command(FFMPEG, path, listing), check=True)
-    return read_frame_times(listing.read_text())
-
-
 def _halves(path: Path, seconds: float) -> Path:
     """Flat grey for the first half, grain for the second (stereo sound throughout): one easy
     and one hard stretch, keyframes far apart."""
@@ -160,10 +153,10 @@ def test_a_long_video_is_encoded_on_both_workers_and_joined_frame_exact(
 
     output = tmp_path / "output.mp4"
     output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job_id}/output", timeout=60).content)
-    assert len(_frames(output)) == len(_frames(clip))
+    assert len(frame_times(output)) == len(frame_times(clip))
     delivered, original = probe(FFMPEG, output), probe(FFMPEG, clip)
     assert abs((delivered.duration_seconds or 0) - (original.duration_seconds or 0)) <= 1 / 25
-    assert delivered.has_audio and delivered.audio_channels == 2
+    assert delivered.audio_channels == (2, 2)
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))  # kept across the joins
     assert job["output"]["verified"] is True
     assert _start_gap(output) == pytest.approx(_start_gap(clip), abs=0.5 / 25), (
@@ -197,8 +190,8 @@ def test_a_trimmed_long_video_is_split_within_its_trim(split_stack: LiveStack, t
     assert job["output"]["segments"][0]["start_seconds"] == 0.0
     output = tmp_path / "trimmed.mp4"
     output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job['id']}/output", timeout=60).content)
-    expected = Trim(2.5, 10.5).kept_frames(_frames(clip))  # from 2.48: the frame showing at 2.5 s
-    assert len(_frames(output)) == len(expected) == 201
+    expected = Trim(2.5, 10.5).kept_frames(frame_times(clip))  # from 2.48: the frame showing at 2.5 s
+    assert len(frame_times(output)) == len(expected) == 201
     delivered = probe(FFMPEG, output)
     assert abs((delivered.duration_seconds or 0) - 8.0) <= 2 / 25
     assert (delivered.audio_tracks, delivered.subtitles) == (2, ("mov_text",))
@@ -220,7 +213,7 @@ def test_an_mpeg_ts_recording_keeps_every_frame_across_the_joins(
     assert job["status"] == "succeeded", job
     output = tmp_path / "recording.mp4"
     output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job_id}/output", timeout=60).content)
-    assert len(_frames(output)) == len(_frames(clip)) == 300
+    assert len(frame_times(output)) == len(frame_times(clip)) == 300
     whole = measure_command(FFMPEG, output, clip, "format=yuv420p", [(0.0, 12.0)])  # no seek in the input
     scored = subprocess.run(whole, capture_output=True, text=True, check=True)
     assert read_quality(scored.stderr).vmaf >= PRESETS["balanced"].vmaf_target - 3, (
@@ -246,7 +239,7 @@ def test_a_trimmed_mpeg_ts_recording_keeps_its_picture_with_its_sound(
     output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job['id']}/output", timeout=60).content)
     showing = int((2.5 - picture_lead(clip)) * 25)  # the frame on screen at 2.5 s
     assert first_picture_of(output, clip, range(showing - 6, showing + 12)) == showing
-    assert len(_frames(output)) == len(Trim(2.5, 10.5).kept_frames(_frames(clip)))
+    assert len(frame_times(output)) == len(Trim(2.5, 10.5).kept_frames(frame_times(clip)))
 
 
 @on_backend("sqlite-file")  # the timing is ffmpeg's work, wherever the bytes are kept
@@ -265,7 +258,7 @@ def test_a_phones_variable_frame_rate_keeps_its_frames_and_timing_across_the_joi
     assert job["segments"]["total"] >= 3
     output = tmp_path / "phone-out.mp4"
     output.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job_id}/output", timeout=60).content)
-    before, after = _frames(clip), _frames(output)
+    before, after = frame_times(clip), frame_times(output)
     assert len(after) == len(before)
     assert max(abs(a - b) for a, b in zip(after, before, strict=True)) <= 1 / 30  # each at its time
     assert (
@@ -291,7 +284,7 @@ def test_a_target_size_is_shared_by_how_hard_each_segment_is(split_stack: LiveSt
     assert min(sizes[2:]) > 4 * max(sizes[:2]), sizes  # bits go where the picture needs them
     delivered = tmp_path / "fitted.mp4"
     delivered.write_bytes(requests.get(f"{split_stack.url}/api/jobs/{job['id']}/output", timeout=60).content)
-    assert len(_frames(delivered)) == len(_frames(clip)) == 300
+    assert len(frame_times(delivered)) == len(frame_times(clip)) == 300
 
 
 def test_cancel_stops_every_segment_on_every_worker(split_stack: LiveStack, busy_clip: Path) -> None:

@@ -44,6 +44,15 @@ def busy(path: Path, seconds: float = 6, audio: bool = True) -> Path:
     return _make(path, inputs, FAITHFUL + (["-c:a", "aac", "-shortest"] if audio else []))
 
 
+def phone(path: Path, seconds: float = 6) -> Path:
+    """A phone's variable frame rate: frames about 1/30 s apart, each up to 20 ms late (timed in
+    milliseconds), with stereo sound."""
+    late = "settb=1/1000,setpts=(N/30+0.02*random(1))/TB"
+    inputs = _picture(f"testsrc2=size={SIZE}:rate=30,{late}", seconds) + _tone(seconds)
+    timing = ["-fps_mode", "vfr", "-enc_time_base:v", "1:1000"]
+    return _make(path, inputs, [*FAITHFUL, *timing, "-c:a", "aac", "-shortest"])
+
+
 def noisy(path: Path, seconds: float = 6) -> Path:
     """Conway's life: fine detail that changes every frame, hard to compress."""
     life = f"life=size={SIZE}:rate=25:ratio=0.5:mold=10:death_color=#402020:life_color=#e0c080"
@@ -90,10 +99,14 @@ def hdr10(path: Path, seconds: float = 2, transfer: str = "smpte2084") -> Path:
     return _make(path, ["-i", str(first)], [*x265, "-x265-params", "log-level=error"])
 
 
-def surround(path: Path, seconds: float = 4) -> Path:
-    """5.1 audio beside the picture."""
-    inputs = _picture(f"testsrc2=size={SIZE}:rate=25", seconds) + _tone(seconds, "5.1")
-    return _make(path, inputs, [*FAITHFUL, "-c:a", "aac", "-b:a", "256k", "-shortest"])
+def surround(path: Path, seconds: float = 4, layouts: tuple[str, ...] = ("5.1",)) -> Path:
+    """Audio tracks in ``layouts`` (5.1 by default) beside the picture, kept as PCM in a .mov."""
+    inputs = _picture(f"testsrc2=size={SIZE}:rate=25", seconds)
+    maps = ["-map", "0:v"]
+    for track, layout in enumerate(layouts, start=1):
+        inputs += _tone(seconds, layout)
+        maps += ["-map", f"{track}:a"]
+    return _make(path, inputs, [*maps, *FAITHFUL, "-c:a", "pcm_s16le", "-shortest"])
 
 
 SRT = "1\n00:00:00,000 --> 00:00:01,000\nHello\n\n2\n00:00:01,000 --> 00:00:02,000\nWorld\n"

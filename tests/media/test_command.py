@@ -4,7 +4,7 @@ from app.media.formats import CODECS, PRESETS
 from app.media.picture import Hdr, kept_hdr, output_height, scale_filter, video_filter
 from app.media.probe import ContentLight, MasteringDisplay
 
-INFO = MediaInfo(60.0, 1920, 1080, "h264", "aac", "mov", audio_channels=2)
+INFO = MediaInfo(60.0, 1920, 1080, "h264", "aac", "mov", audio_channels=(2,))
 
 
 def _command(**options: object) -> list[str]:
@@ -46,9 +46,11 @@ def test_h265_is_tagged_for_apple_players() -> None:
 
 
 def test_audio_is_stereo_aac_or_nothing() -> None:
-    assert audio_args(None, 128) == ["-an"]
-    assert "-ac" not in audio_args(2, 128)
-    assert _value(audio_args(6, 128), "-ac") == "2"  # 5.1 folded down
+    assert audio_args((), 128) == ["-an"]
+    assert not [arg for arg in audio_args((2, 1), 128) if arg.startswith("-ac")]
+    surround_second = audio_args((1, 6, 2, 24), 128)  # each track as it is: only surround folded down
+    assert [arg for arg in surround_second if arg.startswith("-ac")] == ["-ac:a:1", "-ac:a:3"]
+    assert _value(surround_second, "-ac:a:1") == "2"
     silent = preset_command("ffmpeg", "in", "out", Options(), MediaInfo(10.0, 640, 360, "h264", None, "mov"))
     assert "-c:a" not in silent and "-an" in silent
 

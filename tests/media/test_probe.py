@@ -31,6 +31,21 @@ def test_the_timeline_starts_where_the_header_says() -> None:
     assert "timeline_start" not in parse_probe(recorded).as_input("in.ts", 1)
 
 
+def test_every_audio_tracks_channels_are_counted_whatever_its_layout() -> None:
+    """A layout ffmpeg names (22.2, hexagonal...), one it only counts, and one it does not say."""
+    tracks = [
+        "44100 Hz, 22.2, s16, 16934 kb/s",
+        "48000 Hz, hexagonal, s16",
+        "48000 Hz, 5.1(side), fltp",
+        "48000 Hz, 3 channels (FL+FR+LFE), s16",
+        "48000 Hz, mono, fltp",
+        "48000 Hz, ambisonic 1, fltp",
+    ]
+    lines = "".join(f"  Stream #0:{n + 1}: Audio: pcm_s16le, {track}\n" for n, track in enumerate(tracks))
+    info = parse_probe(HEADER.split("  Stream #0:1")[0] + lines)
+    assert info.audio_channels == (24, 6, 6, 3, 1, 3) and info.audio_tracks == 6
+
+
 def test_audio_only_is_refused_with_a_reason() -> None:
     text = "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
     with pytest.raises(ProbeError, match="no video stream"):

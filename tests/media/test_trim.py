@@ -7,9 +7,8 @@ import pytest
 
 from app.media import Options, probe
 from app.media.command import preset_command
-from app.media.segments import frame_times_command, read_frame_times
 from app.media.trim import Trim, range_problems, trim_of, trim_problems
-from tests.conftest import FFMPEG, make_clip
+from tests.conftest import FFMPEG, frame_times, make_clip
 
 
 def test_a_trim_without_times_is_the_whole_video() -> None:
@@ -67,11 +66,6 @@ def test_an_encode_of_a_trim_holds_exactly_its_frames(tmp_path: Path) -> None:
     subprocess.run(
         preset_command(FFMPEG, clip, out, Options(preset="small"), info), check=True, capture_output=True
     )
-    kept = info.trim.kept_frames(_frame_times(clip, tmp_path / "in.crc"))
-    assert len(_frame_times(out, tmp_path / "out.crc")) == len(kept) == round(3.5 * 25)
+    kept = info.trim.kept_frames(frame_times(clip))
+    assert len(frame_times(out)) == len(kept) == round(3.5 * 25)
     assert probe(FFMPEG, out).duration_seconds == pytest.approx(3.5, abs=0.1)
-
-
-def _frame_times(path: Path, listing: Path) -> list[float]:
-    subprocess.run(frame_times_command(FFMPEG, path, listing), check=True, capture_output=True)
-    return read_frame_times(listing.read_text())

@@ -19,7 +19,7 @@ from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 from app.media import probe
 from app.media.formats import CONTAINERS
 from app.media.picture import video_filter
-from app.media.segments import Segment, frame_times_command, read_frame_times
+from app.media.segments import Segment
 from app.media.stills import poster as make_poster
 from app.storage import (
     StorageError,
@@ -38,7 +38,7 @@ from app.work import compress, stills
 from app.work.compress import _drop_unwanted_output, compress_job
 from app.work.failures import Interrupted, JobFailed
 from app.work.steps import encode_limits
-from tests.conftest import FFMPEG, full_vmaf, make_clip
+from tests.conftest import FFMPEG, frame_times, full_vmaf, make_clip
 from tests.media import corpus
 from tests.media.crafted import first_picture_of, picture_lead, recording
 
@@ -340,7 +340,7 @@ def test_a_trimmed_job_delivers_exactly_the_part_asked_for(
         assert output["quality"]["vmaf"] > 85  # scored against the input's own frames
         delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
         assert job_storage().exists(poster_key(job_id))
-    frames = len(read_frame_times(_listed(delivered, tmp_path / "frames.crc")))
+    frames = len(frame_times(delivered))
     if kind == "mp4":
         assert frames == 63
         return
@@ -349,12 +349,6 @@ def test_a_trimmed_job_delivers_exactly_the_part_asked_for(
     assert first in (showing, showing + 1)
     last = int((end - picture_lead(clip)) * 25) if end is not None else 6 * 25 - 1  # on screen at the end
     assert frames == last - first + 1
-
-
-def _listed(path: Path, listing: Path) -> str:
-    """``path``'s frame listing (``frame_times_command``)."""
-    subprocess.run(frame_times_command(FFMPEG, path, listing), check=True, capture_output=True)
-    return listing.read_text()
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from app.media.sync import first_frames_command, read_first_time
 from app.units import MB
 from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, deliver
 from app.work.steps import Steps
-from tests.conftest import FFMPEG, full_vmaf
+from tests.conftest import FFMPEG, frame_times, full_vmaf
 from tests.media import corpus, footage
 from tests.media.crafted import recording
 
@@ -125,6 +125,19 @@ def test_a_portrait_phone_video_stays_upright(run_job: Deliver, tmp_path: Path) 
     assert (out.width, out.height, out.rotation) == (180, 320, 0)
 
 
+def test_a_phones_variable_frame_rate_keeps_every_frame_at_its_time(run_job: Deliver, tmp_path: Path) -> None:
+    """Frames about 1/30 s apart, each up to 20 ms late: none moved onto an even grid or dropped
+    where two met on one tick, and each scored against its own picture (moved, they scored 47
+    and were retuned to CRF 19)."""
+    clip = corpus.phone(tmp_path / "phone.mp4")
+    delivered = run_job(clip, preset="balanced")
+    assert not delivered.kept_original and delivered.quality is not None
+    before, after = frame_times(clip), frame_times(delivered.path)
+    assert len(after) == len(before)
+    assert max(abs(kept - own) for kept, own in zip(after, before, strict=True)) <= 0.001
+    assert abs(delivered.quality.vmaf - PRESETS["balanced"].vmaf_target) <= RETUNE_BEYOND
+
+
 def test_hdr_is_delivered_as_tone_mapped_8_bit_sdr(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.hdr_pq(tmp_path / "hdr.mp4")
     delivered = run_job(clip, codec="h264")
@@ -178,10 +191,12 @@ def test_sdr_is_a_change_asked_for_only_of_an_hdr_input() -> None:
     assert asked_change(replace(hdr, transfer="bt709"), Options(codec="h265", sdr=True)) is None
 
 
-def test_surround_sound_is_delivered_as_stereo(run_job: Deliver, tmp_path: Path) -> None:
-    clip = corpus.surround(tmp_path / "surround.mp4")
+def test_surround_sound_is_delivered_as_stereo_track_by_track(run_job: Deliver, tmp_path: Path) -> None:
+    """Each track as it is: mono stays mono, any surround (22.2 and 6.0 too) becomes stereo."""
+    clip = corpus.surround(tmp_path / "surround.mov", layouts=("mono", "5.1", "22.2", "6.0"))
+    assert probe(FFMPEG, clip).audio_channels == (1, 6, 24, 6)
     delivered = run_job(clip)
-    assert probe(FFMPEG, delivered.path).audio_channels == 2
+    assert probe(FFMPEG, delivered.path).audio_channels == (1, 2, 2, 2)
 
 
 def test_a_short_video_that_misses_its_target_is_encoded_once_more(run_job: Deliver, tmp_path: Path) -> None:
@@ -235,7 +250,7 @@ def test_real_footage_already_compressed_never_comes_back_larger(
         assert abs(delivered.quality.vmaf - PRESETS[preset].vmaf_target) <= RETUNE_BEYOND, preset
         out = probe(FFMPEG, delivered.path)
         assert (out.width, out.height) == (source.width, source.height)
-        assert out.audio_channels == (2 if source.has_audio else None)
+        assert out.audio_channels == (2,) * source.audio_tracks
         if preset == "balanced":  # the sampled score against every frame's (once: it decodes all)
             full = full_vmaf(delivered.path, clip, video_filter(source, None))
             assert abs(delivered.quality.vmaf - full) <= 2
