@@ -89,7 +89,8 @@ def admit(path: Path, submission: Submission) -> MediaInfo:
     duration = kept.duration_seconds
     preset_kbps = PRESETS[submission.options.preset].audio_kbps
     if target is not None and duration and not reachable(target, duration, preset_kbps, info.has_audio):
-        message = f"is too small for a {duration:.0f} s video; allow more megabytes"
+        length = f"{duration:.{0 if duration >= 10 else 1}f}"  # a short trim's 0.2 s is not "0 s"
+        message = f"is too small for a {length} s video; allow more megabytes"
         raise invalid([{"field": "target_size_mb", "message": message}])
     return info
 

@@ -131,8 +131,8 @@ def deliver_joined(
     if size >= job.input_size:
         if job.asked is None:
             joined.unlink(missing_ok=True)
-            return job.original(f"already well compressed: re-encoding made it {job._larger(size)}")
-        note = f"{job._larger(size)} than the original, to give the {job.asked} asked for"
+            return job.original(f"already well compressed: re-encoding made it {job.larger(size)}")
+        note = f"{job.larger(size)}, to give the {job.asked} asked for"
     content_type = delivered_in(info, options).content_type
     return Delivery(joined, content_type, False, noted(note, info, options), quality, None, segments)
 
@@ -176,7 +176,7 @@ def asked_change(info: MediaInfo, options: Options) -> str | None:
     if options.normalize_audio and info.has_audio:
         return "evened-out sound"
     if info.trim is not None:
-        return "part of the video asked for"
+        return "part of the video"
     return None
 
 
@@ -306,16 +306,13 @@ class _Encode:
         if outgrown is not None:
             share = outgrown.seconds_done / self.duration if self.duration else 0
             projected = outgrown.size_bytes / share if share > 0.05 else outgrown.size_bytes
-            larger = self._larger(projected)
+            larger = self.larger(projected)
             return self.original(f"already well compressed: re-encoding was making it about {larger}")
         size = self.target.stat().st_size
         if size >= self.input_size:
             if self.asked is None:
-                return self.original(f"already well compressed: re-encoding made it {self._larger(size)}")
-            larger = self._larger(size)
-            return self.encoded(
-                f"{larger} than the original, to give the {self.asked} asked for", measure_band, crf
-            )
+                return self.original(f"already well compressed: re-encoding made it {self.larger(size)}")
+            return self.encoded(f"{self.larger(size)}, to give the {self.asked} asked for", measure_band, crf)
         return self.encoded(None, measure_band, crf)
 
     def fit(self, target_bytes: float) -> Delivery:
@@ -419,8 +416,10 @@ class _Encode:
         a video long enough for them (``quality.spans_keyed``; a shorter one is decoded whole)."""
         return [start for start, _ in self.scored_spans()] if spans_keyed(self.duration) else []
 
-    def _larger(self, size: float) -> str:
-        return f"{(size / self.input_size - 1) * 100:.0f}% larger"
+    def larger(self, size: float) -> str:
+        """How much larger ``size`` bytes are than the input, in words (a trim's: than its share)."""
+        than = "the original" if self.info.trim is None else "that part's share of the original"
+        return f"{(size / self.input_size - 1) * 100:.0f}% larger than {than}"
 
     def _measure(self, path: Path, band: Band) -> Quality | None:
         """VMAF and SSIM of ``path`` against the input, filling ``band``; None (and a log line)

@@ -103,6 +103,9 @@ def test_a_trim_inside_the_video_is_accepted_and_shown_in_the_options(
 def test_target_too_small_for_the_video_is_422(client: FlaskClient, clips: dict) -> None:
     body = _assert_problem(_post(client, clips["small"], target_size_mb="0.001"), 422, "invalid_option")
     assert body["errors"][0]["field"] == "target_size_mb"
+    assert "a 2.0 s video" in body["errors"][0]["message"]
+    trimmed = _post(client, clips["small"], target_size_mb="0.001", start_seconds="1", end_seconds="1.2")
+    assert "a 0.2 s video" in _assert_problem(trimmed, 422, "invalid_option")["errors"][0]["message"]
 
 
 def test_over_max_upload_is_413(app: Flask, client: FlaskClient, tmp_path: Path) -> None:

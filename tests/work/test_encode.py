@@ -22,7 +22,7 @@ from app.media.picture import video_filter
 from app.media.search import SEARCH_MIN_SECONDS, crf_search
 from app.media.sync import first_frames_command, read_first_time
 from app.units import MB
-from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, deliver
+from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, deliver, trimmed
 from app.work.steps import Steps
 from tests.conftest import FFMPEG, frame_times, full_vmaf
 from tests.media import corpus, footage
@@ -42,7 +42,8 @@ def run_job(app: Flask, tmp_path: Path) -> Iterator[Deliver]:
         folder = tmp_path / f"work-{job.id}"
         folder.mkdir()
         steps = Steps(job.id, 0.0, app.config)
-        return deliver(clip, probe(FFMPEG, clip), Options(**options), clip.name, folder, steps)  # type: ignore[arg-type]
+        asked = Options(**options)  # type: ignore[arg-type]
+        return deliver(clip, trimmed(probe(FFMPEG, clip), asked), asked, clip.name, folder, steps)
 
     with app.app_context():
         yield run
@@ -109,6 +110,17 @@ def _picture_after_sound(path: Path) -> float:
     picture, sound = path.with_suffix(".picture.crc"), path.with_suffix(".sound.crc")
     subprocess.run(first_frames_command(FFMPEG, path, picture, sound), check=True)
     return (read_first_time(picture.read_text()) or 0.0) - (read_first_time(sound.read_text()) or 0.0)
+
+
+def test_a_trim_larger_than_its_share_of_the_input_says_so_plainly(run_job: Deliver, tmp_path: Path) -> None:
+    """A tenth of a second of a small file: its keyframe outweighs that stretch's share of the bytes."""
+    clip = corpus.already_compressed(tmp_path / "small.mp4", seconds=4)
+    delivered = run_job(clip, start_seconds=1.0, end_seconds=1.1)
+    assert not delivered.kept_original and delivered.note is not None
+    assert re.fullmatch(
+        r"\d+% larger than that part's share of the original, to give the part of the video asked for",
+        delivered.note,
+    ), delivered.note
 
 
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
