@@ -68,7 +68,10 @@ def normalize_filter(measured: Measured) -> str:
         f"measured_I={measured.integrated}:measured_TP={measured.true_peak}:"
         f"measured_LRA={measured.loudness_range}:measured_thresh={measured.threshold}:offset={measured.offset}"
     )
-    return f"loudnorm={_TARGETS}:{given}:linear=true,aresample={SAMPLE_RATE}"
+    # Each sample timed from the first: loudnorm (at 192 kHz) left a 92 ms gap in sound whose
+    # first packet starts before 0 (AAC's priming, as Matroska and MPEG-TS keep it), which the
+    # muxer kept as a pause, the rest of the sound late.
+    return f"loudnorm={_TARGETS}:{given}:linear=true,aresample={SAMPLE_RATE},asetpts=N/SR/TB+STARTPTS"
 
 
 def result_command(ffmpeg: str, path: str | Path) -> list[str]:

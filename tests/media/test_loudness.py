@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,26 @@ def test_every_track_lands_at_the_target(tmp_path: Path, name: str, volume: str)
     assert abs(after - loudness.TARGET_LUFS) <= 1.0, (before, after)
     peak = _PEAK.findall(summary)
     assert peak and float(peak[-1]) <= loudness.TRUE_PEAK_DBTP + 0.5  # AAC may overshoot a little
+
+
+@pytest.mark.parametrize("container", ["matroska", "mpegts"])
+def test_evened_out_sound_stays_on_time(tmp_path: Path, container: str) -> None:
+    """AAC kept with its priming (a first packet before 0, as Matroska and MPEG-TS keep it):
+    every packet follows the one before, none of the sound pushed late."""
+    source = tmp_path / f"tone.{container}"
+    inputs = ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=3"]
+    inputs += ["-f", "lavfi", "-i", "sine=frequency=220:duration=3,volume=0.05"]
+    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-f", container]
+    _run([FFMPEG, "-hide_banner", "-y", *inputs, *codecs, str(source)])
+    measured = loudness.read_measurement(_run(loudness.measure_command(FFMPEG, source, 0)))
+    output = tmp_path / "output.mp4"
+    filters = (loudness.normalize_filter(measured),)
+    info = probe(FFMPEG, source)
+    _run(preset_command(FFMPEG, source, output, Options(normalize_audio=True), info, None, filters))
+    listing = subprocess.run(
+        [FFMPEG, "-loglevel", "error", "-i", str(output), "-map", "0:a", "-c", "copy", "-f", "framecrc", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    times = [int(line.split(",")[1]) for line in listing.splitlines() if line and not line.startswith("#")]
+    assert {later - earlier for earlier, later in pairwise(times)} == {1024}  # AAC's frame
+    assert abs((probe(FFMPEG, output).duration_seconds or 0) - (info.duration_seconds or 0)) <= 0.05
