@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.media.fence import input_args
+from app.media.cues import NO_CUES, Cues
+from app.media.fence import CUE_DEMUXERS, input_args
 from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, MP4, PRESETS, Container, HdrParams
 from app.media.picture import Hdr, kept_hdr, video_filter
 from app.media.probe import MasteringDisplay, MediaInfo
@@ -161,6 +162,7 @@ def encode_command(
     container: Container = MP4,
     keyframes: Sequence[float] = (),
     picture: list[str] | None = None,
+    cues: Cues = NO_CUES,
 ) -> list[str]:
     """The full argv: quiet, machine-readable progress on stdout, errors only on stderr.
 
@@ -169,9 +171,10 @@ def encode_command(
     keeps (``app.media.streams.kept``); without it, only the picture and the sound. ``trim``:
     the part of ``source`` to encode. ``hdr``: the HDR the picture keeps (``vf`` made it so).
     ``keyframes``: times that start a keyframe (``keyframes_at``). ``picture``: the input the
-    picture is read from instead of ``source`` (``picture_input``).
+    picture is read from instead of ``source`` (``picture_input``). ``cues``: a trim's text
+    subtitles and chapters (``kept`` reads them from the inputs after the picture's).
     """
-    cmd = [*step_head(ffmpeg), *input_args(source, trim), *(picture or [])]
+    cmd = [*step_head(ffmpeg), *input_args(source, trim), *(picture or []), *cue_inputs(cues)]
     cmd += ["-map", "1:v:0" if picture else "0:v:0", *audio_map(), "-dn"]
     cmd += kept if kept is not None else ["-sn", "-map_metadata", "-1"]
     cmd += ["-vf", vf, *video_args(codec, rate, hdr), *keyframes_at(keyframes)]
@@ -190,20 +193,38 @@ def preset_command(
     audio_filters: tuple[str, ...] = (),
     keyframes: Sequence[float] = (),
     picture: list[str] | None = None,
+    cues: Cues = NO_CUES,
 ) -> list[str]:
     """One encode as ``options`` ask, at ``crf`` (the preset's when None), audio included
     (through ``audio_filters``, one per track, when its loudness is normalized); ``keyframes``:
-    times that start a keyframe; ``picture``: see ``encode_command``."""
+    times that start a keyframe; ``picture``, ``cues``: see ``encode_command``."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
     audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters)
     hdr = kept_hdr(info, options.codec, options.sdr)
     vf = video_filter(info, options.max_height, hdr)
     container = container_for(info, options.container)
-    extras = kept(info, keep_location=options.keep_location, container=container)
+    first_cue = 2 if picture else 1  # the inputs: the source, the picture's copy, the cues' files
+    extras = kept(info, keep_location=options.keep_location, container=container, cues=(cues, first_cue))
     return encode_command(
         ffmpeg, source, target, vf, options.codec, rate, audio, extras, info.trim, hdr, container, keyframes,
-        picture,
+        picture, cues,
     )  # fmt: skip
+
+
+def cues_command(ffmpeg: str, source: str | Path, tracks: Sequence[int], cues: Cues) -> list[str]:
+    """Write ``cues``' files from the whole of ``source``: the subtitle streams ``tracks`` (one
+    ASS file each, in order) and its chapters (FFMETADATA); ``app.media.cues`` then cuts them."""
+    cmd = [*step_head(ffmpeg), *input_args(source)]
+    for track, path in zip(tracks, cues.subtitles, strict=True):
+        cmd += ["-map", f"0:s:{track}", "-c:s", "ass", "-f", "ass", str(path)]
+    if cues.chapters is not None:
+        cmd += ["-map_chapters", "0", "-f", "ffmetadata", str(cues.chapters)]
+    return cmd
+
+
+def cue_inputs(cues: Cues) -> list[str]:
+    """The inputs of ``cues``' files (Squeeze's own: read with CUE_DEMUXERS)."""
+    return [arg for path in cues.files for arg in input_args(path, demuxers=CUE_DEMUXERS)]
 
 
 def picture_input(copy: Path | None, info: MediaInfo) -> list[str] | None:
@@ -247,17 +268,22 @@ def mux_args(
     keep_location: bool,
     container: Container = MP4,
     audio_delay: float = 0.0,
+    cues: Cues = NO_CUES,
 ) -> list[str]:
     """After a video input (input 0): the audio file's tracks (copied; starting ``audio_delay``
     seconds in, where the input's sound starts after its picture), and from ``source`` what the
-    file keeps besides (subtitles, chapters, metadata), into a ``container`` ready to stream."""
+    file keeps besides (subtitles, chapters, metadata; a trim's text subtitles from ``cues``,
+    see ``encode_command``), into a ``container`` ready to stream."""
     cmd: list[str] = ["-map", "0:v:0"]
     inputs: list[str] = []
     if audio is not None:
         inputs += [*delay_args(audio_delay), *input_args(audio)]
         cmd += ["-map", "1:a?"]
     inputs += input_args(source, info.trim)  # subtitles and chapters of the part kept, from 0
+    inputs += cue_inputs(cues)
+    source_index = 2 if audio is not None else 1
     extras = kept(
-        info, source=2 if audio is not None else 1, keep_location=keep_location, container=container
-    )
+        info, source=source_index, keep_location=keep_location, container=container,
+        cues=(cues, source_index + 1),
+    )  # fmt: skip
     return [*inputs, *cmd, "-c", "copy", *extras, *container.muxer_args, "-f", container.muxer]

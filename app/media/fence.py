@@ -11,7 +11,7 @@ take the host's memory or fill its disk.
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,8 @@ ALLOWED_DEMUXERS = (
     "nut", "ivf", "obu", "h264", "hevc", "m4v", "yuv4mpegpipe", "gif", "rm", "wtv",
     "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
 )  # fmt: skip
+# What Squeeze's own files of a trim's subtitle cues and chapters are read with (``app.media.cues``).
+CUE_DEMUXERS = ("ass", "ffmetadata")
 # What playlists and concat lists start with: named in the refusal, so a person knows why.
 LIST_MARKERS = {b"#EXTM3U": "an HLS playlist", b"ffconcat": "an ffconcat list", b"<?xml": "an XML document"}
 
@@ -91,10 +93,15 @@ class Limits:
         return self.apply if any(value is not None for value in limited) else None
 
 
-def input_args(path: str | Path, trim: Trim | None = None, origin: float | None = None) -> list[str]:
-    """``-i`` and what precedes it: the allowlists, the part to read (``trim``: all of it when
-    None; ``origin``: see ``Trim.input_options``), then the input as a local file (or a
-    ``StoreUrl``, read in ranges)."""
+def input_args(
+    path: str | Path,
+    trim: Trim | None = None,
+    origin: float | None = None,
+    demuxers: Sequence[str] = ALLOWED_DEMUXERS,
+) -> list[str]:
+    """``-i`` and what precedes it: the allowlists (``demuxers``: CUE_DEMUXERS for a file of
+    cues Squeeze wrote), the part to read (``trim``: all of it when None; ``origin``: see
+    ``Trim.input_options``), then the input as a local file (or a ``StoreUrl``, read in ranges)."""
     if isinstance(path, StoreUrl):
         reading = ["-protocol_whitelist", ",".join(STORE_PROTOCOLS[path.scheme]), *STORE_READING]
         target: str = path  # kept a StoreUrl in the argv: ``reads_store`` finds it there
@@ -104,7 +111,7 @@ def input_args(path: str | Path, trim: Trim | None = None, origin: float | None 
     return [
         *(trim.input_options(origin) if trim else []),
         *reading,
-        "-format_whitelist", ",".join(ALLOWED_DEMUXERS),
+        "-format_whitelist", ",".join(demuxers),
         "-i", target,
     ]  # fmt: skip
 

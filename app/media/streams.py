@@ -11,6 +11,7 @@ then the note says what was left out.
 
 from __future__ import annotations
 
+from app.media.cues import NO_CUES, Cues
 from app.media.formats import CONTAINERS, MP4, Container
 from app.media.probe import MediaInfo
 
@@ -39,20 +40,34 @@ def kept_subtitles(info: MediaInfo, container: Container) -> list[int]:
 
 
 def kept(
-    info: MediaInfo, source: int = 0, keep_location: bool = False, container: Container = MP4
+    info: MediaInfo,
+    source: int = 0,
+    keep_location: bool = False,
+    container: Container = MP4,
+    cues: tuple[Cues, int] = (NO_CUES, 0),
 ) -> list[str]:
     """ffmpeg output arguments keeping, from input ``source``, the subtitles ``container`` can
     hold, the chapters and the metadata (the recording place only with ``keep_location``).
 
+    ``cues``: a trim's timed text (``app.media.cues``) and the input its first file is: the
+    text subtitles are read from there, each with the metadata (language, title) of the track
+    it stands for, and the chapters from its chapters' file.
     The audio is mapped where it is encoded (``audio_map``); the video by each command.
     """
+    timed, first = cues
     args: list[str] = []
-    subtitles = kept_subtitles(info, container)
-    for output, index in enumerate(subtitles):
-        args += ["-map", f"{source}:s:{index}"]
-        codec = container.text_subtitles or ("srt" if info.subtitles[index] == "mov_text" else "copy")
+    texts = text_subtitles(info)
+    for output, index in enumerate(kept_subtitles(info, container)):
+        if timed.subtitles and index in texts:
+            args += ["-map", f"{first + texts.index(index)}:s:0"]
+            args += [f"-map_metadata:s:s:{output}", f"{source}:s:s:{index}"]
+            codec = container.text_subtitles or ("ass" if info.subtitles[index] in ("ass", "ssa") else "srt")
+        else:
+            args += ["-map", f"{source}:s:{index}"]
+            codec = container.text_subtitles or ("srt" if info.subtitles[index] == "mov_text" else "copy")
         args += [f"-c:s:{output}", codec]
-    args += ["-map_metadata", str(source), "-map_chapters", str(source)]
+    chapters = first + len(timed.subtitles) if timed.chapters else source
+    args += ["-map_metadata", str(source), "-map_chapters", str(chapters)]
     if not keep_location:
         for key in LOCATION_KEYS:
             args += ["-metadata", f"{key}="]  # an empty value removes the key

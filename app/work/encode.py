@@ -19,6 +19,7 @@ from typing import Any
 from app.media import MediaInfo, Options, Rate, encode_command, loudness
 from app.media.command import (
     audio_command,
+    cues_command,
     default_crf,
     delay_args,
     mux_args,
@@ -26,6 +27,7 @@ from app.media.command import (
     preset_command,
     step_head,
 )
+from app.media.cues import NO_CUES, Cues, cut_chapters, cut_cues
 from app.media.fence import input_args
 from app.media.formats import CODECS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
@@ -40,7 +42,7 @@ from app.media.quality import (
 )
 from app.media.search import RETUNE_GUESS_LIMIT, best_try, crf_search, next_try, searchable
 from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
-from app.media.streams import container_for, left_out
+from app.media.streams import container_for, kept_subtitles, left_out, text_subtitles
 from app.media.trim import TIME_SLACK_SECONDS, range_problems, trim_of
 from app.units import MB
 from app.work.failures import JobFailed
@@ -210,6 +212,25 @@ def measured_loudness(delivered: Path, steps: Steps) -> float | None:
         return None
 
 
+def trim_cues(source: Path, info: MediaInfo, container: Container, folder: Path, steps: Steps) -> Cues:
+    """A trim's text subtitles (those ``container`` keeps) and chapters, timed from its start
+    (``app.media.cues``): a step at the bar's place. None untrimmed, or with neither."""
+    tracks = [index for index in kept_subtitles(info, container) if index in text_subtitles(info)]
+    if info.trim is None or not (tracks or info.chapters):
+        return NO_CUES
+    cues = Cues(
+        tuple(folder / f"cues-{track}.ass" for track in tracks),
+        folder / "chapters.txt" if info.chapters else None,
+    )
+    steps.run(cues_command(ffmpeg_path(), source, tracks, cues), None, steps.here())
+    for path in cues.subtitles:
+        path.write_text(cut_cues(path.read_text(encoding="utf-8"), info.trim), encoding="utf-8")
+    if cues.chapters is not None:
+        text = cues.chapters.read_text(encoding="utf-8")
+        cues.chapters.write_text(cut_chapters(text, info.trim), encoding="utf-8")
+    return cues
+
+
 class _Encode:
     """One attempt's encode: its input, the picture asked for, where its files go."""
 
@@ -235,6 +256,7 @@ class _Encode:
         self.duration = info.duration_seconds or 0.0
         self.target = folder / OUTPUT_NAME
         self.audio_filters = loudness_filters(source, info, options, steps)
+        self.cues = trim_cues(source, info, delivered_in(info, options), folder, steps)
         self._listing: tuple[list[float], list[float]] | None = None
         self._delay: float | None = None  # the picture's start after the sound's (``_mux``)
         self._spans: list[tuple[float, float]] | None = None
@@ -298,7 +320,7 @@ class _Encode:
         scored in ``measure_band``; the input if not smaller."""
         cmd = preset_command(
             self.ffmpeg, self.source, self.target, self.options, self.info, crf, self.audio_filters,
-            self.scored_starts(), self.picture,
+            self.scored_starts(), self.picture, self.cues,
         )  # fmt: skip
         limit = None if self.asked else self.input_size
         self.steps.run(cmd, self.info.duration_seconds, band, size_limit=limit, whole=True)
@@ -462,7 +484,8 @@ class _Encode:
         cmd = [*step_head(self.ffmpeg), *delay_args(delay), *input_args(video)]
         container = delivered_in(self.info, self.options)
         keep = self.options.keep_location
-        cmd += [*mux_args(audio, self.source, self.info, keep, container, max(-delay, 0.0)), str(target)]
+        mux = mux_args(audio, self.source, self.info, keep, container, max(-delay, 0.0), self.cues)
+        cmd += [*mux, str(target)]
         self.steps.run(cmd, None, UNMOVED)
         video.unlink(missing_ok=True)
         return target

@@ -51,7 +51,7 @@ from app.media.segments import (
 from app.storage import StorageError, input_key, job_storage, seekable_key, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.units import MB
-from app.work.encode import delivered_in, loudness_filters
+from app.work.encode import delivered_in, loudness_filters, trim_cues
 from app.work.failures import SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Shutdown
 from app.work.seekable import seekable_copy, seeks_cheaply, seeks_exactly
@@ -276,7 +276,9 @@ def _coordinate(
         _raise_if_stopped(job.id, steps)
         time.sleep(WAIT_POLL_SECONDS)
     gap = picture_delay_of(source, info, folder, steps) if audio is not None else 0.0
-    mux = mux_args(audio, source, info, options.keep_location, delivered_in(info, options), max(-gap, 0.0))
+    container = delivered_in(info, options)
+    cues = trim_cues(source, info, container, folder, steps)
+    mux = mux_args(audio, source, info, options.keep_location, container, max(-gap, 0.0), cues)
     return _join(job.id, rows, mux, folder, steps, join_band, target, max(gap, 0.0))
 
 

@@ -162,6 +162,10 @@ def encode_limits(config: Mapping[str, Any]) -> Limits:
     )
 
 
+FFMPEG_FAILED = "ffmpeg_failed"  # the code of a run that failed for a reason of ffmpeg's own ...
+FFMPEG_FAILED_SAYS = "ffmpeg could not compress this video: "  # ... whose message starts so
+
+
 def explain_failure(error_line: str, returncode: int | None, config: Mapping[str, Any]) -> tuple[str, str]:
     """The error code and the sentence a person can act on, for an ffmpeg run that failed."""
     lowered = error_line.lower()
@@ -181,7 +185,7 @@ def explain_failure(error_line: str, returncode: int | None, config: Mapping[str
     if returncode is not None and returncode < 0:
         return "ffmpeg_crashed", f"ffmpeg stopped unexpectedly (signal {-returncode}); try again"
     detail = error_line or f"exit code {returncode}"
-    return "ffmpeg_failed", f"ffmpeg could not compress this video: {detail}"
+    return FFMPEG_FAILED, f"{FFMPEG_FAILED_SAYS}{detail}"
 
 
 class ProgressReporter:

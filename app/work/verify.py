@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.media import MediaInfo, probe
+from app.media.command import step_head
+from app.media.fence import input_args
 from app.media.formats import MP4, Container
 from app.media.segments import frame_times_command, read_frame_times, read_keyframe_times
-from app.media.verify import decode_command, problems
+from app.media.verify import FRAME_SLACK, decode_command, problems
 from app.work.failures import OUTPUT_INVALID, Interrupted, JobFailed
-from app.work.steps import Steps, ffmpeg_path
+from app.work.steps import FFMPEG_FAILED, FFMPEG_FAILED_SAYS, Steps, ffmpeg_path
 
 FIRST_PACKETS = 16  # packets listed to find a file's first frame: more than a GOP's reordering
 
@@ -72,10 +74,31 @@ def verify(
     kept = frame_times(source, folder, steps)
     if info.trim:
         kept = info.trim.kept_frames(kept)
-    found = problems(info, kept, output, frame_times(delivered, folder, steps), container)
+    delivered_times = frame_times(delivered, folder, steps)
+    found = problems(info, kept, output, delivered_times, container)
     if found:
+        if len(delivered_times) < len(kept) - FRAME_SLACK:  # frames lost: in the encode, or before it?
+            _raise_if_damaged(source, steps)
         raise _invalid("the compressed file", found)
     return output
+
+
+def _raise_if_damaged(source: Path, steps: Steps) -> None:
+    """Fail the job ``input_damaged`` (no other attempt would fare better) when the input's
+    picture does not decode to its end: frames the encode lacks were lost reading it (a file
+    damaged in its middle), not in the encode. Only on this failing path is the input decoded."""
+    cmd = [*step_head(ffmpeg_path()), "-xerror", *input_args(source), "-map", "0:v:0", "-f", "null", "-"]
+    try:
+        steps.run(cmd, None, steps.here())
+    except JobFailed as failure:
+        if failure.code != FFMPEG_FAILED:
+            raise
+        said = str(failure).removeprefix(FFMPEG_FAILED_SAYS)
+        raise JobFailed(
+            "input_damaged",
+            f"the video is damaged: some of its frames cannot be decoded (ffmpeg: {said}); "
+            "repair it or export it again, then send it again",
+        ) from failure
 
 
 def check_segment(path: Path, seconds: float, steps: Steps, time_range: str) -> None:

@@ -123,6 +123,32 @@ def test_a_trim_larger_than_its_share_of_the_input_says_so_plainly(run_job: Deli
     ), delivered.note
 
 
+def test_a_trim_keeps_each_cue_and_chapter_at_its_moment(run_job: Deliver, tmp_path: Path) -> None:
+    """0.5-1.6 s of a clip with English cues at 0-1 and 1-2 s, a French one at 0-1.5 s and
+    chapters at 0-1 and 1-2 s: each timed from the trim's start and cut at its end (ffmpeg's own
+    seek moved the cues and kept the chapters as they were: the file outlasted its picture)."""
+    clip = corpus.holiday(tmp_path / "holiday.mkv")
+    delivered = run_job(clip, start_seconds=0.5, end_seconds=1.6)
+    timed = re.compile(r"(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})\n(.+)")
+    cues = [timed.findall(re.sub(r"<[^>]+>", "", _subtitles(delivered.path, track))) for track in (0, 1)]
+    assert cues == [
+        [("00:00:00,000", "00:00:00,500", "Hello"), ("00:00:00,500", "00:00:01,100", "World")],
+        [("00:00:00,000", "00:00:01,000", "Bonjour")],
+    ]
+    header = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(delivered.path)], capture_output=True, text=True
+    )
+    assert re.findall(r"\((\w+)\): Subtitle: mov_text", header.stderr) == ["eng", "fra"]
+    assert len(re.findall(r"Chapter #0:\d+: start 0.000000, end 0.500000", header.stderr)) == 1  # "One"
+    assert len(re.findall(r"Chapter #0:\d+: start 0.500000, end 1.100000", header.stderr)) == 1  # "Two"
+    assert probe(FFMPEG, delivered.path).duration_seconds == pytest.approx(1.1, abs=0.05)
+
+
+def _subtitles(path: Path, track: int) -> str:
+    cmd = [FFMPEG, "-loglevel", "error", "-i", str(path), "-map", f"0:s:{track}", "-f", "srt", "-"]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.already_compressed(tmp_path / "small.mp4")
     delivered = run_job(clip, target_size_mb=5)

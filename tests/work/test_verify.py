@@ -15,7 +15,7 @@ from app.jobs.models import Job
 from app.media import Options, preset_command, probe
 from app.media.probe import parse_probe
 from app.media.verify import SEAM_SECONDS, decode_command, problems
-from app.work.failures import Interrupted
+from app.work.failures import Interrupted, JobFailed
 from app.work.steps import Steps
 from app.work.verify import check_segment, verify
 from tests.conftest import FFMPEG, make_clip
@@ -61,6 +61,23 @@ def test_a_bad_encode_is_caught(app: Flask, encoded: tuple[Path, Path], tmp_path
         verify(source, probe(FFMPEG, source), output, tmp_path, _steps(app))
     assert caught.value.code == "output_invalid" and caught.value.retry
     assert "failed its check" in str(caught.value)
+
+
+def test_frames_lost_to_an_input_damaged_midway_fail_the_job_at_once(app: Flask, tmp_path: Path) -> None:
+    """The encode of a file garbled in its middle decodes whole but lacks the frames that could
+    not be read: the input is to blame, and no other attempt would fare better."""
+    source = make_clip(tmp_path / "source.mp4", seconds=3)
+    data = bytearray(source.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 20_000] = bytes((byte * 7 + 13) % 256 for byte in data[middle : middle + 20_000])
+    source.write_bytes(bytes(data))
+    output = tmp_path / "output.mp4"
+    info = probe(FFMPEG, source)
+    subprocess.run(preset_command(FFMPEG, source, output, Options(), info), capture_output=True, check=False)
+    with app.app_context(), pytest.raises(JobFailed) as caught:
+        verify(source, info, output, tmp_path, _steps(app))
+    assert caught.value.code == "input_damaged"
+    assert str(caught.value).startswith("the video is damaged: some of its frames cannot be decoded")
 
 
 def test_missing_tracks_are_named() -> None:
