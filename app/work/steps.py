@@ -28,7 +28,10 @@ from app.work.failures import STORE_UNAVAILABLE, SUPERSEDED, Interrupted, JobFai
 from app.work.lease import Shutdown
 
 PROGRESS_INTERVAL_SECONDS = 0.5  # at most ~2 writes (and events) a second
-TRUNCATED_SHARE = 0.9  # decoding less than this share of the probed duration means a damaged input
+TRUNCATED_SHARE = 0.9  # decoding less than this share of the probed duration means a damaged input ...
+# ... when that is this much short, at least: ffmpeg's progress counts up to the last frame's start,
+# not its end (an encoder may even report none for one frame: SVT-AV1's of a one-frame video, 0 s).
+TRUNCATED_MIN_SECONDS = 0.5
 DISK_FULL = "the server ran out of disk space while compressing; try again later"
 
 Band = tuple[float, float]  # the stretch of the job's 0-100 % a step fills
@@ -111,7 +114,9 @@ class Steps:
         if result.stopped == "timeout":
             minutes = self.config["JOB_TIMEOUT_MINUTES"]
             raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")
+        missing = (seconds or 0.0) - result.seconds_done
         short = bool(whole and seconds and result.seconds_done < seconds * TRUNCATED_SHARE)
+        short = short and missing >= TRUNCATED_MIN_SECONDS
         if reads_store(cmd) and (result.returncode != 0 or store_trouble(result.log_tail) or short):
             raise Interrupted("the file store could not be read", STORE_UNAVAILABLE, retry=True)
         if result.returncode != 0:

@@ -149,6 +149,16 @@ def _subtitles(path: Path, track: int) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.parametrize("codec", ["h265", "av1"])
+def test_a_one_frame_video_is_compressed(run_job: Deliver, tmp_path: Path, codec: str) -> None:
+    """SVT-AV1 reports no progress for a single frame: not a sign of a truncated input."""
+    clip = tmp_path / "one.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "1"]
+    subprocess.run([FFMPEG, "-loglevel", "error", "-y", *picture, *corpus.FAITHFUL, str(clip)], check=True)
+    delivered = run_job(clip, codec=codec)
+    assert len(frame_times(delivered.path)) == 1
+
+
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.already_compressed(tmp_path / "small.mp4")
     delivered = run_job(clip, target_size_mb=5)
