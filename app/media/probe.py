@@ -111,6 +111,7 @@ class MediaInfo:
     light: ContentLight | None = None
     audio_channels: tuple[int, ...] = ()  # each audio stream's channels, in order: all kept
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
+    other_pictures: int = 0  # video streams besides the one encoded (cover pictures, other angles)
     chapters: int = 0
     # The part of the file a job works on (``duration_seconds`` is then that part's length).
     trim: Trim | None = None
@@ -172,6 +173,7 @@ class MediaInfo:
             "mastering",
             "light",
             "audio_channels",
+            "other_pictures",
             "subtitles",
             "chapters",
             "trim",
@@ -215,8 +217,11 @@ def parse_probe(text: str) -> MediaInfo:
     audio: tuple[str, str] | None = None
     channels: list[int] = []
     subtitles = []
+    pictures = 0
     for match in _STREAM.finditer(text):
         kind, codec, rest = match.groups()
+        if kind == "Video":
+            pictures += 1
         if kind == "Video" and video is None and "(attached pic)" not in rest:
             following = _STREAM.search(text, match.end())
             video = (codec, rest, text[match.end() : following.start() if following else len(text)])
@@ -252,6 +257,7 @@ def parse_probe(text: str) -> MediaInfo:
         mastering=_mastering(side_data),
         light=_light(side_data),
         audio_channels=tuple(channels),
+        other_pictures=pictures - 1,
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
         timeline_start=float(start_time.group(1)) if (start_time := _START.search(text)) else 0.0,

@@ -80,9 +80,15 @@ def audio_map(source: int = 0) -> list[str]:
 
 
 def left_out(info: MediaInfo, container: Container = MP4) -> str | None:
-    """What the delivered file cannot hold, in words a person understands; None: nothing."""
+    """What the delivered file does not hold, in words a person understands; None: nothing."""
+    sentences = []
     pictures = len(info.subtitles) - len(kept_subtitles(info, container))
-    if not pictures:
-        return None
-    tracks = "track" if pictures == 1 else "tracks"
-    return f"{pictures} subtitle {tracks} drawn as pictures (as on Blu-ray or DVD) cannot be kept in an MP4"
+    if pictures:
+        tracks = "track" if pictures == 1 else "tracks"
+        sentences.append(
+            f"{pictures} subtitle {tracks} drawn as pictures (as on Blu-ray or DVD) cannot be kept in an MP4"
+        )
+    if info.other_pictures:  # one picture is compressed; a cover picture or a second angle is not
+        streams = "video stream" if info.other_pictures == 1 else "video streams"
+        sentences.append(f"{info.other_pictures} more {streams} (a cover picture or another angle) not kept")
+    return "; ".join(sentences) or None

@@ -89,6 +89,20 @@ def test_picture_subtitles_are_named_in_the_note() -> None:
     assert left_out(text_only) is None and container_for(text_only, None) == MP4
 
 
+def test_a_cover_picture_and_a_second_angle_are_named_in_the_note() -> None:
+    header = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'two.mp4':
+  Duration: 00:00:10.00, start: 0.000000, bitrate: 100 kb/s
+  Stream #0:0[0x1](und): Video: mjpeg (Baseline), yuvj420p(pc), 600x600, 90k tbr, 90k tbn (attached pic)
+  Stream #0:1[0x2](und): Video: h264 (High), yuv420p(progressive), 1920x1080, 25 fps
+  Stream #0:2[0x3](und): Video: h264 (High), yuv420p(progressive), 1280x720, 25 fps
+"""
+    info = parse_probe(header)
+    assert (info.width, info.other_pictures) == (1920, 2)  # the first moving picture is compressed
+    assert left_out(info) == "2 more video streams (a cover picture or another angle) not kept"
+    cover_only = parse_probe(header.split("  Stream #0:2")[0])
+    assert left_out(cover_only) == "1 more video stream (a cover picture or another angle) not kept"
+
+
 def test_chapters_are_counted_from_their_own_lines() -> None:
     header = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'talk.mp4':
   Metadata:
