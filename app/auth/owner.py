@@ -83,8 +83,8 @@ def current_owner() -> str:
     ``request_owner()``, and a browser session's unsafe request must carry its CSRF token
     (checking a token sent as a form field reads the request body).
     """
-    owner = request_owner()
-    if owner.startswith(SESSION_PREFIX) and request.method not in SAFE_METHODS:
+    owner, by_session = _resolved()
+    if by_session and request.method not in SAFE_METHODS:  # a signed-in one's too: the cookie rides along
         csrf.protect()
     return owner
 
@@ -95,25 +95,30 @@ def request_owner() -> str:
     A bearer key wins; else a browser session; else, with no key configured at all, the
     shared anonymous owner. 401 when a key is needed and missing or wrong.
     """
+    return _resolved()[0]
+
+
+def _resolved() -> tuple[str, bool]:
+    """``request_owner``'s answer, and whether the browser session gave it (its cookie)."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, key = header.partition(" ")
         if scheme.lower() == "bearer" and key.strip():
             owner = owner_for_key(key.strip())
             if owner is not None:
-                return owner
+                return owner, False
         if keys_configured():
             raise _unauthorized("the API key is not valid")
     if keys_configured():
         if SESSION_KEY in session:
             owner = signed_in_owner()
             if owner is not None:
-                return owner
+                return owner, True
             raise _unauthorized("the session is signed out (or its key was revoked): sign in again")
         raise _unauthorized("send an API key as 'Authorization: Bearer <key>'")
     if SESSION_KEY in session:
-        return _session_owner()
-    return ANONYMOUS
+        return _session_owner(), True
+    return ANONYMOUS, False
 
 
 def _session_owner() -> str:

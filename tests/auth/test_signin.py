@@ -57,6 +57,32 @@ def test_a_wrong_key_is_refused_and_a_right_one_opens_the_owners_jobs(private: F
     assert other.get("/api/uploads/" + created.get_json()["id"]).status_code == 200
 
 
+def test_a_signed_in_sessions_writes_need_the_pages_csrf_token(private: Flask) -> None:
+    """The session cookie rides along with another site's request too: only the page's token
+    tells the page's own request apart, for every write (a key in the header needs none)."""
+    client = private.test_client()
+    api = {"Authorization": f"Bearer {KEY}"}
+    upload = client.post("/api/uploads", json={"filename": "a.mp4", "size_bytes": 10}, headers=api)
+    assert upload.status_code == 201
+    assert _sign_in(client) == 303
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    writes = [
+        ("post", "/api/jobs", {"json": {"source_url": "https://example.com/a.mp4"}}),
+        ("post", "/api/uploads", {"json": {"filename": "b.mp4", "size_bytes": 10}}),
+        ("delete", "/api/uploads/" + upload.get_json()["id"], {}),
+    ]
+    for method, path, body in writes:
+        for headers in ({}, {"X-CSRFToken": "forged"}):
+            refused = getattr(client, method)(path, headers=headers, **body)
+            assert refused.status_code == 403, (path, refused.get_data(as_text=True))
+            assert refused.get_json()["code"] == "csrf_failed"
+    page_request = {"X-CSRFToken": token}
+    made = client.post("/api/uploads", json={"filename": "b.mp4", "size_bytes": 10}, headers=page_request)
+    assert made.status_code == 201
+    assert client.delete("/api/uploads/" + upload.get_json()["id"], headers=page_request).status_code == 204
+
+
 def test_signing_out_or_revoking_the_key_ends_the_session(private: Flask) -> None:
     client = private.test_client()
     assert _sign_in(client) == 303
