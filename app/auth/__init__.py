@@ -3,6 +3,7 @@
 from app.auth.owner import (
     ANONYMOUS,
     client_key,
+    cross_site,
     current_owner,
     page_owner,
     rate_key,
@@ -10,11 +11,13 @@ from app.auth.owner import (
     sign_in,
     sign_out,
     signed_in_owner,
+    socket_owner,
 )
 
 __all__ = [
     "ANONYMOUS",
     "client_key",
+    "cross_site",
     "current_owner",
     "page_owner",
     "rate_key",
@@ -22,4 +25,5 @@ __all__ = [
     "sign_in",
     "sign_out",
     "signed_in_owner",
+    "socket_owner",
 ]

@@ -8,6 +8,7 @@ keys, each browser gets an owner of its own on its first visit.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import request, session
 
@@ -87,6 +88,22 @@ def current_owner() -> str:
     if by_session and request.method not in SAFE_METHODS:  # a signed-in one's too: the cookie rides along
         csrf.protect()
     return owner
+
+
+def socket_owner() -> str:
+    """Who opens a WebSocket: ``request_owner``; 403 for another site's handshake that the
+    session cookie would authenticate (a browser names that site in ``Origin``; a key in the
+    header is its sender's own, from anywhere)."""
+    owner, by_session = _resolved()
+    if by_session and cross_site():
+        raise Problem(403, "cross_site", "a WebSocket opened from another site's page is refused")
+    return owner
+
+
+def cross_site() -> bool:
+    """Whether the request comes from another site's page (its ``Origin`` is not this host)."""
+    origin = request.headers.get("Origin")
+    return bool(origin) and urlsplit(origin).netloc != request.host
 
 
 def request_owner() -> str:

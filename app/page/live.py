@@ -7,14 +7,13 @@ subscription is missed), then one fragment per change of any of the session's jo
 from __future__ import annotations
 
 from functools import partial
-from urllib.parse import urlsplit
 
 from flask import abort, render_template, request
 from markupsafe import escape
 from simple_websocket import Server
 
 from app import metrics
-from app.auth import page_owner
+from app.auth import cross_site, page_owner
 from app.events.fanout import send_shared
 from app.events.hub import current_hub
 from app.events.memo import memoized
@@ -34,8 +33,7 @@ def _same_origin_socket_only() -> None:
     """Refuse cross-site WebSocket handshakes (the cookie would otherwise ride along)."""
     if request.endpoint != "page.page_socket":
         return
-    origin = request.headers.get("Origin")
-    if origin and urlsplit(origin).netloc != request.host:
+    if cross_site():
         abort(403)
     try:
         page_owner()  # signed in where keys exist; a session of its own elsewhere

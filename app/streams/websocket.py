@@ -12,7 +12,7 @@ from simple_websocket import Server
 from wsproto.frame_protocol import CloseReason
 
 from app import metrics
-from app.auth import current_owner
+from app.auth import socket_owner
 from app.events.fanout import after_last_message, cooperative, send_now, send_shared
 from app.extensions import release_database, sock
 from app.jobs.document import absolute_json, is_deleted
@@ -25,9 +25,10 @@ from app.urls import base_url
 
 @bp.before_request
 def _own_the_job_before_the_handshake() -> None:
-    """404 (as HTTP, before any upgrade) for a job that is not the caller's."""
+    """404 (as HTTP, before any upgrade) for a job that is not the caller's; 403 for another
+    site's page riding on the session's cookie."""
     if request.endpoint == "streams.job_socket":
-        get_owned(current_owner(), (request.view_args or {})["job_id"])
+        get_owned(socket_owner(), (request.view_args or {})["job_id"])
         g.base_url = base_url()
         release_database()  # the socket holds no connection while it waits
 

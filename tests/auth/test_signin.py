@@ -83,6 +83,23 @@ def test_a_signed_in_sessions_writes_need_the_pages_csrf_token(private: Flask) -
     assert client.delete("/api/uploads/" + upload.get_json()["id"], headers=page_request).status_code == 204
 
 
+def test_another_sites_page_cannot_open_a_jobs_socket_on_the_session(private: Flask, clips: dict) -> None:
+    """Its handshake carries the session cookie and that site's Origin: 403 before any upgrade
+    (as the page's own socket); the job's owner is still asked for first."""
+    client = private.test_client()
+    api = {"Authorization": f"Bearer {KEY}"}
+    with clips["small"].open("rb") as video:
+        job = client.post("/api/jobs", data={"file": (video, "a.mp4")}, headers=api).get_json()
+    assert _sign_in(client) == 303
+    handshake = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}
+    handshake |= {"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": "https://elsewhere.example"}
+    refused = client.get(f"/api/jobs/{job['id']}/ws", headers=handshake)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "cross_site"
+    assert client.get("/page/ws", headers=handshake).status_code == 403
+    unknown = client.get("/api/jobs/nope/ws", headers=handshake)
+    assert unknown.status_code == 403  # nothing said about which jobs exist
+
+
 def test_signing_out_or_revoking_the_key_ends_the_session(private: Flask) -> None:
     client = private.test_client()
     assert _sign_in(client) == 303
