@@ -11,7 +11,7 @@ from werkzeug.datastructures import ETags
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import bp
-from app.api.responses import etag_of, job_body, job_response, version_tag
+from app.api.responses import job_body, job_response, not_modified, version_tag
 from app.api.stored import ignore_unreadable_range, locate
 from app.auth import current_owner
 from app.extensions import release_database
@@ -37,11 +37,11 @@ def status(job_id: str) -> Response:
     if wait is not None:
         release_database()  # the wait holds no connection; the re-read takes one briefly
         known = _newest_version_in(client_has)
-        _wait_for_change(job, known if known is not None else job.version, wait)
-        job = get_owned(owner, job_id)
+        if known in (None, job.version):  # a client behind, or naming a version to come, is answered now
+            _wait_for_change(job, job.version, wait)
+            job = get_owned(owner, job_id)
     if client_has.star_tag or client_has.contains_weak(version_tag(job)):
-        response = Response(status=304)
-        response.headers["ETag"] = etag_of(job)
+        response = not_modified(job)
     else:
         response = job_response(job)
     if wait is not None:
@@ -63,7 +63,7 @@ def _preferred_wait() -> int | None:
 def _newest_version_in(tags: ETags) -> int | None:
     """The newest job version among the client's entity tags (``v7``), if any."""
     versions = [
-        int(tag[1:]) for tag in tags.as_set(include_weak=True) if tag[:1] == "v" and tag[1:].isdigit()
+        int(tag[1:]) for tag in tags.as_set(include_weak=True) if tag and tag[:1] == "v" and tag[1:].isdigit()
     ]
     return max(versions, default=None)
 

@@ -7,6 +7,7 @@ import math
 from flask import Response, jsonify
 from werkzeug.http import quote_etag
 
+from app.jobs import queue
 from app.jobs.document import JobDocument, absolute, document
 from app.jobs.models import QUEUED, Job
 from app.urls import base_url
@@ -48,6 +49,17 @@ def job_response(job: Job, status: int = 200, body: JobDocument | None = None) -
     response.headers["Cache-Control"] = "no-cache"
     if not job.terminal:
         response.headers["Retry-After"] = str(retry_after(job, body["queue_position"]))
+    return response
+
+
+def not_modified(job: Job) -> Response:
+    """304 for a client that has the job as it is: its ETag, and while it may change, when to ask again."""
+    response = Response(status=304)
+    response.headers["ETag"] = etag_of(job)
+    response.headers["Cache-Control"] = "no-cache"
+    if not job.terminal:
+        position = queue.position(job.id) if job.status == QUEUED else None
+        response.headers["Retry-After"] = str(retry_after(job, position))
     return response
 
 

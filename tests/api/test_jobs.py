@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,7 +31,31 @@ def test_if_none_match_follows_rfc_9110(
     response = client.get(f"/api/jobs/{job_id}", headers={"If-None-Match": if_none_match})
     assert response.status_code == status
     assert response.headers["ETag"] == '"v1"'
+    assert response.headers["Retry-After"] == "2"  # queued: a 304 says when to ask again too
     assert (response.get_data() == b"") == (status == 304)
+
+
+@pytest.mark.parametrize("if_none_match", ['"v0"', '"v999"'])
+def test_a_long_poll_answers_at_once_a_client_behind_or_naming_a_version_to_come(
+    client: FlaskClient, clips: dict, if_none_match: str
+) -> None:
+    """v0: the job has moved past it already; v999: a version it never had, nothing to wait for."""
+    job_id = _submit(client, clips["small"])
+    started = time.monotonic()
+    headers = {"If-None-Match": if_none_match, "Prefer": "wait=30"}
+    response = client.get(f"/api/jobs/{job_id}", headers=headers)
+    assert response.status_code == 200 and response.get_json()["version"] == 1
+    assert time.monotonic() - started < 15, "it held the wait"
+
+
+@pytest.mark.parametrize("if_none_match", ['""', 'W/""', '"v"'])
+def test_a_long_poll_naming_no_version_waits_for_the_next(
+    client: FlaskClient, clips: dict, if_none_match: str
+) -> None:
+    """Tags that name no version (an empty one was a 500): past the current version, as without one."""
+    job_id = _submit(client, clips["small"])
+    response = client.get(f"/api/jobs/{job_id}", headers={"If-None-Match": if_none_match, "Prefer": "wait=1"})
+    assert response.status_code == 200 and response.headers["Preference-Applied"] == "wait=1"
 
 
 def test_the_next_link_keeps_query_values_escaped(client: FlaskClient, clips: dict) -> None:
