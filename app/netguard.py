@@ -22,7 +22,11 @@ class BlockedAddress(Exception):
 
 def resolve_allowed(url: str, allow_private: bool) -> tuple[str, int, str]:
     """Check ``url`` and resolve it: (host, port, an allowed IP address) or BlockedAddress."""
-    parts = urlsplit(url)
+    try:
+        url.encode("utf-8")  # a lone surrogate (JSON's "\ud800") is no character of any URL
+        parts = urlsplit(url)
+    except (UnicodeEncodeError, ValueError) as exc:  # "http://[::1/x": an unclosed IPv6 address
+        raise BlockedAddress("the URL is not well formed") from exc
     if parts.scheme not in ALLOWED_SCHEMES:
         raise BlockedAddress("only http and https URLs are allowed")
     if not parts.hostname:

@@ -77,7 +77,7 @@ def new_key() -> tuple[Response, int]:
             "malformed_json",
             "send a JSON object: name, and max_concurrent_jobs and monthly_minutes if any",
         )
-    row, secret = create_key(*keys.parse_new_key(body))
+    row, secret = create_key(*keys.parse_new_key(body, strict=True))
     return jsonify({**keys.key_body(row), "key": secret}), 201
 
 

@@ -11,6 +11,8 @@ from app.timeutil import rfc3339
 
 NAME_LENGTH = 100  # as the api_keys table holds it
 QUOTAS = ("max_concurrent_jobs", "monthly_minutes")
+QUOTA_MAX = 2**31 - 1  # the largest quota an INTEGER column holds on every database
+FIELDS = frozenset({"name", *QUOTAS})
 
 
 def key_body(row: ApiKey) -> dict[str, Any]:
@@ -26,27 +28,37 @@ def key_body(row: ApiKey) -> dict[str, Any]:
     }
 
 
-def parse_new_key(fields: Mapping[str, Any]) -> tuple[str, int | None, int | None]:
+def parse_new_key(fields: Mapping[str, Any], strict: bool = False) -> tuple[str, int | None, int | None]:
     """A new key's name and quotas from JSON or a form (an empty quota is no limit); 422 naming each
-    wrong field."""
-    errors = []
+    wrong field (``strict``: an unknown one too, as the API's schema has no others)."""
+    unknown = [field for field in fields if strict and field not in FIELDS]
+    errors = [{"field": field, "message": "is not a field of a key"} for field in unknown]
     name = fields.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_LENGTH:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_LENGTH or not _text(name):
         errors.append({"field": "name", "message": f"is required: 1 to {NAME_LENGTH} characters"})
     quotas: list[int | None] = []
     for field in QUOTAS:
         value = fields.get(field)
         if value is None or value == "":
             quotas.append(None)
-        elif isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            continue
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= len(str(QUOTA_MAX)):
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= QUOTA_MAX:
             quotas.append(value)
-        elif isinstance(value, str) and value.strip().isdigit() and int(value) >= 1:
-            quotas.append(int(value))
         else:
-            errors.append(
-                {"field": field, "message": "must be a whole number of at least 1, or null for no limit"}
-            )
+            message = f"must be a whole number from 1 to {QUOTA_MAX}, or null for no limit"
+            errors.append({"field": field, "message": message})
     if errors:
         raise invalid(errors)
     assert isinstance(name, str)
     return name.strip(), quotas[0], quotas[1]
+
+
+def _text(value: str) -> bool:
+    """Whether ``value`` is text a database stores (no lone surrogate, as JSON's "\\ud800")."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -130,6 +130,8 @@ def all_keys() -> list[ApiKey]:
 
 def revoke_key(key_id: int) -> ApiKey | None:
     """Revoke the key (again is fine: its first revocation time stays); None if there is none."""
+    if not 0 < key_id < 2**63:  # past what an id column holds (the database would refuse the query)
+        return None
     row = db.session.get(ApiKey, key_id)
     if row is None:
         return None

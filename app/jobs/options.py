@@ -152,8 +152,8 @@ def _number(fields: Mapping[str, Any], name: str, integer: bool, typed: bool) ->
     if isinstance(value, bool) or (typed and not isinstance(value, int | float)):
         return _BAD
     try:
-        number = float(value) if not isinstance(value, int | float) else value
-    except (TypeError, ValueError):
+        number = float(value)  # an int too large for a float (JSON's 400 digits) is no size anyone means
+    except (TypeError, ValueError, OverflowError):
         return _BAD
     if not math.isfinite(number):
         return _BAD

@@ -43,11 +43,21 @@ def test_a_bad_new_key_is_a_422_naming_each_field(admin_app: Flask, client: Flas
     assert {e["field"] for e in answer.get_json()["errors"]} == set(wrong)
     not_json = client.post("/api/admin/keys", data="name=x", headers=ADMIN, content_type="text/plain")
     assert not_json.status_code == 400 and not_json.get_json()["code"] == "malformed_json"
+    # A lone surrogate, quotas past any column, a misspelt field: each named.
+    beyond = {"name": "\ud800", "max_concurrent_jobs": 10**30, "monthly_minutes": "9" * 30}
+    beyond["max_concurent_jobs"] = 1
+    answer = client.post("/api/admin/keys", json=beyond, headers=ADMIN)
+    assert answer.status_code == 422
+    assert {e["field"] for e in answer.get_json()["errors"]} == set(beyond)
+    deep = "[" * 5000 + "]" * 5000  # within the size limit, past the parser's recursion
+    nested = client.post("/api/admin/keys", data=deep, headers=ADMIN, content_type="application/json")
+    assert nested.status_code == 400 and nested.get_json()["code"] == "malformed_json"
 
 
 def test_revoking_an_unknown_key_is_a_404(admin_app: Flask, client: FlaskClient) -> None:
-    answer = client.delete("/api/admin/keys/999", headers=ADMIN)
-    assert answer.status_code == 404 and answer.get_json()["code"] == "not_found"
+    for key_id in ("999", "9" * 30):  # the second past any id column
+        answer = client.delete(f"/api/admin/keys/{key_id}", headers=ADMIN)
+        assert answer.status_code == 404 and answer.get_json()["code"] == "not_found"
 
 
 def test_the_cli_makes_keys_with_quotas_the_api_lists(admin_app: Flask, client: FlaskClient) -> None:

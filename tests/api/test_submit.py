@@ -174,3 +174,26 @@ def test_crafted_inputs_are_refused_at_submit(
     with app.app_context():
         assert redis_client().llen("rq:queue:compress") == 0
     assert list(Path(app.config["SCRATCH_DIR"]).iterdir()) == [], "the request's spool is gone"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"source_url": "http://[::1/x.mp4"}, "source_url"),  # an IPv6 address never closed
+        ({"source_url": "https://example.com/\ud800.mp4"}, "source_url"),  # a lone surrogate
+        ({"source_url": "https://example.com/a.mp4", "max_height": 10**400}, "max_height"),
+        ({"source_url": "https://example.com/a.mp4", "target_size_mb": 10**400}, "target_size_mb"),
+    ],
+    ids=["unclosed-ipv6", "lone-surrogate", "huge-height", "huge-target"],
+)
+def test_json_a_person_could_not_mean_is_a_422_naming_the_field(
+    client: FlaskClient, body: dict[str, Any], field: str
+) -> None:
+    problem = _assert_problem(client.post("/api/jobs", json=body), 422, "invalid_option")
+    assert field in [error["field"] for error in problem["errors"]]  # (example.com resolves nowhere here)
+
+
+def test_json_nested_thousands_deep_is_a_400(client: FlaskClient) -> None:
+    deep = "[" * 5000 + "]" * 5000  # within the size limit, past the parser's recursion
+    response = client.post("/api/jobs", data=deep, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["code"] == "malformed_json"
