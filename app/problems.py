@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 TITLES = {
@@ -42,7 +43,7 @@ class Problem(Exception):
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": f"https://squeeze.invalid/problems/{self.code}",
-            "title": TITLES.get(self.status, "Error"),
+            "title": TITLES.get(self.status) or _phrase(self.status),
             "status": self.status,
             "detail": self.detail,
             "code": self.code,
@@ -56,3 +57,11 @@ def invalid(errors: list[dict[str, str]]) -> Problem:
     """422 for validation failures, one entry per field."""
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return Problem(422, "invalid_option", detail, errors=errors)
+
+
+def _phrase(status: int) -> str:
+    """HTTP's own name for ``status`` ("Forbidden", "Length required"), as a title is worded here."""
+    try:
+        return HTTPStatus(status).phrase.capitalize()
+    except ValueError:
+        return "Error"
