@@ -9,7 +9,9 @@ job that still exists is recorded, and the job's ``webhook`` field summarises th
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http.client import HTTPException
 from typing import Any
 
@@ -96,10 +98,19 @@ def _post(event: dict[str, str], config: Any) -> tuple[int | None, str | None, i
         return None, f"{type(exc).__name__}: {exc}"[:300], None
     with response:
         response.read(64 * 1024)
-        return response.status, None, _retry_after(response.getheader("Retry-After"))
+        return response.status, None, retry_after_seconds(response.getheader("Retry-After"))
 
 
-def _retry_after(value: str | None) -> int | None:
-    if value and value.strip().isdigit():
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> int | None:
+    """The seconds a ``Retry-After`` asks for: its number, or until its HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
         return int(value.strip())
-    return None
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; a zone-less one is read so
+        when = when.replace(tzinfo=UTC)
+    return max(math.ceil((when - (now or datetime.now(UTC))).total_seconds()), 0)
