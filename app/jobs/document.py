@@ -43,7 +43,8 @@ def document(job: Job) -> JobDocument:
         "version": job.version,
         "progress": round(job.progress, 1),
         "eta_seconds": job.eta_seconds,
-        "queue_position": queue.position(job.id) if job.status == QUEUED else None,
+        # Queued but not in the queue: a worker has just taken it (or Redis is away): next.
+        "queue_position": (queue.position(job.id) or 1) if job.status == QUEUED else None,
         "attempts": job.attempts,
         "created_at": rfc3339(job.created_at),
         "started_at": rfc3339(job.started_at),

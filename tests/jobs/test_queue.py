@@ -19,6 +19,8 @@ def test_queued_jobs_know_their_place_in_line(app: Flask) -> None:
         queue.compress_queue().remove(first.id)  # as a worker would when it takes the job
         assert document(second)["queue_position"] == 1
         assert document(first)["queue_position"] is None  # running: no place in line
+        queue.compress_queue().remove(second.id)  # taken by a worker, not yet marked running
+        assert document(second)["queue_position"] == 1  # still queued: a place, the first
 
 
 def test_the_task_names_are_the_worker_functions() -> None:
