@@ -51,8 +51,8 @@ def _submit_upload(owner: str, key: str | None) -> tuple[Job, bool]:
         name: request.form.get(name) for name in request.form if name != "csrf_token"
     }
     fields.update({name: "(a file)" for name in files if name != "file"})
-    for name in request.form:
-        if len(request.form.getlist(name)) > 1:
+    for name in [*request.form, *files]:  # a second file too: one video a job
+        if len(request.form.getlist(name)) + len(files.getlist(name)) > 1:
             raise invalid([{"field": name, "message": "is given more than once"}])
     submission = parse_submission(fields, **_limits())
     upload = files.get("file")

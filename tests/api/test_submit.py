@@ -197,3 +197,15 @@ def test_json_nested_thousands_deep_is_a_400(client: FlaskClient) -> None:
     deep = "[" * 5000 + "]" * 5000  # within the size limit, past the parser's recursion
     response = client.post("/api/jobs", data=deep, content_type="application/json")
     assert response.status_code == 400 and response.get_json()["code"] == "malformed_json"
+
+
+def test_a_field_or_a_file_given_twice_is_a_422_naming_it(client: FlaskClient, clips: dict) -> None:
+    video = clips["small"].read_bytes()
+    for data in (
+        {"file": [(io.BytesIO(video), "a.mp4"), (io.BytesIO(video), "b.mp4")]},  # which one to compress?
+        {"file": (io.BytesIO(video), "a.mp4"), "preset": ["small", "high"]},
+    ):
+        response = client.post("/api/jobs", data=data, content_type="multipart/form-data")
+        field = next(name for name, value in data.items() if isinstance(value, list))
+        problem = _assert_problem(response, 422, "invalid_option")
+        assert problem["errors"] == [{"field": field, "message": "is given more than once"}]
