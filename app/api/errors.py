@@ -116,9 +116,10 @@ def register(app: Flask) -> None:
         status = error.code or 500
         code = CODES.get(status, "http_error" if status < 500 else "server_error")
         response = problem_response(Problem(status, code, error.description or error.name))
-        allow = error.get_response().headers.get("Allow")
-        if allow:
-            response.headers["Allow"] = allow
+        kept = error.get_response().headers  # what the status needs said: the methods, the size
+        for name in ("Allow", "Content-Range"):
+            if kept.get(name):
+                response.headers[name] = kept[name]
         return response
 
     @app.errorhandler(Exception)

@@ -19,11 +19,12 @@ def locate(key: str, download_name: str, content_type: str, missing: Problem) ->
 
 
 def ignore_unreadable_range() -> None:
-    """A Range header that is not a byte range is ignored (RFC 9110, 14.2): the whole file,
-    not the 416 Werkzeug answers it with. 416 stays for a byte range past the end."""
+    """A Range header that is not one byte range is ignored (RFC 9110, 14.2): the whole file,
+    not the 416 Werkzeug answers it with (it serves one range only; a server may ignore the
+    header). 416 stays for a byte range past the end."""
     given = request.environ.get("HTTP_RANGE")
     if given is None:
         return
     parsed = parse_range_header(given)
-    if parsed is None or parsed.units != "bytes":  # another unit: "MUST ignore" (RFC 9110)
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) > 1:  # "MUST ignore" another unit
         del request.environ["HTTP_RANGE"]
