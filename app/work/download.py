@@ -69,6 +69,10 @@ def fetch_source(job: Job, attempt: int, folder: Path) -> tuple[Path, MediaInfo]
                         _report(job.id, round(size / total * DOWNLOAD_SHARE, 1) if total else 0.0, attempt)
         except (OSError, HTTPException) as exc:
             raise JobFailed("source_unreachable", f"the download from {host} broke off: {exc}") from exc
+        if total is not None and size < total:  # the connection closed early: no error raised for it
+            raise JobFailed(
+                "source_unreachable", f"the download from {host} broke off after {size} of its {total} bytes"
+            )
     if size == 0:
         raise JobFailed("unsupported_media", "the source URL returned an empty file")
     try:

@@ -81,3 +81,34 @@ def test_a_download_stops_once_its_job_has_gone_to_another_attempt(
         with pytest.raises(Interrupted) as stopped:
             download.fetch_source(job, 1, tmp_path)
     assert not stopped.value.retry
+
+
+class _CutShort(BaseHTTPRequestHandler):
+    """Says 10,000 bytes, sends 4,000 and closes: a connection that broke off."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "10000")
+        self.end_headers()
+        self.wfile.write(b"x" * 4000)
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+def test_a_download_cut_short_is_named_as_such_not_blamed_on_the_file(app: Flask, tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    source = f"http://127.0.0.1:{server.server_address[1]}/video.mp4"
+    try:
+        with app.app_context():
+            made = Job(id=str(uuid.uuid4()), owner="o", input={}, options={}, source_url=source)
+            job = lifecycle.create(made)
+            lifecycle.start(job.id)
+            with pytest.raises(JobFailed) as failure:
+                download.fetch_source(job, 1, tmp_path)
+    finally:
+        server.shutdown()
+    assert failure.value.code == "source_unreachable"
+    assert str(failure.value).endswith("broke off after 4000 of its 10000 bytes")
