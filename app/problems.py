@@ -53,6 +53,27 @@ class Problem(Exception):
         return body
 
 
+# The codes of refusals made by the HTTP layer itself (Werkzeug's, gunicorn's), by status.
+HTTP_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    414: "uri_too_long",
+    415: "unsupported_media",
+    416: "range_not_satisfiable",
+    417: "expectation_failed",
+    431: "headers_too_large",
+    501: "not_implemented",
+}
+
+
+def http_problem(status: int, detail: str) -> Problem:
+    """A refusal of the HTTP layer's (``status``, its words) as a problem."""
+    return Problem(status, HTTP_CODES.get(status, "http_error" if status < 500 else "server_error"), detail)
+
+
 def invalid(errors: list[dict[str, str]]) -> Problem:
     """422 for validation failures, one entry per field."""
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -8,9 +8,16 @@ line (``-w``, ``-b``) override these.
 """
 
 import gc
+import importlib.util
+import json
 import os
+import socket
 import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+import gunicorn.util
 
 # Streams (WebSocket, SSE, long poll) each hold a connection for minutes: greenlets, not threads.
 worker_class = "gevent"
@@ -31,6 +38,30 @@ graceful_timeout = 10
 # it last sent) reach the old generation round after round, and at 10 one ran every few
 # seconds of traffic.
 GC_THRESHOLDS = (700, 10, 100)
+
+
+def _problems() -> ModuleType:
+    """``app/problems.py`` alone (it imports nothing of the app): the package would load ssl and
+    threading in gunicorn's master, before the gevent worker patches them."""
+    spec = importlib.util.spec_from_file_location("squeeze_problems", Path(__file__).with_name("problems.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_http_problem = _problems().http_problem
+
+
+def write_problem(sock: socket.socket, status: int, reason: str, message: str) -> None:
+    """What gunicorn refuses before the app sees the request (a request line or headers past its
+    limits, a line it cannot parse) as problem+json, as every other error, not its HTML page."""
+    body = json.dumps(_http_problem(status, message or reason).body())  # ASCII: JSON escapes the rest
+    head = f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+    gunicorn.util.write_nonblock(sock, f"{head}Content-Length: {len(body)}\r\n\r\n{body}".encode("latin-1"))
+
+
+gunicorn.util.write_error = write_problem  # the workers, forked from this process, write theirs so
 
 
 def post_worker_init(worker: object) -> None:

@@ -15,21 +15,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 
 from app.extensions import limiter
-from app.problems import Problem
+from app.problems import Problem, http_problem
 from app.storage import StorageError
 from app.units import MB
 
 log = logging.getLogger(__name__)
 BUSY_RETRY_SECONDS = 2  # a pool stayed full: connections come back within moments
 UNAVAILABLE_RETRY_SECONDS = 10  # a service is down: give it time
-CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    415: "unsupported_media",
-    416: "range_not_satisfiable",
-}
 
 
 def problem_response(problem: Problem) -> Response:
@@ -113,9 +105,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
-        status = error.code or 500
-        code = CODES.get(status, "http_error" if status < 500 else "server_error")
-        response = problem_response(Problem(status, code, error.description or error.name))
+        response = problem_response(http_problem(error.code or 500, error.description or error.name))
         kept = error.get_response().headers  # what the status needs said: the methods, the size
         for name in ("Allow", "Content-Range"):
             if kept.get(name):
