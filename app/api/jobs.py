@@ -101,7 +101,9 @@ def output(job_id: str) -> BaseResponse:
     """The compressed file: sent from here (ranges, ETag) or, from object storage, a 307 to it."""
     job = get_owned(current_owner(), job_id)
     if job.status != SUCCEEDED:
-        raise Problem(409, "not_ready", f"the job is {job.status}; the output exists once it has succeeded")
+        later = "the output exists once it has succeeded"
+        said = "it has no output, and will have none" if job.terminal else later
+        raise Problem(409, "not_ready", f"the job is {job.status}; {said}")
     gone = Problem(410, "expired", "the output was deleted after its retention period")
     if job.files_deleted:
         raise gone

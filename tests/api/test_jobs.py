@@ -81,3 +81,15 @@ def test_a_next_link_never_hands_a_query_name_to_url_for(client: FlaskClient, cl
         assert response.status_code == 200, (name, response.get_data(as_text=True))
         following = urlsplit(response.get_json()["next"])
         assert following.path == "/api/jobs" and parse_qs(following.query)[name] == ["x"]
+
+
+def test_the_output_of_a_job_still_to_run_or_canceled_is_a_409_saying_which(
+    client: FlaskClient, clips: dict
+) -> None:
+    job_id = _submit(client, clips["small"])
+    waiting = client.get(f"/api/jobs/{job_id}/output")
+    assert waiting.status_code == 409 and waiting.get_json()["code"] == "not_ready"
+    assert waiting.get_json()["detail"].endswith("the output exists once it has succeeded")
+    assert client.post(f"/api/jobs/{job_id}/cancel").status_code == 202
+    canceled = client.get(f"/api/jobs/{job_id}/output").get_json()
+    assert canceled["detail"] == "the job is canceled; it has no output, and will have none"
