@@ -26,6 +26,7 @@ class ProgressParser:
     def __init__(self, duration_seconds: float | None) -> None:
         self.duration = duration_seconds or 0.0
         self._block: dict[str, str] = {}
+        self._done = 0.0  # the furthest time reported yet
 
     def feed(self, line: str) -> Progress | None:
         key, sep, value = line.strip().partition("=")
@@ -39,7 +40,9 @@ class ProgressParser:
 
     def _report(self, block: dict[str, str]) -> Progress:
         finished = block.get("progress") == "end"
-        done = _seconds(block.get("out_time_us") or block.get("out_time_ms"))
+        # Never back: as its encoders flush, ffmpeg's time falls behind (a stream whose packets
+        # lag, 2.8 s then 1.1 s) or is N/A for a while.
+        done = self._done = max(self._done, _seconds(block.get("out_time_us") or block.get("out_time_ms")))
         if self.duration > 0:
             percent = 100.0 if finished else min(max(done / self.duration * 100, 0.0), 99.9)
         else:

@@ -70,3 +70,15 @@ def test_garbage_lines_are_ignored() -> None:
     parser = ProgressParser(4.0)
     assert parser.feed("not a key value line") is None
     assert parser.feed("") is None
+
+
+def test_progress_never_goes_back_as_the_encoders_flush() -> None:
+    """Recorded near a 3 s encode's end: ffmpeg's time fell back (a lagging stream) then was N/A."""
+    parser = ProgressParser(3.0)
+    percents = []
+    for time in ("2832834", "1120000", "N/A", "N/A"):
+        parser.feed(f"out_time_us={time}")
+        report = parser.feed("progress=continue")
+        assert report is not None
+        percents.append(report.percent)
+    assert percents == [94.4, 94.4, 94.4, 94.4]
