@@ -209,6 +209,8 @@ def parse_probe(text: str) -> MediaInfo:
         size = _INVALID_SIZE.search(text)
         if size is not None:
             raise ProbeError(f"the file claims a picture of {size.group(1)} pixels, which is not a real size")
+        if "Format not on whitelist" in text:  # ffmpeg knows it, as a kind of file that is no video
+            raise ProbeError("the file is not a video: its format holds sound, pictures or text (as MP3)")
         raise ProbeError("the file is not a video that ffmpeg can read")
     format_name = fmt.group(1).rstrip(",")
     start = _FACTS_START.search(text)

@@ -7,18 +7,19 @@ import json
 from functools import partial
 from typing import Any
 
-from flask import g, request
+from flask import Response, g, request
 from simple_websocket import Server
 from wsproto.frame_protocol import CloseReason
 
 from app import metrics
-from app.auth import socket_owner
+from app.auth import current_owner, socket_owner
 from app.events.fanout import after_last_message, cooperative, send_now, send_shared
 from app.extensions import release_database, sock
 from app.jobs.document import absolute_json, is_deleted
 from app.jobs.models import TERMINAL
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
+from app.problems import Problem
 from app.streams import bp
 from app.urls import base_url
 
@@ -31,6 +32,15 @@ def _own_the_job_before_the_handshake() -> None:
         get_owned(socket_owner(), (request.view_args or {})["job_id"])
         g.base_url = base_url()
         release_database()  # the socket holds no connection while it waits
+
+
+@bp.get("/jobs/<job_id>/ws")
+def job_socket_asked_without_upgrade(job_id: str) -> Response:
+    """A plain GET of the socket's address: as any route, the key and the job first (401,
+    404), then 426 saying what to send."""
+    get_owned(current_owner(), job_id)
+    detail = "this is a WebSocket: send the handshake (Upgrade: websocket)"
+    raise Problem(426, "upgrade_required", detail, headers={"Upgrade": "websocket", "Connection": "Upgrade"})
 
 
 @sock.route("/jobs/<job_id>/ws", bp=bp)

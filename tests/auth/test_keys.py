@@ -67,6 +67,21 @@ def test_env_keys_work_and_each_key_is_its_own_owner(app: Flask, client: FlaskCl
     assert client.get(f"/api/jobs/{job_id}", headers=alpha).get_json()["status"] == "queued"
 
 
+def test_a_plain_get_of_a_jobs_socket_asks_for_the_key_and_the_job_then_the_upgrade(
+    app: Flask, client: FlaskClient, clips: dict
+) -> None:
+    app.config["API_KEYS"] = ["alpha", "beta"]
+    alpha, beta = ({"Authorization": f"Bearer {k}"} for k in ("alpha", "beta"))
+    data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
+    job = client.post("/api/jobs", data=data, headers=alpha, content_type="multipart/form-data").get_json()
+    socket = f"/api/jobs/{job['id']}/ws"
+    assert client.get(socket).status_code == 401
+    assert client.get(socket, headers=beta).status_code == 404  # another's job: none
+    upgrade = client.get(socket, headers=alpha)
+    assert upgrade.status_code == 426 and upgrade.get_json()["code"] == "upgrade_required"
+    assert upgrade.headers["Upgrade"] == "websocket"
+
+
 @pytest.mark.parametrize("with_token", [False, True])
 def test_the_page_session_needs_its_csrf_token(client: FlaskClient, clips: dict, with_token: bool) -> None:
     page = client.get("/").get_data(as_text=True)

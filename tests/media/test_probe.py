@@ -52,6 +52,19 @@ def test_audio_only_is_refused_with_a_reason() -> None:
         parse_probe(text)
 
 
+def test_an_mp3_made_with_ffmpeg_is_refused_as_no_video(tmp_path: Path) -> None:
+    """A format ffmpeg knows but Squeeze does not open (its demuxers are fenced): said so, as
+    for an m4a's "no video stream", not "not a video that ffmpeg can read"."""
+    song = tmp_path / "song.mp3"
+    subprocess.run(
+        [FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1", str(song)], check=True
+    )
+    with pytest.raises(
+        ProbeError, match=r"^the file is not a video: its format holds sound, pictures or text"
+    ):
+        probe(FFMPEG, song)
+
+
 def test_cover_art_is_not_a_video_stream() -> None:
     text = (
         "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"

@@ -9,7 +9,8 @@ from __future__ import annotations
 WEBSOCKETS = {
     "/api/jobs/{job_id}/ws": "One job JSON per text message, the current state first; a deletion is"
     ' {"id", "deleted": true}; closes with 1000 after the terminal one. Same credentials and 404s as'
-    " GET /api/jobs/{job_id}; a plain GET (no upgrade) is a 400 problem.",
+    " GET /api/jobs/{job_id}; a plain GET (no upgrade) gets those refusals, else a 426 problem"
+    " naming the upgrade.",
     "/page/ws": "The page's socket: row fragments HTMX swaps in. A browser session of this site only (403).",
 }
 SOCKETS_TEXT = "\n\nWebSockets (not operations: an upgraded connection, see x-websockets):" + "".join(
