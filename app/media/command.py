@@ -19,6 +19,11 @@ STEREO = 2  # multichannel audio is delivered as stereo: what phones, laptops an
 # A keyframe asked for at a time goes to the first frame at or after it: asked this much earlier,
 # it lands on a frame at that time whose timestamp rounds a little below it.
 KEYFRAME_LEEWAY = 0.002
+# A trim's sound: silence after the track's last sample up to the trim's length, and nothing past
+# it. A track with no sound in the part kept (it starts after, or ends before) still gives one, of
+# silence, where ffmpeg wrote none (and the file failed its check); a track that has sound there is
+# unchanged to the sample, where it lasts to the end.
+SPAN_FILLED = "apad,atrim=end={span:.6f}"
 
 
 @dataclass(frozen=True)
@@ -126,18 +131,23 @@ def keyframes_at(times: Sequence[float]) -> list[str]:
     ]
 
 
-def audio_args(channels: Sequence[int], kbps: int, filters: tuple[str, ...] = ()) -> list[str]:
+def audio_args(
+    channels: Sequence[int], kbps: int, filters: tuple[str, ...] = (), span: float | None = None
+) -> list[str]:
     """AAC at ``kbps`` for the tracks of ``channels`` (each one's count, in order), each track of
     more than two folded down to stereo, ``filters[n]`` on track ``n`` (the loudness
-    normalization); ``-an`` when there is no audio."""
+    normalization); ``-an`` when there is no audio. ``span``: a trim's length, to which every
+    track is padded with silence and cut (``SPAN_FILLED``)."""
     if not channels:
         return ["-an"]
     args = ["-c:a", "aac", "-b:a", f"{kbps}k"]
     for track, count in enumerate(channels):
         if count > STEREO:
             args += [f"-ac:a:{track}", str(STEREO)]
-    for track, chain in enumerate(filters):
-        args += [f"-filter:a:{track}", chain]
+    for track in range(len(channels)):
+        chain = [*filters[track : track + 1], *([SPAN_FILLED.format(span=span)] if span is not None else [])]
+        if chain:
+            args += [f"-filter:a:{track}", ",".join(chain)]
     return args
 
 
@@ -199,7 +209,8 @@ def preset_command(
     (through ``audio_filters``, one per track, when its loudness is normalized); ``keyframes``:
     times that start a keyframe; ``picture``, ``cues``: see ``encode_command``."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
-    audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters)
+    span = info.trim.length if info.trim else None
+    audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters, span)
     hdr = kept_hdr(info, options.codec, options.sdr)
     vf = video_filter(info, options.max_height, hdr)
     container = container_for(info, options.container)
@@ -252,7 +263,8 @@ def audio_command(
     (each keeps its language, title and default flag): a target size counts its exact bytes, a
     split job's joins add none."""
     cmd = [*step_head(ffmpeg), *input_args(source, trim), *audio_map(), "-vn", "-sn", "-dn"]
-    return [*cmd, *audio_args(channels, kbps, filters), "-f", "mp4", str(target)]
+    span = trim.length if trim else None
+    return [*cmd, *audio_args(channels, kbps, filters, span), "-f", "mp4", str(target)]
 
 
 def delay_args(seconds: float) -> list[str]:

@@ -9,6 +9,7 @@ linear gain would push the peaks past the ceiling). ``ebur128`` measures the res
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,11 @@ def read_measurement(log: str) -> Measured:
 
 
 def normalize_filter(measured: Measured) -> str:
-    """The second pass's filter for one track, from its first pass."""
+    """The second pass's filter for one track, from its first pass: none (``anull``) for a
+    track of silence, or with no sound in the part kept, which measures ``-inf`` (loudnorm
+    refuses the value, and the job failed; there is nothing to bring up)."""
+    if not math.isfinite(float(measured.integrated)):
+        return "anull"
     given = (
         f"measured_I={measured.integrated}:measured_TP={measured.true_peak}:"
         f"measured_LRA={measured.loudness_range}:measured_thresh={measured.threshold}:offset={measured.offset}"

@@ -9,6 +9,7 @@ is started that much later (``command.delay_args``).
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -36,8 +37,11 @@ def read_first_time(listing: str) -> float | None:
     return int(first[1]) * int(base[1]) / int(base[2])
 
 
-def picture_delay(picture: float, sound: float, start: float = 0.0) -> float:
+def picture_delay(picture: float, sound: float, start: float = 0.0, end: float = math.inf) -> float:
     """How much later the picture starts than the sound (negative: the sound later) in the part
-    from ``start`` (a trim's; the picture and sound start at ``picture`` and ``sound`` on the
-    same timeline): what precedes ``start`` is cut from both."""
+    from ``start`` to ``end`` (a trim's; the picture and sound start at ``picture`` and ``sound``
+    on the same timeline): what precedes ``start`` is cut from both, and a sound that starts
+    only after ``end`` is silence from ``start`` in that part (``command.SPAN_FILLED``)."""
+    if sound >= end:
+        sound = start
     return round(max(picture - start, 0.0) - max(sound - start, 0.0), 6)

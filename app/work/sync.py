@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from app.media import MediaInfo
@@ -32,4 +33,5 @@ def picture_delay_of(source: Path, info: MediaInfo, folder: Path, steps: Steps) 
         sound.unlink(missing_ok=True)
     if times[0] is None or times[1] is None:
         return 0.0
-    return picture_delay(times[0], times[1], info.start_seconds)
+    end = info.trim.end if info.trim else math.inf
+    return picture_delay(times[0], times[1], info.start_seconds, end)

@@ -75,3 +75,23 @@ def test_evened_out_sound_stays_on_time(tmp_path: Path, container: str) -> None:
     times = [int(line.split(",")[1]) for line in listing.splitlines() if line and not line.startswith("#")]
     assert {later - earlier for earlier, later in pairwise(times)} == {1024}  # AAC's frame
     assert abs((probe(FFMPEG, output).duration_seconds or 0) - (info.duration_seconds or 0)) <= 0.05
+
+
+def test_a_silent_track_is_left_silent(tmp_path: Path) -> None:
+    """Silence measures -inf, a value loudnorm refuses (the encode failed): it is left alone."""
+    source = tmp_path / "silent.mp4"
+    inputs = ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=2"]
+    inputs += ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000:duration=2"]
+    _run([FFMPEG, "-hide_banner", "-y", *inputs, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
+          str(source)])  # fmt: skip
+    measured = loudness.read_measurement(_run(loudness.measure_command(FFMPEG, source, 0)))
+    assert measured.integrated == "-inf"
+    output = tmp_path / "output.mp4"
+    filters = (loudness.normalize_filter(measured),)
+    _run(
+        preset_command(
+            FFMPEG, source, output, Options(normalize_audio=True), probe(FFMPEG, source), None, filters
+        )
+    )
+    assert probe(FFMPEG, output).audio_channels == (2,)
+    assert loudness.read_integrated(_run(loudness.result_command(FFMPEG, output))) <= -70

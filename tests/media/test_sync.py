@@ -62,3 +62,10 @@ def test_a_trim_cuts_what_precedes_its_start_from_both(
     picture: float, sound: float, start: float, delay: float
 ) -> None:
     assert picture_delay(picture, sound, start) == pytest.approx(delay)
+
+
+def test_a_sound_that_starts_after_the_trim_is_silence_from_the_trims_start() -> None:
+    """Its silent track starts with the part (command.SPAN_FILLED): delayed by 2 s, a 1 s part
+    lasted 3 s."""
+    assert picture_delay(0.0, 2.5, start=0.5, end=1.5) == 0.0
+    assert picture_delay(0.0, 1.0, start=0.5, end=1.5) == pytest.approx(-0.5)  # within it: as before

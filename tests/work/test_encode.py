@@ -144,6 +144,35 @@ def test_a_trim_keeps_each_cue_and_chapter_at_its_moment(run_job: Deliver, tmp_p
     assert probe(FFMPEG, delivered.path).duration_seconds == pytest.approx(1.1, abs=0.05)
 
 
+@pytest.mark.parametrize(
+    ("apart", "normalized"),
+    [(False, False), (True, False), (False, True)],
+    ids=["with the picture", "apart (a target size)", "normalized"],
+)
+def test_a_trim_where_a_track_is_silent_keeps_the_track_as_silence(
+    run_job: Deliver, tmp_path: Path, apart: bool, normalized: bool
+) -> None:
+    """0.5-1.5 s of a 4 s clip whose sound starts at 2.5 s: ffmpeg wrote no audio track at all,
+    and the file failed its check three times (0 audio tracks where the video has 1)."""
+    clip = tmp_path / "late.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4"]
+    sound = ["-itsoffset", "2.5", "-f", "lavfi", "-i", "sine=duration=1.5"]
+    cmd = [FFMPEG, "-loglevel", "error", "-y", *picture, *sound, *corpus.FAITHFUL, "-c:a", "aac", str(clip)]
+    subprocess.run(cmd, check=True)
+    size = {"target_size_mb": round(clip.stat().st_size / MB / 3, 3)} if apart else {}
+    delivered = run_job(clip, start_seconds=0.5, end_seconds=1.5, normalize_audio=normalized, **size)
+    assert not delivered.kept_original
+    out = probe(FFMPEG, delivered.path)
+    assert out.audio_channels == (1,)
+    assert out.duration_seconds == pytest.approx(1.0, abs=0.05)
+    samples = subprocess.run(
+        [FFMPEG, "-loglevel", "error", "-i", str(delivered.path), "-map", "0:a", "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert len(samples) / 2 / 44_100 == pytest.approx(1.0, abs=0.05)  # the input's rate: nothing to even out
+    assert not samples.strip(b"\0"), "silence: the trim holds none of the sound"
+
+
 def _subtitles(path: Path, track: int) -> str:
     cmd = [FFMPEG, "-loglevel", "error", "-i", str(path), "-map", f"0:s:{track}", "-f", "srt", "-"]
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
