@@ -20,6 +20,11 @@ PROBE_LIMITS = Limits(cpu_seconds=PROBE_TIMEOUT_SECONDS, memory_bytes=2 * 1024**
 # "Duration: 00:00:01" never matches these.
 _FACTS_START = re.compile(r"^  Duration: ", re.MULTILINE)
 _DURATION = re.compile(r"^  Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)", re.MULTILINE)
+# A stream's own length, where the container keeps one (Matroska's DURATION tag).
+_STREAM_DURATION = re.compile(r"^ {6,}DURATION\s*: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)", re.MULTILINE)
+# A packet's "unknown" length in milliseconds, as ffmpeg's DVD subtitle encoder writes it: a file
+# this long (49 days) is one whose length came from such a packet, not from its picture or sound.
+UNKNOWN_LENGTH_SECONDS = 0xFFFFFFFF / 1000
 _START = re.compile(r"^  Duration: [^,\n]*, start: (-?\d+(?:\.\d+)?)", re.MULTILINE)
 _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
 # A chapter's own line (its title is on a "Metadata:" line below it, further in).
@@ -220,13 +225,17 @@ def parse_probe(text: str) -> MediaInfo:
     channels: list[int] = []
     subtitles = []
     pictures = 0
+    played: list[float] = []  # the picture's and the sound's own lengths, where the file says
     for match in _STREAM.finditer(text):
         kind, codec, rest = match.groups()
+        following = _STREAM.search(text, match.end())
+        block = text[match.end() : following.start() if following else len(text)]  # its metadata, side data
+        if kind in ("Video", "Audio"):
+            played += _durations(block)[:1]
         if kind == "Video":
             pictures += 1
         if kind == "Video" and video is None and "(attached pic)" not in rest:
-            following = _STREAM.search(text, match.end())
-            video = (codec, rest, text[match.end() : following.start() if following else len(text)])
+            video = (codec, rest, block)
         elif kind == "Audio":
             channels.append(_channels(rest))
             audio = audio or (codec, rest)
@@ -238,6 +247,8 @@ def parse_probe(text: str) -> MediaInfo:
     if size is None:
         raise ProbeError("the video stream has no picture size")
     duration = _duration(text)
+    if duration is not None and duration >= UNKNOWN_LENGTH_SECONDS:
+        duration = round(max(played), 3) if played else None
     if not duration and any(marker in format_name for marker in _STILL_FORMATS):
         raise ProbeError("the file is a still image, not a video")
     width, height = int(size.group(1)), int(size.group(2))
@@ -339,5 +350,14 @@ def _duration(text: str) -> float | None:
     match = _DURATION.search(text)
     if match is None:
         return None
+    return _seconds(match)
+
+
+def _durations(block: str) -> list[float]:
+    """The DURATION tags in a stream's block of the header."""
+    return [_seconds(match) for match in _STREAM_DURATION.finditer(block)]
+
+
+def _seconds(match: re.Match[str]) -> float:
     hours, minutes, seconds = match.groups()
     return round(int(hours) * 3600 + int(minutes) * 60 + float(seconds), 3)

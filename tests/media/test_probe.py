@@ -22,6 +22,34 @@ def test_parses_duration_size_and_codecs() -> None:
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
 
 
+def test_a_length_from_a_subtitles_unknown_duration_is_the_picture_and_sounds() -> None:
+    """ffmpeg's DVD subtitle encoder writes a packet's unknown length as 0xFFFFFFFF ms: such an
+    MKV was refused as 71,583 minutes long (its own ``ffmpeg -i``'s header, recorded)."""
+    header = """Input #0, matroska,webm, from 'bogus.mkv':
+  Metadata:
+    ENCODER         : Lavf63.1.102
+  Duration: 1193:02:47.30, start: 0.000000, bitrate: N/A
+  Stream #0:0: Video: h264 (Constrained Baseline), yuv420p(tv, progressive), 320x240 [SAR 1:1 DAR 4:3], 25 fps, 25 tbr, 1k tbn
+    Metadata:
+      ENCODER         : Lavc63.1.102 libx264
+      DURATION        : 00:00:01.000000000
+  Stream #0:1: Audio: aac (LC), 44100 Hz, stereo, fltp
+    Metadata:
+      ENCODER         : Lavc63.1.102 aac
+      DURATION        : 00:00:01.021000000
+  Stream #0:2(eng): Subtitle: dvd_subtitle (dvdsub), 320x240 (default)
+    Metadata:
+      ENCODER         : Lavc63.1.102 dvdsub
+      DURATION        : 1193:02:47.29500000
+"""
+    assert parse_probe(header).duration_seconds == 1.021
+    assert (
+        parse_probe(header.replace("      DURATION        : 00:", "      LENGTH : 00:")).duration_seconds
+        is None
+    )
+    assert parse_probe(HEADER).duration_seconds == 61.2  # a length of its own: as it says
+
+
 def test_the_timeline_starts_where_the_header_says() -> None:
     """An MPEG-TS's times start at its earliest stream's first timestamp, not at 0: a trim counts
     from there (``Trim.input_options``)."""
