@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from flask import Request, current_app
+from werkzeug.formparser import FormDataParser
 
+from app.problems import Problem
 from app.storage.scratch import ScratchFolder
 from app.units import MB
 
@@ -47,6 +49,10 @@ class HashingSpoolFile:
         return getattr(self._file, name)
 
 
+def _malformed(why: str) -> Problem:
+    return Problem(400, "malformed_form", f"the form cannot be read: {why}")
+
+
 class SpoolingRequest(Request):
     """The app's request class: file parts go to a scratch folder of this request's own."""
 
@@ -64,6 +70,23 @@ class SpoolingRequest(Request):
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
         self._max_content_length = value
+
+    def make_form_data_parser(self) -> FormDataParser:
+        """Werkzeug's parser, made to say when a body cannot be parsed (``_load_form_data``)."""
+        parser = super().make_form_data_parser()
+        parser.silent = False
+        return parser
+
+    def _load_form_data(self) -> None:
+        """The form, or a ``400 malformed_form`` saying why it cannot be read: werkzeug's own
+        parser gave an empty form, and the client heard that no file was sent."""
+        try:
+            super()._load_form_data()
+        except UnicodeDecodeError as exc:
+            raise _malformed("a part's headers are not UTF-8 (a file name in another encoding?)") from exc
+        except ValueError as exc:
+            cut_short = "cannot parse beyond" in str(exc)
+            raise _malformed("it ends before its closing boundary" if cut_short else str(exc)) from exc
 
     def _get_file_stream(
         self,

@@ -120,6 +120,21 @@ def test_wrong_content_type_is_415(client: FlaskClient) -> None:
     _assert_problem(response, 415, "unsupported_content_type")
 
 
+_PART = b'--XB\r\nContent-Disposition: form-data; name="file"; filename='
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [(_PART + b'"caf\xe9.mp4"\r\n\r\nDATA\r\n--XB--\r\n', "not UTF-8"),
+     (_PART + b'"a.mp4"\r\n\r\nDATA', "closing boundary")],
+    ids=["a Latin-1 file name", "cut short"],
+)  # fmt: skip
+def test_a_form_that_cannot_be_read_is_400_saying_why(client: FlaskClient, body: bytes, says: str) -> None:
+    """Werkzeug's parser gave an empty form: the client heard that no file was sent (422)."""
+    response = client.post("/api/jobs", data=body, content_type="multipart/form-data; boundary=XB")
+    assert says in _assert_problem(response, 400, "malformed_form")["detail"]
+
+
 def test_malformed_json_is_400(client: FlaskClient) -> None:
     response = client.post("/api/jobs", data="{", content_type="application/json")
     _assert_problem(response, 400, "malformed_json")

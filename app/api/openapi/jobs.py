@@ -73,7 +73,7 @@ def job_paths() -> dict[str, Any]:
                         ACCEPTED_HEADERS,
                         JOB_LINKS,
                     ),
-                    "400": problem("Malformed request (JSON, Idempotency-Key)"),
+                    "400": problem("Malformed request (JSON, form, Idempotency-Key)"),
                     "401": UNAUTHORIZED,
                     "403": CSRF_FAILED,
                     "408": problem(
