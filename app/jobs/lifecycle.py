@@ -181,6 +181,7 @@ def retry(job_id: str) -> Job | None:
         eta_seconds=None,
         started_at=None,
         finished_at=None,
+        terminal_version=None,
         expires_at=None,
         heartbeat_at=None,
         webhook=webhook,
@@ -230,8 +231,11 @@ def announce_deleted(owner: str, job_id: str) -> None:
 
 
 def _finish_times() -> dict[str, Any]:
+    """What every end writes besides its state: when, when its files go, and the version it
+    ends with (the one its UPDATE makes, ``_update``)."""
     now = utcnow()
-    return {"finished_at": now, "expires_at": now + timedelta(hours=current_app.config["OUTPUT_TTL_HOURS"])}
+    expires = now + timedelta(hours=current_app.config["OUTPUT_TTL_HOURS"])
+    return {"finished_at": now, "expires_at": expires, "terminal_version": Job.version + 1}
 
 
 def _during(attempt: int | None) -> ColumnElement[bool] | None:

@@ -53,6 +53,9 @@ class Job(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # The version the job ended with: its terminal event's id. Webhook bookkeeping moves
+    # ``version`` on; an EventSource back with this id is told to stop (``streams.sse``).
+    terminal_version: Mapped[int | None] = mapped_column(default=None)
     # When the output (and input) files go; the record follows JOB_TTL_DAYS after finishing.
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     # Last sign of life from the worker on this job (progress, start): the stall clock.

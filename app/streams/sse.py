@@ -25,8 +25,8 @@ RECONNECT_MILLISECONDS = 2000
 def job_events(job_id: str) -> Response:
     job = get_owned(current_owner(), job_id)
     last_seen = _last_event_id()
-    if job.terminal and last_seen >= job.version:
-        return Response(status=204)  # tells a reconnecting EventSource to stop
+    if job.terminal and last_seen >= (job.terminal_version or job.version):
+        return Response(status=204)  # tells a reconnecting EventSource to stop (it saw the end)
     base = base_url()
     release_database()  # the stream holds no connection while it waits
 

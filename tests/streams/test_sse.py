@@ -1,0 +1,53 @@
+"""``GET /api/jobs/{id}/events`` on the test client: what a reconnecting EventSource is told."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.jobs import lifecycle
+
+KEY = {"Authorization": "Bearer alpha"}
+
+
+def test_back_with_the_terminal_events_id_after_the_webhook_moved_the_version_on_is_told_to_stop(
+    app: Flask, client: FlaskClient, clips: dict
+) -> None:
+    """The webhook's bookkeeping changes the job after its end: the stream had ended at the
+    terminal event, whose id is no longer the job's version (one more event was sent)."""
+    app.config["API_KEYS"] = ["alpha"]
+    data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
+    job_id = client.post("/api/jobs", data=data, headers=KEY, content_type="multipart/form-data").get_json()[
+        "id"
+    ]
+    with app.app_context():
+        lifecycle.start(job_id)
+        job = lifecycle.succeed(job_id, {"size_bytes": 1})
+        assert job is not None and job.terminal_version == job.version
+        ended = job.version
+        job = lifecycle.record_webhook(job_id, {"url": "https://example.test/", "state": "delivered"})
+        assert job is not None and job.version > ended and job.terminal_version == ended
+        later = job.version
+
+    def events(last_seen: int) -> tuple[int, bytes]:
+        response = client.get(f"/api/jobs/{job_id}/events", headers={**KEY, "Last-Event-ID": str(last_seen)})
+        return response.status_code, response.get_data()
+
+    assert events(ended) == (204, b"")
+    status, body = events(ended - 1)  # it missed the end: it is sent, as the job is now
+    assert status == 200 and f"id: {later}\n".encode() in body
+
+
+def test_an_operators_retry_forgets_the_end(app: Flask, client: FlaskClient, clips: dict) -> None:
+    app.config["API_KEYS"] = ["alpha"]
+    data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
+    job_id = client.post("/api/jobs", data=data, headers=KEY, content_type="multipart/form-data").get_json()[
+        "id"
+    ]
+    with app.app_context():
+        lifecycle.start(job_id)
+        lifecycle.fail(job_id, "encode_failed", "it failed")
+        again = lifecycle.retry(job_id)
+        assert again is not None and again.terminal_version is None
