@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,6 +11,18 @@ from flask.testing import FlaskClient
 from app.jobs import lifecycle
 
 KEY = {"Authorization": "Bearer alpha"}
+
+
+def _running(app: Flask, client: FlaskClient, clip: Path) -> str:
+    """A job of key ``alpha``'s, started."""
+    app.config["API_KEYS"] = ["alpha"]
+    data = {"file": (io.BytesIO(clip.read_bytes()), "a.mp4")}
+    job_id = str(
+        client.post("/api/jobs", data=data, headers=KEY, content_type="multipart/form-data").json["id"]
+    )
+    with app.app_context():
+        lifecycle.start(job_id)
+    return job_id
 
 
 def test_back_with_the_terminal_events_id_after_the_webhook_moved_the_version_on_is_told_to_stop(
