@@ -51,6 +51,7 @@ def test_terminal_states_never_change_again(ctx: None, terminal: str) -> None:
     {SUCCEEDED: lambda: lifecycle.succeed(job.id, {}), FAILED: lambda: lifecycle.fail(job.id, "x", "y"),
      CANCELED: lambda: lifecycle.cancel(job.id)}[terminal]()  # fmt: skip
     version = db.session.get(Job, job.id).version
+    assert db.session.get(Job, job.id).terminal_version == version  # the end's own, in its UPDATE
     assert lifecycle.start(job.id) is None
     assert lifecycle.succeed(job.id, {}) is None
     assert lifecycle.fail(job.id, "x", "y") is None
@@ -58,6 +59,9 @@ def test_terminal_states_never_change_again(ctx: None, terminal: str) -> None:
     assert lifecycle.requeue(job.id) is None
     assert not lifecycle.report_progress(job.id, 50.0, None)
     assert db.session.get(Job, job.id).version == version
+    lifecycle.record_webhook(job.id, {"state": "delivered"})  # a change after the end
+    ended = db.session.get(Job, job.id)
+    assert (ended.version, ended.terminal_version) == (version + 1, version)
 
 
 def test_a_queued_job_cannot_succeed_without_running(ctx: None) -> None:
