@@ -29,6 +29,15 @@ WORKER_TTL_SECONDS = 35  # a dead worker's RQ key expires within this (RQ's defa
 # looking again. RQ's 60 s made a stopping worker wait up to a minute for that thread to let go
 # of its connection (seen with TLS Redis under load): a SIGTERM must end a worker in seconds.
 COMMAND_LISTEN_SECONDS = 1.0
+# RQ logs each cleaning of its registries at INFO, one line per queue: at its own default cadence
+# (600 s) a line now and then, at Squeeze's upkeep's (MAINTENANCE_SECONDS: 15 s) twelve a minute
+# from every host, which buried what an operator reads the log for.
+UPKEEP_LINES = ("Worker %s: cleaning registries for queue: %s", "Worker %s: cleaning group registries")
+
+
+def quiet_upkeep(record: logging.LogRecord) -> bool:
+    """A filter for RQ's worker log: every line but those of its registries' cleaning."""
+    return record.msg not in UPKEEP_LINES
 
 
 class SqueezeWorker(Worker):
@@ -71,6 +80,7 @@ class SqueezeWorker(Worker):
 def serve(queues: list[str], burst: bool = False) -> bool:
     """Run one worker on ``queues`` until stopped (or, with ``burst``, until they are empty)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("rq.worker").addFilter(quiet_upkeep)
     app = create_app()  # once, before RQ forks a work-horse per job
     with app.app_context():
         worker = SqueezeWorker(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import fakeredis
@@ -10,7 +11,7 @@ from flask import Flask
 from rq.scheduler import RQScheduler
 
 from app.work.intake import PausableQueue
-from app.work.runner import SqueezeWorker
+from app.work.runner import UPKEEP_LINES, SqueezeWorker, quiet_upkeep
 
 
 def test_a_stopping_worker_starts_no_scheduler(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,3 +32,19 @@ def test_a_stopping_worker_starts_no_scheduler(app: Flask, monkeypatch: pytest.M
         worker._stop_requested = False
         worker.run_maintenance_tasks()
     assert started == [True], "a running one restarts a scheduler that died"
+
+
+def test_rqs_cleaning_of_its_registries_is_left_out_of_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Every MAINTENANCE_SECONDS, on every host, a line per queue: RQ's own cadence is 600 s."""
+    log = logging.getLogger("rq.worker")
+    log.addFilter(quiet_upkeep)
+    try:
+        with caplog.at_level(logging.INFO, logger="rq.worker"):
+            log.info(UPKEEP_LINES[0], "w1", "compress")
+            log.info(UPKEEP_LINES[1], "w1")
+            log.info("Worker %s: found an unhandled exception, quitting...", "w1")
+    finally:
+        log.removeFilter(quiet_upkeep)
+    assert [record.getMessage() for record in caplog.records] == [
+        "Worker w1: found an unhandled exception, quitting..."
+    ]
