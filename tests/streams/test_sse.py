@@ -30,13 +30,8 @@ def test_back_with_the_terminal_events_id_after_the_webhook_moved_the_version_on
 ) -> None:
     """The webhook's bookkeeping changes the job after its end: the stream had ended at the
     terminal event, whose id is no longer the job's version (one more event was sent)."""
-    app.config["API_KEYS"] = ["alpha"]
-    data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
-    job_id = client.post("/api/jobs", data=data, headers=KEY, content_type="multipart/form-data").get_json()[
-        "id"
-    ]
+    job_id = _running(app, client, clips["small"])
     with app.app_context():
-        lifecycle.start(job_id)
         job = lifecycle.succeed(job_id, {"size_bytes": 1})
         assert job is not None and job.terminal_version == job.version
         ended = job.version
@@ -54,13 +49,8 @@ def test_back_with_the_terminal_events_id_after_the_webhook_moved_the_version_on
 
 
 def test_an_operators_retry_forgets_the_end(app: Flask, client: FlaskClient, clips: dict) -> None:
-    app.config["API_KEYS"] = ["alpha"]
-    data = {"file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4")}
-    job_id = client.post("/api/jobs", data=data, headers=KEY, content_type="multipart/form-data").get_json()[
-        "id"
-    ]
+    job_id = _running(app, client, clips["small"])
     with app.app_context():
-        lifecycle.start(job_id)
         lifecycle.fail(job_id, "encode_failed", "it failed")
         again = lifecycle.retry(job_id)
         assert again is not None and again.terminal_version is None
