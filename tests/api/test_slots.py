@@ -1,3 +1,4 @@
+import threading
 import time
 
 import fakeredis
@@ -42,3 +43,26 @@ def test_a_streaming_upload_renews_its_slot(monkeypatch: pytest.MonkeyPatch) -> 
     slot.release()
     slot.renew()  # after release: nothing to renew, nothing comes back
     assert redis.zcard(slots.KEY_PREFIX + "key:a") == 0
+
+
+def test_a_burst_of_one_clients_uploads_gets_exactly_its_limit() -> None:
+    """Taking a slot is one atomic step: uploads arriving together neither overshoot nor retry."""
+    redis = fakeredis.FakeRedis()
+    start = threading.Barrier(16)
+    outcomes: list[int] = []
+
+    def upload() -> None:
+        start.wait()
+        try:
+            UploadSlot(redis, "key:a", 5).acquire()
+            outcomes.append(202)
+        except Problem as refused:
+            outcomes.append(refused.status)
+
+    threads = [threading.Thread(target=upload) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [202] * 5 + [429] * 11
+    assert redis.zcard(slots.KEY_PREFIX + "key:a") == 5
