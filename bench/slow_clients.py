@@ -6,6 +6,8 @@ One gunicorn+gevent process (SQLite, no worker). Each level opens that many uplo
 bodies trickle in a few bytes at a time (8 per API key: the per-client cap), then times
 ``GET /api/jobs`` back to back for --seconds. Levels run in one process and one run;
 the uploads of each level are finished (202) before the next. Target: p99 stays flat.
+Each level also says what its burst cost: the seconds until every upload held its slot (all
+opened at once), and the Redis commands the web process sent meanwhile.
 """
 
 from __future__ import annotations
@@ -34,6 +36,25 @@ def in_flight(stack: LiveStack) -> int:
         client.close()
 
 
+def redis_commands(stack: LiveStack) -> int:
+    """Commands the stack's Redis has run since its counters were last reset, ours excluded."""
+    client = stack.redis_client()
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    ours = ("cmdstat_scan", "cmdstat_zcard", "cmdstat_info", "cmdstat_config|resetstat")
+    return sum(int(row["calls"]) for name, row in stats.items() if name not in ours)
+
+
+def reset_counters(stack: LiveStack) -> None:
+    client = stack.redis_client()
+    try:
+        client.config_resetstat()
+    finally:
+        client.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15, help="timing per level (default 15)")
@@ -55,9 +76,12 @@ def main() -> None:
             for level in levels:
                 slow = SlowClients("127.0.0.1", stack.port).start()
                 try:
+                    reset_counters(stack)
+                    opened = time.monotonic()
                     for index in range(level):
                         slow.upload(keys[index // PER_KEY], clip)
                     wait_until(lambda n=level: in_flight(stack) == n, 120, f"{level} uploads to be open")
+                    burst, commands = time.monotonic() - opened, redis_commands(stack)
                     timings: list[float] = []
                     deadline = time.monotonic() + args.seconds
                     while time.monotonic() < deadline:
@@ -68,7 +92,8 @@ def main() -> None:
                     p50, p99 = statistics.median(timings), statistics.quantiles(timings, n=100)[98]
                     print(
                         f"{level:4} slow uploads open: GET /api/jobs p50 {p50 * 1000:6.1f} ms, "
-                        f"p99 {p99 * 1000:6.1f} ms ({len(timings)} requests)",
+                        f"p99 {p99 * 1000:6.1f} ms ({len(timings)} requests); every slot held "
+                        f"{burst:.2f} s after the first was opened, {commands} Redis commands",
                         flush=True,
                     )
                     finished = slow.finish_uploads(batch=25)
