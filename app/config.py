@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from app.units import whole_number
+
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the message names the variable and what it got."""
@@ -40,9 +42,10 @@ def _list(env: Mapping[str, str], name: str, default: str = "") -> list[str]:
 
 def _ints(env: Mapping[str, str], name: str, default: str) -> list[int]:
     items = _list(env, name, default)
-    if not all(item.isdigit() for item in items):
+    numbers = [whole_number(item) for item in items]
+    if None in numbers:
         raise ConfigError(f"{name} must be comma-separated whole seconds, got {env.get(name)!r}")
-    return [int(item) for item in items]
+    return [number for number in numbers if number is not None]
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

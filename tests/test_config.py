@@ -59,6 +59,7 @@ def test_redis_over_tls_with_a_self_signed_certificate(tmp_path: Path) -> None:
         ("MAX_PIXELS", "8k", "MAX_PIXELS must be an integer, got '8k'"),
         ("OUTPUT_TTL_HOURS", "soon", "OUTPUT_TTL_HOURS must be a number, got 'soon'"),
         ("WEBHOOK_RETRY_DELAYS", "5,x", "WEBHOOK_RETRY_DELAYS must be comma-separated whole seconds"),
+        ("WEBHOOK_RETRY_DELAYS", "5,²", "WEBHOOK_RETRY_DELAYS must be comma-separated whole seconds"),
         ("REDIS_SSL_CERT_REQS", "maybe", "REDIS_SSL_CERT_REQS must be none, optional or required"),
     ],
 )

@@ -11,6 +11,7 @@ from app.jobs import lifecycle
 from app.jobs.document import document
 from app.jobs.models import FAILED, STATUSES, Job
 from app.problems import Problem, invalid
+from app.units import whole_number
 
 LISTED = 100  # jobs a listing shows by default (the newest first)
 LISTED_MAX = 500  # and at most (``limit``)
@@ -30,10 +31,11 @@ def parse_listing(status: str | None, limit: str | None) -> tuple[str, int]:
         errors.append({"field": "status", "message": f"must be one of {', '.join(STATUSES)}"})
     count = LISTED
     if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= LISTED_MAX:
+        number = whole_number(limit)
+        if number is None or not 1 <= number <= LISTED_MAX:
             errors.append({"field": "limit", "message": f"must be a whole number from 1 to {LISTED_MAX}"})
         else:
-            count = int(limit)
+            count = number
     if errors:
         raise invalid(errors)
     return chosen, count

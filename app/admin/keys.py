@@ -8,6 +8,7 @@ from typing import Any
 from app.auth.keys import ApiKey, owner_of_hash
 from app.problems import invalid
 from app.timeutil import rfc3339
+from app.units import whole_number
 
 NAME_LENGTH = 100  # as the api_keys table holds it
 QUOTAS = ("max_concurrent_jobs", "monthly_minutes")
@@ -42,8 +43,8 @@ def parse_new_key(fields: Mapping[str, Any], strict: bool = False) -> tuple[str,
         if value is None or value == "":
             quotas.append(None)
             continue
-        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= len(str(QUOTA_MAX)):
-            value = int(value)
+        if isinstance(value, str) and len(value.strip()) <= len(str(QUOTA_MAX)):
+            value = whole_number(value.strip())
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= QUOTA_MAX:
             quotas.append(value)
         else:

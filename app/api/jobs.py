@@ -22,6 +22,7 @@ from app.jobs.watch import watch
 from app.media.formats import CONTAINER_LIST, MP4, OUTPUT_TYPE
 from app.problems import Problem, invalid
 from app.storage import Redirect, output_key
+from app.units import whole_number
 from app.urls import base_url
 
 MAX_WAIT_SECONDS = 60
@@ -62,10 +63,8 @@ def _preferred_wait() -> int | None:
 
 def _newest_version_in(tags: ETags) -> int | None:
     """The newest job version among the client's entity tags (``v7``), if any."""
-    versions = [
-        int(tag[1:]) for tag in tags.as_set(include_weak=True) if tag and tag[:1] == "v" and tag[1:].isdigit()
-    ]
-    return max(versions, default=None)
+    versions = [whole_number(tag[1:]) for tag in tags.as_set(include_weak=True) if tag and tag[:1] == "v"]
+    return max((version for version in versions if version is not None), default=None)
 
 
 def _wait_for_change(job: Job, version: int, seconds: int) -> None:

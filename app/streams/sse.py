@@ -16,6 +16,7 @@ from app.jobs.document import absolute_json, is_deleted
 from app.jobs.queries import get_owned
 from app.jobs.watch import watch
 from app.streams import bp
+from app.units import whole_number
 from app.urls import base_url
 
 RECONNECT_MILLISECONDS = 2000
@@ -49,4 +50,4 @@ def job_events(job_id: str) -> Response:
 
 def _last_event_id() -> int:
     raw = request.headers.get("Last-Event-ID", "").strip()
-    return int(raw) if raw.isdigit() else 0
+    return whole_number(raw) or 0

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.jobs import lifecycle, queue
 from app.jobs.models import DELIVERED, PENDING, UNDELIVERED, Job, WebhookAttempt
 from app.netguard import BlockedAddress, open_guarded
+from app.units import whole_number
 
 log = logging.getLogger(__name__)
 REQUEST_TIMEOUT_SECONDS = 10
@@ -105,8 +106,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> int |
     """The seconds a ``Retry-After`` asks for: its number, or until its HTTP date (RFC 9110)."""
     if not value:
         return None
-    if value.strip().isdigit():
-        return int(value.strip())
+    if (seconds := whole_number(value.strip())) is not None:
+        return seconds
     try:
         when = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):

@@ -37,7 +37,7 @@ def test_create_list_use_and_revoke_a_key(
 
 
 def test_a_bad_new_key_is_a_422_naming_each_field(admin_app: Flask, client: FlaskClient) -> None:
-    wrong = {"name": "", "max_concurrent_jobs": 0, "monthly_minutes": "lots"}
+    wrong = {"name": "", "max_concurrent_jobs": 0, "monthly_minutes": "²"}  # "²": a digit int() refuses
     answer = client.post("/api/admin/keys", json=wrong, headers=ADMIN)
     assert answer.status_code == 422
     assert {e["field"] for e in answer.get_json()["errors"]} == set(wrong)

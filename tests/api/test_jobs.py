@@ -48,11 +48,11 @@ def test_a_long_poll_answers_at_once_a_client_behind_or_naming_a_version_to_come
     assert time.monotonic() - started < 15, "it held the wait"
 
 
-@pytest.mark.parametrize("if_none_match", ['""', 'W/""', '"v"'])
+@pytest.mark.parametrize("if_none_match", ['""', 'W/""', '"v"', '"v\u00b2"'])
 def test_a_long_poll_naming_no_version_waits_for_the_next(
     client: FlaskClient, clips: dict, if_none_match: str
 ) -> None:
-    """Tags that name no version (an empty one was a 500): past the current version, as without one."""
+    """Tags that name no version (an empty one was a 500, as was "v²"): past the current version."""
     job_id = _submit(client, clips["small"])
     response = client.get(f"/api/jobs/{job_id}", headers={"If-None-Match": if_none_match, "Prefer": "wait=1"})
     assert response.status_code == 200 and response.headers["Preference-Applied"] == "wait=1"

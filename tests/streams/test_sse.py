@@ -54,3 +54,16 @@ def test_an_operators_retry_forgets_the_end(app: Flask, client: FlaskClient, cli
         lifecycle.fail(job_id, "encode_failed", "it failed")
         again = lifecycle.retry(job_id)
         assert again is not None and again.terminal_version is None
+
+
+def test_a_last_event_id_that_is_no_number_starts_from_the_beginning(
+    app: Flask, client: FlaskClient, clips: dict
+) -> None:
+    """ "²" passes str.isdigit and fails int(): it was a 500."""
+    job_id = _running(app, client, clips["small"])
+    with app.app_context():
+        job = lifecycle.succeed(job_id, {"size_bytes": 1})
+        assert job is not None
+    for last_seen in ("²", "soon", ""):
+        response = client.get(f"/api/jobs/{job_id}/events", headers={**KEY, "Last-Event-ID": last_seen})
+        assert response.status_code == 200 and f"id: {job.version}\n".encode() in response.get_data()

@@ -18,6 +18,7 @@ NOW = datetime(2026, 12, 7, 10, 0, 0, tzinfo=UTC)
         ("Mon, 07 Dec 2026 10:00:04 GMT", 4),  # RFC 9110's other form: a date
         ("Mon, 07 Dec 2026 09:59:00 GMT", 0),  # already past: now
         ("soon", None),
+        ("²", None),  # a digit int() refuses
         ("Mon, 99 Foo", None),
         ("", None),
         (None, None),
