@@ -8,9 +8,11 @@ from flask import Response, jsonify, request
 
 from app.admin import bp, jobs, keys, status
 from app.api.incoming import small_json_body
+from app.api.responses import job_body
 from app.auth.keys import all_keys, create_key, owner_of_hash, revoke_key
 from app.extensions import redis_client
 from app.jobs import intake, usage
+from app.jobs.models import Job
 from app.jobs.queue import QUEUE_NAMES
 from app.problems import Problem
 from app.timeutil import rfc3339, utcnow
@@ -50,12 +52,17 @@ def set_paused(name: str, paused: bool) -> dict[str, Any]:
 @bp.get(f"{PREFIX}/jobs")
 def list_jobs() -> Response:
     chosen, limit = jobs.parse_listing(request.args.get("status"), request.args.get("limit"))
-    return jsonify({"status": chosen, "jobs": [jobs.listed(job) for job in jobs.jobs_in(chosen, limit)]})
+    return jsonify({"status": chosen, "jobs": [listed(job) for job in jobs.jobs_in(chosen, limit)]})
 
 
 @bp.post(f"{PREFIX}/jobs/<job_id>/retry")
 def retry(job_id: str) -> tuple[Response, int]:
-    return jsonify(jobs.listed(jobs.retry(job_id))), 202
+    return jsonify(listed(jobs.retry(job_id))), 202
+
+
+def listed(job: Job) -> dict[str, Any]:
+    """A job as the console lists it: its owner, and the contract's job object (links absolute)."""
+    return {"owner": job.owner, "job": job_body(job)}
 
 
 @bp.post(f"{PREFIX}/jobs/retry-failed")

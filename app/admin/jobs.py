@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import lifecycle
-from app.jobs.document import document
 from app.jobs.models import FAILED, STATUSES, Job
 from app.problems import Problem, invalid
 from app.units import whole_number
@@ -16,11 +15,6 @@ from app.units import whole_number
 LISTED = 100  # jobs a listing shows by default (the newest first)
 LISTED_MAX = 500  # and at most (``limit``)
 RETRY_BATCH = 500  # failed jobs one "retry every failed job" takes; ask again for more
-
-
-def listed(job: Job) -> dict[str, Any]:
-    """A job as the console lists it: its owner, and the contract's job object."""
-    return {"owner": job.owner, "job": document(job)}
 
 
 def parse_listing(status: str | None, limit: str | None) -> tuple[str, int]:

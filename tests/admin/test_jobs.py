@@ -21,6 +21,11 @@ def test_failed_jobs_of_every_owner_are_listed_newest_first(admin_app: Flask, cl
         ("key:bob", second), ("key:alice", first)
     ]  # fmt: skip
     assert listing["jobs"][0]["job"]["error"]["code"] == "decode_failed"
+    links = listing["jobs"][0]["job"]["links"]  # the contract's job object: links absolute
+    assert (links["self"], links["ws"]) == (
+        f"http://localhost/api/jobs/{second}",
+        f"ws://localhost/api/jobs/{second}/ws",
+    )
     queued = client.get("/api/admin/jobs?status=queued", headers=ADMIN).get_json()["jobs"]
     assert [item["job"]["id"] for item in queued] == ["still-queued"]
     assert client.get("/api/admin/jobs", headers=ADMIN).get_json()["status"] == "failed"  # the default
