@@ -25,12 +25,12 @@ POSTER_RETRY_SECONDS = 2  # a running job's poster is made before its encode sta
 def poster(job_id: str) -> BaseResponse:
     """A representative frame of the job's video (JPEG), once a worker has started the job."""
     job = get_owned(current_owner(), job_id)
-    if job.started_at is None:
+    _check_files(job)
+    if job.terminal:  # the job exists and ended without one (or before a worker took it): not a 404
+        missing = Problem(409, "no_poster", "no poster could be made of this video")
+    elif job.started_at is None:
         raise Problem(409, "not_ready", "the job is queued; its poster is made once a worker starts it",
                       headers={"Retry-After": str(POSTER_RETRY_SECONDS)})  # fmt: skip
-    _check_files(job)
-    if job.terminal:  # the job exists and ended without one: its state, not a missing job (404)
-        missing = Problem(409, "no_poster", "no poster could be made of this video")
     else:
         missing = Problem(409, "not_ready", "the poster is being made; try again in a moment",
                           headers={"Retry-After": str(POSTER_RETRY_SECONDS)})  # fmt: skip

@@ -58,6 +58,16 @@ def test_a_queued_job_has_no_poster_yet(app: Flask, client: FlaskClient) -> None
     assert response.headers["Retry-After"]
 
 
+def test_a_job_canceled_while_queued_never_has_a_poster(app: Flask, client: FlaskClient) -> None:
+    """Not "queued, try again": a client following Retry-After would ask for ever."""
+    job_id = _job(app)
+    with app.app_context():
+        lifecycle.cancel(job_id)
+    response = client.get(f"/api/jobs/{job_id}/poster")
+    _problem(response, 409, "no_poster")
+    assert "Retry-After" not in response.headers
+
+
 def test_a_running_job_links_its_poster_and_serves_it_once_made(
     app: Flask, client: FlaskClient, clip: Path, tmp_path: Path
 ) -> None:
