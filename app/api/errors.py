@@ -59,7 +59,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response:
-        limit = request.max_content_length
+        limit, length = request.max_content_length, request.content_length
+        if length is not None and (limit is None or length <= limit):  # the form's own limits, not the size
+            detail = (
+                f"the form has more than {request.max_form_parts} parts, or a field that is not a file "
+                f"holds more than {(request.max_form_memory_size or 0) // 1024} KB"
+            )
+            return problem_response(Problem(413, "too_large", detail))
         if limit is None or limit >= app.config["MAX_UPLOAD_MB"] * MB:
             shown = f"{app.config['MAX_UPLOAD_MB']} MB"
         else:

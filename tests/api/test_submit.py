@@ -115,6 +115,16 @@ def test_over_max_upload_is_413(app: Flask, client: FlaskClient, tmp_path: Path)
     _assert_problem(_post(client, big), 413, "too_large")
 
 
+def test_a_form_of_too_many_parts_is_413_saying_so(client: FlaskClient) -> None:
+    """A few KB of 1,001 fields: werkzeug's limit on parts, not the upload size, refused it."""
+    fields = b"".join(
+        b'--XB\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n' % i for i in range(1001)
+    )
+    body = fields + b"--XB--\r\n"
+    response = client.post("/api/jobs", data=body, content_type="multipart/form-data; boundary=XB")
+    assert "more than 1000 parts" in _assert_problem(response, 413, "too_large")["detail"]
+
+
 def test_wrong_content_type_is_415(client: FlaskClient) -> None:
     response = client.post("/api/jobs", data="hello", content_type="text/plain")
     _assert_problem(response, 415, "unsupported_content_type")
