@@ -129,14 +129,25 @@ def parts_done(upload: Upload) -> list[int]:
     if upload.state != OPEN:
         return list(range(1, upload.parts_total + 1)) if upload.state == COMPLETED else []
     found = job_storage().parts(input_key(upload.id), upload.storage_upload_id)
-    return sorted(
+    done = sorted(
         n for n, size in found.items() if 1 <= n <= upload.parts_total and size == expected_size(upload, n)
     )
+    if len(done) < upload.parts_total and _joined(upload):
+        return list(range(1, upload.parts_total + 1))
+    return done
+
+
+def _joined(upload: Upload) -> bool:
+    """Whether a completion joined the parts (and was then refused for a while: a quota, a
+    rate limit): the parts are gone into the input, and nothing needs sending again."""
+    return job_storage().exists(input_key(upload.id))
 
 
 def part_targets(upload: Upload, numbers: list[int], base_url: str) -> list[PartTarget]:
     """Where to PUT each part: a presigned URL of the store, or Squeeze's own signed one."""
     _still_open(upload)
+    if _joined(upload):  # a URL now would lead nowhere (the store's multipart upload is finished)
+        raise Problem(409, "upload_joined", "every part has arrived and been joined: complete the upload")
     storage = job_storage()
     expires = utcnow() + timedelta(seconds=PART_URL_SECONDS)
     targets: list[PartTarget] = []
@@ -170,7 +181,7 @@ def complete(owner: str, upload: Upload, base_url: str) -> Job:
 
 def _join_and_accept(owner: str, upload: Upload, base_url: str) -> Job:
     storage, key = job_storage(), input_key(upload.id)
-    joined = storage.exists(key)  # an earlier completion joined the parts, then failed
+    joined = _joined(upload)  # an earlier completion joined the parts, then was refused
     done = set(range(1, upload.parts_total + 1)) if joined else set(parts_done(upload))
     missing = [n for n in range(1, upload.parts_total + 1) if n not in done]
     if missing:

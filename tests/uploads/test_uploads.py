@@ -258,5 +258,9 @@ def test_a_completion_that_failed_after_the_join_can_be_asked_again(
     assert record is not None
     sizes = {number: len(data) for number, data in chunks.items()}
     store.join_parts(input_key(upload["id"]), record.storage_upload_id, sizes)  # then the process died
+    # (or a quota refused the job for now): the parts are in the input, nothing is to be sent again
+    assert client.get(f"/api/uploads/{upload['id']}").get_json()["parts_done"] == [1, 2, 3]
+    resend = client.post(f"/api/uploads/{upload['id']}/parts", json={"numbers": [1]})
+    assert resend.status_code == 409 and resend.get_json()["code"] == "upload_joined"
     done = client.post(f"/api/uploads/{upload['id']}/complete")
     assert done.status_code == 202 and done.get_json()["input"]["size_bytes"] == len(video)

@@ -169,7 +169,8 @@ def upload_paths() -> dict[str, Any]:
                                       "content": {JSON: {"schema": ref("SignedParts")}}},
                               "400": problem("Not a JSON object (malformed_json)"), "401": UNAUTHORIZED,
                               "404": not_found,
-                              "409": problem("Completed, or a number past its parts_total (no_such_part)"),
+                              "409": problem("Completed, joined (upload_joined: complete it), "
+                                             "or a number past its parts_total (no_such_part)"),
                               "410": gone,
                               "422": problem(f"Not 1 to {MAX_PARTS_PER_REQUEST} whole numbers from 1")},
             },
