@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.api import bp
 from app.api.responses import job_body, job_response, not_modified, version_tag
 from app.api.stored import ignore_unreadable_range, locate
-from app.auth import current_owner
+from app.auth import current_owner, request_credential, revoked_problem
 from app.extensions import release_database
 from app.jobs import retention
 from app.jobs.models import SUCCEEDED, Job
 from app.jobs.queries import DEFAULT_LIMIT, get_owned, list_owned
-from app.jobs.watch import watch
+from app.jobs.watch import Revoked, watch
 from app.media.formats import CONTAINER_LIST, MP4, OUTPUT_TYPE
 from app.problems import Problem, invalid
 from app.storage import Redirect, output_key
@@ -68,13 +68,18 @@ def _newest_version_in(tags: ETags) -> int | None:
 
 
 def _wait_for_change(job: Job, version: int, seconds: int) -> None:
-    """Hold until the job moves past ``version`` or ``seconds`` pass (woken by its events)."""
+    """Hold until the job moves past ``version`` or ``seconds`` pass (woken by its events);
+    401 if the request's key is revoked meanwhile."""
     if job.version > version or job.terminal:
         return
     deadline = time.monotonic() + seconds
-    for doc in watch(job.id, after_version=version, idle_seconds=max(deadline - time.monotonic(), 0.01)):
-        if doc is not None or time.monotonic() >= deadline:
-            return
+    idle = max(deadline - time.monotonic(), 0.01)
+    try:
+        for doc in watch(job.id, after_version=version, idle_seconds=idle, credential=request_credential()):
+            if doc is not None or time.monotonic() >= deadline:
+                return
+    except Revoked:
+        raise revoked_problem() from None
 
 
 @bp.get("/jobs")

@@ -14,7 +14,8 @@ from flask import Blueprint, current_app
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import Model, db, release_database
+from app.events.publish import announce_revoked
+from app.extensions import Model, db, redis_client, release_database
 from app.timeutil import rfc3339, utcnow
 
 KEY_PREFIX = "sqz_"
@@ -138,6 +139,7 @@ def revoke_key(key_id: int) -> ApiKey | None:
     row.revoked_at = row.revoked_at or utcnow()
     db.session.commit()
     current_app.extensions.pop("api_keys", None)
+    announce_revoked(redis_client(), row.key_hash)  # its open streams, in every process
     return row
 
 

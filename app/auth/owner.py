@@ -53,6 +53,16 @@ def sign_out() -> None:
     session.clear()
 
 
+def request_credential() -> str | None:
+    """The SHA-256 of the API key this request presents (its bearer header, or the key its
+    session signed in with), which a stream subscribes under to end when the key is revoked."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and key.strip():
+        return key_hash(key.strip())
+    digest = session.get(SESSION_DIGEST)
+    return digest if isinstance(digest, str) else None
+
+
 def signed_in_owner() -> str | None:
     """The owner of the key this session signed in with, while that key is valid."""
     digest = session.get(SESSION_DIGEST)
@@ -141,6 +151,11 @@ def _resolved() -> tuple[str, bool]:
 def _session_owner() -> str:
     owner: str = session[SESSION_KEY]  # only page_owner writes it: always a str
     return owner
+
+
+def revoked_problem() -> Problem:
+    """The answer to a request whose key was revoked while it waited (a long poll)."""
+    return _unauthorized("the API key was revoked")
 
 
 def _unauthorized(detail: str) -> Problem:

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from app.events.memo import SharedDocument
 from app.events.publish import CHANNEL
 from app.events.resp2 import resp2
-from app.events.subscription import RESYNC, Subscription
+from app.events.subscription import RESYNC, REVOKED, Subscription
 
 log = logging.getLogger(__name__)
 RECONNECT_DELAY_SECONDS = 1.0
@@ -36,8 +36,17 @@ class Hub:
         self._thread: threading.Thread | None = None
         self.ready = threading.Event()
 
-    def subscribe(self, job_id: str | None = None, owner: str | None = None) -> Subscription:
-        keys = tuple(k for k in (job_id and f"job:{job_id}", owner and f"owner:{owner}") if k)
+    def subscribe(
+        self, job_id: str | None = None, owner: str | None = None, credential: str | None = None
+    ) -> Subscription:
+        """A subscription to a job's or an owner's events; told ``REVOKED`` when ``credential``
+        (the digest of the API key it was opened with) is revoked."""
+        named = (
+            job_id and f"job:{job_id}",
+            owner and f"owner:{owner}",
+            credential and f"credential:{credential}",
+        )
+        keys = tuple(k for k in named if k)
         subscription = Subscription(keys)
         with self._lock:
             for key in keys:
@@ -64,6 +73,12 @@ class Hub:
 
     def dispatch(self, raw: bytes | str) -> None:
         message = json.loads(raw)
+        if "revoked" in message:
+            with self._lock:
+                revoked = set(self._subscriptions.get(f"credential:{message['revoked']}", ()))
+            for subscription in revoked:
+                subscription.deliver(REVOKED)
+            return
         message["job"] = SharedDocument(message["job"])
         keys = (f"job:{message['job']['id']}", f"owner:{message['owner']}")
         with self._lock:

@@ -20,6 +20,19 @@ def encode(owner: str, doc: JobUpdate) -> str:
     return json.dumps({"owner": owner, "job": doc}, separators=(",", ":"))
 
 
+def announce_revoked(redis: Redis, digest: str) -> None:
+    """Tell every web process that the API key whose SHA-256 is ``digest`` is revoked: the
+    streams opened with it (and the sessions signed in with it) end at once.
+
+    A Redis failure is logged: the key is revoked in the database either way (every process
+    refuses it within KEY_CACHE_SECONDS); only the streams already open would go on.
+    """
+    try:
+        redis.publish(CHANNEL, json.dumps({"revoked": digest}))
+    except RedisError as exc:
+        log.warning("could not announce a key's revocation to open streams: %s", exc)
+
+
 def publish(redis: Redis, owner: str, doc: JobUpdate) -> None:
     """Send ``doc`` (the job object, links as paths, or a deleted notice) to every subscriber
     of its job or owner.

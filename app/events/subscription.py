@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 RESYNC = {"resync": True}  # sent to every subscriber after the listener reconnects
+REVOKED = {"revoked": True}  # sent to the subscribers of a credential (an API key) just revoked
 GONE = sys.maxsize  # the "version seen" of a deleted job: nothing about it passes any more
 
 
@@ -30,7 +31,7 @@ class Subscription:
 
     def deliver(self, message: dict[str, Any]) -> None:
         express = self.express
-        if express is not None and self._waiting and message is not RESYNC and self._inbox.empty():
+        if express is not None and self._waiting and "job" in message and self._inbox.empty():
             if not self._is_new(message["job"]):
                 return  # the listener would drop it
             if express(message):
@@ -51,7 +52,7 @@ class Subscription:
 
     def get(self, timeout: float | None) -> dict[str, Any] | None:
         """The next newer job message (a deletion always passes, and ends that job's updates),
-        ``RESYNC`` after a listener outage, or None on timeout."""
+        ``RESYNC`` after a listener outage, ``REVOKED`` once its credential is, or None on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(deadline - time.monotonic(), 0)
@@ -62,7 +63,7 @@ class Subscription:
                 return None
             finally:
                 self._waiting = False
-            if message is RESYNC or self.admit(message["job"]):
+            if "job" not in message or self.admit(message["job"]):
                 return message
 
     def _is_new(self, job: Mapping[str, Any]) -> bool:

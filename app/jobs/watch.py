@@ -10,12 +10,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app.events.hub import current_hub
-from app.events.subscription import RESYNC, Subscription
+from app.events.subscription import RESYNC, REVOKED, Subscription
 from app.extensions import db
 from app.jobs.document import JobDocument, JobUpdate, deleted_notice, document, is_deleted
 from app.jobs.models import TERMINAL, Job
 
 HEARTBEAT_SECONDS = 15.0  # a quiet stream's keep-alive (SSE) or is-the-client-there check (sockets)
+
+
+class Revoked(Exception):
+    """The API key a stream was opened with has been revoked: the stream ends, sending nothing more."""
 
 
 def read_document(job_id: str) -> JobDocument | None:
@@ -36,15 +40,17 @@ def watch(
     after_version: int = 0,
     idle_seconds: float = HEARTBEAT_SECONDS,
     express: Callable[[dict[str, Any]], bool] | None = None,
+    credential: str | None = None,
 ) -> Iterator[JobUpdate | None]:
     """Yield documents newer than ``after_version``, ending after the terminal one.
 
     Yields None after each ``idle_seconds`` without news (time for a heartbeat). A deleted
     job (now, or before the first read) ends it with a ``deleted_notice``. ``express`` is
     the subscription's (see ``Subscription``): updates it sends itself are not yielded.
+    Raises ``Revoked`` once ``credential`` (an API key's digest) is revoked.
     """
     hub = current_hub()
-    subscription = hub.subscribe(job_id=job_id)
+    subscription = hub.subscribe(job_id=job_id, credential=credential)
     subscription.express = express
     try:
         update = _current(job_id)
@@ -73,6 +79,8 @@ def _next(subscription: Subscription, job_id: str, idle_seconds: float) -> JobUp
     message = subscription.get(idle_seconds)
     if message is None:
         return None
+    if message is REVOKED:
+        raise Revoked
     if message is RESYNC:
         current = _current(job_id)
         return current if subscription.admit(current) else None  # None: nothing new (a heartbeat)

@@ -11,13 +11,14 @@ from functools import partial
 from flask import abort, render_template, request
 from markupsafe import escape
 from simple_websocket import Server
+from wsproto.frame_protocol import CloseReason
 
 from app import metrics
-from app.auth import cross_site, page_owner
+from app.auth import cross_site, page_owner, request_credential
 from app.events.fanout import send_shared
 from app.events.hub import current_hub
 from app.events.memo import memoized
-from app.events.subscription import RESYNC, Subscription
+from app.events.subscription import RESYNC, REVOKED, Subscription
 from app.extensions import db, sock
 from app.jobs.document import JobUpdate, is_deleted
 from app.jobs.watch import HEARTBEAT_SECONDS
@@ -45,7 +46,7 @@ def _same_origin_socket_only() -> None:
 def page_socket(ws: Server) -> None:
     owner = page_owner()
     hub = current_hub()
-    subscription = hub.subscribe(owner=owner)
+    subscription = hub.subscribe(owner=owner, credential=request_credential())
     try:
         with metrics.connection("page"):
             _send_all(ws, subscription, owner)
@@ -54,6 +55,9 @@ def page_socket(ws: Server) -> None:
                 if message is None:
                     if not ws.connected:
                         return
+                elif message is REVOKED:  # the key this session signed in with
+                    ws.close(reason=CloseReason.POLICY_VIOLATION, message="the API key was revoked")
+                    return
                 elif message is RESYNC:
                     _send_all(ws, subscription, owner)
                 else:

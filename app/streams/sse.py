@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 
 from flask import Response, request, stream_with_context
 
 from app import metrics
-from app.auth import current_owner
+from app.auth import current_owner, request_credential
 from app.events.fanout import after_last_message
 from app.extensions import release_database
 from app.jobs.document import absolute_json, is_deleted
 from app.jobs.queries import get_owned
-from app.jobs.watch import watch
+from app.jobs.watch import Revoked, watch
 from app.streams import bp
 from app.units import whole_number
 from app.urls import base_url
@@ -28,13 +29,13 @@ def job_events(job_id: str) -> Response:
     last_seen = _last_event_id()
     if job.terminal and last_seen >= (job.terminal_version or job.version):
         return Response(status=204)  # tells a reconnecting EventSource to stop (it saw the end)
-    base = base_url()
+    base, credential = base_url(), request_credential()
     release_database()  # the stream holds no connection while it waits
 
     def stream() -> Iterator[str]:
-        with metrics.connection("sse"):
+        with metrics.connection("sse"), contextlib.suppress(Revoked):  # its key revoked: it just ends
             yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
-            for doc in watch(job_id, after_version=last_seen):
+            for doc in watch(job_id, after_version=last_seen, credential=credential):
                 if doc is None:
                     yield ": keep-alive\n\n"
                 elif is_deleted(doc):

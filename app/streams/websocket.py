@@ -12,13 +12,13 @@ from simple_websocket import Server
 from wsproto.frame_protocol import CloseReason
 
 from app import metrics
-from app.auth import current_owner, socket_owner
+from app.auth import current_owner, request_credential, socket_owner
 from app.events.fanout import after_last_message, cooperative, send_now, send_shared
 from app.extensions import release_database, sock
 from app.jobs.document import absolute_json, is_deleted
 from app.jobs.models import TERMINAL
 from app.jobs.queries import get_owned
-from app.jobs.watch import watch
+from app.jobs.watch import Revoked, watch
 from app.problems import Problem
 from app.streams import bp
 from app.urls import base_url
@@ -30,7 +30,7 @@ def _own_the_job_before_the_handshake() -> None:
     site's page riding on the session's cookie."""
     if request.endpoint == "streams.job_socket":
         get_owned(socket_owner(), (request.view_args or {})["job_id"])
-        g.base_url = base_url()
+        g.base_url, g.credential = base_url(), request_credential()
         release_database()  # the socket holds no connection while it waits
 
 
@@ -48,14 +48,18 @@ def job_socket(ws: Server, job_id: str) -> None:
     base = g.base_url
     express = Express(ws, base) if cooperative() else None
     with metrics.connection("websocket"):
-        for doc in watch(job_id, express=express):
-            if doc is None:
-                if not ws.connected:
-                    return
-            elif is_deleted(doc):
-                ws.send(json.dumps(doc, separators=(",", ":")))
-            elif express is None or doc["version"] > express.sent:
-                send_shared(ws, doc, base, absolute_json(doc, base))
+        try:
+            for doc in watch(job_id, express=express, credential=g.credential):
+                if doc is None:
+                    if not ws.connected:
+                        return
+                elif is_deleted(doc):
+                    ws.send(json.dumps(doc, separators=(",", ":")))
+                elif express is None or doc["version"] > express.sent:
+                    send_shared(ws, doc, base, absolute_json(doc, base))
+        except Revoked:
+            ws.close(reason=CloseReason.POLICY_VIOLATION, message="the API key was revoked")
+            return
         after_last_message()
         ws.close(reason=CloseReason.NORMAL_CLOSURE)
 

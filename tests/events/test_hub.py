@@ -10,8 +10,8 @@ import fakeredis
 import pytest
 
 from app.events.hub import Hub
-from app.events.publish import encode, publish
-from app.events.subscription import RESYNC
+from app.events.publish import announce_revoked, encode, publish
+from app.events.subscription import RESYNC, REVOKED
 
 
 def _doc(job_id: str, version: int) -> dict[str, Any]:
@@ -111,3 +111,21 @@ def test_a_deletion_passes_once_and_silences_the_job(hub: Hub) -> None:
     while (message := mine.get(0)) is not None:
         heard.append(message["job"])
     assert heard == [_doc("a", 3), {"id": "a", "deleted": True}]
+
+
+def test_a_revoked_key_reaches_the_subscriptions_opened_with_it_only(
+    hub: Hub, redis: fakeredis.FakeRedis
+) -> None:
+    """Even one that sends its updates itself (express): a revocation always wakes its listener."""
+    revoked, kept = hub.subscribe(job_id="a", credential="d1"), hub.subscribe(job_id="a", credential="d2")
+    revoked.express = lambda _message: True
+    listener = redis.pubsub()
+    listener.subscribe("squeeze:events")
+    announce_revoked(redis, "d1")
+    raw = [m for m in iter(lambda: listener.get_message(timeout=1), None) if m["type"] == "message"]
+    hub.dispatch(raw[0]["data"])  # what the listener thread does with it
+    assert revoked.get(0) is REVOKED
+    assert kept.get(0) is None
+    hub.dispatch(encode("o", _doc("a", 1)))
+    message = kept.get(1)
+    assert message is not None and message["job"]["version"] == 1
