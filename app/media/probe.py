@@ -58,6 +58,7 @@ _MASTERING = re.compile(
 )
 _LIGHT = re.compile(r"^\s*content light level metadata[:,] MaxCLL=(\d+), MaxFALL=(\d+)", re.IGNORECASE)
 _SIZE = re.compile(r"\b(\d{1,5})x(\d{1,5})\b")
+_FPS = re.compile(r", (\d+(?:\.\d+)?)(k?) fps\b")  # the picture's average rate ("25 fps", "29.97 fps")
 _INVALID_SIZE = re.compile(r"Picture size (\d+x\d+) is invalid")
 _STILL_FORMATS = ("image2", "_pipe", "webp", "tiff")
 
@@ -118,6 +119,7 @@ class MediaInfo:
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
     other_pictures: int = 0  # video streams besides the one encoded (cover pictures, other angles)
     chapters: int = 0
+    frame_rate: float | None = None  # frames a second (the stream's average), where ffmpeg says
     # The part of the file a job works on (``duration_seconds`` is then that part's length).
     trim: Trim | None = None
     # Where the file's timeline starts (its earliest stream's first timestamp): ffmpeg's times,
@@ -273,8 +275,15 @@ def parse_probe(text: str) -> MediaInfo:
         other_pictures=pictures - 1,
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
+        frame_rate=_frame_rate(video[1]),
         timeline_start=float(start_time.group(1)) if (start_time := _START.search(text)) else 0.0,
     )
+
+
+def _frame_rate(stream: str) -> float | None:
+    match = _FPS.search(stream)
+    rate = float(match.group(1)) * (1000 if match.group(2) else 1) if match else 0.0
+    return rate if rate > 0 else None
 
 
 def _rotation(side_data: list[str]) -> int:

@@ -323,7 +323,14 @@ class _Encode:
             self.scored_starts(), self.picture, self.cues,
         )  # fmt: skip
         limit = None if self.asked else self.input_size
-        self.steps.run(cmd, self.info.duration_seconds, band, size_limit=limit, whole=True)
+        self.steps.run(
+            cmd,
+            self.info.duration_seconds,
+            band,
+            size_limit=limit,
+            whole=True,
+            frame_rate=self.info.frame_rate,
+        )
         outgrown = self.steps.outgrown
         if outgrown is not None:
             share = outgrown.seconds_done / self.duration if self.duration else 0
@@ -358,7 +365,7 @@ class _Encode:
                 self.ffmpeg, self.source, unused, self.vf, codec, rate, [], None, self.info.trim, self.hdr,
                 keyframes=self.scored_starts(), picture=self.picture,
             )  # fmt: skip
-            self.steps.run(first, self.duration, first_band, whole=True)
+            self.steps.run(first, self.duration, first_band, whole=True, frame_rate=self.info.frame_rate)
         best: Path | None = None
         raised = False
         for attempt in range(MAX_FITS):
@@ -368,7 +375,7 @@ class _Encode:
                 self.ffmpeg, self.source, video, self.vf, codec, rate, ["-an"], None, self.info.trim,
                 self.hdr, keyframes=self.scored_starts(), picture=self.picture,
             )  # fmt: skip
-            self.steps.run(cmd, self.duration, second_band, whole=True)
+            self.steps.run(cmd, self.duration, second_band, whole=True, frame_rate=self.info.frame_rate)
             candidate = self._mux(video, audio_file, self.folder / f"fit-{attempt}.mp4")
             size = candidate.stat().st_size
             log.info("fit %d: %d bit/s gave %d bytes (target %d)", attempt, bitrate, size, target_bytes)

@@ -254,7 +254,7 @@ def _encode_at(
         context.hdr, starts,
     )  # fmt: skip
     limit = None if context.change_asked else context.input_size
-    steps.run(cmd, segment.duration, band, size_limit=limit, whole=True)
+    steps.run(cmd, segment.duration, band, size_limit=limit, whole=True, frame_rate=context.info.frame_rate)
 
 
 def _retuned(
@@ -350,11 +350,11 @@ def _encode_to_bitrate(
         first = segment_command(
             ffmpeg, context.source, unused, segment, context.vf, codec, rate, context.hdr, starts
         )
-        steps.run(first, segment.duration, first_band, whole=True)
+        steps.run(first, segment.duration, first_band, whole=True, frame_rate=context.info.frame_rate)
         unused.unlink(missing_ok=True)
     rate = Rate(bitrate=bitrate, pass_number=2 if passes else None, passlog=passlog)
     cmd = segment_command(ffmpeg, context.source, path, segment, context.vf, codec, rate, context.hdr, starts)
-    steps.run(cmd, segment.duration, encode_band, whole=True)
+    steps.run(cmd, segment.duration, encode_band, whole=True, frame_rate=context.info.frame_rate)
 
 
 def _score(

@@ -7,6 +7,7 @@ was given is stopped and reported, not failed: the caller decides what to delive
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import time
@@ -32,6 +33,9 @@ TRUNCATED_SHARE = 0.9  # decoding less than this share of the probed duration me
 # ... when that is this much short, at least: ffmpeg's progress counts up to the last frame's start,
 # not its end (an encoder may even report none for one frame: SVT-AV1's of a one-frame video, 0 s).
 TRUNCATED_MIN_SECONDS = 0.5
+# ... or than this many frames, where they are seconds apart (a slide show, a 1 fps time lapse):
+# the progress stops two frames short of the end there.
+TRUNCATED_MIN_FRAMES = 3
 DISK_FULL = "the server ran out of disk space while compressing; try again later"
 
 Band = tuple[float, float]  # the stretch of the job's 0-100 % a step fills
@@ -87,8 +91,10 @@ class Steps:
         band: Band,
         size_limit: int | None = None,
         whole: bool = False,
+        frame_rate: float | None = None,
     ) -> RunResult:
-        """Run one step over ``seconds`` of video; ``whole``: it must read the entire input.
+        """Run one step over ``seconds`` of video; ``whole``: it must read the entire input
+        (of ``frame_rate`` frames a second, where known).
 
         ``size_limit``: stop once the output passes it (``self.outgrown`` then says so).
         """
@@ -116,7 +122,9 @@ class Steps:
             raise JobFailed("timeout", f"compressing took longer than the {minutes}-minute limit")
         missing = (seconds or 0.0) - result.seconds_done
         short = bool(whole and seconds and result.seconds_done < seconds * TRUNCATED_SHARE)
-        short = short and missing >= TRUNCATED_MIN_SECONDS
+        short = short and missing >= max(
+            TRUNCATED_MIN_SECONDS, TRUNCATED_MIN_FRAMES / (frame_rate or math.inf)
+        )
         if reads_store(cmd) and (result.returncode != 0 or store_trouble(result.log_tail) or short):
             raise Interrupted("the file store could not be read", STORE_UNAVAILABLE, retry=True)
         if result.returncode != 0:

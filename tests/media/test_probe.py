@@ -20,6 +20,16 @@ def test_parses_duration_size_and_codecs() -> None:
     info = parse_probe(HEADER)
     assert (info.duration_seconds, info.width, info.height) == (61.2, 1920, 1080)
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
+    assert info.frame_rate == 30
+
+
+@pytest.mark.parametrize(
+    ("said", "rate"), [("29.97 fps", 29.97), ("1k fps", 1000.0), ("1 fps", 1.0), ("", None)]
+)
+def test_the_frame_rate_is_read_where_ffmpeg_says_it(said: str, rate: float | None) -> None:
+    stream = "1920x1080 [SAR 1:1 DAR 16:9], 30 fps"
+    header = HEADER.replace(stream, stream.replace(", 30 fps", f", {said}" if said else ""))
+    assert parse_probe(header).frame_rate == rate
 
 
 def test_a_length_from_a_subtitles_unknown_duration_is_the_picture_and_sounds() -> None:

@@ -339,3 +339,16 @@ def test_real_footage_already_compressed_never_comes_back_larger(
                 preset_command(FFMPEG, clip, plain, Options(preset=preset), source, delivered.crf), check=True
             )
             assert delivered.path.stat().st_size <= plain.stat().st_size * 1.01
+
+
+@pytest.mark.parametrize("rate", [1, 2])
+def test_a_silent_video_of_few_frames_a_second_is_read_whole(
+    run_job: Deliver, tmp_path: Path, rate: int
+) -> None:
+    """ffmpeg's progress ends at the last frame's start (and an encoder's delay may hold one
+    more): at 1 or 2 frames a second that is a second or more short, not a damaged file."""
+    clip = tmp_path / "slow.mp4"
+    picture = ["-f", "lavfi", "-i", f"testsrc2=size=320x240:rate={rate}:duration=6"]
+    subprocess.run([FFMPEG, "-loglevel", "error", "-y", *picture, *corpus.FAITHFUL, str(clip)], check=True)
+    delivered = run_job(clip)
+    assert len(frame_times(delivered.path)) == 6 * rate
