@@ -58,6 +58,7 @@ _MASTERING = re.compile(
 )
 _LIGHT = re.compile(r"^\s*content light level metadata[:,] MaxCLL=(\d+), MaxFALL=(\d+)", re.IGNORECASE)
 _SIZE = re.compile(r"\b(\d{1,5})x(\d{1,5})\b")
+_STATS_TIME = re.compile(r"time=(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")  # ffmpeg's progress line
 _FPS = re.compile(r", (\d+(?:\.\d+)?)(k?) fps\b")  # the picture's average rate ("25 fps", "29.97 fps")
 _INVALID_SIZE = re.compile(r"Picture size (\d+x\d+) is invalid")
 _STILL_FORMATS = ("image2", "_pipe", "webp", "tiff")
@@ -155,8 +156,8 @@ class MediaInfo:
             return (f"the video is {self.width}×{self.height} ({pixels / 1e6:.1f} megapixels); this server "
                     f"takes at most {max_pixels / 1e6:.1f} megapixels a frame (MAX_PIXELS)")  # fmt: skip
         if self.duration_seconds is not None and self.duration_seconds > max_duration_seconds:
-            return (f"the video is {self.duration_seconds / 60:.0f} minutes long; this server takes at most "
-                    f"{max_duration_seconds / 60:.0f} minutes (MAX_DURATION_MINUTES)")  # fmt: skip
+            return (f"the video is {_length(self.duration_seconds)} long; this server takes at most "
+                    f"{_length(max_duration_seconds)} (MAX_DURATION_MINUTES)")  # fmt: skip
         return None
 
     def content_type(self, filename: str) -> str:
@@ -196,9 +197,17 @@ def probe(ffmpeg: str, path: str | Path) -> MediaInfo:
     kind = list_kind(path)
     if kind is not None:
         raise ProbeError(f"the file is {kind}, which names other files; upload the video itself")
+    info = parse_probe(_ffmpeg_says(ffmpeg, path))
+    if info.duration_seconds is None:  # a header written before the length was known (a recording)
+        info = replace(info, duration_seconds=_read_length(ffmpeg, path))
+    return info
+
+
+def _ffmpeg_says(ffmpeg: str, path: str | Path, *more: str) -> str:
+    """What ffmpeg writes to stderr reading ``path`` (with ``more`` arguments), fenced."""
     try:
         done = subprocess.run(
-            [ffmpeg, "-hide_banner", "-nostdin", *input_args(path)],
+            [ffmpeg, "-hide_banner", "-nostdin", *input_args(path), *more],
             capture_output=True,
             timeout=PROBE_TIMEOUT_SECONDS,
             check=False,
@@ -206,7 +215,16 @@ def probe(ffmpeg: str, path: str | Path) -> MediaInfo:
         )
     except subprocess.TimeoutExpired as exc:
         raise ProbeError("reading the file's header took too long; is it a video?") from exc
-    return parse_probe(done.stderr.decode("utf-8", "replace"))
+    return done.stderr.decode("utf-8", "replace")
+
+
+def _read_length(ffmpeg: str, path: str | Path) -> float | None:
+    """The length of a file whose header gives none (a browser's MediaRecorder WebM, a stream
+    saved as it came): its picture's and sound's packets read to the end, none decoded. Limits,
+    quotas and the split into segments all count on it."""
+    said = _ffmpeg_says(ffmpeg, path, "-map", "0:v:0", "-map", "0:a?", "-c", "copy", "-f", "null", "-")
+    seconds = [_seconds(match) for match in _STATS_TIME.finditer(said)]
+    return seconds[-1] if seconds and seconds[-1] > 0 else None
 
 
 def parse_probe(text: str) -> MediaInfo:
@@ -278,6 +296,14 @@ def parse_probe(text: str) -> MediaInfo:
         frame_rate=_frame_rate(video[1]),
         timeline_start=float(start_time.group(1)) if (start_time := _START.search(text)) else 0.0,
     )
+
+
+def _length(seconds: float) -> str:
+    """A length as a person reads it: ``70 s``, ``1 minute``, ``12.5 minutes``."""
+    if seconds < 120 and seconds % 60:
+        return f"{seconds:.0f} s"
+    minutes = f"{seconds / 60:.1f}".removesuffix(".0")
+    return f"{minutes} minute" + ("" if minutes == "1" else "s")
 
 
 def _frame_rate(stream: str) -> float | None:

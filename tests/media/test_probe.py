@@ -211,3 +211,40 @@ def test_probe_reads_a_real_hdr10_clip(tmp_path: Path) -> None:
     assert info.mastering is not None and info.mastering.green == (0.265, 0.69)
     assert (info.mastering.min_luminance, info.mastering.max_luminance) == (0.0001, 1000.0)
     assert info.light == ContentLight(corpus.MAX_CLL, corpus.MAX_FALL)
+
+
+def test_a_file_whose_header_gives_no_length_is_measured(tmp_path: Path) -> None:
+    """As a browser's MediaRecorder writes WebM: the length is not known when the header is.
+    Limits, quotas and the split into segments count on it."""
+    clip = tmp_path / "recorded.mkv"
+    sources = [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=25:duration=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=3",
+    ]
+    codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "libopus"]
+    piped = subprocess.run([FFMPEG, "-loglevel", "error", *sources, *codecs, "-f", "matroska", "-"],
+                           capture_output=True, check=True)  # fmt: skip
+    clip.write_bytes(piped.stdout)  # written as it came: no length in its header
+    header = subprocess.run([FFMPEG, "-hide_banner", "-i", str(clip)], capture_output=True, text=True).stderr
+    assert "Duration: N/A" in header
+    assert probe(FFMPEG, clip).duration_seconds == pytest.approx(3.0, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "limit", "said"),
+    [(70, 60, "the video is 70 s long; this server takes at most 1 minute"),
+     (750, 600, "the video is 12.5 minutes long; this server takes at most 10 minutes")],
+)  # fmt: skip
+def test_a_video_past_the_length_limit_is_told_both_lengths_plainly(
+    seconds: float, limit: float, said: str
+) -> None:
+    """It said "the video is 1 minutes long; this server takes at most 1 minutes" of 70 s."""
+    info = parse_probe(HEADER.replace("00:01:01.20", f"00:{seconds // 60:02.0f}:{seconds % 60:05.2f}"))
+    reason = info.beyond(10**9, limit)
+    assert reason is not None and reason.startswith(said)
