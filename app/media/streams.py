@@ -60,12 +60,16 @@ def kept(
     for output, index in enumerate(kept_subtitles(info, container)):
         if timed.subtitles and index in texts:
             args += ["-map", f"{first + texts.index(index)}:s:0"]
-            args += [f"-map_metadata:s:s:{output}", f"{source}:s:s:{index}"]
             codec = container.text_subtitles or ("ass" if info.subtitles[index] in ("ass", "ssa") else "srt")
         else:
             args += ["-map", f"{source}:s:{index}"]
             codec = container.text_subtitles or ("srt" if info.subtitles[index] == "mov_text" else "copy")
         args += [f"-c:s:{output}", codec]
+        if timed.subtitles:  # a cue file's track takes its metadata from the track it stands for
+            args += [f"-map_metadata:s:s:{output}", f"{source}:s:s:{index}"]
+    if timed.subtitles:  # one stream's mapping ends ffmpeg's own copy for every stream: each is named
+        for track in range(info.audio_tracks):  # (the audio is mapped in the same order it is read)
+            args += [f"-map_metadata:s:a:{track}", f"{source}:s:a:{track}"]
     chapters = first + len(timed.subtitles) if timed.chapters else source
     args += ["-map_metadata", str(source), "-map_chapters", str(chapters)]
     if not keep_location:

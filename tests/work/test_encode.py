@@ -139,6 +139,8 @@ def test_a_trim_keeps_each_cue_and_chapter_at_its_moment(run_job: Deliver, tmp_p
         [FFMPEG, "-hide_banner", "-i", str(delivered.path)], capture_output=True, text=True
     )
     assert re.findall(r"\((\w+)\): Subtitle: mov_text", header.stderr) == ["eng", "fra"]
+    assert re.findall(r"\((\w+)\): Audio", header.stderr) == ["eng", "fra", "deu"]  # each cue file's
+    # metadata mapping ended ffmpeg's own copy of every other track's: they came out "und"
     assert len(re.findall(r"Chapter #0:\d+: start 0.000000, end 0.500000", header.stderr)) == 1  # "One"
     assert len(re.findall(r"Chapter #0:\d+: start 0.500000, end 1.100000", header.stderr)) == 1  # "Two"
     assert probe(FFMPEG, delivered.path).duration_seconds == pytest.approx(1.1, abs=0.05)
@@ -352,3 +354,21 @@ def test_a_silent_video_of_few_frames_a_second_is_read_whole(
     subprocess.run([FFMPEG, "-loglevel", "error", "-y", *picture, *corpus.FAITHFUL, str(clip)], check=True)
     delivered = run_job(clip)
     assert len(frame_times(delivered.path)) == 6 * rate
+
+
+def test_a_trim_into_matroska_keeps_every_tracks_language_and_title(run_job: Deliver, tmp_path: Path) -> None:
+    clip = corpus.holiday(tmp_path / "holiday.mkv")
+    delivered = run_job(clip, start_seconds=0.5, container="mkv")
+    header = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(delivered.path)], capture_output=True, text=True
+    )
+    tracks = re.findall(r"Stream #0:\d+\((\w+)\): (Audio|Subtitle)", header.stderr)
+    assert tracks == [
+        ("eng", "Audio"),
+        ("fra", "Audio"),
+        ("deu", "Audio"),
+        ("eng", "Subtitle"),
+        ("fra", "Subtitle"),
+    ]
+    titles = re.findall(r"^ +title +: (.+)$", header.stderr.split("Stream #0:1")[1], re.MULTILINE)
+    assert titles[:3] == ["English", "Français", "Deutsch"]
