@@ -92,6 +92,7 @@ class Container:
 
     name: str  # as a request names it (``container``)
     muxer: str  # ffmpeg's
+    demuxer: str  # the name ffmpeg's reader of it lists a file as (``MediaInfo.format_name``)
     content_type: str
     extension: str  # of the download's name
     muxer_args: tuple[str, ...]  # how it starts playing before it has all arrived
@@ -100,10 +101,10 @@ class Container:
 
 
 CONTAINER_LIST: Final = (
-    Container("mp4", "mp4", "video/mp4", "mp4", ("-movflags", "+faststart"),
+    Container("mp4", "mp4", "mp4", "video/mp4", "mp4", ("-movflags", "+faststart"),
               picture_subtitles=False, text_subtitles="mov_text"),
     # Matroska holds every subtitle as it is (but MP4's own mov_text, made SubRip), its index first.
-    Container("mkv", "matroska", "video/x-matroska", "mkv", ("-cues_to_front", "1"),
+    Container("mkv", "matroska", "matroska", "video/x-matroska", "mkv", ("-cues_to_front", "1"),
               picture_subtitles=True, text_subtitles=None),
 )  # fmt: skip
 CONTAINERS: Final = {container.name: container for container in CONTAINER_LIST}

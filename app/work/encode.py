@@ -29,7 +29,7 @@ from app.media.command import (
 )
 from app.media.cues import NO_CUES, Cues, cut_chapters, cut_cues
 from app.media.fence import input_args
-from app.media.formats import CODECS, PRESETS, Container
+from app.media.formats import CODECS, CONTAINERS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
 from app.media.quality import (
     IDENTICAL,
@@ -179,6 +179,10 @@ def asked_change(info: MediaInfo, options: Options) -> str | None:
         return "evened-out sound"
     if info.trim is not None:
         return "part of the video"
+    if options.container is not None and CONTAINERS[options.container].demuxer not in info.format_name.split(
+        ","
+    ):
+        return f"an {options.container.upper()} file"
     return None
 
 

@@ -372,3 +372,17 @@ def test_a_trim_into_matroska_keeps_every_tracks_language_and_title(run_job: Del
     ]
     titles = re.findall(r"^ +title +: (.+)$", header.stderr.split("Stream #0:1")[1], re.MULTILINE)
     assert titles[:3] == ["English", "Français", "Deutsch"]
+
+
+def test_a_container_asked_for_is_delivered_even_when_the_original_is_smaller(
+    run_job: Deliver, tmp_path: Path
+) -> None:
+    """A WebM or MKV original kept "as it is smaller" came back in its own container, though
+    MP4 was asked for: the container asked for is a change, as a lower height is."""
+    small = corpus.already_compressed(tmp_path / "small.mp4")
+    clip = tmp_path / "small.mkv"
+    subprocess.run([FFMPEG, "-loglevel", "error", "-i", str(small), "-c", "copy", str(clip)], check=True)
+    assert run_job(clip).kept_original  # nothing asked: the smaller original, in its own container
+    delivered = run_job(clip, container="mp4")
+    assert not delivered.kept_original and delivered.content_type == "video/mp4"
+    assert "mp4" in probe(FFMPEG, delivered.path).format_name.split(",")
