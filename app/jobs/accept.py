@@ -15,7 +15,7 @@ from flask import current_app
 
 from app import metrics
 from app.extensions import db
-from app.jobs import idempotency, lifecycle, quotas
+from app.jobs import idempotency, lifecycle, quotas, usage
 from app.jobs.models import PENDING, Job
 from app.jobs.options import Submission
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
@@ -64,7 +64,7 @@ def accept_upload(
     if upload.size_bytes > current_app.config["MAX_UPLOAD_MB"] * MB:
         raise Problem(413, "too_large", f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
     info = admit(upload.path, submission)
-    job = _new_job(owner, submission, base_url, idempotency_key, request_print, info.duration_seconds)
+    job = _new_job(owner, submission, base_url, idempotency_key, request_print, _charged(info, submission))
     job.input = info.as_input(clean_filename(upload.filename), upload.size_bytes)
     store_input(job.id, upload.path)
     return lifecycle.create(job), True
@@ -105,7 +105,7 @@ def accept_stored(
     base_url: str,
 ) -> Job:
     """Record and enqueue the job of an input already in storage under ``input_key(job_id)``."""
-    job = _new_job(owner, submission, base_url, None, None, info.duration_seconds, job_id=job_id)
+    job = _new_job(owner, submission, base_url, None, None, _charged(info, submission), job_id=job_id)
     job.input = info.as_input(clean_filename(filename), size_bytes)
     return lifecycle.create(job)
 
@@ -150,6 +150,11 @@ def clean_filename(name: str) -> str:
     """The client's file name as given, minus control characters; shown, never used as a path."""
     shown = "".join(ch for ch in name if ch.isprintable()).strip() or "video"
     return shown[:MAX_FILENAME_LENGTH]
+
+
+def _charged(info: MediaInfo, submission: Submission) -> float | None:
+    options = submission.options
+    return usage.charged_seconds(info.duration_seconds, options.start_seconds, options.end_seconds)
 
 
 def _new_job(

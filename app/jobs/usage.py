@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model, db
 from app.jobs.models import Job
+from app.media.trim import trim_of
 from app.timeutil import utcnow
 
 USAGE_DAYS = 31  # ledger rows live this long: the longest window shown (30 days) and a day more
@@ -48,13 +49,24 @@ class Totals:
         return asdict(self)
 
 
+def charged_seconds(video_seconds: float | None, start: float | None, end: float | None) -> float | None:
+    """The seconds of video a job counts for (usage, ``monthly_minutes``): the part a trim from
+    ``start`` to ``end`` keeps of a video ``video_seconds`` long, else all of it."""
+    trim = trim_of(start, end, video_seconds)
+    return video_seconds if trim is None else max(trim.length, 0.0)
+
+
 def record(job: Job) -> None:
     """Write the job's figures as they stand (on acceptance, then once it has ended)."""
     row = db.session.get(UsageRecord, job.id) or UsageRecord(
         job_id=job.id, owner=job.owner, created_at=job.created_at
     )
     row.input_bytes = int(job.input.get("size_bytes") or 0)
-    row.video_seconds = float(job.input.get("duration_seconds") or 0.0)
+    asked = job.options or {}
+    seconds = charged_seconds(
+        job.input.get("duration_seconds"), asked.get("start_seconds"), asked.get("end_seconds")
+    )
+    row.video_seconds = float(seconds or 0.0)
     row.output_bytes = int((job.output or {}).get("size_bytes") or 0)
     if job.started_at is not None and job.finished_at is not None:
         row.encode_seconds = max((job.finished_at - job.started_at).total_seconds(), 0.0)

@@ -108,3 +108,24 @@ def test_minutes_older_than_30_days_and_keys_without_quotas_are_not_counted(
     assert _upload(client, clips["small"])[0] == 202
     unlimited = _keyed_client(app)
     assert [_upload(unlimited, clips["small"])[0] for _ in range(3)] == [202, 202, 202]
+
+
+def test_a_trim_counts_the_minutes_it_keeps(app: Flask, clips: dict[str, Path]) -> None:
+    """58.5 s used of a minute: the whole clip does not fit, the half second kept of it does,
+    and the ledger counts that half second."""
+    client = _keyed_client(app, monthly_minutes=1)
+    owner = _owner(client, app)
+    with app.app_context():
+        db.session.add(UsageRecord(job_id="earlier", owner=owner, created_at=utcnow(), video_seconds=58.5))
+        db.session.commit()
+    assert _upload(client, clips["small"])[0] == 429
+    data = {
+        "file": (io.BytesIO(clips["small"].read_bytes()), "a.mp4"),
+        "start_seconds": "0.5",
+        "end_seconds": "1",
+    }
+    answer = client.post("/api/jobs", data=data, content_type="multipart/form-data")
+    assert answer.status_code == 202, answer.get_json()
+    with app.app_context():
+        charged = db.session.get(UsageRecord, answer.get_json()["id"])
+        assert charged is not None and charged.video_seconds == pytest.approx(0.5)
