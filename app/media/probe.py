@@ -221,8 +221,12 @@ def _ffmpeg_says(ffmpeg: str, path: str | Path, *more: str) -> str:
 def _read_length(ffmpeg: str, path: str | Path) -> float | None:
     """The length of a file whose header gives none (a browser's MediaRecorder WebM, a stream
     saved as it came): its picture's and sound's packets read to the end, none decoded. Limits,
-    quotas and the split into segments all count on it."""
-    said = _ffmpeg_says(ffmpeg, path, "-map", "0:v:0", "-map", "0:a?", "-c", "copy", "-f", "null", "-")
+    quotas and the split into segments all count on it. None when it cannot be read in time
+    (the file is still a video: its length stays unknown, as before)."""
+    try:
+        said = _ffmpeg_says(ffmpeg, path, "-map", "0:v:0", "-map", "0:a?", "-c", "copy", "-f", "null", "-")
+    except ProbeError:
+        return None
     seconds = [_seconds(match) for match in _STATS_TIME.finditer(said)]
     return seconds[-1] if seconds and seconds[-1] > 0 else None
 

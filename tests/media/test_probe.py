@@ -1,4 +1,5 @@
 # ruff: noqa: E501 - recorded ffmpeg output keeps its long lines
+import importlib
 import subprocess
 from pathlib import Path
 
@@ -248,3 +249,23 @@ def test_a_video_past_the_length_limit_is_told_both_lengths_plainly(
     info = parse_probe(HEADER.replace("00:01:01.20", f"00:{seconds // 60:02.0f}:{seconds % 60:05.2f}"))
     reason = info.beyond(10**9, limit)
     assert reason is not None and reason.startswith(said)
+
+
+def test_a_length_that_cannot_be_read_in_time_stays_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading every packet of a huge headerless file may pass the probe's time limit: the file
+    is still a video (its length unknown, as before), not refused as "no video"."""
+    probing = importlib.import_module("app.media.probe")  # the module (``app.media.probe`` is the function)
+
+    header = HEADER.replace("Duration: 00:01:01.20", "Duration: N/A")
+
+    def slow(ffmpeg: str, path: str | Path, *more: str) -> str:
+        if more:
+            raise ProbeError("reading the file's header took too long; is it a video?")
+        return header
+
+    monkeypatch.setattr(probing, "_ffmpeg_says", slow)
+    huge = tmp_path / "huge.webm"
+    huge.write_bytes(b"\x1a\x45\xdf\xa3")  # read by ffmpeg only through the stand-in above
+    assert probe(FFMPEG, huge).duration_seconds is None
