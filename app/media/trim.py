@@ -10,7 +10,7 @@ its timestamps start at zero. Runs that seek on their own (samples, scores, stil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # A trim's times are compared with frame times this loosely: a time printed with three
 # decimals (``1.04``) still names the frame at 1.0400000001.
@@ -45,6 +45,23 @@ class Trim:
             return ["-ss", f"{self.start:.6f}", "-t", f"{self.length:.6f}"]
         at = ["-seek_timestamp", "1", "-ss", f"{origin + self.start:.6f}"]
         return [*at, "-t", f"{self.length:.6f}"]
+
+    def from_showing_frame(self, times: list[float]) -> Trim:
+        """This trim, started at the frame on screen at ``start`` (``times``: the input's frames,
+        in order) when ``start`` falls between two: ffmpeg's ``-ss`` drops a frame that began
+        before it, and each stream then starts with the picture (its sound up to a frame sooner)."""
+        showing = max((time for time in times if time <= self.start + TIME_SLACK_SECONDS), default=None)
+        if showing is None or showing >= self.start - TIME_SLACK_SECONDS:
+            return self
+        return replace(self, start=showing)
+
+    def picture_end(self, times: list[float]) -> float | None:
+        """Where the picture ends (``times``: the input's frames, in order; its last frame lasts as
+        long as the one before it) when this trim starts at or after it, else None."""
+        if len(times) < 2:
+            return None
+        end = times[-1] + (times[-1] - times[-2])
+        return end if self.start >= end - TIME_SLACK_SECONDS else None
 
     def kept_frames(self, times: list[float]) -> list[float]:
         """The frames (at ``times`` of the input, in order) this keeps: those on screen at any

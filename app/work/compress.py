@@ -35,6 +35,7 @@ from app.work.download import DOWNLOAD_SHARE, fetch_source
 from app.work.encode import (
     OUTPUT_NAME,
     Delivery,
+    at_showing_frame,
     deliver,
     deliver_joined,
     delivered_in,
@@ -45,7 +46,7 @@ from app.work.encode import (
 from app.work.failures import STORE_UNAVAILABLE, SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
 from app.work.steps import DISK_FULL, Standing, Steps, ffmpeg_path, standing_of
-from app.work.verify import verify
+from app.work.verify import frame_times, verify
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -127,6 +128,8 @@ def encode_and_check(
     prove the file (``verify``): what is delivered, and its header (None: the input kept).
     ``frames``: where steps that seek read the input's frames (``seekable.frames_to_seek_in``)."""
     seams: list[float] | None = None  # a split job's: its segments were each decoded whole
+    listed = frames or source  # the input's frames, timed as the encode and the trim time them
+    times: list[float] | None = None  # the input's frame times, once listed
     if segments.wanted(info, options, current_app.config, input_share(source.stat().st_size, info)):
         target = folder / OUTPUT_NAME
         joined = segments.encode_in_segments(job, source, info, options, folder, steps, target, frames)
@@ -135,11 +138,14 @@ def encode_and_check(
         )
         seams = joined.seams
     else:
+        if info.trim is not None and info.trim.start > 0:  # the segments' plan does this its own way
+            times = frame_times(listed, folder, steps)
+            info = at_showing_frame(info, times)
         delivery = deliver(source, info, options, filename, folder, steps, frames)
     if delivery.kept_original:
         return delivery, None
-    listed = frames or source  # the input's frames, timed as the encode and the trim time them
-    return delivery, verify(listed, info, delivery.path, folder, steps, delivered_in(info, options), seams)
+    container = delivered_in(info, options)
+    return delivery, verify(listed, info, delivery.path, folder, steps, container, seams, times)
 
 
 def _attempt(job: Job, attempt: int, folder: Path) -> tuple[dict[str, Any], float]:

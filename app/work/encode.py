@@ -149,6 +149,21 @@ def trimmed(info: MediaInfo, options: Options) -> MediaInfo:
     return info.trimmed(trim_of(start, end, info.duration_seconds))
 
 
+def at_showing_frame(info: MediaInfo, times: list[float]) -> MediaInfo:
+    """A one-piece job's video, its trim started at the frame on screen at its start
+    (``Trim.from_showing_frame``; ``times``: the input's frames). A start at or after the end of
+    the picture (its sound goes on) fails the job: there is no frame to encode."""
+    if info.trim is None:
+        return info
+    end = info.trim.picture_end(times)
+    if end is not None:
+        raise JobFailed(
+            "trim_out_of_range",
+            f"start_seconds must be before the picture ends ({end:.3f} s): only sound comes after it",
+        )
+    return info.trimmed(info.trim.from_showing_frame(times))
+
+
 def input_share(size: int, info: MediaInfo) -> int:
     """Of an input's ``size`` bytes, those a result is weighed against (never larger): all of
     them, or a trim's share by length."""

@@ -60,18 +60,20 @@ def verify(
     steps: Steps,
     container: Container = MP4,
     seams: list[float] | None = None,
+    times: list[float] | None = None,
 ) -> MediaInfo:
     """Raise Interrupted (``output_invalid``, worth another attempt) unless ``delivered`` decodes
     to its end and holds the input's frames (listed in ``source``, or in its seekable copy),
     length and streams; what its header says.
 
     ``seams``: where a split job's segments meet, each checked by ``check_segment`` where it
-    was encoded: only the picture across them is decoded again."""
+    was encoded: only the picture across them is decoded again. ``times``: the frame times of
+    ``source`` when they were listed already."""
     found = _undecodable(delivered, info.duration_seconds, steps, seams)
     if found:
         raise _invalid("the compressed file", found)
     output = probe(ffmpeg_path(), delivered)
-    kept = frame_times(source, folder, steps)
+    kept = times if times is not None else frame_times(source, folder, steps)
     if info.trim:
         kept = info.trim.kept_frames(kept)
     delivered_times = frame_times(delivered, folder, steps)

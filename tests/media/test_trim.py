@@ -69,3 +69,22 @@ def test_an_encode_of_a_trim_holds_exactly_its_frames(tmp_path: Path) -> None:
     kept = info.trim.kept_frames(frame_times(clip))
     assert len(frame_times(out)) == len(kept) == round(3.5 * 25)
     assert probe(FFMPEG, out).duration_seconds == pytest.approx(3.5, abs=0.1)
+
+
+def test_a_start_between_two_frames_moves_back_to_the_one_showing() -> None:
+    times = [0.0, 0.04, 0.08, 0.12]
+    assert Trim(0.05, 0.12).from_showing_frame(times).start == 0.04
+    assert Trim(0.08, 0.12).from_showing_frame(times).start == 0.08  # on a frame: kept
+    assert Trim(0.08 + 1e-9, 0.12).from_showing_frame(times).start == 0.08 + 1e-9  # a printed time's slack
+    assert Trim(0.01, 0.12).from_showing_frame([0.02, 0.06]).start == 0.01  # before any picture
+    moved = Trim(0.05, 0.12, total=1.0).from_showing_frame(times)
+    assert (moved.end, moved.total) == (0.12, 1.0)
+    assert moved.kept_frames(times) == Trim(0.05, 0.12).kept_frames(times) == [0.04, 0.08]
+
+
+def test_a_start_after_the_last_frame_has_lasted_is_past_the_picture() -> None:
+    times = [0.0, 0.04, 0.08]
+    assert Trim(0.10, 1.0).picture_end(times) is None  # the last frame is still showing
+    assert Trim(0.12, 1.0).picture_end(times) == pytest.approx(0.12)
+    assert Trim(0.5, 1.0).picture_end(times) == pytest.approx(0.12)
+    assert Trim(0.5, 1.0).picture_end([0.0]) is None  # one frame: no spacing to go by

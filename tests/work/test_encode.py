@@ -22,8 +22,9 @@ from app.media.picture import video_filter
 from app.media.search import SEARCH_MIN_SECONDS, crf_search
 from app.media.sync import first_frames_command, read_first_time
 from app.units import MB
-from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, deliver, trimmed
+from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, at_showing_frame, deliver, trimmed
 from app.work.steps import Steps
+from app.work.verify import frame_times as listed_frames
 from tests.conftest import FFMPEG, frame_times, full_vmaf
 from tests.media import corpus, footage
 from tests.media.crafted import recording
@@ -43,7 +44,10 @@ def run_job(app: Flask, tmp_path: Path) -> Iterator[Deliver]:
         folder.mkdir()
         steps = Steps(job.id, 0.0, app.config)
         asked = Options(**options)  # type: ignore[arg-type]
-        return deliver(clip, trimmed(probe(FFMPEG, clip), asked), asked, clip.name, folder, steps)
+        info = trimmed(probe(FFMPEG, clip), asked)
+        if info.trim is not None:  # as compress.encode_and_check starts a one-piece trim
+            info = at_showing_frame(info, listed_frames(clip, folder, steps))
+        return deliver(clip, info, asked, clip.name, folder, steps)
 
     with app.app_context():
         yield run
@@ -124,16 +128,17 @@ def test_a_trim_larger_than_its_share_of_the_input_says_so_plainly(run_job: Deli
 
 
 def test_a_trim_keeps_each_cue_and_chapter_at_its_moment(run_job: Deliver, tmp_path: Path) -> None:
-    """0.5-1.6 s of a clip with English cues at 0-1 and 1-2 s, a French one at 0-1.5 s and
-    chapters at 0-1 and 1-2 s: each timed from the trim's start and cut at its end (ffmpeg's own
-    seek moved the cues and kept the chapters as they were: the file outlasted its picture)."""
+    """0.5-1.6 s of a 25 fps clip with English cues at 0-1 and 1-2 s, a French one at 0-1.5 s and
+    chapters at 0-1 and 1-2 s: each timed from the trim's start, the frame on screen at 0.5 s
+    (0.48), and cut at its end (ffmpeg's own seek moved the cues and kept the chapters as they
+    were: the file outlasted its picture)."""
     clip = corpus.holiday(tmp_path / "holiday.mkv")
     delivered = run_job(clip, start_seconds=0.5, end_seconds=1.6)
     timed = re.compile(r"(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})\n(.+)")
     cues = [timed.findall(re.sub(r"<[^>]+>", "", _subtitles(delivered.path, track))) for track in (0, 1)]
     assert cues == [
-        [("00:00:00,000", "00:00:00,500", "Hello"), ("00:00:00,500", "00:00:01,100", "World")],
-        [("00:00:00,000", "00:00:01,000", "Bonjour")],
+        [("00:00:00,000", "00:00:00,520", "Hello"), ("00:00:00,520", "00:00:01,120", "World")],
+        [("00:00:00,000", "00:00:01,020", "Bonjour")],
     ]
     header = subprocess.run(
         [FFMPEG, "-hide_banner", "-i", str(delivered.path)], capture_output=True, text=True
@@ -141,9 +146,9 @@ def test_a_trim_keeps_each_cue_and_chapter_at_its_moment(run_job: Deliver, tmp_p
     assert re.findall(r"\((\w+)\): Subtitle: mov_text", header.stderr) == ["eng", "fra"]
     assert re.findall(r"\((\w+)\): Audio", header.stderr) == ["eng", "fra", "deu"]  # each cue file's
     # metadata mapping ended ffmpeg's own copy of every other track's: they came out "und"
-    assert len(re.findall(r"Chapter #0:\d+: start 0.000000, end 0.500000", header.stderr)) == 1  # "One"
-    assert len(re.findall(r"Chapter #0:\d+: start 0.500000, end 1.100000", header.stderr)) == 1  # "Two"
-    assert probe(FFMPEG, delivered.path).duration_seconds == pytest.approx(1.1, abs=0.05)
+    assert len(re.findall(r"Chapter #0:\d+: start 0.000000, end 0.520000", header.stderr)) == 1  # "One"
+    assert len(re.findall(r"Chapter #0:\d+: start 0.520000, end 1.120000", header.stderr)) == 1  # "Two"
+    assert probe(FFMPEG, delivered.path).duration_seconds == pytest.approx(1.12, abs=0.02)
 
 
 @pytest.mark.parametrize(
