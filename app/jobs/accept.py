@@ -19,8 +19,7 @@ from app.jobs import idempotency, lifecycle, quotas, usage
 from app.jobs.models import PENDING, Job
 from app.jobs.options import Submission
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
-from app.media.formats import PRESETS
-from app.media.sizing import reachable
+from app.media.sizing import preset_audio_kbps, reachable
 from app.media.trim import range_problems, trim_of
 from app.problems import Problem, invalid
 from app.storage import input_key, job_storage
@@ -87,7 +86,7 @@ def admit(path: Path, submission: Submission) -> MediaInfo:
     kept = info.trimmed(trim_of(options.start_seconds, options.end_seconds, info.duration_seconds))
     target = options.target_size_mb
     duration = kept.duration_seconds
-    preset_kbps = PRESETS[submission.options.preset].audio_kbps
+    preset_kbps = preset_audio_kbps(submission.options.preset, info.audio_kbps)
     if target is not None and duration and not reachable(target, duration, preset_kbps, info.has_audio):
         length = f"{duration:.{0 if duration >= 10 else 1}f}"  # a short trim's 0.2 s is not "0 s"
         message = f"is too small for a {length} s video; allow more megabytes"

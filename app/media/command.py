@@ -9,9 +9,10 @@ from pathlib import Path
 
 from app.media.cues import NO_CUES, Cues
 from app.media.fence import CUE_DEMUXERS, input_args
-from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, MP4, PRESETS, Container, HdrParams
+from app.media.formats import CODECS, DEFAULT_CODEC, DEFAULT_PRESET, MP4, Container, HdrParams
 from app.media.picture import Hdr, kept_hdr, video_filter
 from app.media.probe import MasteringDisplay, MediaInfo
+from app.media.sizing import preset_audio_kbps
 from app.media.streams import audio_map, container_for, kept
 from app.media.trim import Trim
 
@@ -210,7 +211,8 @@ def preset_command(
     times that start a keyframe; ``picture``, ``cues``: see ``encode_command``."""
     rate = Rate(crf=default_crf(options) if crf is None else crf)
     span = info.trim.length if info.trim else None
-    audio = audio_args(info.audio_channels, PRESETS[options.preset].audio_kbps, audio_filters, span)
+    kbps = preset_audio_kbps(options.preset, info.audio_kbps)
+    audio = audio_args(info.audio_channels, kbps, audio_filters, span)
     hdr = kept_hdr(info, options.codec, options.sdr)
     vf = video_filter(info, options.max_height, hdr)
     container = container_for(info, options.container)

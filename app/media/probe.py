@@ -35,6 +35,9 @@ _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
 _BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
 _CHANNELS = re.compile(r"\d+ Hz, ([^,]+),")
 _COUNTED = re.compile(r"(\d+) channels")  # a layout without a name: "3 channels (FL+FR+LFE)"
+_KBPS = re.compile(r", (\d+) kb/s\b")  # a stream's stated bitrate ("128 kb/s")
+# A stated audio bitrate below this is no rate to keep to (a header's placeholder).
+MIN_STATED_AUDIO_KBPS = 8
 # ffmpeg's names for channel layouts (``ffmpeg -layouts``; a variant such as "5.1(side)" counts as
 # its base name), as counts.
 _LAYOUT_CHANNELS = {
@@ -117,6 +120,7 @@ class MediaInfo:
     mastering: MasteringDisplay | None = None  # HDR10's static metadata, where the stream has it
     light: ContentLight | None = None
     audio_channels: tuple[int, ...] = ()  # each audio stream's channels, in order: all kept
+    audio_kbps: int | None = None  # the highest bitrate its audio tracks state (None: one states none)
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
     other_pictures: int = 0  # video streams besides the one encoded (cover pictures, other angles)
     chapters: int = 0
@@ -181,6 +185,7 @@ class MediaInfo:
             "mastering",
             "light",
             "audio_channels",
+            "audio_kbps",
             "other_pictures",
             "subtitles",
             "chapters",
@@ -247,6 +252,7 @@ def parse_probe(text: str) -> MediaInfo:
     video: tuple[str, str, str] | None = None  # codec, the rest of its line, its side data
     audio: tuple[str, str] | None = None
     channels: list[int] = []
+    rates: list[int | None] = []  # each audio track's stated kb/s
     subtitles = []
     pictures = 0
     played: list[float] = []  # the picture's and the sound's own lengths, where the file says
@@ -262,6 +268,7 @@ def parse_probe(text: str) -> MediaInfo:
             video = (codec, rest, block)
         elif kind == "Audio":
             channels.append(_channels(rest))
+            rates.append(_stated_kbps(rest))
             audio = audio or (codec, rest)
         elif kind == "Subtitle":
             subtitles.append(codec)
@@ -294,6 +301,7 @@ def parse_probe(text: str) -> MediaInfo:
         mastering=_mastering(side_data),
         light=_light(side_data),
         audio_channels=tuple(channels),
+        audio_kbps=_highest(rates),
         other_pictures=pictures - 1,
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
@@ -371,6 +379,20 @@ def _colour(stream_line: str) -> tuple[str | None, int]:
     if transfer is None:
         transfer = next((tag for tag in tags if tag.startswith(("bt", "smpte", "arib"))), None)
     return transfer, int(depth.group(1)) if depth else 8
+
+
+def _highest(rates: list[int | None]) -> int | None:
+    """The highest of the tracks' stated bitrates; None when there is none or one is not stated."""
+    stated = [rate for rate in rates if rate is not None]
+    return max(stated) if stated and len(stated) == len(rates) else None
+
+
+def _stated_kbps(audio_line: str) -> int | None:
+    """The bitrate an audio stream's line states, in kb/s; None when it states none (or a
+    placeholder below MIN_STATED_AUDIO_KBPS)."""
+    match = _KBPS.search(audio_line)
+    kbps = int(match.group(1)) if match else 0
+    return kbps if kbps >= MIN_STATED_AUDIO_KBPS else None
 
 
 def _channels(audio_line: str) -> int:

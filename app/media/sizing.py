@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from app.media.formats import PRESETS
 from app.units import MB
 
 MIN_VIDEO_KBPS = 64  # below this a target size gives an unwatchable picture
 MIN_AUDIO_KBPS = 48  # AAC stereo that still sounds like the original
+MIN_KEPT_AUDIO_KBPS = 32  # a source's lower rate is not followed below this (AAC's own floor)
 AUDIO_SHARE = 0.2  # audio takes at most this share of a tight budget (its preset's rate otherwise)
 CONTAINER_SHARE = 0.99  # mp4's index grows with the frames: a share of the file, ...
 CONTAINER_BYTES = 16 * 1024  # ... plus its fixed boxes
@@ -13,10 +15,18 @@ FILL_SHARE = 0.85  # a delivered file under this share of the target wasted what
 AIM_SHARE = 0.97  # a retry aims this far under the target: the encoder misses by a little
 
 
+def preset_audio_kbps(preset: str, source_kbps: int | None) -> int:
+    """The audio's bitrate at ``preset``: the preset's, or the source's own when that is lower
+    (``source_kbps``, None: not stated), but not below MIN_KEPT_AUDIO_KBPS. Bits past the
+    source's add bytes, not sound: a 40 kb/s voice track stays near 40 kb/s, not 128."""
+    kbps = PRESETS[preset].audio_kbps
+    return kbps if source_kbps is None else min(kbps, max(source_kbps, MIN_KEPT_AUDIO_KBPS))
+
+
 def audio_kbps(target_bytes: float, duration_seconds: float, preset_kbps: int) -> int:
     """The audio's bitrate: the preset's, or less when the whole budget is tight."""
     total_kbps = target_bytes * 8 / max(duration_seconds, 0.1) / 1000
-    return int(min(preset_kbps, max(MIN_AUDIO_KBPS, total_kbps * AUDIO_SHARE)))
+    return int(min(preset_kbps, max(MIN_AUDIO_KBPS, total_kbps * AUDIO_SHARE)))  # never above the preset's
 
 
 def video_bitrate(target_bytes: float, audio_bytes: int, duration_seconds: float) -> int | None:

@@ -41,7 +41,7 @@ from app.media.quality import (
     spans_keyed,
 )
 from app.media.search import RETUNE_GUESS_LIMIT, best_try, crf_search, next_try, searchable
-from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, video_bitrate
+from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, preset_audio_kbps, video_bitrate
 from app.media.streams import container_for, kept_subtitles, left_out, text_subtitles
 from app.media.trim import TIME_SLACK_SECONDS, range_problems, trim_of
 from app.units import MB
@@ -493,7 +493,8 @@ class _Encode:
         """The audio encoded on its own, so its exact size comes off the budget (none: 0 bytes)."""
         if not self.info.has_audio:
             return None, 0
-        kbps = audio_kbps(target_bytes, self.duration, PRESETS[self.options.preset].audio_kbps)
+        preset_kbps = preset_audio_kbps(self.options.preset, self.info.audio_kbps)
+        kbps = audio_kbps(target_bytes, self.duration, preset_kbps)
         path = self.folder / "audio.m4a"
         cmd = audio_command(
             self.ffmpeg, self.source, path, self.info.audio_channels, kbps, self.audio_filters, self.info.trim

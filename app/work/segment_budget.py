@@ -16,7 +16,6 @@ from app.jobs import queue
 from app.jobs import segments as claims
 from app.jobs.models import Job, SegmentRecord
 from app.media import MediaInfo, Options
-from app.media.formats import PRESETS
 from app.media.segments import (
     Segment,
     difficulty_command,
@@ -28,6 +27,7 @@ from app.media.sizing import (
     CONTAINER_SHARE,
     audio_kbps,
     corrected_bitrate,
+    preset_audio_kbps,
     split_bitrates,
     video_bitrate,
 )
@@ -53,7 +53,7 @@ class Budget:
         if options.target_size_mb is None or not info.duration_seconds:
             return None
         target = options.target_size_mb * MB
-        kbps = audio_kbps(target, info.duration_seconds, PRESETS[options.preset].audio_kbps)
+        kbps = audio_kbps(target, info.duration_seconds, preset_audio_kbps(options.preset, info.audio_kbps))
         return cls(target, info.duration_seconds, kbps if info.has_audio else None)
 
     def video_bytes(self, audio_bytes: int) -> float:

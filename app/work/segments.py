@@ -39,7 +39,6 @@ from app.jobs.models import RUNNING, SEGMENT_DONE, SEGMENT_FAILED, Job, SegmentR
 from app.media import MediaInfo, Options, ProbeError
 from app.media.command import audio_command, mux_args
 from app.media.fence import StoreUrl
-from app.media.formats import PRESETS
 from app.media.quality import Quality
 from app.media.segments import (
     concat_list,
@@ -48,6 +47,7 @@ from app.media.segments import (
     should_split,
     weighted,
 )
+from app.media.sizing import preset_audio_kbps
 from app.storage import StorageError, input_key, job_storage, seekable_key, segment_key, segments_prefix
 from app.storage.scratch import ScratchFolder
 from app.units import MB
@@ -309,7 +309,11 @@ def _audio(
         return None
     path = folder / "audio.m4a"
     filters = loudness_filters(source, info, options, steps)
-    kbps = budget.audio_kbps if budget and budget.audio_kbps else PRESETS[options.preset].audio_kbps
+    kbps = (
+        budget.audio_kbps
+        if budget and budget.audio_kbps
+        else preset_audio_kbps(options.preset, info.audio_kbps)
+    )
     cmd = audio_command(ffmpeg, source, path, info.audio_channels, kbps, filters, info.trim)
     steps.run(cmd, info.duration_seconds, band)
     return path

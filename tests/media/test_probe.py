@@ -85,6 +85,27 @@ def test_every_audio_tracks_channels_are_counted_whatever_its_layout() -> None:
     assert info.audio_channels == (24, 6, 6, 3, 1, 3) and info.audio_tracks == 6
 
 
+@pytest.mark.parametrize(
+    ("rates", "highest"),
+    [
+        (["128 kb/s (default)"], 128),
+        (["32 kb/s", "96 kb/s"], 96),
+        (["32 kb/s", ""], None),
+        (["0 kb/s"], None),
+        ([], None),
+    ],
+    ids=["one", "the highest of two", "one not stated", "a placeholder", "no audio"],
+)
+def test_the_audio_bitrate_is_the_highest_its_tracks_state(rates: list[str], highest: int | None) -> None:
+    lines = "".join(
+        f"  Stream #0:{n + 1}: Audio: aac (LC), 48000 Hz, stereo, fltp{', ' + rate if rate else ''}\n"
+        for n, rate in enumerate(rates)
+    )
+    info = parse_probe(HEADER.split("  Stream #0:1")[0] + lines)
+    assert info.audio_kbps == highest
+    assert "audio_kbps" not in info.as_input("in.mp4", 1)
+
+
 def test_audio_only_is_refused_with_a_reason() -> None:
     text = "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
     with pytest.raises(ProbeError, match="no video stream"):

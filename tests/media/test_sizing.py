@@ -2,6 +2,7 @@ from app.media.sizing import (
     MIN_VIDEO_KBPS,
     audio_kbps,
     corrected_bitrate,
+    preset_audio_kbps,
     reachable,
     split_bitrates,
     video_bitrate,
@@ -38,3 +39,11 @@ def test_a_split_budget_follows_how_hard_each_segment_is() -> None:
     uneven = split_bitrates(1_000_000, [1.0, 1.0], [45.0, 15.0])  # equal bytes over unequal lengths
     assert uneven == [666_666, 2_000_000]  # the same bytes in 45 s and in 15 s
     assert split_bitrates(100_000, [0.001, 1.0], [30.0, 30.0])[0] == MIN_VIDEO_KBPS * 1000  # a floor
+
+
+def test_audio_is_kept_at_most_at_the_sources_own_rate() -> None:
+    assert preset_audio_kbps("balanced", None) == 128  # not stated: the preset's
+    assert preset_audio_kbps("balanced", 40) == 40
+    assert preset_audio_kbps("balanced", 320) == 128
+    assert preset_audio_kbps("small", 112) == 96
+    assert preset_audio_kbps("high", 12) == 32  # not below AAC's own floor

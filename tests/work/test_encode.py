@@ -195,6 +195,32 @@ def test_a_one_frame_video_is_compressed(run_job: Deliver, tmp_path: Path, codec
     assert len(frame_times(delivered.path)) == 1
 
 
+@pytest.mark.parametrize("target_size", [False, True], ids=["preset", "a target size"])
+def test_low_bitrate_sound_is_not_given_more_bits_than_it_had(
+    run_job: Deliver, tmp_path: Path, target_size: bool
+) -> None:
+    """A 40 kb/s mono voice track came out at the preset's 128 kb/s (47-91 kb/s measured): bytes
+    with no sound in them. With a target size, the bits it does not take go to the picture."""
+    clip = tmp_path / "voice.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=6"]
+    sound = ["-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=6:sample_rate=44100"]
+    sound_rate = ["-c:a", "aac", "-b:a", "40k", "-ac", "1"]
+    subprocess.run(
+        [FFMPEG, "-v", "error", *picture, *sound, *corpus.FAITHFUL, *sound_rate, str(clip)], check=True
+    )
+    source = probe(FFMPEG, clip)
+    assert source.audio_kbps is not None and source.audio_kbps <= 44
+    size = {"target_size_mb": round(clip.stat().st_size / MB / 4, 3)} if target_size else {}
+    delivered = run_job(clip, preset="high", **size)
+    assert not delivered.kept_original
+    out = probe(FFMPEG, delivered.path)
+    assert out.audio_kbps is not None and out.audio_kbps <= source.audio_kbps * 1.1, out
+    if target_size:
+        assert (
+            0.85 * size["target_size_mb"] * MB <= delivered.path.stat().st_size <= size["target_size_mb"] * MB
+        )
+
+
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.already_compressed(tmp_path / "small.mp4")
     delivered = run_job(clip, target_size_mb=5)
