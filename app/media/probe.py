@@ -60,7 +60,9 @@ _MASTERING = re.compile(
     re.IGNORECASE,
 )
 _LIGHT = re.compile(r"^\s*content light level metadata[:,] MaxCLL=(\d+), MaxFALL=(\d+)", re.IGNORECASE)
-_SIZE = re.compile(r"\b(\d{1,5})x(\d{1,5})\b")
+# The picture's size follows a comma ("yuv420p(tv, progressive), 320x240"): a codec tag before it
+# ("([2][0][0][0] / 0x0002)", MPEG-2 in MPEG-TS) reads as 0x0002 otherwise.
+_SIZE = re.compile(r", ([1-9]\d{0,4})x([1-9]\d{0,4})\b")
 _STATS_TIME = re.compile(r"time=(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")  # ffmpeg's progress line
 _FPS = re.compile(r", (\d+(?:\.\d+)?)(k?) fps\b")  # the picture's average rate ("25 fps", "29.97 fps")
 _INVALID_SIZE = re.compile(r"Picture size (\d+x\d+) is invalid")

@@ -106,6 +106,30 @@ def test_the_audio_bitrate_is_the_highest_its_tracks_state(rates: list[str], hig
     assert "audio_kbps" not in info.as_input("in.mp4", 1)
 
 
+@pytest.mark.parametrize(
+    "codec",
+    [
+        "mpeg2video (Main) ([2][0][0][0] / 0x0002), yuv420p(tv, progressive, left)",
+        "mpeg4 (Simple Profile) ([16][0][0][0] / 0x0010), yuv420p",
+        "h264 (High) ([27][0][0][0] / 0x001B), yuv420p(progressive)",
+    ],
+)
+def test_the_picture_size_is_not_read_from_a_codec_tag(codec: str) -> None:
+    """MPEG-TS names each stream's codec by a number: MPEG-2 read as 0x2 pixels, so max_height and
+    MAX_PIXELS were ignored, and the score compared pictures of different sizes."""
+    text = "Input #0, mpegts, from 'in.ts':\n  Duration: 00:00:04.00, start: 1.400000, bitrate: 1000 kb/s\n"
+    text += f"  Stream #0:0[0x100]: Video: {codec}, 320x240 [SAR 1:1 DAR 4:3], 25 fps, 25 tbr, 90k tbn\n"
+    assert (parse_probe(text).width, parse_probe(text).height) == (320, 240)
+
+
+def test_a_real_mpeg2_transport_stream_is_read_at_its_size(tmp_path: Path) -> None:
+    clip = tmp_path / "broadcast.ts"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1"]
+    subprocess.run([FFMPEG, "-v", "error", *picture, "-c:v", "mpeg2video", str(clip)], check=True)
+    info = probe(FFMPEG, clip)
+    assert (info.width, info.height, info.video_codec) == (320, 240, "mpeg2video")
+
+
 def test_audio_only_is_refused_with_a_reason() -> None:
     text = "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
     with pytest.raises(ProbeError, match="no video stream"):
