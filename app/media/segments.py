@@ -35,7 +35,9 @@ SEGMENT_MIN_SECONDS = 60.0  # videos shorter than this are encoded in one piece 
 IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av1": []}
 _TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
 _BYTES_READ = re.compile(r"Statistics: (\d+) bytes read")
-_PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)
+# A packet's timestamps, and its flags where they are not a keyframe's alone (F=0x4: discarded).
+_PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),[^\n]*?(?:F=0x([0-9a-fA-F]+))?$", re.MULTILINE)
+DISCARD_FLAG = 0x4  # AV_PKT_FLAG_DISCARD: decoded, never shown (an edit list's lead-in before its start)
 _KEYFRAME = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),[^\n]*$", re.MULTILINE)  # no F=: a keyframe (flag 1)
 _PACKET_SIZE = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*\d+,\s*(\d+),", re.MULTILINE)
 # How hard each part of a video is to encode, for a target size split in segments: the bytes
@@ -157,12 +159,14 @@ def frame_times_command(
 
 
 def read_frame_times(listing: str) -> list[float]:
-    """Every frame's presentation time in seconds, in display order, from a framecrc listing."""
+    """Every shown frame's presentation time in seconds, in display order, from a framecrc
+    listing: not the packets an edit list keeps only to decode from (a copy cut between keyframes)."""
     base = _TIMEBASE.search(listing)
     if base is None:
         raise ValueError("no time base in the frame listing")
     num, den = int(base[1]), int(base[2])
-    return sorted(int(pts) * num / den for _dts, pts in _PACKET.findall(listing))
+    shown = (pts for _dts, pts, flags in _PACKET.findall(listing) if not int(flags or "0", 16) & DISCARD_FLAG)
+    return sorted(int(pts) * num / den for pts in shown)
 
 
 def read_keyframe_times(listing: str) -> list[float]:

@@ -352,6 +352,29 @@ def test_a_trimmed_job_delivers_exactly_the_part_asked_for(
     assert frames == last - first + 1
 
 
+def test_a_copy_cut_between_keyframes_delivers_the_frames_it_shows(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cut made with ``-c copy`` from 1.3 s (LosslessCut does the same) keeps the GOP before it
+    behind an edit list: those packets were counted as frames (133 where 100 show), and the job
+    failed its check three times."""
+    whole = make_clip(tmp_path / "whole.mp4", seconds=8, audio=False, extra=("-g", "250"))
+    clip = tmp_path / "cut.mp4"
+    cut = ["-ss", "1.3", "-i", str(whole), "-c", "copy", "-t", "4", str(clip)]
+    subprocess.run([FFMPEG, "-v", "error", *cut], check=True)
+    decoded = [FFMPEG, "-v", "error", "-i", str(clip), "-f", "framecrc", "-"]
+    shown = subprocess.run(decoded, capture_output=True, text=True, check=True).stdout.count("\n0,")
+    copied = [FFMPEG, "-v", "error", "-i", str(clip), "-c", "copy", "-f", "framecrc", "-"]
+    packets = subprocess.run(copied, capture_output=True, text=True, check=True).stdout.count("\n0,")
+    assert (packets, shown) == (133, 100)  # the 33 packets before 1.3 s are kept to decode from
+    with app.app_context():
+        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip)
+        done = db.session.get(Job, job_id, populate_existing=True)
+        assert done.status == SUCCEEDED, done.error
+        delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
+    assert len(frame_times(delivered)) == shown
+
+
 def test_a_trim_that_starts_after_the_picture_ends_fails_with_the_reason(
     app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
