@@ -221,6 +221,24 @@ def test_low_bitrate_sound_is_not_given_more_bits_than_it_had(
         )
 
 
+def test_a_target_size_with_sound_longer_than_the_picture_keeps_both(
+    run_job: Deliver, tmp_path: Path
+) -> None:
+    """4 s of picture, 7 s of sound: the picture's own encode ended at 4 s of the file's 7, and
+    the job failed as a damaged input."""
+    clip = tmp_path / "long-sound.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4"]
+    sound = ["-f", "lavfi", "-i", "sine=duration=7"]
+    subprocess.run(
+        [FFMPEG, "-v", "error", *picture, *sound, *corpus.FAITHFUL, "-c:a", "aac", str(clip)], check=True
+    )
+    target = round(clip.stat().st_size / MB / 3, 3)
+    delivered = run_job(clip, target_size_mb=target)
+    assert delivered.path.stat().st_size <= target * MB
+    assert len(frame_times(delivered.path)) == 100
+    assert probe(FFMPEG, delivered.path).duration_seconds == pytest.approx(7.0, abs=0.1)
+
+
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.already_compressed(tmp_path / "small.mp4")
     delivered = run_job(clip, target_size_mb=5)
