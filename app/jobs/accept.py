@@ -19,7 +19,7 @@ from app.jobs import idempotency, lifecycle, quotas, usage
 from app.jobs.models import PENDING, Job
 from app.jobs.options import Submission
 from app.media import MediaInfo, ProbeError, ffmpeg_binary, probe
-from app.media.sizing import preset_audio_kbps, reachable
+from app.media.sizing import preset_audio_kbps, reachable, smallest_target_mb
 from app.media.trim import range_problems, trim_of
 from app.problems import Problem, invalid
 from app.storage import input_key, job_storage
@@ -87,9 +87,10 @@ def admit(path: Path, submission: Submission) -> MediaInfo:
     target = options.target_size_mb
     duration = kept.duration_seconds
     preset_kbps = preset_audio_kbps(submission.options.preset, info.audio_kbps)
-    if target is not None and duration and not reachable(target, duration, preset_kbps, info.has_audio):
+    if target is not None and duration and not reachable(target, duration, preset_kbps, info.audio_tracks):
         length = f"{duration:.{0 if duration >= 10 else 1}f}"  # a short trim's 0.2 s is not "0 s"
-        message = f"is too small for a {length} s video; allow more megabytes"
+        least = smallest_target_mb(duration, preset_kbps, info.audio_tracks)
+        message = f"is too small for a {length} s video; allow at least {least:g} MB"
         raise invalid([{"field": "target_size_mb", "message": message}])
     return info
 

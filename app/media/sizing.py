@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from app.media.formats import PRESETS
 from app.units import MB
 
@@ -23,10 +25,11 @@ def preset_audio_kbps(preset: str, source_kbps: int | None) -> int:
     return kbps if source_kbps is None else min(kbps, max(source_kbps, MIN_KEPT_AUDIO_KBPS))
 
 
-def audio_kbps(target_bytes: float, duration_seconds: float, preset_kbps: int) -> int:
-    """The audio's bitrate: the preset's, or less when the whole budget is tight."""
+def audio_kbps(target_bytes: float, duration_seconds: float, preset_kbps: int, tracks: int = 1) -> int:
+    """Each audio track's bitrate: the preset's, or less when the whole budget is tight (the
+    ``tracks`` share AUDIO_SHARE of it), but not below MIN_AUDIO_KBPS (nor above the preset's)."""
     total_kbps = target_bytes * 8 / max(duration_seconds, 0.1) / 1000
-    return int(min(preset_kbps, max(MIN_AUDIO_KBPS, total_kbps * AUDIO_SHARE)))  # never above the preset's
+    return int(min(preset_kbps, max(MIN_AUDIO_KBPS, total_kbps * AUDIO_SHARE / max(tracks, 1))))
 
 
 def video_bitrate(target_bytes: float, audio_bytes: int, duration_seconds: float) -> int | None:
@@ -44,11 +47,34 @@ def corrected_bitrate(bitrate: int, delivered_bytes: int, target_bytes: float, a
     return max(int(bitrate * video_budget / video_got), MIN_VIDEO_KBPS * 1000)
 
 
-def reachable(target_mb: float, duration_seconds: float, preset_kbps: int, has_audio: bool) -> bool:
-    """Whether ``target_mb`` leaves the video a watchable bitrate (checked at submit)."""
+def reachable(target_mb: float, duration_seconds: float, preset_kbps: int, audio_tracks: int) -> bool:
+    """Whether ``target_mb`` leaves the video a watchable bitrate beside its ``audio_tracks``."""
     target = target_mb * MB
-    kbps = audio_kbps(target, duration_seconds, preset_kbps) if has_audio else 0
-    return video_bitrate(target, int(kbps * 1000 / 8 * duration_seconds), duration_seconds) is not None
+    kbps = audio_kbps(target, duration_seconds, preset_kbps, audio_tracks) if audio_tracks else 0
+    audio_bytes = int(kbps * 1000 / 8 * duration_seconds * audio_tracks)
+    return video_bitrate(target, audio_bytes, duration_seconds) is not None
+
+
+def smallest_target_mb(duration_seconds: float, preset_kbps: int, audio_tracks: int) -> float:
+    """The smallest ``target_size_mb`` that is ``reachable``, rounded up to a hundredth: what a
+    refusal tells the person to allow."""
+    low, high = 0.0, 1.0
+    while not reachable(high, duration_seconds, preset_kbps, audio_tracks):
+        low, high = high, high * 2
+    for _ in range(30):  # a larger target only ever holds more
+        middle = (low + high) / 2
+        low, high = (
+            (low, middle)
+            if reachable(middle, duration_seconds, preset_kbps, audio_tracks)
+            else (middle, high)
+        )
+    return math.ceil(high * 100) / 100
+
+
+def too_small(target_mb: float, duration_seconds: float, preset_kbps: int, audio_tracks: int) -> str:
+    """Why ``target_mb`` cannot hold the video, for a person: the least it needs."""
+    least = smallest_target_mb(duration_seconds, preset_kbps, audio_tracks)
+    return f"{target_mb:g} MB is too small for this video; allow at least {least:g} MB"
 
 
 def split_bitrates(bitrate: int, weights: list[float], durations: list[float]) -> list[int]:

@@ -41,7 +41,14 @@ from app.media.quality import (
     spans_keyed,
 )
 from app.media.search import RETUNE_GUESS_LIMIT, best_try, crf_search, next_try, searchable
-from app.media.sizing import FILL_SHARE, audio_kbps, corrected_bitrate, preset_audio_kbps, video_bitrate
+from app.media.sizing import (
+    FILL_SHARE,
+    audio_kbps,
+    corrected_bitrate,
+    preset_audio_kbps,
+    too_small,
+    video_bitrate,
+)
 from app.media.streams import container_for, kept_subtitles, left_out, text_subtitles
 from app.media.trim import TIME_SLACK_SECONDS, range_problems, trim_of
 from app.units import MB
@@ -374,8 +381,9 @@ class _Encode:
         audio_file, audio_bytes = self._audio_alone(target_bytes, audio_band)
         bitrate = video_bitrate(target_bytes, audio_bytes, self.duration)
         if bitrate is None:
-            too_small = f"{target_bytes / MB:g} MB is too small for this video; allow more"
-            raise JobFailed("target_too_small", too_small)
+            preset_kbps = preset_audio_kbps(self.options.preset, self.info.audio_kbps)
+            message = too_small(target_bytes / MB, self.duration, preset_kbps, self.info.audio_tracks)
+            raise JobFailed("target_too_small", message)
         passlog = self.folder / "passlog"
         if passes:
             rate = Rate(bitrate=bitrate, pass_number=1, passlog=passlog)
@@ -496,7 +504,7 @@ class _Encode:
         if not self.info.has_audio:
             return None, 0
         preset_kbps = preset_audio_kbps(self.options.preset, self.info.audio_kbps)
-        kbps = audio_kbps(target_bytes, self.duration, preset_kbps)
+        kbps = audio_kbps(target_bytes, self.duration, preset_kbps, self.info.audio_tracks)
         path = self.folder / "audio.m4a"
         cmd = audio_command(
             self.ffmpeg, self.source, path, self.info.audio_channels, kbps, self.audio_filters, self.info.trim

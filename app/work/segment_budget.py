@@ -29,6 +29,7 @@ from app.media.sizing import (
     corrected_bitrate,
     preset_audio_kbps,
     split_bitrates,
+    too_small,
     video_bitrate,
 )
 from app.units import MB
@@ -46,15 +47,17 @@ class Budget:
 
     target_bytes: float
     duration: float
-    audio_kbps: int | None  # None: no audio
+    audio_kbps: int | None  # each track's; None: no audio
+    preset_kbps: int = 0  # the audio's rate without a target (``preset_audio_kbps``)
 
     @classmethod
     def of(cls, info: MediaInfo, options: Options) -> Budget | None:
         if options.target_size_mb is None or not info.duration_seconds:
             return None
         target = options.target_size_mb * MB
-        kbps = audio_kbps(target, info.duration_seconds, preset_audio_kbps(options.preset, info.audio_kbps))
-        return cls(target, info.duration_seconds, kbps if info.has_audio else None)
+        preset_kbps = preset_audio_kbps(options.preset, info.audio_kbps)
+        kbps = audio_kbps(target, info.duration_seconds, preset_kbps, info.audio_tracks)
+        return cls(target, info.duration_seconds, kbps if info.has_audio else None, preset_kbps)
 
     def video_bytes(self, audio_bytes: int) -> float:
         """What the video may take beside ``audio_bytes`` (the container's share off too)."""
@@ -62,12 +65,12 @@ class Budget:
 
     def shared(self, context: Context, planned: list[Segment], steps: Steps) -> list[int]:
         """Each segment's video bitrate: the budget shared by how hard each one is to encode."""
-        audio = (self.audio_kbps or 0) * 1000 // 8 * max(context.info.audio_tracks, 1) * self.duration
+        tracks = context.info.audio_tracks
+        audio = (self.audio_kbps or 0) * 1000 // 8 * max(tracks, 1) * self.duration
         bitrate = video_bitrate(self.target_bytes, int(audio), self.duration)
         if bitrate is None:
-            raise JobFailed(
-                "target_too_small", f"{self.target_bytes / MB:g} MB is too small for this video; allow more"
-            )
+            message = too_small(self.target_bytes / MB, self.duration, self.preset_kbps, tracks)
+            raise JobFailed("target_too_small", message)
         listing = context.folder / "difficulty.crc"
         cmd = difficulty_command(ffmpeg_path(), context.source, context.vf, listing, context.info.trim)
         steps.run(cmd, self.duration, steps.here())

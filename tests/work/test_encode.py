@@ -239,6 +239,32 @@ def test_a_target_size_with_sound_longer_than_the_picture_keeps_both(
     assert probe(FFMPEG, delivered.path).duration_seconds == pytest.approx(7.0, abs=0.1)
 
 
+def test_a_target_size_is_shared_by_every_sound_track(run_job: Deliver, tmp_path: Path) -> None:
+    """4 s with 4 sound tracks in 0.2 MB: each track was given a fifth of the whole budget, four
+    of them 80 % of it, and the job failed as too small."""
+    clip = tmp_path / "tracks.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4"]
+    sounds = [arg for hz in (220, 330, 440, 550) for arg in ("-f", "lavfi", "-i", f"sine={hz}:duration=4")]
+    tracks = [arg for n in range(5) for arg in ("-map", str(n))]
+    made = [
+        FFMPEG,
+        "-v",
+        "error",
+        *picture,
+        *sounds,
+        *tracks,
+        *corpus.FAITHFUL,
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+    ]
+    subprocess.run([*made, str(clip)], check=True)
+    delivered = run_job(clip, target_size_mb=0.2)
+    assert 0.85 * 0.2 * MB <= delivered.path.stat().st_size <= 0.2 * MB
+    assert probe(FFMPEG, delivered.path).audio_tracks == 4
+
+
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.already_compressed(tmp_path / "small.mp4")
     delivered = run_job(clip, target_size_mb=5)
