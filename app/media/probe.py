@@ -38,6 +38,7 @@ _COUNTED = re.compile(r"(\d+) channels")  # a layout without a name: "3 channels
 _KBPS = re.compile(r", (\d+) kb/s\b")  # a stream's stated bitrate ("128 kb/s")
 # A stated audio bitrate below this is no rate to keep to (a header's placeholder).
 MIN_STATED_AUDIO_KBPS = 8
+_AUDIO_BYTES = re.compile(r"\baudio:(\d+(?:\.\d+)?)(KiB|kB)\b")  # ffmpeg's summary of what it wrote
 # ffmpeg's names for channel layouts (``ffmpeg -layouts``; a variant such as "5.1(side)" counts as
 # its base name), as counts.
 _LAYOUT_CHANNELS = {
@@ -223,6 +224,24 @@ def _ffmpeg_says(ffmpeg: str, path: str | Path, *more: str) -> str:
     except subprocess.TimeoutExpired as exc:
         raise ProbeError("reading the file's header took too long; is it a video?") from exc
     return done.stderr.decode("utf-8", "replace")
+
+
+def audio_size_command(ffmpeg: str, path: str | Path) -> list[str]:
+    """Reads every audio packet of ``path`` to the end, none decoded: ffmpeg's summary then
+    gives their bytes (``read_audio_kbps``)."""
+    quiet = ["-hide_banner", "-nostdin", "-loglevel", "info", "-nostats", "-progress", "pipe:1"]
+    return [ffmpeg, *quiet, *input_args(path), "-map", "0:a", "-c", "copy", "-f", "null", "-"]
+
+
+def read_audio_kbps(summary: str, seconds: float, tracks: int) -> int | None:
+    """An audio track's mean bitrate from ``audio_size_command``'s summary over ``seconds`` of
+    ``tracks`` tracks (their bytes shared evenly); None when the summary gives no size."""
+    found = _AUDIO_BYTES.findall(summary)
+    if not found or seconds <= 0 or tracks <= 0:
+        return None
+    kilobytes = float(found[-1][0]) * (1024 if found[-1][1] == "KiB" else 1000)
+    kbps = round(kilobytes * 8 / seconds / tracks / 1000)
+    return kbps if kbps >= MIN_STATED_AUDIO_KBPS else None
 
 
 def _read_length(ffmpeg: str, path: str | Path) -> float | None:

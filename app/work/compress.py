@@ -42,6 +42,7 @@ from app.work.encode import (
     input_share,
     measured_loudness,
     trimmed,
+    with_audio_rate,
 )
 from app.work.failures import STORE_UNAVAILABLE, SUPERSEDED, Interrupted, JobFailed
 from app.work.lease import Lease, Shutdown
@@ -159,6 +160,7 @@ def _attempt(job: Job, attempt: int, folder: Path) -> tuple[dict[str, Any], floa
         info = trimmed(whole, options)
         floor = DOWNLOAD_SHARE if job.source_url else 0.0  # a download filled the first part
         steps = Steps(job.id, floor, current_app.config, attempt=attempt)
+        info = with_audio_rate(source, info, steps)
         frames = seekable.frames_to_seek_in(job.id, source, whole, folder, steps)
         seek_in = frames or source  # where the stills seek
         poster_vf = video_filter(info, None)

@@ -31,6 +31,7 @@ from app.media.cues import NO_CUES, Cues, cut_chapters, cut_cues
 from app.media.fence import input_args
 from app.media.formats import CODECS, CONTAINERS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
+from app.media.probe import audio_size_command, read_audio_kbps
 from app.media.quality import (
     IDENTICAL,
     MeasureError,
@@ -154,6 +155,17 @@ def trimmed(info: MediaInfo, options: Options) -> MediaInfo:
     if problems:
         raise JobFailed("trim_out_of_range", "; ".join(f"{field} {message}" for field, message in problems))
     return info.trimmed(trim_of(start, end, info.duration_seconds))
+
+
+def with_audio_rate(source: Path, info: MediaInfo, steps: Steps) -> MediaInfo:
+    """``info``, its sound's bitrate measured when its header states none (Matroska and WebM as
+    ffmpeg writes them): the audio's packets read to the end, none decoded, so that
+    ``preset_audio_kbps`` keeps to the source's rate there too."""
+    seconds = info.trim.total if info.trim else info.duration_seconds
+    if not info.has_audio or info.audio_kbps is not None or not seconds:
+        return info
+    summary = steps.run(audio_size_command(ffmpeg_path(), source), None, steps.here()).log_tail
+    return replace(info, audio_kbps=read_audio_kbps(summary, seconds, info.audio_tracks))
 
 
 def at_showing_frame(info: MediaInfo, times: list[float]) -> MediaInfo:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from app.media import ProbeError, probe
-from app.media.probe import ContentLight, MasteringDisplay, parse_probe
+from app.media.probe import ContentLight, MasteringDisplay, parse_probe, read_audio_kbps
 from tests.conftest import FFMPEG, make_clip
 from tests.media import corpus
 
@@ -128,6 +128,25 @@ def test_a_real_mpeg2_transport_stream_is_read_at_its_size(tmp_path: Path) -> No
     subprocess.run([FFMPEG, "-v", "error", *picture, "-c:v", "mpeg2video", str(clip)], check=True)
     info = probe(FFMPEG, clip)
     assert (info.width, info.height, info.video_codec) == (320, 240, "mpeg2video")
+
+
+@pytest.mark.parametrize(
+    ("summary", "kbps"),
+    [
+        (
+            "video:0KiB audio:36KiB subtitle:0KiB other streams:0KiB global headers:0KiB muxing overhead: unknown",
+            49,
+        ),
+        (
+            "video:0kB audio:36kB subtitle:0kB other streams:0kB global headers:0kB muxing overhead: unknown",
+            48,
+        ),
+        ("video:0KiB audio:0KiB subtitle:0KiB", None),
+        ("size=N/A time=00:00:06.00 bitrate=N/A", None),
+    ],
+)
+def test_an_audio_rate_is_read_from_ffmpegs_summary(summary: str, kbps: int | None) -> None:
+    assert read_audio_kbps(f"Input #0...\n{summary}\nsize=N/A time=00:00:06.00\n", 6.0, 1) == kbps
 
 
 def test_audio_only_is_refused_with_a_reason() -> None:

@@ -19,6 +19,7 @@ from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 from app.media import probe
 from app.media.formats import CONTAINERS
 from app.media.picture import video_filter
+from app.media.probe import audio_size_command, read_audio_kbps
 from app.media.segments import Segment
 from app.media.stills import poster as make_poster
 from app.storage import (
@@ -373,6 +374,29 @@ def test_a_copy_cut_between_keyframes_delivers_the_frames_it_shows(
         assert done.status == SUCCEEDED, done.error
         delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
     assert len(frame_times(delivered)) == shown
+
+
+def test_matroska_sound_is_not_given_more_bits_than_it_had(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Matroska as ffmpeg writes it states no audio bitrate: its 48 kb/s mono track came out at
+    102 kb/s. The worker measures it from the packets instead."""
+    clip = tmp_path / "voice.mkv"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6"]
+    sound = ["-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=6"]
+    voice = ["-c:a", "aac", "-b:a", "48k", "-ac", "1"]
+    subprocess.run([FFMPEG, "-v", "error", *picture, *sound, *corpus.FAITHFUL, *voice, str(clip)], check=True)
+    assert probe(FFMPEG, clip).audio_kbps is None  # not stated
+    with app.app_context():
+        job_id = _compress_a_clip(tmp_path, monkeypatch, clip=clip, preset="high")
+        done = db.session.get(Job, job_id, populate_existing=True)
+        assert done.status == SUCCEEDED, done.error
+        delivered = job_storage().fetch(output_key(job_id), tmp_path / "got")
+    rates = []
+    for path in (clip, delivered):
+        said = subprocess.run(audio_size_command(FFMPEG, path), capture_output=True, text=True, check=True)
+        rates.append(read_audio_kbps(said.stderr, 6.0, 1))
+    assert rates[0] is not None and rates[1] is not None and rates[1] <= rates[0] * 1.1, rates
 
 
 def test_a_trim_that_starts_after_the_picture_ends_fails_with_the_reason(
