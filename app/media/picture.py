@@ -15,6 +15,10 @@ from app.media.formats import CODECS
 from app.media.probe import ContentLight, MasteringDisplay, MediaInfo
 
 SDR_PIXELS, HDR_PIXELS = "yuv420p", "yuv420p10le"  # what an encode is fed: 8-bit, or 10-bit HDR
+# An interlaced picture (two fields a frame) made progressive, a frame for each frame (the frame
+# count stays the input's), only where a frame is flagged interlaced: players on the web and on
+# phones do not deinterlace, and the fields' combs would be encoded into the picture.
+DEINTERLACE = "bwdif=mode=send_frame:deint=interlaced"
 # Linear light at 100 nits, Hable's curve (keeps highlights without crushing the midtones), back
 # to BT.709 in TV range. The input's transfer is named: zscale does not trust every file's tags.
 # The HDR metadata goes with the HDR: ffmpeg would otherwise hand it on to the encoder and the
@@ -70,9 +74,12 @@ def scale_filter(source_height: int, max_height: int | None) -> str:
 
 
 def video_filter(info: MediaInfo, max_height: int | None, hdr: Hdr | None = None) -> str:
-    """The ``-vf`` chain from the decoded (upright) input to the 4:2:0 picture we encode: 8-bit
-    SDR (HDR tone-mapped), or with ``hdr`` (``kept_hdr``) 10-bit, tagged as the HDR it keeps."""
-    steps = [_TONE_MAP.format(transfer=info.transfer)] if info.hdr and hdr is None else []
+    """The ``-vf`` chain from the decoded (upright) input to the 4:2:0 picture we encode:
+    progressive (DEINTERLACE), 8-bit SDR (HDR tone-mapped), or with ``hdr`` (``kept_hdr``) 10-bit,
+    tagged as the HDR it keeps."""
+    steps = [DEINTERLACE] if info.interlaced else []
+    if info.hdr and hdr is None:
+        steps.append(_TONE_MAP.format(transfer=info.transfer))
     steps.append(scale_filter(info.height, max_height))
     if hdr is not None:
         steps.append(_HDR_TAGS.format(transfer=hdr.transfer))

@@ -35,6 +35,7 @@ _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
 _BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
 _CHANNELS = re.compile(r"\d+ Hz, ([^,]+),")
 _COUNTED = re.compile(r"(\d+) channels")  # a layout without a name: "3 channels (FL+FR+LFE)"
+_FIELDS = re.compile(r"\((?:[^)]*, )?(?:top|bottom)(?: coded)? first\b")  # "yuv420p(tv, top first)"
 _KBPS = re.compile(r", (\d+) kb/s\b")  # a stream's stated bitrate ("128 kb/s")
 # A stated audio bitrate below this is no rate to keep to (a header's placeholder).
 MIN_STATED_AUDIO_KBPS = 8
@@ -128,6 +129,7 @@ class MediaInfo:
     other_pictures: int = 0  # video streams besides the one encoded (cover pictures, other angles)
     chapters: int = 0
     frame_rate: float | None = None  # frames a second (the stream's average), where ffmpeg says
+    interlaced: bool = False  # its picture is stored as two fields ("top first"), where ffmpeg says
     # The part of the file a job works on (``duration_seconds`` is then that part's length).
     trim: Trim | None = None
     # Where the file's timeline starts (its earliest stream's first timestamp): ffmpeg's times,
@@ -189,6 +191,7 @@ class MediaInfo:
             "light",
             "audio_channels",
             "audio_kbps",
+            "interlaced",
             "other_pictures",
             "subtitles",
             "chapters",
@@ -327,6 +330,7 @@ def parse_probe(text: str) -> MediaInfo:
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
         frame_rate=_frame_rate(video[1]),
+        interlaced=bool(_FIELDS.search(video[1])),
         timeline_start=float(start_time.group(1)) if (start_time := _START.search(text)) else 0.0,
     )
 

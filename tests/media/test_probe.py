@@ -149,6 +149,21 @@ def test_an_audio_rate_is_read_from_ffmpegs_summary(summary: str, kbps: int | No
     assert read_audio_kbps(f"Input #0...\n{summary}\nsize=N/A time=00:00:06.00\n", 6.0, 1) == kbps
 
 
+@pytest.mark.parametrize(
+    ("pixels", "interlaced"),
+    [
+        ("yuv420p(tv, bt709, top first)", True),
+        ("yuv422p(top first)", True),
+        ("yuv420p(tv, bottom coded first (swapped))", True),
+        ("yuv420p(tv, bt709, progressive)", False),
+        ("yuv420p", False),
+    ],
+)
+def test_an_interlaced_picture_is_known_by_its_field_order(pixels: str, interlaced: bool) -> None:
+    text = HEADER.replace("yuv420p(progressive)", pixels)
+    assert parse_probe(text).interlaced is interlaced
+
+
 def test_audio_only_is_refused_with_a_reason() -> None:
     text = "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
     with pytest.raises(ProbeError, match="no video stream"):

@@ -265,6 +265,35 @@ def test_a_target_size_is_shared_by_every_sound_track(run_job: Deliver, tmp_path
     assert probe(FFMPEG, delivered.path).audio_tracks == 4
 
 
+def test_an_interlaced_video_is_delivered_progressive_frame_for_frame(
+    run_job: Deliver, tmp_path: Path
+) -> None:
+    """Two fields a frame, top first (a camcorder's, a broadcast's): the combs were encoded into
+    a picture flagged progressive, which no player then deinterlaced."""
+    clip = tmp_path / "interlaced.mp4"
+    fields = "tinterlace=interleave_top,fieldorder=tff,scale=320:240:interl=1"
+    made = [FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=720x480:rate=60000/1001:duration=3"]
+    made += ["-vf", fields, *corpus.FAITHFUL, "-flags", "+ildct+ilme", str(clip)]
+    subprocess.run(made, check=True)
+    assert probe(FFMPEG, clip).interlaced and _fields_seen(clip) > 0.9
+    delivered = run_job(clip)
+    assert not delivered.kept_original
+    assert not probe(FFMPEG, delivered.path).interlaced and _fields_seen(delivered.path) < 0.1
+    assert len(frame_times(delivered.path)) == len(frame_times(clip)) == 90
+
+
+def _fields_seen(path: Path) -> float:
+    """The share of frames ffmpeg's ``idet`` finds interlaced (combs between the lines)."""
+    said = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(path), "-vf", "idet", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    ).stderr
+    found = re.findall(r"Multi frame detection: TFF: *(\d+) BFF: *(\d+) Progressive: *(\d+)", said)
+    tff, bff, progressive = (int(n) for n in found[-1])
+    return (tff + bff) / max(tff + bff + progressive, 1)
+
+
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.already_compressed(tmp_path / "small.mp4")
     delivered = run_job(clip, target_size_mb=5)
