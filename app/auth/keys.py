@@ -64,12 +64,14 @@ def _remembered() -> _Remembered:
 
 
 def keys_configured() -> bool:
-    """True once any key exists (API_KEYS or an unrevoked CLI key): then the API needs one."""
+    """True once any key exists (API_KEYS, or a key made by the CLI or the operator, revoked or
+    not): then the API needs one. Revoking the last key closes the API to everyone; it never
+    opens a private deployment (and its revoked key's jobs) to anyone who asks."""
     if current_app.config["API_KEYS"]:
         return True
     memory, now = _remembered(), time.monotonic()
     if memory.configured is None or now - memory.configured[0] > KEY_CACHE_SECONDS:
-        found = db.session.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)) is not None
+        found = db.session.scalar(select(ApiKey.id).limit(1)) is not None
         release_database()
         memory.configured = (now, found)
     return memory.configured[1]

@@ -44,6 +44,10 @@ def test_keys_are_stored_hashed_listed_and_revoked(app: Flask, client: FlaskClie
     with app.app_context():
         assert owner_for_key(key) is None
     assert runner.invoke(args=["keys", "revoke", "999"]).exit_code != 0
+    app.extensions.pop("api_keys", None)  # what a web process remembered for KEY_CACHE_SECONDS
+    # The only key is revoked: the API stays closed, to it and to anyone without a key.
+    assert client.get("/api/jobs", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    assert client.get("/api/jobs").status_code == 401
 
 
 def test_env_keys_work_and_each_key_is_its_own_owner(app: Flask, client: FlaskClient, clips: dict) -> None:

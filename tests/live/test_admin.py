@@ -92,8 +92,9 @@ def test_a_revoked_keys_open_streams_end_before_its_jobs_next_update(
     _intake(operated, "resume")
     done = _admin_job(operated, job["id"], "succeeded")
     assert done["version"] > job["version"]  # the job went on, for nobody's streams
-    # No key is left, so the API is open again: the revoked one is nobody's, and the job not theirs.
-    assert requests.get(job["links"]["self"], headers=auth, timeout=10).status_code == 404
+    # No key is left, and the API stays closed: to the revoked key, and to anyone without one.
+    assert requests.get(job["links"]["self"], headers=auth, timeout=10).status_code == 401
+    assert requests.get(f"{operated.url}/api/jobs", timeout=10).status_code == 401
 
 
 def _admin_job(stack: LiveStack, job_id: str, status: str) -> dict:
