@@ -96,7 +96,10 @@ def absolute_json(doc: JobDocument, base_url: str) -> str:
 
 
 def webhook_event(job: Job) -> dict[str, str]:
-    """The webhook a terminal job sends: its id, target and body, fixed for every retry."""
+    """The webhook a terminal job sends: its id, target and body, fixed for every retry. The id
+    names the job and the moment it ended: a job the operator retried ends again with another,
+    which receivers that drop repeated ids (Standard Webhooks) must not take for a repeat."""
+    ended = round(job.finished_at.timestamp() * 1000) if job.finished_at else 0
     body = {
         "type": f"job.{job.status}",
         "timestamp": rfc3339(job.finished_at),
@@ -104,7 +107,7 @@ def webhook_event(job: Job) -> dict[str, str]:
     }
     return {
         "job_id": job.id,
-        "id": "msg_" + job.id.replace("-", ""),
+        "id": f"msg_{job.id.replace('-', '')}_{ended}",
         "url": job.callback_url or "",
         "body": json.dumps(body, separators=(",", ":")),
     }

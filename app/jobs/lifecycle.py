@@ -162,8 +162,8 @@ def requeue(job_id: str, attempt: int | None = None) -> Job | None:
 
 
 def retry(job_id: str) -> Job | None:
-    """failed -> queued, as new: attempts, error, times and output cleared, a webhook pending
-    again, a split job planned again (its segments go with its failure; any that outlived it
+    """failed -> queued, as new: attempts, error, times, output, poster and segments cleared, a
+    webhook pending again, a split job planned again (its segments go with its failure; any that outlived it
     wait again, its finished ones kept). None if the job is not failed, or its input is gone
     (``files_deleted``: nothing to compress)."""
     webhook = db.session.scalar(select(Job.webhook).where(Job.id == job_id))
@@ -184,6 +184,8 @@ def retry(job_id: str) -> Job | None:
         terminal_version=None,
         expires_at=None,
         heartbeat_at=None,
+        poster_at=None,  # stored again by the new start (its link waits for it)
+        segments=None,  # planned again by the new start
         webhook=webhook,
     )
     if job is None:

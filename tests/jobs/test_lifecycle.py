@@ -4,12 +4,15 @@ import uuid
 
 import pytest
 from flask import Flask
+from sqlalchemy import update
 
 from app.events import CHANNEL
 from app.extensions import db, redis_client
 from app.jobs import lifecycle
+from app.jobs.document import document, webhook_event
 from app.jobs.lifecycle import TRANSITIONS
 from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job, SegmentRecord
+from app.timeutil import utcnow
 
 
 @pytest.fixture()
@@ -137,17 +140,30 @@ def test_retry_queues_a_failed_job_as_new_and_nothing_else(ctx: None) -> None:
     for other in (lambda: None, lambda: lifecycle.start(job.id)):  # queued, then running: not failed
         other()
         assert lifecycle.retry(job.id) is None
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job.id)
+        .values(poster_at=utcnow(), segments={"total": 3, "done": 1, "running": 0})
+    )
+    db.session.commit()
     failed = lifecycle.fail(job.id, "x", "y")
     assert failed is not None and failed.attempts == 1
+    first_event = webhook_event(failed)["id"]
     version = failed.version
     redis_client().delete("rq:queue:compress")
     retried = lifecycle.retry(job.id)
     assert retried is not None
     assert (retried.status, retried.version, retried.attempts) == (QUEUED, version + 1, 0)
     assert retried.error is None and retried.finished_at is None and retried.expires_at is None
+    assert retried.poster_at is None and retried.segments is None  # no poster link to a 409, no old plan
+    assert document(retried)["links"]["poster"] is None
     assert redis_client().lrange("rq:queue:compress", 0, -1) == [job.id.encode()]
     assert lifecycle.retry(job.id) is None  # queued now: once is enough
     assert lifecycle.requeue(job.id) is None  # requeue is for a running job only
+    lifecycle.start(job.id)
+    again = lifecycle.fail(job.id, "x", "y")
+    assert again is not None and webhook_event(again)["id"] == webhook_event(again)["id"]  # fixed
+    assert webhook_event(again)["id"] != first_event  # another event: receivers must not drop it
 
 
 def test_retry_leaves_a_job_whose_input_is_gone_failed(ctx: None) -> None:
