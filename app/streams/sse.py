@@ -27,6 +27,8 @@ RECONNECT_MILLISECONDS = 2000
 def job_events(job_id: str) -> Response:
     job = get_owned(current_owner(), job_id)
     last_seen = _last_event_id()
+    if last_seen > job.version:  # no event of this job's: its stream would skip every one to come
+        last_seen = 0
     if job.terminal and last_seen >= (job.terminal_version or job.version):
         return Response(status=204)  # tells a reconnecting EventSource to stop (it saw the end)
     base, credential = base_url(), request_credential()

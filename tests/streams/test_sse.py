@@ -67,3 +67,18 @@ def test_a_last_event_id_that_is_no_number_starts_from_the_beginning(
     for last_seen in ("²", "soon", ""):
         response = client.get(f"/api/jobs/{job_id}/events", headers={**KEY, "Last-Event-ID": last_seen})
         assert response.status_code == 200 and f"id: {job.version}\n".encode() in response.get_data()
+
+
+def test_a_last_event_id_beyond_the_jobs_version_starts_from_the_beginning(
+    app: Flask, client: FlaskClient, clips: dict
+) -> None:
+    """An id from the future names no event of this job's: the stream skipped every event up to
+    it, the terminal one too, and never ended (or, once the job had ended, was told to stop)."""
+    job_id = _running(app, client, clips["small"])
+    with app.app_context():
+        job = lifecycle.succeed(job_id, {"size_bytes": 1})
+        assert job is not None
+    response = client.get(
+        f"/api/jobs/{job_id}/events", headers={**KEY, "Last-Event-ID": str(job.version + 50)}
+    )
+    assert response.status_code == 200 and f"id: {job.version}\n".encode() in response.get_data()
