@@ -56,3 +56,9 @@ def original(owner: str, key: str | None, request_fingerprint: str) -> Job | Non
     if job.request_fingerprint != request_fingerprint:
         raise Problem(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
     return job
+
+
+def used(owner: str, key: str) -> bool:
+    """Whether ``owner`` made a job with Idempotency-Key ``key`` already: a request with it
+    answers that job (or 422) and makes no work."""
+    return db.session.scalar(select(Job.id).where(Job.owner == owner, Job.idempotency_key == key)) is not None

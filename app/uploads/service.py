@@ -164,6 +164,19 @@ def part_targets(upload: Upload, numbers: list[int], base_url: str) -> list[Part
     return targets
 
 
+def made_already(owner: str, key: str | None = None, upload_id: str | None = None) -> bool:
+    """Whether a request makes no new work: an upload ``owner`` made with Idempotency-Key
+    ``key`` already, or upload ``upload_id`` of theirs already completed (its job is answered)."""
+    query = select(Upload.id).where(Upload.owner == owner)
+    if upload_id is not None:
+        query = query.where(Upload.id == upload_id, Upload.state == COMPLETED)
+    elif key is not None:
+        query = query.where(Upload.idempotency_key == key)
+    else:
+        return False
+    return db.session.scalar(query) is not None
+
+
 def complete(owner: str, upload: Upload, base_url: str) -> Job:
     """Check every part, join them, probe the result and make the job (the same job every time)."""
     if upload.state == COMPLETED:
