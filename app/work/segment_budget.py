@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.jobs import queue
 from app.jobs import segments as claims
-from app.jobs.models import Job, SegmentRecord
+from app.jobs.models import SegmentRecord
 from app.media import MediaInfo, Options
 from app.media.segments import (
     Segment,
@@ -79,7 +79,7 @@ class Budget:
         return split_bitrates(bitrate, weights, [segment.duration for segment in planned])
 
     def refit(
-        self, job: Job, rows: list[SegmentRecord], audio: Path | None, refits: int, attempt: str
+        self, job_id: str, rows: list[SegmentRecord], audio: Path | None, refits: int, attempt: str
     ) -> bool:
         """When the segments together pass the video's budget, encode those over their share
         again, lower (their helpers named for the job's ``attempt``): True if some were sent
@@ -97,8 +97,8 @@ class Budget:
         for row, size in zip(rows, sizes, strict=True):
             share = allowed * (row.bitrate or 0) * row.duration / planned
             if size > share:
-                claims.redo(job.id, row.number, corrected_bitrate(row.bitrate or 0, size, share, 0))
+                claims.redo(job_id, row.number, corrected_bitrate(row.bitrate or 0, size, share, 0))
                 redone += 1
-        log.info("job %s: %d segments over their share of %d bytes, again", job.id, redone, allowed)
-        queue.enqueue_helpers(job.id, max(redone - 1, 0), f"{attempt}-fit{refits + 1}")
+        log.info("job %s: %d segments over their share of %d bytes, again", job_id, redone, allowed)
+        queue.enqueue_helpers(job_id, max(redone - 1, 0), f"{attempt}-fit{refits + 1}")
         return True

@@ -192,11 +192,12 @@ def encode_in_segments(
     job); stopped for a retry, or left to another attempt, they stay, and the next attempt keeps
     every finished segment.
     """
+    job_id = job.id  # read once: a job deleted meanwhile is gone from the session too
     try:
         return _coordinate(job, source, info, options, folder, steps, target, frames)
     except Interrupted as stop:
         if not stop.retry and stop.code != SUPERSEDED:
-            discard(job.id)
+            discard(job_id)
         raise
 
 
@@ -224,11 +225,12 @@ def _coordinate(
     target: Path,
     frames: Path | None,
 ) -> Joined:
+    job_id = job.id  # read once: a job deleted meanwhile is gone from the session too
     ffmpeg, config = ffmpeg_path(), current_app.config
     audio_band, _, join_band = steps.bands(*JOB_WEIGHTS)
     context = context_for(job, steps.attempt, source, source.stat().st_size, folder)
     budget = Budget.of(info, options)
-    rows = claims.rows(job.id)
+    rows = claims.rows(job_id)
     copy = frames  # the attempt's seekable copy of an input ffmpeg cannot seek in exactly
     if not rows:  # a retry keeps the plan (and the segments done) of the attempt before
         every, keyframes = frame_and_keyframe_times(frames or source, folder, steps)  # as the trim times them
@@ -239,47 +241,47 @@ def _coordinate(
         exact = seeks_exactly(info, every, keyframes)
         in_place = exact and seeks_cheaply(source, times, keyframes, steps)
         if not in_place and exact:  # exact, but a seek reads much (Matroska without cues)
-            copy = seekable_copy(job.id, source, info, every, folder, steps)
+            copy = seekable_copy(job_id, source, info, every, folder, steps)
         if copy is not None:  # the difficulty pass seeks too
             context = replace(context, source=copy)
         bitrates = budget.shared(context, planned, steps) if budget else None
-        stored = not in_place and copy is not None and store_seekable_copy(job.id, copy)
-        rows = claims.record_plan(job.id, planned, keyframes, bitrates, in_place, stored)
+        stored = not in_place and copy is not None and store_seekable_copy(job_id, copy)
+        rows = claims.record_plan(job_id, planned, keyframes, bitrates, in_place, stored)
     if copy is None and rows and rows[0].seekable_copy:  # a retry's, of a copy stored before
-        copy = _coordinators_copy(job.id, folder)
+        copy = _coordinators_copy(job_id, folder)
     if copy is not None:  # every segment from the same frames, the coordinator's too
         context = replace(context, source=copy)  # described from the input, as before
     waiting = sum(row.state != SEGMENT_DONE for row in rows)
-    queue.enqueue_helpers(job.id, max(waiting - 1, 0), str(steps.attempt))
-    claims.publish(job.id, context.band, context.started_at)
+    queue.enqueue_helpers(job_id, max(waiting - 1, 0), str(steps.attempt))
+    claims.publish(job_id, context.band, context.started_at)
     audio = _audio(ffmpeg, source, info, options, folder, steps, audio_band, budget)
     refits = 0
     while True:
-        row = claims.claim(job.id)
+        row = claims.claim(job_id)
         if row is not None:
             if not encode_claimed(context, row, config):
-                _raise_if_stopped(job.id, steps)
+                _raise_if_stopped(job_id, steps)
             continue
-        rows = claims.rows(job.id)
+        rows = claims.rows(job_id)
         if any(row.state == SEGMENT_FAILED for row in rows):
             failed = next(row for row in rows if row.state == SEGMENT_FAILED)
             raise JobFailed("segment_failed", f"the part {failed.plan().time_range()} could not be encoded")
         if any((row.result or {}).get("outgrown") for row in rows):
             steps.raise_if_not_ours()  # the segments are another attempt's to discard
-            discard(job.id)  # the whole would outgrow the input: the input is delivered
+            discard(job_id)  # the whole would outgrow the input: the input is delivered
             return Joined(None, None, [], [])
         if all(row.state == SEGMENT_DONE for row in rows):
-            if budget is None or not budget.refit(job, rows, audio, refits, str(steps.attempt)):
+            if budget is None or not budget.refit(job_id, rows, audio, refits, str(steps.attempt)):
                 break
             refits += 1
             continue
-        _raise_if_stopped(job.id, steps)
+        _raise_if_stopped(job_id, steps)
         time.sleep(WAIT_POLL_SECONDS)
     gap = picture_delay_of(source, info, folder, steps) if audio is not None else 0.0
     container = delivered_in(info, options)
     cues = trim_cues(source, info, container, folder, steps)
     mux = mux_args(audio, source, info, options.keep_location, container, max(-gap, 0.0), cues)
-    return _join(job.id, rows, mux, folder, steps, join_band, target, max(gap, 0.0))
+    return _join(job_id, rows, mux, folder, steps, join_band, target, max(gap, 0.0))
 
 
 def _raise_if_stopped(job_id: str, steps: Steps) -> None:

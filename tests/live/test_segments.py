@@ -301,6 +301,25 @@ def test_cancel_stops_every_segment_on_every_worker(split_stack: LiveStack, busy
     )  # fmt: skip
 
 
+@on_backend("postgres-s3")  # what a delete removes is the same in either store
+def test_delete_stops_every_segment_and_leaves_nothing(split_stack: LiveStack, busy_clip: Path) -> None:
+    """The coordinator read the deleted job's id from its record: it crashed ("failed
+    unexpectedly") where a cancel ends quietly."""
+    job_id = _submit(split_stack, busy_clip)
+    _running_segments(split_stack, job_id, 2)
+    assert requests.delete(f"{split_stack.url}/api/jobs/{job_id}", timeout=10).status_code == 204
+    wait_until(lambda: not processes_mentioning(job_id), 2, "every ffmpeg of the deleted job to end")
+    wait_until(lambda: split_stack.objects(job_id) == [], 10, "every object of the job to be removed")
+    with split_stack.redis_client() as client:
+        wait_until(
+            lambda: all(client.hget(name, "state") == b"idle" for name in client.smembers("rq:workers")),
+            30, "both workers to be idle again",
+        )  # fmt: skip
+    logs = "".join(split_stack.log(f"worker-{n}.log") for n in range(len(split_stack.workers)))
+    assert f"job {job_id} failed unexpectedly" not in logs
+    assert requests.get(f"{split_stack.url}/api/jobs/{job_id}", timeout=10).status_code == 404
+
+
 @on_backend("sqlite-file")  # which job a free worker takes is the queues' order, wherever bytes are kept
 def test_a_short_job_does_not_wait_behind_a_long_jobs_segments(
     split_stack: LiveStack, busy_clip: Path, tmp_path: Path

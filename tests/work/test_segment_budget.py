@@ -7,7 +7,6 @@ import uuid
 import pytest
 from flask import Flask
 
-from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs import segments as claims
 from app.jobs.models import Job
@@ -33,12 +32,6 @@ def job_id(app: Flask) -> str:
         return job.id
 
 
-def _job(job_id: str) -> Job:
-    job = db.session.get(Job, job_id)
-    assert job is not None
-    return job
-
-
 def _finished(job_id: str, sizes: list[float]) -> None:
     for size in sizes:
         row = claims.claim(job_id)
@@ -49,13 +42,13 @@ def _finished(job_id: str, sizes: list[float]) -> None:
 def test_segments_within_the_budget_are_joined(app: Flask, job_id: str) -> None:
     with app.app_context():
         _finished(job_id, [ALLOWED * 0.3, ALLOWED * 0.69])
-        assert not BUDGET.refit(_job(job_id), claims.rows(job_id), None, 0, "1")
+        assert not BUDGET.refit(job_id, claims.rows(job_id), None, 0, "1")
 
 
 def test_only_the_segment_over_its_share_is_encoded_again_lower(app: Flask, job_id: str) -> None:
     with app.app_context():
         _finished(job_id, [ALLOWED * 0.2, ALLOWED * 0.9])  # its share was 3/4 of the budget
-        assert BUDGET.refit(_job(job_id), claims.rows(job_id), None, 0, "1")
+        assert BUDGET.refit(job_id, claims.rows(job_id), None, 0, "1")
         kept, again = claims.rows(job_id)
         assert (kept.state, kept.bitrate) == ("done", 100_000)
         assert again.state == "waiting" and again.result is None
@@ -66,5 +59,5 @@ def test_a_budget_missed_round_after_round_fails_the_job_with_the_reason(app: Fl
     with app.app_context():
         _finished(job_id, [ALLOWED, ALLOWED])
         with pytest.raises(JobFailed, match="did not fit under 1 MB") as failed:
-            BUDGET.refit(_job(job_id), claims.rows(job_id), None, MAX_FITS, "1")
+            BUDGET.refit(job_id, claims.rows(job_id), None, MAX_FITS, "1")
         assert failed.value.code == "target_unreachable"
