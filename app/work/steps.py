@@ -127,6 +127,8 @@ class Steps:
         )
         if reads_store(cmd) and (result.returncode != 0 or store_trouble(result.log_tail) or short):
             raise Interrupted("the file store could not be read", STORE_UNAVAILABLE, retry=True)
+        if result.returncode == -signal.SIGKILL:  # not ours (a stop or a stall is said above)
+            raise Interrupted(KILLED, "ffmpeg_killed", retry=True)  # on this host: another may do
         if result.returncode != 0:
             raise JobFailed(*explain_failure(result.error_line, result.returncode, self.config))
         if short:
@@ -179,6 +181,11 @@ FFMPEG_FAILED = "ffmpeg_failed"  # the code of a run that failed for a reason of
 FFMPEG_FAILED_SAYS = "ffmpeg could not compress this video: "  # ... whose message starts so
 
 
+# An ffmpeg killed from outside (the kernel's out-of-memory killer, an operator): the attempt is
+# tried again, up to JOB_MAX_ATTEMPTS. A crash (SIGSEGV, SIGABRT...) is the input's doing: it fails.
+KILLED = "ffmpeg was killed from outside (SIGKILL: the host's out-of-memory killer, or an operator)"
+
+
 def explain_failure(error_line: str, returncode: int | None, config: Mapping[str, Any]) -> tuple[str, str]:
     """The error code and the sentence a person can act on, for an ffmpeg run that failed."""
     lowered = error_line.lower()
@@ -196,7 +203,7 @@ def explain_failure(error_line: str, returncode: int | None, config: Mapping[str
             f"ffmpeg needed more than the {limit} MB this server allows (FFMPEG_MEMORY_MB)",
         )
     if returncode is not None and returncode < 0:
-        return "ffmpeg_crashed", f"ffmpeg stopped unexpectedly (signal {-returncode}); try again"
+        return "ffmpeg_crashed", f"ffmpeg stopped unexpectedly (signal {-returncode}) reading this video"
     detail = error_line or f"exit code {returncode}"
     return FFMPEG_FAILED, f"{FFMPEG_FAILED_SAYS}{detail}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import re
+import signal
 import ssl
 import threading
 import uuid
@@ -17,7 +18,7 @@ from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media.command import step_head
 from app.media.fence import StoreUrl, input_args
-from app.work.failures import Interrupted
+from app.work.failures import Interrupted, JobFailed
 from app.work.steps import Steps
 from tests.conftest import FFMPEG, make_clip
 from tests.live.stack import self_signed
@@ -162,3 +163,18 @@ def test_a_step_of_an_attempt_the_job_moved_on_from_stops_and_says_why(
         with pytest.raises(Interrupted) as stopped:
             steps.run([*slow, "-f", "null", "-"], 60.0, steps.here())
         assert (stopped.value.code, stopped.value.retry) == (code, False)
+
+
+def test_an_ffmpeg_killed_from_outside_is_tried_again_and_a_crash_fails(app: Flask) -> None:
+    """SIGKILL is the host's out-of-memory killer or an operator: another attempt (on this host
+    or another) may well finish, where the job failed at once. A crash is the input's doing."""
+    with app.app_context():
+        steps = _steps(app)
+        with pytest.raises(Interrupted) as killed:
+            steps.run(["sh", "-c", f"kill -{signal.SIGKILL} $$"], None, steps.here())
+        with pytest.raises(JobFailed) as crashed:
+            steps.run(["sh", "-c", f"kill -{signal.SIGSEGV} $$"], None, steps.here())
+    assert (
+        killed.value.retry and killed.value.code == "ffmpeg_killed" and "out-of-memory" in str(killed.value)
+    )
+    assert crashed.value.code == "ffmpeg_crashed" and "signal 11" in str(crashed.value)
