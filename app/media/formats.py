@@ -98,6 +98,7 @@ class Container:
     muxer_args: tuple[str, ...]  # how it starts playing before it has all arrived
     picture_subtitles: bool  # it holds subtitles drawn as pictures (PGS, VobSub)
     text_subtitles: str | None  # the codec text subtitles are kept in (None: each as it is)
+    attachments: bool = False  # it holds attached files (the fonts styled subtitles are drawn in)
 
 
 CONTAINER_LIST: Final = (
@@ -105,7 +106,7 @@ CONTAINER_LIST: Final = (
               picture_subtitles=False, text_subtitles="mov_text"),
     # Matroska holds every subtitle as it is (but MP4's own mov_text, made SubRip), its index first.
     Container("mkv", "matroska", "matroska", "video/x-matroska", "mkv", ("-cues_to_front", "1"),
-              picture_subtitles=True, text_subtitles=None),
+              picture_subtitles=True, text_subtitles=None, attachments=True),
 )  # fmt: skip
 CONTAINERS: Final = {container.name: container for container in CONTAINER_LIST}
 MP4: Final = CONTAINERS["mp4"]  # the default, and every intermediate file's

@@ -30,6 +30,7 @@ _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
 # A chapter's own line (its title is on a "Metadata:" line below it, further in).
 _CHAPTER = re.compile(r"^    Chapter #\d+:\d+: start -?\d", re.MULTILINE)
 _STREAM = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: (Video|Audio|Subtitle): (\w+)(.*)$", re.MULTILINE)
+_ATTACHMENT = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: Attachment\b", re.MULTILINE)
 _ROTATION = re.compile(r"^\s*display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
 _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
 _BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
@@ -126,6 +127,7 @@ class MediaInfo:
     audio_channels: tuple[int, ...] = ()  # each audio stream's channels, in order: all kept
     audio_kbps: int | None = None  # the highest bitrate its audio tracks state (None: one states none)
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
+    attachments: int = 0  # attached files (Matroska's: fonts for styled subtitles, a cover)
     other_pictures: int = 0  # video streams besides the one encoded (cover pictures, other angles)
     chapters: int = 0
     frame_rate: float | None = None  # frames a second (the stream's average), where ffmpeg says
@@ -194,6 +196,7 @@ class MediaInfo:
             "interlaced",
             "other_pictures",
             "subtitles",
+            "attachments",
             "chapters",
             "trim",
             "timeline_start",
@@ -329,6 +332,7 @@ def parse_probe(text: str) -> MediaInfo:
         other_pictures=pictures - 1,
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
+        attachments=len(_ATTACHMENT.findall(text)),
         frame_rate=_frame_rate(video[1]),
         interlaced=bool(_FIELDS.search(video[1])),
         timeline_start=float(start_time.group(1)) if (start_time := _START.search(text)) else 0.0,

@@ -2,11 +2,12 @@
 
 A person's file is theirs: every audio track (each with its language, title and default flag,
 which ffmpeg carries with a mapped stream), the text subtitles (as MP4's ``mov_text``, with
-their languages), the chapters and the container's metadata (title, ``creation_time``, make,
-model) are kept. The recording place is not, unless asked for (a compressed copy is usually
-made to be shared). Picture subtitles (PGS, VobSub, DVB) cannot live in an MP4: an input with
-them is delivered as Matroska, which holds every subtitle as it is, unless MP4 is asked for;
-then the note says what was left out.
+their languages), the chapters, the container's metadata (title, ``creation_time``, make,
+model) and, in Matroska, the attached files (fonts) are kept. The recording place is not,
+unless asked for (a compressed copy is usually made to be shared). Picture subtitles (PGS,
+VobSub, DVB) and attached files cannot live in an MP4: an input with them is delivered as
+Matroska, which holds every subtitle as it is, unless MP4 is asked for; then the note says what
+was left out.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ def text_subtitles(info: MediaInfo) -> list[int]:
 
 
 def container_for(info: MediaInfo, asked: str | None) -> Container:
-    """The container ``asked`` for; when none is, MP4 unless the input has subtitles only
-    Matroska can hold."""
+    """The container ``asked`` for; when none is, MP4 unless the input has streams only
+    Matroska can hold: subtitles drawn as pictures, attached files (fonts)."""
     if asked is not None:
         return CONTAINERS[asked]
-    return CONTAINERS["mkv"] if len(text_subtitles(info)) < len(info.subtitles) else MP4
+    only_matroska = len(text_subtitles(info)) < len(info.subtitles) or info.attachments
+    return CONTAINERS["mkv"] if only_matroska else MP4
 
 
 def kept_subtitles(info: MediaInfo, container: Container) -> list[int]:
@@ -67,9 +69,14 @@ def kept(
         args += [f"-c:s:{output}", codec]
         if timed.subtitles:  # a cue file's track takes its metadata from the track it stands for
             args += [f"-map_metadata:s:s:{output}", f"{source}:s:s:{index}"]
+    attached = info.attachments if container.attachments else 0
+    if attached:  # copied as they are (each with its file name and type)
+        args += ["-map", f"{source}:t", "-c:t", "copy"]
     if timed.subtitles:  # one stream's mapping ends ffmpeg's own copy for every stream: each is named
         for track in range(info.audio_tracks):  # (the audio is mapped in the same order it is read)
             args += [f"-map_metadata:s:a:{track}", f"{source}:s:a:{track}"]
+        for attachment in range(attached):  # (Matroska refuses one without its type)
+            args += [f"-map_metadata:s:t:{attachment}", f"{source}:s:t:{attachment}"]
     chapters = first + len(timed.subtitles) if timed.chapters else source
     args += ["-map_metadata", str(source), "-map_chapters", str(chapters)]
     if not keep_location:
@@ -91,6 +98,11 @@ def left_out(info: MediaInfo, container: Container = MP4) -> str | None:
         tracks = "track" if pictures == 1 else "tracks"
         sentences.append(
             f"{pictures} subtitle {tracks} drawn as pictures (as on Blu-ray or DVD) cannot be kept in an MP4"
+        )
+    if info.attachments and not container.attachments:
+        files = "file" if info.attachments == 1 else "files"
+        sentences.append(
+            f"{info.attachments} attached {files} (as the fonts of styled subtitles) cannot be kept in an MP4"
         )
     if info.other_pictures:  # one picture is compressed; a cover picture or a second angle is not
         streams = "video stream" if info.other_pictures == 1 else "video streams"

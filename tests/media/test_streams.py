@@ -89,6 +89,33 @@ def test_picture_subtitles_are_named_in_the_note() -> None:
     assert left_out(text_only) is None and container_for(text_only, None) == MP4
 
 
+def test_attached_fonts_choose_matroska_and_are_named_when_mp4_is_asked_for() -> None:
+    header = """Input #0, matroska,webm, from 'episode.mkv':
+  Duration: 00:00:10.00, start: 0.000000, bitrate: 100 kb/s
+  Stream #0:0: Video: h264 (High), yuv420p(progressive), 1920x1080, 25 fps
+  Stream #0:1(jpn): Audio: aac (LC), 48000 Hz, stereo, fltp
+  Stream #0:2(eng): Subtitle: ass
+  Stream #0:3: Attachment: ttf
+    Metadata:
+      filename        : Sans.ttf
+      mimetype        : font/ttf
+  Stream #0:4: Attachment: none
+    Metadata:
+      filename        : Serif.otf
+      mimetype        : font/otf
+"""
+    info = parse_probe(header)
+    assert (info.attachments, info.subtitles) == (2, ("ass",))
+    assert container_for(info, None) == CONTAINERS["mkv"], "MP4 cannot carry them: Matroska by default"
+    assert left_out(info, CONTAINERS["mkv"]) is None
+    assert kept(info, container=CONTAINERS["mkv"])[4:8] == ["-map", "0:t", "-c:t", "copy"]
+    assert "0:t" not in kept(info, container=MP4)
+    assert (
+        left_out(info, MP4) == "2 attached files (as the fonts of styled subtitles) cannot be kept in an MP4"
+    )
+    assert "attachments" not in info.as_input("episode.mkv", 1)
+
+
 def test_a_cover_picture_and_a_second_angle_are_named_in_the_note() -> None:
     header = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'two.mp4':
   Duration: 00:00:10.00, start: 0.000000, bitrate: 100 kb/s

@@ -294,6 +294,51 @@ def _fields_seen(path: Path) -> float:
     return (tff + bff) / max(tff + bff + progressive, 1)
 
 
+@pytest.mark.parametrize("start", [None, 0.5], ids=["whole", "trimmed"])
+def test_styled_subtitles_keep_the_fonts_they_are_drawn_in(
+    run_job: Deliver, tmp_path: Path, start: float | None
+) -> None:
+    """An anime episode's Matroska: ASS subtitles and the fonts attached for them. The fonts
+    were dropped without a word, and the subtitles drawn in whatever font the player had."""
+    styled = tmp_path / "styled.ass"
+    styled.write_text(
+        "[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
+        "Style: Default,Episode Sans,24\n\n[Events]\nFormat: Layer, Start, End, Style, Text\n"
+        "Dialogue: 0,0:00:00.00,0:00:01.50,Default,Hello\n"
+    )
+    font = tmp_path / "EpisodeSans.ttf"
+    font.write_bytes(b"\0\1\0\0" + bytes(range(256)) * 4)  # the bytes are carried, not read
+    clip = tmp_path / "episode.mkv"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-i", str(styled)]
+    attached = ["-attach", str(font), "-metadata:s:t:0", "mimetype=application/x-truetype-font"]
+    made = [
+        FFMPEG,
+        "-v",
+        "error",
+        *picture,
+        "-map",
+        "0",
+        "-map",
+        "1",
+        *corpus.FAITHFUL,
+        "-c:s",
+        "ass",
+        *attached,
+    ]
+    subprocess.run([*made, str(clip)], check=True)
+    delivered = run_job(clip, **({"start_seconds": start} if start else {}))
+    assert not delivered.kept_original and delivered.note is None
+    header = subprocess.run(
+        [FFMPEG, "-hide_banner", "-i", str(delivered.path)], capture_output=True, text=True
+    )
+    assert "Subtitle: ass" in header.stderr and "filename        : EpisodeSans.ttf" in header.stderr
+    dumped = tmp_path / "dumped.ttf"
+    subprocess.run(
+        [FFMPEG, "-v", "error", "-dump_attachment:t:0", str(dumped), "-i", str(delivered.path)], check=False
+    )  # ffmpeg complains of no output once it has written the attachment
+    assert dumped.read_bytes() == font.read_bytes()
+
+
 def test_a_target_the_original_already_meets_keeps_it(run_job: Deliver, tmp_path: Path) -> None:
     clip = corpus.already_compressed(tmp_path / "small.mp4")
     delivered = run_job(clip, target_size_mb=5)
