@@ -51,13 +51,12 @@ def status(job_id: str) -> Response:
 
 
 def _preferred_wait() -> int | None:
+    """``Prefer: wait=N`` in seconds (RFC 7240: ``N`` or ``"N"``), at most MAX_WAIT_SECONDS."""
     for preference in request.headers.get("Prefer", "").split(","):
         name, _, value = preference.strip().partition("=")
         if name.strip().lower() == "wait":
-            try:
-                return max(0, min(int(value.strip()), MAX_WAIT_SECONDS))
-            except ValueError:
-                return None
+            seconds = whole_number(value.strip().removeprefix('"').removesuffix('"'))
+            return None if seconds is None else min(seconds, MAX_WAIT_SECONDS)
     return None
 
 

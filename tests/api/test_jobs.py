@@ -93,3 +93,13 @@ def test_the_output_of_a_job_still_to_run_or_canceled_is_a_409_saying_which(
     assert client.post(f"/api/jobs/{job_id}/cancel").status_code == 202
     canceled = client.get(f"/api/jobs/{job_id}/output").get_json()
     assert canceled["detail"] == "the job is canceled; it has no output, and will have none"
+
+
+@pytest.mark.parametrize(
+    ("prefer", "applied"), [('wait="1"', "wait=1"), ("wait=1", "wait=1"), ("wait=soon", None)]
+)
+def test_a_quoted_wait_is_a_wait(client: FlaskClient, clips: dict, prefer: str, applied: str | None) -> None:
+    """RFC 7240 lets a preference's value be a quoted string: ``wait="1"`` was ignored."""
+    job_id = _submit(client, clips["small"])
+    response = client.get(f"/api/jobs/{job_id}", headers={"Prefer": prefer, "If-None-Match": '"v0"'})
+    assert response.status_code == 200 and response.headers.get("Preference-Applied") == applied
