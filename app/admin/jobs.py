@@ -20,7 +20,7 @@ RETRY_BATCH = 500  # failed jobs one "retry every failed job" takes; ask again f
 def parse_listing(status: str | None, limit: str | None) -> tuple[str, int]:
     """The listing's ``status`` (default failed) and ``limit``; 422 naming what is wrong."""
     errors = []
-    chosen = status or FAILED
+    chosen = FAILED if status is None else status  # given empty, it names no status: 422 as elsewhere
     if chosen not in STATUSES:
         errors.append({"field": "status", "message": f"must be one of {', '.join(STATUSES)}"})
     count = LISTED

@@ -37,6 +37,8 @@ def test_a_bad_listing_is_a_422_naming_the_field(admin_app: Flask, client: Flask
     assert {error["field"] for error in answer.get_json()["errors"]} == {"status", "limit"}
     superscript = client.get("/api/admin/jobs?limit=%C2%B2", headers=ADMIN)  # "²": a digit int() refuses
     assert superscript.status_code == 422 and superscript.get_json()["errors"][0]["field"] == "limit"
+    empty = client.get("/api/admin/jobs?status=", headers=ADMIN)  # it meant failed; /api/jobs said 422
+    assert empty.status_code == 422 and empty.get_json()["errors"][0]["field"] == "status"
 
 
 def test_retry_queues_a_failed_job_again_with_fresh_attempts(admin_app: Flask, client: FlaskClient) -> None:
