@@ -51,9 +51,9 @@ def _check_concurrency(owner: str, most: int) -> None:
 def _check_minutes(owner: str, monthly_minutes: int, video_seconds: float | None) -> None:
     used = usage.minutes_since(owner, utcnow() - MONTH)
     asked = (video_seconds or 0.0) / 60
-    if used + asked > monthly_minutes:
-        detail = (
-            f"this key may compress {monthly_minutes} minutes of video in 30 days; "
-            f"{used:.1f} are used and this video needs {asked:.1f}"
-        )
+    unknown_and_full = video_seconds is None and used >= monthly_minutes  # any video takes some
+    if used + asked > monthly_minutes or unknown_and_full:
+        needs = "none are left" if video_seconds is None else f"this video needs {asked:.1f}"
+        allowed = f"this key may compress {monthly_minutes} minutes of video in 30 days"
+        detail = f"{allowed}; {used:.1f} are used and {needs}"
         raise Problem(429, "quota_exceeded", detail)

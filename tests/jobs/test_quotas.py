@@ -94,6 +94,20 @@ def test_past_monthly_minutes_a_submit_is_429_with_a_message(app: Flask, paths: 
     assert "1 minutes of video in 30 days" in answer["body"]["detail"] and "Retry-After" not in answer
 
 
+def test_a_source_url_of_a_length_not_known_yet_is_refused_once_the_minutes_are_used(
+    app: Flask, paths: dict
+) -> None:
+    """Its length is known only once fetched: with every minute used it was accepted (0 asked)."""
+    client = _keyed_client(app, monthly_minutes=1)
+    owner = _owner(client, app)
+    with app.app_context():
+        db.session.add(UsageRecord(job_id="earlier", owner=owner, created_at=utcnow(), video_seconds=60.0))
+        db.session.commit()
+    status, answer = paths["source_url"](client)
+    assert status == 429 and answer["body"]["code"] == "quota_exceeded"
+    assert "1.0 are used" in answer["body"]["detail"] and "none are left" in answer["body"]["detail"]
+
+
 def test_minutes_older_than_30_days_and_keys_without_quotas_are_not_counted(
     app: Flask, clips: dict[str, Path]
 ) -> None:
