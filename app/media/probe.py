@@ -30,6 +30,7 @@ _INPUT_FORMAT = re.compile(r"^Input #0, ([^ ]+), from", re.MULTILINE)
 # A chapter's own line (its title is on a "Metadata:" line below it, further in).
 _CHAPTER = re.compile(r"^    Chapter #\d+:\d+: start -?\d", re.MULTILINE)
 _STREAM = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: (Video|Audio|Subtitle): (\w+)(.*)$", re.MULTILINE)
+_SAR = re.compile(r"\[SAR (\d+):(\d+) DAR ")  # "320x240 [SAR 4:3 DAR 16:9]"
 _ATTACHMENT = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: Attachment\b", re.MULTILINE)
 _ROTATION = re.compile(r"^\s*display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
 _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
@@ -120,6 +121,7 @@ class MediaInfo:
     audio_codec: str | None
     format_name: str
     rotation: int = 0  # degrees the player turns the picture: 0, 90, 180 or 270
+    pixel_aspect: float = 1.0  # a stored pixel's width over its height (SAR): not 1 in anamorphic video
     transfer: str | None = None  # the colour transfer tag, e.g. "bt709", "smpte2084" (PQ)
     bit_depth: int = 8
     mastering: MasteringDisplay | None = None  # HDR10's static metadata, where the stream has it
@@ -181,12 +183,24 @@ class MediaInfo:
             return SAME_CONTAINER_TYPES[suffix]
         return found
 
+    @property
+    def shown_size(self) -> tuple[int, int]:
+        """Width and height as a player shows the picture: upright, and its pixels' aspect
+        applied (a DVD's 720x480 at 32:27 shows as 854x480, HDV's 1440x1080 as 1920x1080)."""
+        if self.pixel_aspect == 1.0:
+            return self.width, self.height
+        if self.rotation in (90, 270):  # the stored width is the height shown
+            return self.width, _even(self.height * self.pixel_aspect)
+        return _even(self.width * self.pixel_aspect), self.height
+
     def as_input(self, filename: str, size_bytes: int) -> dict[str, object]:
-        """The contract's ``input`` object."""
+        """The contract's ``input`` object (its size as shown)."""
         facts = asdict(self)
+        facts["width"], facts["height"] = self.shown_size
         internals = (
             "format_name",
             "rotation",
+            "pixel_aspect",
             "transfer",
             "bit_depth",
             "mastering",
@@ -310,6 +324,8 @@ def parse_probe(text: str) -> MediaInfo:
     if not duration and any(marker in format_name for marker in _STILL_FORMATS):
         raise ProbeError("the file is a still image, not a video")
     width, height = int(size.group(1)), int(size.group(2))
+    sample = _SAR.search(video[1])
+    pixel_aspect = int(sample[1]) / int(sample[2]) if sample and int(sample[1]) and int(sample[2]) else 1.0
     side_data = _side_data(video[2])
     rotation = _rotation(side_data)
     if rotation in (90, 270):
@@ -323,6 +339,7 @@ def parse_probe(text: str) -> MediaInfo:
         audio_codec=audio[0] if audio else None,
         format_name=format_name,
         rotation=rotation,
+        pixel_aspect=pixel_aspect,
         transfer=transfer,
         bit_depth=bit_depth,
         mastering=_mastering(side_data),
@@ -408,6 +425,11 @@ def _colour(stream_line: str) -> tuple[str | None, int]:
     if transfer is None:
         transfer = next((tag for tag in tags if tag.startswith(("bt", "smpte", "arib"))), None)
     return transfer, int(depth.group(1)) if depth else 8
+
+
+def _even(length: float) -> int:
+    """``length`` to the nearest even number of pixels (as 4:2:0 pictures are sized)."""
+    return max(2, round(length / 2) * 2)
 
 
 def _highest(rates: list[int | None]) -> int | None:

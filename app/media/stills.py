@@ -76,13 +76,17 @@ def compare_frames(
     except ProbeError as exc:
         raise StillError(f"the result cannot be read: {exc}") from exc
     moment = representative_moment(duration_seconds)
-    fit = f"scale={size.width}:{size.height}:flags=lanczos,setsar=1"
+    shown_width, shown_height = size.shown_size  # square pixels in a JPEG: an anamorphic picture widened
+    fit = f"scale={shown_width}:{shown_height}:flags=lanczos,setsar=1"
     first = grab(
         ffmpeg, original, folder / "original.jpg", start + moment, f"{vf},{fit},{JPEG}", COMPARE_QUALITY,
         limits, start,
     )  # fmt: skip
     # A result that kept its HDR is tone-mapped as the original was (the same SDR chain), at its size.
-    shown = f"{video_filter(size, None)},{fit},{JPEG}" if size.hdr else f"setsar=1,{JPEG}"
+    if size.hdr:
+        shown = f"{video_filter(size, None)},{fit},{JPEG}"
+    else:  # square pixels already, or widened as the original was
+        shown = f"{'setsar=1' if size.pixel_aspect == 1.0 else fit},{JPEG}"
     second = grab(ffmpeg, result, folder / "result.jpg", moment, shown, COMPARE_QUALITY, limits)
     return first, second
 

@@ -249,10 +249,11 @@ def _output_facts(job: Job, delivery: Delivery, probed: MediaInfo | None) -> dic
     info = probed or probe(ffmpeg_path(), delivery.path)
     size = delivery.path.stat().st_size
     input_size = job.input.get("size_bytes") or 0
+    width, height = info.shown_size
     return {
         "size_bytes": size,
-        "width": info.width,
-        "height": info.height,
+        "width": width,
+        "height": height,
         "duration_seconds": info.duration_seconds,
         "ratio": round(size / input_size, 4) if input_size else None,
         "content_type": delivery.content_type,

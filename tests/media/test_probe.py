@@ -164,6 +164,27 @@ def test_an_interlaced_picture_is_known_by_its_field_order(pixels: str, interlac
     assert parse_probe(text).interlaced is interlaced
 
 
+@pytest.mark.parametrize(
+    ("size", "rotation", "shown"),
+    [
+        ("720x480 [SAR 32:27 DAR 16:9]", 0, (854, 480)),  # a DVD's widescreen
+        ("1440x1080 [SAR 4:3 DAR 16:9]", 0, (1920, 1080)),  # HDV
+        ("1440x1080 [SAR 4:3 DAR 16:9]", 90, (1080, 1920)),  # stored sideways: the width is the height
+        ("1920x1080 [SAR 1:1 DAR 16:9]", 0, (1920, 1080)),
+        ("1920x1080 [SAR 0:1 DAR 0:1]", 0, (1920, 1080)),  # unknown: square
+    ],
+)
+def test_the_size_reported_is_the_size_shown(size: str, rotation: int, shown: tuple[int, int]) -> None:
+    """The contract's width and height are the displayed ones: an anamorphic picture's too."""
+    text = HEADER.replace("1920x1080 [SAR 1:1 DAR 16:9]", size)
+    if rotation:  # the video stream's side data, before the audio stream's line
+        side = f"30 fps\n    Side data:\n      displaymatrix: rotation of -{rotation}.00 degrees\n"
+        text = text.replace("30 fps\n", side, 1)
+    info = parse_probe(text)
+    assert info.shown_size == shown
+    assert (info.as_input("in.mp4", 1)["width"], info.as_input("in.mp4", 1)["height"]) == shown
+
+
 def test_audio_only_is_refused_with_a_reason() -> None:
     text = "Input #0, mp3, from 'a.mp3':\n  Duration: 00:00:03.00\n  Stream #0:0: Audio: mp3, 44100 Hz\n"
     with pytest.raises(ProbeError, match="no video stream"):

@@ -104,6 +104,19 @@ def test_compare_frames_are_the_same_moment_at_the_results_size(tmp_path: Path) 
         assert close_to(colour, BLUE), colour
 
 
+def test_an_anamorphic_pictures_compare_frames_are_shown_as_wide_as_it_plays(tmp_path: Path) -> None:
+    """480x360 stored, pixels 4:3 wide: it plays at 640x360. The JPEGs (square pixels) were
+    480x360, squeezed."""
+    original = tmp_path / "anamorphic.mp4"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=480x360:rate=25:duration=2", "-vf", "setsar=4/3"]
+    subprocess.run([FFMPEG, "-v", "error", *picture, *corpus.FAITHFUL, str(original)], check=True)
+    result = tmp_path / "result.mp4"
+    subprocess.run([FFMPEG, "-v", "error", "-i", str(original), *corpus.FAITHFUL, str(result)], check=True)
+    assert probe(FFMPEG, result).shown_size == (640, 360)
+    for frame in compare_frames(FFMPEG, original, result, tmp_path, 2.0, vf="null"):
+        assert jpeg_facts(frame)[:2] == (640, 360)
+
+
 def test_not_a_video_raises_still_error(tmp_path: Path) -> None:
     text = tmp_path / "notes.mp4"
     text.write_text("not a video\n" * 50)
