@@ -135,6 +135,7 @@ def encode_claimed(context: Context, row: SegmentRecord, config: Any) -> bool:
     if claim.count > config["JOB_MAX_ATTEMPTS"]:
         _fail(context, claim, segment, f"it was interrupted {claim.count - 1} times")
         return False
+    claims.publish(job_id, context.band, context.started_at)  # followers see it running now
     app = cast("LocalProxy[Flask]", current_app)._get_current_object()
     key = segment_key(job_id, segment.number, claim.token)  # this claim's own file
     try:

@@ -83,6 +83,22 @@ def test_an_outgrown_segment_is_recorded_and_nothing_is_stored(
         assert job_storage().keys(segments_prefix(job_id)) == []
 
 
+def test_a_claimed_segment_is_counted_running_before_its_encode_reports(
+    app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``segments.running`` read 0 while a segment was encoded, until its first progress."""
+    seen: list[dict[str, int] | None] = []
+
+    def encode(*_args: object) -> dict[str, Any]:
+        seen.append(db.session.get(Job, job_id, populate_existing=True).segments)
+        return {"outgrown": True, "crf": 25.0, "path": str(tmp_path / "gone.mp4")}
+
+    monkeypatch.setattr(segments, "_encode_segment", encode)
+    with app.app_context():
+        assert segments.encode_claimed(_context(job_id, tmp_path), _claimed(job_id), app.config)
+    assert seen == [{"total": 2, "done": 0, "running": 1}]
+
+
 def test_a_segment_is_stored_and_counted(
     app: Flask, job_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
