@@ -36,7 +36,7 @@ IN_BAND_HEADERS = {"h264": ["-x264-params", "repeat-headers=1"], "h265": [], "av
 _TIMEBASE = re.compile(r"^#tb 0: (\d+)/(\d+)", re.MULTILINE)
 _BYTES_READ = re.compile(r"Statistics: (\d+) bytes read")
 # A packet's timestamps, and its flags where they are not a keyframe's alone (F=0x4: discarded).
-_PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),[^\n]*?(?:F=0x([0-9a-fA-F]+))?$", re.MULTILINE)
+_PACKET = re.compile(r"^0,\s*(-?\d+),\s*(-?\d+),(?:[^\n]*?\bF=0x([0-9a-fA-F]+))?[^\n]*$", re.MULTILINE)
 DISCARD_FLAG = 0x4  # AV_PKT_FLAG_DISCARD: decoded, never shown (an edit list's lead-in before its start)
 _KEYFRAME = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),[^\n]*$", re.MULTILINE)  # no F=: a keyframe (flag 1)
 _PACKET_SIZE = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*\d+,\s*(\d+),", re.MULTILINE)

@@ -79,6 +79,17 @@ def test_keyframes_are_read_from_the_packet_listing(tmp_path: Path) -> None:
     assert len(read_frame_times(listing.read_text())) == 125
 
 
+def test_packets_an_edit_list_hides_are_no_frames() -> None:
+    """Flag 0x4 (discard): decoded to reach the first frame shown, never shown themselves,
+    wherever the flags stand on the line (side data may follow them)."""
+    listing = "#tb 0: 1/25\n" + "".join(
+        f"0, {n}, {n}, 1, 100, 0x1{flags}\n"
+        for n, flags in enumerate([", F=0x5", ", F=0x4, S=1, 8, 0x2", "", ", F=0x0", ", F=0x0, S=1, 8, 0x3"])
+    )
+    assert read_frame_times(listing) == [0.08, 0.12, 0.16]
+    assert read_keyframe_times(listing) == [0.08]
+
+
 def test_the_difficulty_encode_finds_the_hard_half_of_a_video(tmp_path: Path) -> None:
     """Flat colour for 2 s, then noise for 2 s: the second segment weighs far more."""
     source = tmp_path / "halves.mp4"
