@@ -159,6 +159,12 @@ def step_head(ffmpeg: str, loglevel: str = "error") -> list[str]:
     return [ffmpeg, *quiet, "-progress", "pipe:1", "-y"]
 
 
+def audio_size_command(ffmpeg: str, path: str | Path) -> list[str]:
+    """Reads every audio packet of ``path`` to the end, none decoded: ffmpeg's summary (at
+    ``info``) then gives their bytes (``probe.read_audio_kbps``)."""
+    return [*step_head(ffmpeg, "info"), *input_args(path), "-map", "0:a", "-c", "copy", "-f", "null", "-"]
+
+
 def encode_command(
     ffmpeg: str,
     source: str | Path,

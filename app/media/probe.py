@@ -246,15 +246,8 @@ def _ffmpeg_says(ffmpeg: str, path: str | Path, *more: str) -> str:
     return done.stderr.decode("utf-8", "replace")
 
 
-def audio_size_command(ffmpeg: str, path: str | Path) -> list[str]:
-    """Reads every audio packet of ``path`` to the end, none decoded: ffmpeg's summary then
-    gives their bytes (``read_audio_kbps``)."""
-    quiet = ["-hide_banner", "-nostdin", "-loglevel", "info", "-nostats", "-progress", "pipe:1"]
-    return [ffmpeg, *quiet, *input_args(path), "-map", "0:a", "-c", "copy", "-f", "null", "-"]
-
-
 def read_audio_kbps(summary: str, seconds: float, tracks: int) -> int | None:
-    """An audio track's mean bitrate from ``audio_size_command``'s summary over ``seconds`` of
+    """An audio track's mean bitrate from ``command.audio_size_command``'s summary over ``seconds`` of
     ``tracks`` tracks (their bytes shared evenly); None when the summary gives no size."""
     found = _AUDIO_BYTES.findall(summary)
     if not found or seconds <= 0 or tracks <= 0:

@@ -19,6 +19,7 @@ from typing import Any
 from app.media import MediaInfo, Options, Rate, encode_command, loudness
 from app.media.command import (
     audio_command,
+    audio_size_command,
     cues_command,
     default_crf,
     delay_args,
@@ -31,7 +32,7 @@ from app.media.cues import NO_CUES, Cues, cut_chapters, cut_cues
 from app.media.fence import input_args
 from app.media.formats import CODECS, CONTAINERS, PRESETS, Container
 from app.media.picture import kept_hdr, output_height, pixel_format, video_filter
-from app.media.probe import audio_size_command, read_audio_kbps
+from app.media.probe import read_audio_kbps
 from app.media.quality import (
     IDENTICAL,
     MeasureError,

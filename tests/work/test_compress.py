@@ -17,9 +17,10 @@ from app.jobs import lifecycle, retention
 from app.jobs import segments as claims
 from app.jobs.models import CANCELED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
 from app.media import probe
+from app.media.command import audio_size_command
 from app.media.formats import CONTAINERS
 from app.media.picture import video_filter
-from app.media.probe import audio_size_command, read_audio_kbps
+from app.media.probe import read_audio_kbps
 from app.media.segments import Segment
 from app.media.stills import poster as make_poster
 from app.storage import (
