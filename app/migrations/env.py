@@ -21,13 +21,7 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine() -> Engine:
-    engine: Engine
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        engine = current_app.extensions["migrate"].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        engine = current_app.extensions["migrate"].db.engine
+    engine: Engine = current_app.extensions["migrate"].db.engine  # Flask-SQLAlchemy 3
     return engine
 
 
@@ -102,10 +96,27 @@ def run_migrations_online() -> None:
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by building it again and dropping the old one; with foreign
+            # keys on, that drop deletes every row that references it (ON DELETE CASCADE: a job's
+            # segments and webhook attempts). Off for the migration (outside a transaction, where
+            # the pragma takes effect), checked and on again after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.commit()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+        if sqlite:
+            dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if dangling:
+                raise RuntimeError(f"the migration left rows that reference none: {dangling[:5]}")
 
 
 if context.is_offline_mode():
