@@ -18,6 +18,7 @@ from app.media.fence import input_args
 from app.media.formats import MP4, Container
 from app.media.probe import MediaInfo
 from app.media.quality import span_inputs
+from app.media.segments import seek_tolerance
 from app.media.streams import kept_subtitles
 
 FRAME_SLACK = 1  # frames the delivered file may differ by (a duplicate timestamp dropped)
@@ -77,6 +78,23 @@ def problems(
     subtitles = len(kept_subtitles(source, container))
     if len(output.subtitles) != subtitles:
         found.append(f"it has {len(output.subtitles)} subtitle tracks, not {subtitles}")
+    return found
+
+
+def segment_problems(times: list[float], frames: int, duration: float) -> list[str]:
+    """What is wrong with an encoded segment's frames (``times``: its listing), planned as
+    ``frames`` frames lasting ``duration``; empty: nothing. Its encode stops after its frame
+    count, so a frame its decode lost (a damaged input), or whose time went back (ffmpeg
+    rebuilding its filters mid-segment), is made up from the next segment's first frames: the
+    joined file would hold them twice, its own lost, and still as many frames as the input."""
+    found: list[str] = []
+    if len(times) < frames - FRAME_SLACK:
+        found.append(f"it holds {len(times)} frames where its part of the video has {frames}")
+    if times:
+        end = times[0] + duration - seek_tolerance(times)
+        beyond = sum(1 for time in times if time >= end)
+        if beyond > FRAME_SLACK:
+            found.append(f"it holds {beyond} frames from after its end ({duration:.2f} s)")
     return found
 
 

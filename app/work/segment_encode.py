@@ -201,7 +201,7 @@ def _encode_segment(context: Context, row: SegmentRecord, claim: claims.Claim, c
             path.unlink(missing_ok=True)
             return {"outgrown": True, "crf": crf, "path": str(path)}
         facts = {"crf": crf}
-    check_segment(path, segment.duration, steps, segment.time_range())  # the join decodes only its seams
+    check_segment(path, segment, context.source, context.folder, steps)  # the join decodes only its seams
     quality = _score(context, path, segment, spans, steps, measure_band)
     encoded_at: float | None = facts["crf"]  # None: at a bitrate
     if encoded_at is not None and quality is not None and segment.duration >= SEGMENT_SEARCH_MIN_SECONDS:
@@ -314,7 +314,7 @@ def _encode_and_score(
     try:
         _encode_at(context, segment, path, crf, starts, steps, steps.here())
         if steps.outgrown is None:
-            check_segment(path, segment.duration, steps, segment.time_range())
+            check_segment(path, segment, context.source, context.folder, steps)
     except (JobFailed, Interrupted) as failed:  # a cancel, a stall, a shutdown still stop the segment
         if isinstance(failed, Interrupted) and failed.code != OUTPUT_INVALID:
             raise

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from app.media import MediaInfo, probe
 from app.media.command import step_head
-from app.media.fence import input_args
+from app.media.fence import StoreUrl, input_args
 from app.media.formats import MP4, Container
-from app.media.segments import frame_times_command, read_frame_times, read_keyframe_times
-from app.media.verify import FRAME_SLACK, decode_command, problems
+from app.media.segments import Segment, frame_times_command, read_frame_times, read_keyframe_times
+from app.media.verify import FRAME_SLACK, decode_command, problems, segment_problems
 from app.work.failures import OUTPUT_INVALID, Interrupted, JobFailed
 from app.work.steps import FFMPEG_FAILED, FFMPEG_FAILED_SAYS, Steps, ffmpeg_path
 
@@ -85,30 +85,42 @@ def verify(
     return output
 
 
-def _raise_if_damaged(source: Path, steps: Steps) -> None:
+def _raise_if_damaged(source: Path | StoreUrl, steps: Steps, part: Segment | None = None) -> None:
     """Fail the job ``input_damaged`` (no other attempt would fare better) when the input's
-    picture does not decode to its end: frames the encode lacks were lost reading it (a file
-    damaged in its middle), not in the encode. Only on this failing path is the input decoded."""
-    cmd = [*step_head(ffmpeg_path()), "-xerror", *input_args(source), "-map", "0:v:0", "-f", "null", "-"]
+    picture (``part`` of it, a split job's segment) does not decode to its end: frames the encode
+    lacks were lost reading it (a file damaged in its middle), not in the encode. Only on this
+    failing path is the input decoded."""
+    span = ["-ss", f"{part.seek:.6f}", "-t", f"{part.duration:.6f}"] if part is not None else []
+    cmd = [*step_head(ffmpeg_path()), "-xerror", *span, *input_args(source)]
+    cmd += ["-map", "0:v:0", "-f", "null", "-"]
     try:
         steps.run(cmd, None, steps.here())
     except JobFailed as failure:
         if failure.code != FFMPEG_FAILED:
             raise
         said = str(failure).removeprefix(FFMPEG_FAILED_SAYS)
+        where = f" in {part.time_range()}" if part is not None else ""
         raise JobFailed(
             "input_damaged",
-            f"the video is damaged: some of its frames cannot be decoded (ffmpeg: {said}); "
+            f"the video is damaged{where}: some of its frames cannot be decoded (ffmpeg: {said}); "
             "repair it or export it again, then send it again",
         ) from failure
 
 
-def check_segment(path: Path, seconds: float, steps: Steps, time_range: str) -> None:
+def check_segment(path: Path, segment: Segment, source: Path | StoreUrl, folder: Path, steps: Steps) -> None:
     """Raise Interrupted (``output_invalid``: the segment is encoded again) unless the segment in
-    ``path`` decodes to its end: checked where it was encoded, in parallel with the others."""
-    found = _undecodable(path, seconds, steps)
+    ``path`` decodes to its end and holds its own frames, no fewer and none of the next
+    segment's (``segment_problems``); JobFailed ``input_damaged`` when that is because its part
+    of the input (read from ``source``) does not decode. Checked where it was encoded, in
+    parallel with the others."""
+    what = f"the part {segment.time_range()}"
+    found = _undecodable(path, segment.duration, steps)
     if found:
-        raise _invalid(f"the part {time_range}", found)
+        raise _invalid(what, found)
+    found = segment_problems(frame_times(path, folder, steps), segment.frames, segment.duration)
+    if found:
+        _raise_if_damaged(source, steps, segment)
+        raise _invalid(what, found)
 
 
 def _undecodable(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import uuid
 from pathlib import Path
@@ -13,12 +14,15 @@ from flask import Flask
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.media import Options, preset_command, probe
+from app.media.command import Rate
+from app.media.picture import video_filter
 from app.media.probe import parse_probe
-from app.media.verify import SEAM_SECONDS, decode_command, problems
+from app.media.segments import Segment, segment_command
+from app.media.verify import SEAM_SECONDS, decode_command, problems, segment_problems
 from app.work.failures import Interrupted, JobFailed
 from app.work.steps import Steps
 from app.work.verify import check_segment, verify
-from tests.conftest import FFMPEG, make_clip
+from tests.conftest import FFMPEG, frame_times, make_clip
 
 
 @pytest.fixture()
@@ -125,12 +129,64 @@ def test_a_break_at_a_seam_is_caught(app: Flask, tmp_path: Path) -> None:
 def test_a_segment_that_does_not_decode_is_encoded_again(
     app: Flask, encoded: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    _, output = encoded
+    source, output = encoded
+    segment = Segment(1, 750, 75, 30.0, 3.0, 29.98)
     with app.app_context():
-        check_segment(output, 3.0, _steps(app), "0:30-0:33")
+        check_segment(output, segment, source, tmp_path, _steps(app))
         with output.open("r+b") as file:
             file.truncate(os.path.getsize(output) // 2)
         with pytest.raises(Interrupted) as caught:
-            check_segment(output, 3.0, _steps(app), "0:30-0:33")
+            check_segment(output, segment, source, tmp_path, _steps(app))
     assert caught.value.code == "output_invalid" and caught.value.retry
     assert "the part 0:30-0:33 failed its check" in str(caught.value)
+
+
+def _damaged(clip: Path, share: float, length: int) -> Path:
+    """``clip`` with ``length`` bytes of noise ``share`` of the way through its media data."""
+    data = bytearray(clip.read_bytes())
+    media = data.find(b"mdat")
+    at = media + int((len(data) - media) * share)
+    data[at : at + length] = random.Random(1).randbytes(length)
+    damaged = clip.with_name("damaged-" + clip.name)
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
+def test_a_segment_that_reads_into_the_next_one_is_caught_and_its_damaged_input_named(
+    app: Flask, tmp_path: Path
+) -> None:
+    """An encode stops after its segment's frame count: where the decode of a damaged input lost
+    frames, it made them up from the next segment's first ones, and the joined file held as many
+    frames as the input, some twice and some never, and passed its check."""
+    clip = make_clip(tmp_path / "clip.mp4", seconds=8, size="160x120", audio=False)
+    damaged = _damaged(clip, 0.2, 6000)  # in the first half: the decode loses three frames there
+    first, second = Segment(0, 0, 100, 0.0, 4.0, 0.0), Segment(1, 100, 100, 4.0, 4.0, 3.98)
+    vf = video_filter(probe(FFMPEG, clip), None)
+    with app.app_context():
+        for segment, source in ((first, clip), (second, damaged)):  # whole, or past the damage: as planned
+            path = tmp_path / f"segment-{segment.number}-{source.stem}.mp4"
+            subprocess.run(
+                segment_command(FFMPEG, source, path, segment, vf, "h264", Rate(crf=30)), check=True
+            )
+            check_segment(path, segment, source, tmp_path, _steps(app))
+        path = tmp_path / "segment-0-damaged.mp4"
+        subprocess.run(segment_command(FFMPEG, damaged, path, first, vf, "h264", Rate(crf=30)), check=True)
+        assert len(frame_times(path)) == first.frames, "its frame count, made up from the next segment's"
+        with pytest.raises(JobFailed) as caught:
+            check_segment(path, first, damaged, tmp_path, _steps(app))
+    assert caught.value.code == "input_damaged"
+    assert str(caught.value).startswith(
+        "the video is damaged in 0:00-0:04: some of its frames cannot be decoded"
+    )
+
+
+def test_a_segment_holding_the_next_ones_frames_is_told_apart_from_one_missing_a_duplicate() -> None:
+    times = [index / 25 for index in range(100)]  # 4 s at 25 fps
+    assert segment_problems(times, 100, 4.0) == []
+    assert segment_problems([*times[:50], *times[51:], 4.0], 100, 4.0) == []  # one frame's slack
+    assert segment_problems([*times[:50], *times[53:], 4.0, 4.04, 4.08], 100, 4.0) == [
+        "it holds 3 frames from after its end (4.00 s)"
+    ]
+    assert segment_problems(times[:97], 100, 4.0) == [
+        "it holds 97 frames where its part of the video has 100"
+    ]
