@@ -32,6 +32,9 @@ _CHAPTER = re.compile(r"^    Chapter #\d+:\d+: start -?\d", re.MULTILINE)
 _STREAM = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: (Video|Audio|Subtitle): (\w+)(.*)$", re.MULTILINE)
 _SAR = re.compile(r"\[SAR (\d+):(\d+) DAR ")  # "320x240 [SAR 4:3 DAR 16:9]"
 _ATTACHMENT = re.compile(r"^ {2}(?: {2})?Stream #0:\d+[^:\n]*: Attachment\b", re.MULTILINE)
+# A stream's title among its metadata (6 spaces in): Matroska's "title", MP4's "name" (as ffmpeg
+# reads the track name it writes from a title).
+_TITLE = re.compile(r"^ {6}(title|name)\s*: (.*)$", re.MULTILINE)
 _ROTATION = re.compile(r"^\s*display ?matrix: rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
 _COLOUR = re.compile(r"\b(yuv\w+|gray\w*|rgb\w*|gbr\w*)\(([^)]*)\)")
 _BIT_DEPTH = re.compile(r"p(9|10|12|14|16)(?:le|be)\b")
@@ -128,6 +131,7 @@ class MediaInfo:
     light: ContentLight | None = None
     audio_channels: tuple[int, ...] = ()  # each audio stream's channels, in order: all kept
     audio_kbps: int | None = None  # the highest bitrate its audio tracks state (None: one states none)
+    audio_titles: tuple[str | None, ...] = ()  # each audio track's title (None: it has none), in order
     subtitles: tuple[str, ...] = ()  # each subtitle stream's codec, in order
     attachments: int = 0  # attached files (Matroska's: fonts for styled subtitles, a cover)
     other_pictures: int = 0  # video streams besides the one encoded (cover pictures, other angles)
@@ -207,6 +211,7 @@ class MediaInfo:
             "light",
             "audio_channels",
             "audio_kbps",
+            "audio_titles",
             "interlaced",
             "other_pictures",
             "subtitles",
@@ -287,6 +292,7 @@ def parse_probe(text: str) -> MediaInfo:
     audio: tuple[str, str] | None = None
     channels: list[int] = []
     rates: list[int | None] = []  # each audio track's stated kb/s
+    titles: list[str | None] = []
     subtitles = []
     pictures = 0
     played: list[float] = []  # the picture's and the sound's own lengths, where the file says
@@ -303,6 +309,7 @@ def parse_probe(text: str) -> MediaInfo:
         elif kind == "Audio":
             channels.append(_channels(rest))
             rates.append(_stated_kbps(rest))
+            titles.append(_title(block))
             audio = audio or (codec, rest)
         elif kind == "Subtitle":
             subtitles.append(codec)
@@ -339,6 +346,7 @@ def parse_probe(text: str) -> MediaInfo:
         light=_light(side_data),
         audio_channels=tuple(channels),
         audio_kbps=_highest(rates),
+        audio_titles=tuple(titles),
         other_pictures=pictures - 1,
         subtitles=tuple(subtitles),
         chapters=len(_CHAPTER.findall(text)),
@@ -437,6 +445,12 @@ def _stated_kbps(audio_line: str) -> int | None:
     match = _KBPS.search(audio_line)
     kbps = int(match.group(1)) if match else 0
     return kbps if kbps >= MIN_STATED_AUDIO_KBPS else None
+
+
+def _title(block: str) -> str | None:
+    """A stream's title, from the metadata under its line: its ``title``, else its ``name``."""
+    found = {key: value.strip() for key, value in _TITLE.findall(block)}
+    return found.get("title") or found.get("name") or None
 
 
 def _channels(audio_line: str) -> int:

@@ -77,6 +77,9 @@ def kept(
             args += [f"-map_metadata:s:a:{track}", f"{source}:s:a:{track}"]
         for attachment in range(attached):  # (Matroska refuses one without its type)
             args += [f"-map_metadata:s:t:{attachment}", f"{source}:s:t:{attachment}"]
+    for track, title in enumerate(info.audio_titles):  # named, not copied: an m4a's encode, or an
+        if title:  # MP4 input, reads it back as "name", which no muxer writes
+            args += [f"-metadata:s:a:{track}", f"title={title}"]
     chapters = first + len(timed.subtitles) if timed.chapters else source
     args += ["-map_metadata", str(source), "-map_chapters", str(chapters)]
     if not keep_location:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.media import Options, preset_command, probe
+from app.media.command import audio_command, mux_args
 from app.media.formats import CONTAINERS, MP4
 from app.media.probe import parse_probe
 from app.media.streams import container_for, kept, left_out
@@ -37,6 +38,27 @@ def test_every_track_the_subtitles_chapters_and_metadata_are_kept(tmp_path: Path
     assert "creation_time   : 2024-07-14T10:30:00" in header
     delivered = probe(FFMPEG, output)
     assert (delivered.audio_tracks, len(delivered.subtitles), delivered.chapters) == (3, 2, 2)
+
+
+def test_each_audio_tracks_title_survives_an_mp4_and_a_sound_encoded_apart(tmp_path: Path) -> None:
+    """A title read back from an MP4 (the m4a a target size or a split job encodes the sound into,
+    or an MP4 input) is a "name", which the muxers do not write: the titles were lost."""
+    titles = ("English", "Français", "Deutsch")
+    source = corpus.holiday(tmp_path / "holiday.mkv")
+    info = probe(FFMPEG, source)
+    assert info.audio_titles == titles
+    once, twice = tmp_path / "once.mp4", tmp_path / "twice.mp4"
+    subprocess.run(preset_command(FFMPEG, source, once, Options(), info), check=True, capture_output=True)
+    subprocess.run(preset_command(FFMPEG, once, twice, Options(), probe(FFMPEG, once)), check=True)
+    assert probe(FFMPEG, twice).audio_titles == titles
+    sound, picture, joined = tmp_path / "sound.m4a", tmp_path / "picture.mp4", tmp_path / "joined.mp4"
+    subprocess.run(audio_command(FFMPEG, source, sound, info.audio_channels, 128), check=True)
+    subprocess.run(
+        [FFMPEG, "-loglevel", "error", "-i", str(once), "-map", "0:v", "-c", "copy", str(picture)], check=True
+    )
+    mux = mux_args(sound, source, info, keep_location=False)
+    subprocess.run([FFMPEG, "-loglevel", "error", "-i", str(picture), *mux, str(joined)], check=True)
+    assert probe(FFMPEG, joined).audio_titles == titles
 
 
 def test_asked_for_matroska_every_subtitle_stays_as_it_is(tmp_path: Path) -> None:
