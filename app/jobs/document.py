@@ -54,7 +54,9 @@ def document(job: Job) -> JobDocument:
         "options": {name: value for name, value in job.options.items() if name not in INTERNAL_OPTIONS},
         "output": output,
         "error": job.error,
-        "segments": job.segments,
+        # An ended job runs nothing: its workers may have been stopped mid-segment (a failure,
+        # a cancel) without writing the counts again.
+        "segments": {**job.segments, "running": 0} if job.segments and job.terminal else job.segments,
         "links": {
             "self": job_path(job.id),
             "events": job_path(job.id, "events"),

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs import segments as claims
+from app.jobs.document import document
 from app.jobs.models import Job, SegmentRecord
 from app.jobs.segments import Claim
 from app.media.segments import Segment
@@ -159,6 +160,16 @@ def test_reports_stop_once_the_job_ends(job_id: str) -> None:
     assert row is not None
     lifecycle.cancel(job_id)
     assert not claims.report(job_id, Claim.of(row, None), 10.0, BAND, None)
+
+
+def test_a_job_that_ended_mid_segment_shows_none_running(job_id: str) -> None:
+    """Its workers stop without writing the counts again: a failed job read "running": 2 for good."""
+    claims.claim(job_id)
+    claims.claim(job_id)
+    assert claims.publish(job_id, BAND, None)
+    lifecycle.fail(job_id, "segment_failed", "the part 0:00-0:03 could not be encoded")
+    job = db.session.get(Job, job_id, populate_existing=True)
+    assert job is not None and document(job)["segments"] == {"total": 3, "done": 0, "running": 0}
 
 
 def test_forget_removes_the_records(job_id: str) -> None:
