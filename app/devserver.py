@@ -16,6 +16,16 @@ from pathlib import Path
 from app import ROOT
 from app.embedded_redis import EmbeddedRedis
 
+# Where ``make run`` listens unless HOST says otherwise: this machine alone. An API without keys
+# is open to anyone who reaches it; HOST=0.0.0.0 serves the network (create a key first).
+LOCAL_ONLY = "127.0.0.1"
+
+
+def web_command(host: str, port: str) -> list[str]:
+    """The one web process ``make run`` starts, on ``host``:``port``."""
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "app/webserver.py", "-w", "1", "-b", f"{host}:{port}"]
+    return [*gunicorn, "--access-logfile", "-", "wsgi:app"]
+
 
 def main() -> int:
     env = dict(os.environ)
@@ -33,20 +43,11 @@ def main() -> int:
         )
         # Children get sessions of their own: Ctrl-C reaches only us, and we stop them in order
         # with SIGTERM (the graceful signal for gunicorn and RQ alike).
-        web = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "app/webserver.py",
-            "-w",
-            "1",
-            "-b",
-            f"0.0.0.0:{port}",
-        ]
-        for args in ([sys.executable, "worker.py"], [*web, "--access-logfile", "-", "wsgi:app"]):
+        host = env.get("HOST", LOCAL_ONLY)
+        web = web_command(host, port)
+        for args in ([sys.executable, "worker.py"], web):
             children.append(subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True))
-        print(f"squeeze: serving on http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
+        print(f"squeeze: serving on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
