@@ -71,7 +71,7 @@
       if (value) options[name] = name === "max_height" ? Number(value) : value;
     });
     var fit = form.elements.target_size_mb.value;
-    if (fit === "custom") fit = form.elements.target_size_custom.value;
+    if (fit === "custom") fit = fitCustomInput.value;
     if (fit) options.target_size_mb = Number(fit);
     ["start_seconds", "end_seconds"].forEach(function (name) {
       var value = form.elements[name].value;
@@ -85,7 +85,13 @@
 
   var fitUnder = document.getElementById("fit-under");
   var fitCustom = document.getElementById("fit-custom");
-  function showCustomFit() { fitCustom.hidden = fitUnder.value !== "custom"; }
+  var fitCustomInput = document.getElementById("fit-custom-mb");
+  fitUnder.add(new Option("Custom…", "custom"));  // a size typed in, read here (no-script forms lack it)
+  // Hidden, it is also disabled: a value left in it would otherwise block every later submit.
+  function showCustomFit() {
+    fitCustom.hidden = fitUnder.value !== "custom";
+    fitCustomInput.disabled = fitCustom.hidden;
+  }
   fitUnder.addEventListener("change", showCustomFit);
   form.addEventListener("reset", function () { window.setTimeout(showCustomFit, 0); });
 

@@ -141,7 +141,7 @@ def test_fit_under_a_custom_size_a_trim_and_the_checkboxes_reach_the_job(
     expect(custom).to_be_hidden()
     fit.select_option("custom")
     expect(custom).to_be_visible()
-    page.locator("input[name=target_size_custom]").fill("0.3")
+    page.locator("#fit-custom-mb").fill("0.3")
     page.locator("input[name=start_seconds]").fill("1")
     page.locator("input[name=end_seconds]").fill("5.5")
     for name in ("normalize_audio", "keep_location", "sdr"):
@@ -157,6 +157,48 @@ def test_fit_under_a_custom_size_a_trim_and_the_checkboxes_reach_the_job(
     assert job["status"] == "succeeded", job["error"]
     assert job["output"]["size_bytes"] <= 0.3 * MB
     assert abs(job["output"]["duration_seconds"] - 4.5) < 0.1
+    context.close()
+
+
+def test_a_custom_size_given_up_does_not_hold_back_the_next_upload(
+    browser: Browser, web: LiveStack, tmp_path: Path
+) -> None:
+    """A custom size the browser refused (under 0.1), hidden again by choosing no limit, kept
+    every later press of Compress from doing anything until the page was loaded again."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(web.url + "/")
+    page.locator("#fit-under").select_option("custom")
+    page.locator("#fit-custom-mb").fill("0.01")
+    clip = make_clip(tmp_path / "given-up.mp4", seconds=1)
+    chosen = {"name": clip.name, "mimeType": "video/mp4", "buffer": clip.read_bytes()}
+    page.locator("#upload-form input[type=file][name=file]").set_input_files(chosen)  # type: ignore[arg-type]
+    page.locator("#upload-form button[type=submit]").click()
+    assert page.locator("#fit-custom-mb").evaluate(
+        "input => !input.validity.valid"
+    )  # refused, as it should be
+    expect(page.locator("#uploads li")).to_have_count(0)
+    page.locator("#fit-under").select_option("")
+    row_id = _upload(page, clip)
+    job = page.request.get(f"{web.url}/api/jobs/{row_id.removeprefix('job-')}").json()
+    assert job["options"]["target_size_mb"] is None
+    context.close()
+
+
+def test_the_form_without_a_script_makes_a_job(browser: Browser, web: LiveStack, tmp_path: Path) -> None:
+    """It sent the custom size's empty field, which the API refused: 422 "unknown field"."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(web.url + "/")
+    assert page.locator("#fit-under option").all_inner_texts()[-1] != "Custom…"  # nothing to type it in
+    clip = make_clip(tmp_path / "plain.mp4", seconds=1)
+    chosen = {"name": clip.name, "mimeType": "video/mp4", "buffer": clip.read_bytes()}
+    page.locator("#upload-form input[type=file][name=file]").set_input_files(chosen)  # type: ignore[arg-type]
+    with page.expect_navigation() as answered:
+        page.locator("#upload-form button[type=submit]").click()
+    response = answered.value
+    assert response is not None and response.status == 202, response and response.text()
+    assert response.json()["status"] in ("queued", "running", "succeeded")
     context.close()
 
 
