@@ -24,7 +24,9 @@
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
         var before = statusesById();
+        var focused = focusedControl();
         rowsBody.innerHTML = html;
+        restoreFocus(focused);
         htmx.process(rowsBody);
         rowsBody.querySelectorAll("tr[id^='job-']").forEach(function (row) {
           announceIfFinished(before[row.id], row);
@@ -46,6 +48,26 @@
       pollTimer = null;
     }
   }
+
+  // ---- focus, kept across a row's replacement ------------------------------
+  // A row is replaced at every change of its job (twice a second while it runs): the control a
+  // keyboard user is on goes with it. It comes back on the same control of the new row, else
+  // on another of the row's (a Cancel gone once the job ended), else on the jobs' heading.
+  function focusedControl() {
+    var active = document.activeElement;
+    var row = active && active.closest ? active.closest("tr[id^='job-']") : null;
+    return row ? { row: row.id, action: active.dataset.action } : null;
+  }
+
+  function restoreFocus(was, fallbackRow) {
+    if (!was || (document.activeElement && document.activeElement !== document.body)) return;
+    var row = document.getElementById(was.row) || fallbackRow;
+    var control = row && (row.querySelector("[data-action='" + was.action + "']") ||
+                          row.querySelector("[data-action]"));
+    (control || document.getElementById("jobs-title")).focus();
+  }
+
+  var focusBeforeSwap = null;
 
   function statusesById() {
     var found = {};
@@ -105,11 +127,17 @@
       event.detail.shouldSwap = false;
     } else {
       incoming.dataset.previousStatus = current.dataset.status;
+      var focused = focusedControl();
+      if (focused && focused.row === current.id) focusBeforeSwap = focused;
     }
   });
 
   document.body.addEventListener("htmx:oobAfterSwap", function (event) {
     var row = document.getElementById(event.detail.target.id);
+    if (focusBeforeSwap && row && focusBeforeSwap.row === row.id) {
+      restoreFocus(focusBeforeSwap);
+      focusBeforeSwap = null;
+    }
     if (row && row.dataset.previousStatus !== undefined) {
       announceIfFinished(row.dataset.previousStatus, row);
       delete row.dataset.previousStatus;
@@ -127,8 +155,11 @@
     if (config && config.verb === "delete" && event.detail.successful) {
       var row = event.detail.elt.closest("tr");
       if (row) {
+        var focused = focusedControl();
+        var next = row.nextElementSibling || row.previousElementSibling;
         deleted.add(row.id);
         row.remove();
+        restoreFocus(focused && { row: next ? next.id : "", action: focused.action }, next);
       }
     }
   });

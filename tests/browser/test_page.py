@@ -111,16 +111,23 @@ def test_cancel_and_delete_from_the_page(browser: Browser, web: LiveStack, tmp_p
     row_id = _upload(page, make_clip(tmp_path / "long.mp4", seconds=30, size="640x360"))
     row = page.locator(f"#{row_id}")
     expect(row).to_have_attribute("data-status", "running", timeout=TIMEOUT_MS)
-    row.get_by_role("button", name="Cancel").click()  # an htmx POST carrying the CSRF token
+    # By keyboard: the row is replaced at every progress report, and the focus went with it.
+    row.get_by_role("button", name="Cancel").focus()
+    version = row.get_attribute("data-version")
+    expect(row).not_to_have_attribute("data-version", version or "", timeout=10_000)  # replaced since
+    expect(row.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Enter")  # an htmx POST carrying the CSRF token
     expect(row).to_have_attribute("data-status", "canceled", timeout=10_000)
     expect(row.get_by_role("button", name="Cancel")).to_have_count(0)
+    expect(row.get_by_role("button", name="Delete")).to_be_focused()  # the row's next control
     other_tab = context.new_page()  # the same person, another tab: it hears of the delete live
     other_tab.goto(web.url + "/")
     expect(other_tab.locator("#connection")).to_have_text("live", timeout=30_000)
     expect(other_tab.locator(f"#{row_id}")).to_have_attribute("data-status", "canceled")
     page.on("dialog", lambda dialog: dialog.accept())
-    row.get_by_role("button", name="Delete").click()
+    page.keyboard.press("Enter")
     expect(page.locator(f"#{row_id}")).to_have_count(0, timeout=10_000)
+    assert page.evaluate("document.activeElement !== document.body"), "the focus was lost with the row"
     expect(other_tab.locator(f"#{row_id}")).to_have_count(0, timeout=10_000)
     expect(other_tab.locator("#connection")).to_have_text("live")  # removed by the socket, not a poll
     job_id = row_id.removeprefix("job-")
