@@ -61,7 +61,8 @@
     pumpUploads();
   }
 
-  function megabytes(bytes) { return (bytes / 1e6).toFixed(1) + " MB"; }
+  // The server's megabyte (target_size_mb, and the job table's sizes): 1,048,576 bytes.
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
 
   // The options as the form shows them when a file is chosen (the form is reset right after).
   function chosenOptions() {

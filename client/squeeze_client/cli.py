@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -22,6 +23,7 @@ from typing import Any
 from squeeze_client.api import ApiError, Client, NetworkError
 
 DONE, JOB_FAILED, USAGE, REFUSED, UNREACHABLE = 0, 1, 2, 3, 4
+SERVER_MB = 1024 * 1024  # the server counts target_size_mb in these (as its *_MB settings)
 UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9,
          "kib": 1024, "mib": 1024**2, "gib": 1024**3}  # fmt: skip
 
@@ -45,6 +47,12 @@ def size_in_bytes(text: str) -> float:
     if match is None or match.group(2).lower() not in UNITS:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 25MB)")
     return float(match.group(1)) * UNITS[match.group(2).lower()]
+
+
+def server_megabytes(size: float) -> float:
+    """``size`` bytes in the server's megabytes (``target_size_mb``: 1,048,576 bytes each), to the
+    thousandth below, so the file is never over what was asked (``--fit 10MB``: 9.536, not 10)."""
+    return math.floor(size / SERVER_MB * 1000) / 1000
 
 
 class Bar:
@@ -94,7 +102,7 @@ def compress(args: argparse.Namespace) -> int:
     client, code, results = _client(args), DONE, []
     options = {"preset": args.preset, "codec": args.codec, "max_height": args.max_height,
                "callback_url": args.callback,
-               "target_size_mb": round(args.fit / 1e6, 3) if args.fit else None,
+               "target_size_mb": server_megabytes(args.fit) if args.fit else None,
                "normalize_audio": True if args.normalize else None,
                "keep_location": True if args.keep_location else None,
                "sdr": True if args.sdr else None,
