@@ -163,6 +163,11 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # for good), and how long a command waits for a free one before a 503.
         "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50),
         "REDIS_POOL_TIMEOUT_SECONDS": _float(env, "REDIS_POOL_TIMEOUT_SECONDS", 2),
+        # How long a command waits for Redis's answer: one that stopped answering (a paused or
+        # swapping server) fails a request as 503 after this, instead of holding it. The event
+        # listener, which waits on purpose, and RQ's workers (which set their own, longer than
+        # their waits on the queues) do without it.
+        "REDIS_SOCKET_TIMEOUT_SECONDS": _float(env, "REDIS_SOCKET_TIMEOUT_SECONDS", 5),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

@@ -75,6 +75,7 @@ def init_redis(app: Flask) -> None:
         timeout=app.config["REDIS_POOL_TIMEOUT_SECONDS"],
         health_check_interval=30,
         socket_connect_timeout=5,
+        socket_timeout=app.config["REDIS_SOCKET_TIMEOUT_SECONDS"],
         **redis_options(app.config),
     )
     app.extensions["redis"] = Redis(connection_pool=pool)

@@ -14,4 +14,5 @@ def resp2(redis: Redis) -> Redis:
     pool = redis.connection_pool
     options = {k: v for k, v in pool.connection_kwargs.items() if not k.startswith("maint_notifications")}
     options["protocol"] = 2  # maintenance notifications (dropped above) need RESP3
+    options.pop("socket_timeout", None)  # the listener waits for the next event as long as it takes
     return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **options))

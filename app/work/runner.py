@@ -83,9 +83,14 @@ def serve(queues: list[str], burst: bool = False) -> bool:
     logging.getLogger("rq.worker").addFilter(quiet_upkeep)
     app = create_app()  # once, before RQ forks a work-horse per job
     with app.app_context():
+        connection = redis_client()
+        # RQ gives its connection a timeout longer than its waits on the queues (a BLPOP of up
+        # to the upkeep interval) when it has none: a web request's would cut those waits short.
+        connection.connection_pool.connection_kwargs.pop("socket_timeout", None)
+        connection.connection_pool.disconnect()  # any made already had the short one
         worker = SqueezeWorker(
             queues,
-            connection=redis_client(),
+            connection=connection,
             queue_class=PausableQueue,  # takes nothing from a queue whose intake is paused
             worker_ttl=WORKER_TTL_SECONDS,
             maintenance_interval=app.config["MAINTENANCE_SECONDS"],  # RQ's default: 600
