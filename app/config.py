@@ -57,7 +57,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
     env = os.environ if env is None else env
     instance = Path(instance_path)
     max_upload_mb = _int(env, "MAX_UPLOAD_MB", 2048)
-    redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis_url = env.get("REDIS_URL") or _embedded_redis_url(instance) or "redis://127.0.0.1:6379/0"
     redis_options = _redis_options(redis_url, env.get("REDIS_SSL_CERT_REQS", ""))
     return {
         # Signs the browser session cookie and CSRF tokens. A random one per process
@@ -173,6 +173,18 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked explicitly where a session acts
     }
+
+
+# Where ``make run`` writes the address of the Redis it started (a free port), while it runs: a
+# ``flask keys revoke`` in another shell then reaches the same one (and ends the key's streams).
+EMBEDDED_REDIS_FILE = "embedded-redis.url"
+
+
+def _embedded_redis_url(instance: Path) -> str | None:
+    try:
+        return (instance / EMBEDDED_REDIS_FILE).read_text().strip() or None
+    except OSError:
+        return None
 
 
 def database_url(url: str | None, instance: Path) -> str:

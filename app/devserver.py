@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from app import ROOT
+from app.config import EMBEDDED_REDIS_FILE
 from app.embedded_redis import EmbeddedRedis
 
 # Where ``make run`` listens unless HOST says otherwise: this machine alone. An API without keys
@@ -32,9 +33,12 @@ def main() -> int:
     port = env.setdefault("PORT", "5000")
     env.setdefault("SECRET_KEY", _local_secret())
     redis = None
+    announced = ROOT / "instance" / EMBEDDED_REDIS_FILE  # for the flask commands of other shells
     if not env.get("REDIS_URL"):
         redis = EmbeddedRedis().start()
         env["REDIS_URL"] = redis.url
+        announced.parent.mkdir(parents=True, exist_ok=True)
+        announced.write_text(redis.url)
         print(f"squeeze: started an embedded Redis at {redis.url}", flush=True)
     children: list[subprocess.Popen[bytes]] = []
     try:
@@ -57,6 +61,7 @@ def main() -> int:
     finally:
         _stop(children)
         if redis is not None:
+            announced.unlink(missing_ok=True)
             redis.stop()
         print("squeeze: stopped", flush=True)
 

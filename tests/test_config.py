@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ConfigError, database_url, from_environment
+from app.config import EMBEDDED_REDIS_FILE, ConfigError, database_url, from_environment
 
 
 def test_defaults_are_one_machine(tmp_path: Path) -> None:
@@ -75,3 +75,13 @@ def test_media_limits_default_and_follow_the_upload_limit(tmp_path: Path) -> Non
     assert settings["MAX_OUTPUT_MB"] == 300 and settings["FFMPEG_MEMORY_MB"] == 8192
     chosen = from_environment(str(tmp_path), {"MAX_OUTPUT_MB": "50", "MAX_DURATION_MINUTES": "10"})
     assert (chosen["MAX_OUTPUT_MB"], chosen["MAX_DURATION_MINUTES"]) == (50, 10)
+
+
+def test_the_redis_make_run_started_is_found_by_the_flask_commands_of_another_shell(tmp_path: Path) -> None:
+    """``flask keys revoke`` under ``make run`` told the default port, not the embedded Redis's,
+    and the revoked key's open streams went on."""
+    assert from_environment(str(tmp_path), {})["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    (tmp_path / EMBEDDED_REDIS_FILE).write_text("redis://127.0.0.1:41234/0\n")
+    assert from_environment(str(tmp_path), {})["REDIS_URL"] == "redis://127.0.0.1:41234/0"
+    given = {"REDIS_URL": "redis://cache.internal:6379/1"}
+    assert from_environment(str(tmp_path), given)["REDIS_URL"] == "redis://cache.internal:6379/1"
