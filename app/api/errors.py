@@ -74,6 +74,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(error: RateLimitExceeded) -> Response:
+        if isinstance(error.response, Response):  # a limit that brings its own answer (a page's)
+            return error.response
         current = limiter.current_limit
         wait = max(int(current.reset_at - time.time()), 1) if current else 60
         detail = f"too many submissions ({error.description}); try again in {wait} s"

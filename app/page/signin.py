@@ -10,7 +10,11 @@ goes to the console (``/admin``), which answers nobody else, so the form says no
 
 from __future__ import annotations
 
+import time
+
+import flask
 from flask import current_app, redirect, render_template, request, url_for
+from flask_limiter import RequestLimit
 from werkzeug.wrappers import Response
 
 from app.auth import sign_in, sign_out, signed_in_owner
@@ -36,8 +40,17 @@ def signin_form() -> Response | str:
     return render_template("signin.html", error=None, private=keys_configured())
 
 
+def _too_many_tries(breached: RequestLimit) -> flask.Response:
+    """The sign-in form again, saying how long to wait: a person's page (the answer the limit
+    brings with it; the API's is JSON about "submissions")."""
+    wait = max(int(breached.reset_at - time.time()), 1)
+    said = f"Too many tries from here: try again in {wait} s."
+    page = render_template("signin.html", error=said, private=keys_configured())
+    return flask.Response(page, 429, {"Retry-After": str(wait)}, mimetype="text/html")
+
+
 @bp.post("/signin")
-@limiter.limit(SIGN_IN_RATE_LIMIT)
+@limiter.limit(SIGN_IN_RATE_LIMIT, on_breach=_too_many_tries)
 def signin() -> Response | tuple[str, int]:
     csrf.protect()
     if not _anyone_signs_in():

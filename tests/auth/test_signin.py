@@ -168,3 +168,14 @@ def test_over_plain_http_the_cookie_keeps_its_name_and_no_hsts(private: Flask) -
     response = client.get("/signin")
     assert "Strict-Transport-Security" not in response.headers
     assert response.headers.get("Set-Cookie", "").startswith("session=")
+
+
+def test_too_many_tries_show_the_form_saying_how_long_to_wait(private: Flask) -> None:
+    """The eleventh try in a minute got the API's JSON about "too many submissions"."""
+    client = private.test_client()
+    for _ in range(10):
+        assert _sign_in(client, "sqz_wrong") == 401
+    response = client.post("/signin", data={"key": KEY, "csrf_token": _token(client)})
+    assert response.status_code == 429 and response.mimetype == "text/html"
+    assert int(response.headers["Retry-After"]) > 0
+    assert re.search(r"Too many tries from here: try again in \d+ s\.", response.get_data(as_text=True))
