@@ -5,6 +5,7 @@ Ctrl-C stops everything it started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -77,9 +78,11 @@ def _local_secret() -> str:
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each child's whole process group (gunicorn's workers, the webhook worker a
+    worker forks), then SIGKILL to what is left after 10 s: nothing outlives ``make run``."""
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+            _signal_group(child, signal.SIGTERM)
     deadline = time.monotonic() + 10
     for child in children:
         try:
@@ -87,6 +90,12 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+        _signal_group(child, signal.SIGKILL)  # its own children, if any stayed behind
+
+
+def _signal_group(child: subprocess.Popen[bytes], sent: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, sent)  # its session's group: started with start_new_session
 
 
 if __name__ == "__main__":

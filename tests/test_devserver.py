@@ -63,7 +63,7 @@ def test_make_run_serves_this_machine_only_and_stops_on_sigterm(tmp_path: Path) 
                 time.sleep(0.2)
         finally:
             os.killpg(run.pid, signal.SIGTERM)
-            said = run.communicate(timeout=30)[0].decode()
+            said = run.communicate(timeout=60)[0].decode()  # its children stop within 10 s
     finally:
         redis.stop()
     assert run.returncode == 0, said
