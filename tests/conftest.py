@@ -65,6 +65,14 @@ def frame_times(path: Path) -> list[float]:
     return read_frame_times(listing.read_text())
 
 
+def luma_rows(path: Path, moment: float, width: int, height: int) -> list[float]:
+    """Each row's mean luma in the frame shown at ``moment`` of ``path``."""
+    cmd = [FFMPEG, "-loglevel", "error", "-ss", str(moment), "-i", str(path), "-frames:v", "1"]
+    cmd += ["-vf", "format=gray", "-f", "rawvideo", "-"]
+    plane = subprocess.run(cmd, capture_output=True, check=True).stdout
+    return [sum(plane[row * width : (row + 1) * width]) / width for row in range(height)]
+
+
 def full_vmaf(distorted: Path, reference: Path, vf: str) -> float:
     """VMAF over every frame, each file decoded from its start (no seek), its first frame at 0:
     what a service's sampled score is checked against."""

@@ -93,6 +93,13 @@ class Limits:
         return self.apply if any(value is not None for value in limited) else None
 
 
+# Every input's video keeps its filters when its frames change size or format mid-stream: the
+# chain's first filter (``picture.first_size``) fits each frame itself, where ffmpeg would build
+# the filters again, which resets a graph of several inputs (a score's concat: it stalled) and
+# the timestamps a segment's encode counts from.
+KEEP_FILTERS = ("-reinit_filter:v", "0")
+
+
 def input_args(
     path: str | Path,
     trim: Trim | None = None,
@@ -111,6 +118,7 @@ def input_args(
     return [
         *(trim.input_options(origin) if trim else []),
         *reading,
+        *KEEP_FILTERS,
         "-format_whitelist", ",".join(demuxers),
         "-i", target,
     ]  # fmt: skip

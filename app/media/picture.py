@@ -73,11 +73,28 @@ def scale_filter(source_height: int, max_height: int | None) -> str:
     return "scale=trunc(iw/2)*2:trunc(ih/2)*2"
 
 
+def first_size(info: MediaInfo) -> str:
+    """Every frame at the size the video starts with (``info``'s, upright): that size's frames
+    pass untouched; a frame of another size (a stream whose size changes on the way: a
+    broadcast's ad break, a call recorded as the network allowed) is fitted inside it, its own
+    shape kept, the rest black. Each frame is looked at as it comes (``eval=frame``), since
+    every input a chain reads keeps its filters when the frames change (``fence.KEEP_FILTERS``):
+    ffmpeg would otherwise build them again mid-stream, squeezing later sizes into the first
+    and breaking a graph of several inputs (a score's spans) or a segment's timestamps."""
+    width, height = info.width, info.height
+    same = f"eq(iw,{width})*eq(ih,{height})"
+    fitted_width = f"if({same},iw,min({width},2*trunc(iw*{height}/ih/2)))"
+    fitted_height = f"if({same},ih,min({height},2*trunc(ih*{width}/iw/2)))"
+    return f"scale=w='{fitted_width}':h='{fitted_height}':eval=frame,pad={width}:{height}:-1:-1:eval=frame"
+
+
 def video_filter(info: MediaInfo, max_height: int | None, hdr: Hdr | None = None) -> str:
     """The ``-vf`` chain from the decoded (upright) input to the 4:2:0 picture we encode:
-    progressive (DEINTERLACE), 8-bit SDR (HDR tone-mapped), or with ``hdr`` (``kept_hdr``) 10-bit,
-    tagged as the HDR it keeps."""
-    steps = [DEINTERLACE] if info.interlaced else []
+    every frame at the first one's size (``first_size``), progressive (DEINTERLACE), 8-bit SDR
+    (HDR tone-mapped), or with ``hdr`` (``kept_hdr``) 10-bit, tagged as the HDR it keeps."""
+    steps = [first_size(info)]
+    if info.interlaced:
+        steps.append(DEINTERLACE)
     if info.hdr and hdr is None:
         steps.append(_TONE_MAP.format(transfer=info.transfer))
     steps.append(scale_filter(info.height, max_height))

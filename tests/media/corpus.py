@@ -59,6 +59,21 @@ def noisy(path: Path, seconds: float = 6) -> Path:
     return _make(path, _picture(life, seconds), FAITHFUL)
 
 
+def resized(path: Path, seconds: float = 3) -> Path:
+    """A Matroska recording whose picture changes size midway, at a keyframe (a call recorded as
+    the network allowed, a broadcast's ad break): ``seconds`` at 320x240 (4:3), then as long
+    at 480x270 (16:9). Each part's parameter sets are in its keyframes, as a stream carries them."""
+    parts = []
+    for size in ("320x240", "480x270"):
+        part = path.with_name(f"{path.stem}-{size}.ts")
+        inputs = _picture(f"testsrc2=size={size}:rate=25", seconds)
+        stream = ["-bf", "0", "-g", "25", "-x264-params", "repeat-headers=1"]
+        parts.append(_make(part, inputs, [*FAITHFUL, *stream]))
+    listing = path.with_suffix(".txt")
+    listing.write_text("".join(f"file '{part}'\n" for part in parts))
+    return _make(path, ["-f", "concat", "-safe", "0", "-i", str(listing)], ["-c", "copy"])
+
+
 def already_compressed(path: Path, seconds: float = 6, crf: int = 30) -> Path:
     """Small and clean already: a slow x264 encode at a modest quality (``crf``), as a phone app
     makes (at 40, smaller than any encode that reaches a preset's look of it)."""

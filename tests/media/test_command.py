@@ -1,7 +1,7 @@
 from app.media import MediaInfo, Options, Rate, encode_command, preset_command
 from app.media.command import audio_args, keyframes_at, video_args
 from app.media.formats import CODECS, PRESETS
-from app.media.picture import Hdr, kept_hdr, output_height, scale_filter, video_filter
+from app.media.picture import Hdr, first_size, kept_hdr, output_height, scale_filter, video_filter
 from app.media.probe import ContentLight, MasteringDisplay
 
 INFO = MediaInfo(60.0, 1920, 1080, "h264", "aac", "mov", audio_channels=(2,))
@@ -60,14 +60,15 @@ def test_max_height_scales_down_with_even_width_but_never_up() -> None:
     assert scale_filter(1080, 481) == "scale=-2:480"  # odd heights are made even
     assert scale_filter(480, 720) == "scale=trunc(iw/2)*2:trunc(ih/2)*2"
     assert scale_filter(1080, None) == "scale=trunc(iw/2)*2:trunc(ih/2)*2"
-    assert _value(_command(max_height=720), "-vf").startswith("scale=-2:720")
+    assert _value(_command(max_height=720), "-vf").startswith(first_size(INFO) + ",scale=-2:720")
 
 
 def test_max_height_applies_to_the_displayed_height_of_a_rotated_video() -> None:
     portrait = MediaInfo(10.0, 1080, 1920, "h264", None, "mov", rotation=90)
     assert output_height(portrait, 720) == 720
-    assert video_filter(portrait, 720).startswith("scale=-2:720")
-    assert video_filter(portrait, 2000).startswith("scale=trunc")
+    assert video_filter(portrait, 720).startswith(first_size(portrait) + ",scale=-2:720")
+    assert video_filter(portrait, 2000).startswith(first_size(portrait) + ",scale=trunc")
+    assert first_size(portrait).startswith("scale=w='if(eq(iw,1080)*eq(ih,1920),iw,")  # the upright size
 
 
 def test_hdr_is_tone_mapped_to_8_bit_bt709() -> None:
@@ -95,8 +96,8 @@ def test_h265_and_av1_keep_hdr_unless_sdr_is_asked_for_and_h264_never_does() -> 
 
 def test_kept_hdr_is_10_bit_bt2020_with_the_inputs_transfer_and_no_tone_mapping() -> None:
     chain = video_filter(PQ, 720, kept_hdr(PQ, "h265", sdr=False))
-    assert chain == (
-        "scale=-2:720,setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc,"
+    assert chain == first_size(PQ) + (
+        ",scale=-2:720,setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc,"
         "format=yuv420p10le"
     )
     hlg = Hdr("arib-std-b67")

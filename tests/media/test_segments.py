@@ -29,8 +29,8 @@ from app.media.segments import (
     segment_weights,
     should_split,
 )
-from app.media.verify import seam_keyframe
-from tests.conftest import FFMPEG
+from app.media.verify import seam_keyframe, segment_problems
+from tests.conftest import FFMPEG, luma_rows
 from tests.media import corpus
 from tests.media.crafted import seek_indexed
 
@@ -184,6 +184,30 @@ def test_segments_join_into_the_inputs_frames_and_timing(
     info, joined_info = probe(FFMPEG, source), probe(FFMPEG, joined)
     assert joined_info.has_audio
     assert abs((joined_info.duration_seconds or 0) - (info.duration_seconds or 0)) < 1 / 12
+
+
+def test_a_segment_across_a_change_of_picture_size_keeps_its_frames_and_their_shape(tmp_path: Path) -> None:
+    """ffmpeg built the segment's filters again where the size changed, its timestamps began
+    again, and frames went missing (made up from the next segment's: the job still passed)."""
+    source = corpus.resized(tmp_path / "resized.mkv", seconds=4)
+    info = probe(FFMPEG, source)
+    parts = []
+    for segment in plan(_frame_times(source, tmp_path), info.duration_seconds or 0.0, 3.0):
+        part = tmp_path / f"part-{segment.number}.mp4"
+        _run(segment_command(FFMPEG, source, part, segment, video_filter(info, None), "h264", Rate(crf=23)))
+        times = _frame_times(part, tmp_path)
+        assert segment_problems(times, segment.frames, segment.duration) == [], segment
+        assert len(times) == segment.frames
+        parts.append((part, segment))
+    assert parts[1][1].start < 4.0 < parts[1][1].start + parts[1][1].duration  # one crosses the change
+    listing = tmp_path / "list.ffconcat"
+    listing.write_text(concat_list(parts))
+    joined = tmp_path / "joined.mp4"
+    _run(join_command(FFMPEG, listing, mux_args(None, source, info, keep_location=False), joined))
+    assert len(_frame_times(joined, tmp_path)) == 200 and _decode_errors(joined) == ""
+    for moment, banded in ((3.5, False), (5.0, True)):  # in the segment across the change
+        rows = luma_rows(joined, moment, 320, 240)
+        assert (sum(rows[:24]) / 24 < 20) is banded, moment
 
 
 def test_an_hdr_videos_segments_keep_its_hdr_through_the_join(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from app.units import MB
 from app.work.encode import RETUNE_BEYOND, Delivery, asked_change, at_showing_frame, deliver, trimmed
 from app.work.steps import Steps
 from app.work.verify import frame_times as listed_frames
-from tests.conftest import FFMPEG, frame_times, full_vmaf
+from tests.conftest import FFMPEG, frame_times, full_vmaf, luma_rows
 from tests.media import corpus, footage
 from tests.media.crafted import recording
 
@@ -62,6 +62,28 @@ def test_an_encode_is_smaller_and_its_vmaf_matches_a_full_one(run_job: Deliver, 
     vf = video_filter(probe(FFMPEG, clip), None)
     assert abs(delivered.quality.vmaf - full_vmaf(delivered.path, clip, vf)) <= 2
     assert 0.9 < delivered.quality.ssim <= 1
+
+
+def test_a_picture_that_changes_size_midway_keeps_each_parts_shape_and_is_scored(
+    run_job: Deliver, tmp_path: Path
+) -> None:
+    """ffmpeg squeezed the 16:9 part into the 4:3 one's size, and the score failed on the mix
+    (quality null); a video searched first failed outright ("Error reinitializing filters")."""
+    clip = corpus.resized(tmp_path / "resized.mkv")
+    delivered = run_job(clip)
+    assert not delivered.kept_original and delivered.quality is not None
+    out = probe(FFMPEG, delivered.path)
+    assert (out.width, out.height) == (320, 240)
+    assert len(frame_times(delivered.path)) == 150
+    assert (
+        abs(delivered.quality.vmaf - full_vmaf(delivered.path, clip, video_filter(probe(FFMPEG, clip), None)))
+        <= 2
+    )
+    # The 480x270 part, fitted: 320x180 between two black bands of 30 rows; the first part fills the frame.
+    for moment, banded in ((1.0, False), (4.0, True)):
+        rows = luma_rows(delivered.path, moment, 320, 240)
+        top, middle = sum(rows[:24]) / 24, sum(rows[40:200]) / 160
+        assert (top < 20) is banded and middle > 40, (moment, top, middle)
 
 
 def test_an_already_compressed_video_is_delivered_unchanged(run_job: Deliver, tmp_path: Path) -> None:
