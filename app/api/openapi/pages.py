@@ -65,7 +65,10 @@ def page_paths() -> dict[str, Any]:
                     "303": {"description": "Signed in: to the page"},
                     "403": CSRF_FAILED,
                     "401": {"description": "Not a valid key: the form again", "content": {"text/html": {}}},
-                    "429": problem("Too many tries from this address"),
+                    "429": {
+                        "description": "Too many tries from this address: the form, saying how long to wait",
+                        "content": {"text/html": {}},
+                    },
                 },
             },
         },
