@@ -17,8 +17,11 @@
     JOIN: "join",         // complete() asked the server to join the parts
   });
 
-  function remembered(file) {
-    return STORE_PREFIX + [file.name, file.size, file.lastModified].join(":");
+  // Where the upload of this file with these options is remembered (to resume it after a
+  // reload): the same file chosen again with other options is another upload, another job.
+  function remembered(file, options) {
+    var asked = Object.keys(options).sort().map(function (name) { return name + "=" + options[name]; });
+    return STORE_PREFIX + [file.name, file.size, file.lastModified].concat(asked).join(":");
   }
 
   function problemOf(request) {
@@ -65,8 +68,11 @@
   }
 
   // Worth asking again (the network, a busy or restarting server), not a refusal.
+  // Also the same upload being completed at this moment (another tab's): asked again, it
+  // answers the job that completion made.
   function transient(error) {
-    return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+    var completing = error.status === 409 && error.body && error.body.code === "upload_completing";
+    return completing || error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
   }
 
   function later(ms) {
@@ -75,7 +81,7 @@
 
   ResumableUpload.prototype.start = function () {
     var self = this;
-    var id = localStorage.getItem(remembered(this.file));
+    var id = localStorage.getItem(remembered(this.file, this.options));
     var found = id ? this.reopen(id, 0) : this.create();
     found.then(function (upload) {
       self.upload = upload;
@@ -104,7 +110,7 @@
     var self = this;
     var body = Object.assign({ filename: this.file.name, size_bytes: this.file.size }, this.options);
     return api("POST", "/api/uploads", body, this.csrf).then(function (upload) {
-      localStorage.setItem(remembered(self.file), upload.id);
+      localStorage.setItem(remembered(self.file, self.options), upload.id);
       return upload;
     });
   };
@@ -264,7 +270,7 @@
     api("POST", "/api/uploads/" + this.upload.id + "/complete", undefined, this.csrf).then(function (job) {
       self.stopWaiting();
       self.finish();
-      localStorage.removeItem(remembered(self.file));
+      localStorage.removeItem(remembered(self.file, self.options));
       self.ui.done(job);
     }, function (error) {
       self.stopWaiting();
@@ -276,7 +282,7 @@
         });
       }
       if (transient(error)) return self.retryLater(error.retryAfter);
-      localStorage.removeItem(remembered(self.file));
+      localStorage.removeItem(remembered(self.file, self.options));
       self.fail(error);
     });
   };

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -146,3 +146,36 @@ def test_pause_stops_sending_and_resume_finishes(browser: Browser, site: LiveSta
     item.get_by_role("button", name="Resume").click()
     _row_of(page, big_video)
     page.context.close()
+
+
+def test_the_same_file_chosen_twice_with_other_options_makes_two_jobs(
+    browser: Browser, site: LiveStack, big_video: Path
+) -> None:
+    """Both were remembered as one upload (the file's name, size and date): the second choice
+    joined the first's, which made one job with the first's options, and waited for good."""
+    page = _open(browser, site)
+    held: list[Route] = []
+    page.route(PART_URL, lambda route: held.append(route) if len(held) < 2 else route.continue_())
+    page.locator("select[name=preset]").select_option("small")
+    _choose(page, big_video)
+    _until(page, lambda: bool(held), "the first upload's first part")
+    page.locator("select[name=preset]").select_option("high")
+    _choose(page, big_video)
+    _until(page, lambda: len(held) == 2, "the second upload's first part")
+    for route in held:  # both under way at once: now let them go
+        route.continue_()
+    expect(page.locator("#uploads li")).to_have_count(0, timeout=TIMEOUT_MS)
+    rows = page.locator("#job-rows tr", has_text=big_video.name)
+    expect(rows).to_have_count(2, timeout=TIMEOUT_MS)
+    jobs = page.request.get(site.url + "/api/jobs").json()["jobs"]
+    presets = {job["options"]["preset"] for job in jobs if job["input"]["filename"] == big_video.name}
+    assert {"small", "high"} <= presets, presets
+
+
+def _until(page: Page, reached: Callable[[], bool], what: str) -> None:
+    """Wait for ``reached()``, letting the page's events (its routes) run meanwhile."""
+    for _ in range(300):
+        if reached():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
