@@ -146,20 +146,25 @@ def both_databases(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return config.database_url(server.create_database("t_" + uuid.uuid4().hex[:16]), tmp_path)
 
 
+def app_settings(tmp_path: Path, database: str, **more: object) -> dict[str, object]:
+    """An app's settings for a test: ``database``, storage and scratch in ``tmp_path``, no keys,
+    rate limits counted in memory; ``more`` on top."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database,
+        "STORAGE_URL": (tmp_path / "storage").as_uri(),
+        "SCRATCH_DIR": str(tmp_path / "scratch"),
+        "SECRET_KEY": "test-secret",
+        "API_KEYS": [],
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **more,
+    }
+
+
 @pytest.fixture()
 def app(tmp_path: Path, database: str) -> Iterator[Flask]:
     """The app on a fresh database (SQLite unless overridden), fakeredis and temporary storage."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database,
-            "STORAGE_URL": (tmp_path / "storage").as_uri(),
-            "SCRATCH_DIR": str(tmp_path / "scratch"),
-            "SECRET_KEY": "test-secret",
-            "API_KEYS": [],
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = create_app(app_settings(tmp_path, database))
     app.extensions["redis"] = fakeredis.FakeRedis()
     with app.app_context():
         db.create_all()

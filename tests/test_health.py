@@ -20,6 +20,7 @@ from app.extensions import db
 from app.jobs import lifecycle
 from app.jobs.models import Job
 from app.storage import StorageError
+from tests.conftest import app_settings
 
 
 def test_a_store_that_is_down_is_named_without_its_paths(
@@ -47,18 +48,8 @@ def test_a_store_that_is_down_is_named_without_its_paths(
 def test_a_redis_that_stops_answering_is_a_503_not_a_hanging_request(tmp_path: Path) -> None:
     """A paused redis-server (SIGSTOP) still accepts connections: requests waited for good."""
     redis = EmbeddedRedis().start()
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "REDIS_URL": redis.url,
-            "REDIS_SOCKET_TIMEOUT_SECONDS": 1,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "STORAGE_URL": (tmp_path / "storage").as_uri(),
-            "SCRATCH_DIR": str(tmp_path / "scratch"),
-            "SECRET_KEY": "test-secret",
-        }
-    )
+    settings = {"REDIS_URL": redis.url, "REDIS_SOCKET_TIMEOUT_SECONDS": 1}
+    app = create_app(app_settings(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}", **settings))
     with app.app_context():
         db.create_all()
         job = lifecycle.create(Job(id=str(uuid.uuid4()), owner=ANONYMOUS, input={}, options={}))

@@ -15,21 +15,13 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
+from tests.conftest import app_settings
 
 
 @pytest.fixture
 def bare_app(tmp_path: Path, both_databases: str) -> Iterator[Flask]:
     """The app on an empty database: no tables until a migration makes them."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": both_databases,
-            "STORAGE_URL": (tmp_path / "storage").as_uri(),
-            "SCRATCH_DIR": str(tmp_path / "scratch"),
-            "SECRET_KEY": "test-secret",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = create_app(app_settings(tmp_path, both_databases))
     app.extensions["redis"] = fakeredis.FakeRedis()
     with app.app_context():
         yield app
