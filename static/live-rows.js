@@ -21,7 +21,11 @@
   // ---- polling fallback -------------------------------------------------
   function refreshRows() {
     return fetch(rowsBody.dataset.rowsUrl, { credentials: "same-origin", cache: "no-store" })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (response) {
+        // The session ended (signed out elsewhere, its key revoked: the socket closed 1008).
+        if (response.status === 401) window.location.assign(rowsBody.dataset.signinUrl);
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
       .then(function (html) {
         var before = statusesById();
         var focused = focusedControl();

@@ -120,6 +120,16 @@
         entry.item.classList.add("failed");
         entry.note.setAttribute("role", "alert");
         entry.note.textContent = message;
+        var dismiss = document.createElement("button");  // read: then out of the way
+        dismiss.type = "button";
+        dismiss.className = "dismiss secondary";
+        dismiss.textContent = "Dismiss";
+        dismiss.setAttribute("aria-label", "Dismiss the failed upload of " + entry.file.name);
+        dismiss.addEventListener("click", function () {
+          entry.item.remove();
+          form.elements.file.focus();
+        });
+        entry.item.append(dismiss);
       },
     });
     entry.toggle.hidden = false;

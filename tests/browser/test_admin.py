@@ -127,6 +127,9 @@ def test_an_operator_watches_retries_and_manages_keys(
     ).ok
     key_row = page.locator("#key-table tr", has_text="laptop")
     expect(key_row).to_contain_text("90")
+    person = browser.new_context().new_page()  # the key's owner, on the page
+    _sign_in(person, console_web, secret)
+    expect(person.locator("#connection")).to_have_text("live", timeout=LIVE_MS)
     page.reload()
     expect(page.locator("#key-table")).to_contain_text("laptop")
     assert secret not in page.content()
@@ -137,4 +140,6 @@ def test_an_operator_watches_retries_and_manages_keys(
         console_web.url + "/api/jobs", headers={"Authorization": f"Bearer {secret}"}, timeout=10
     )
     assert revoked.status_code == 401
+    # The page signed in with it goes to the sign-in form (it polled on, showing nothing, for good).
+    expect(person).to_have_url(console_web.url + "/signin", timeout=LIVE_MS)
     assert errors == [], errors

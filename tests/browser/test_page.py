@@ -209,6 +209,25 @@ def test_the_form_without_a_script_makes_a_job(browser: Browser, web: LiveStack,
     context.close()
 
 
+def test_a_refused_file_says_why_and_can_be_dismissed(
+    browser: Browser, web: LiveStack, tmp_path: Path
+) -> None:
+    """A failed upload's entry stayed in the list until the page was loaded again."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(web.url + "/")
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video\n" * 100)
+    page.locator("#upload-form input[type=file][name=file]").set_input_files(str(notes))
+    page.locator("#upload-form button[type=submit]").click()
+    failed = page.locator("#uploads li.failed")
+    expect(failed.get_by_role("alert")).to_contain_text("not a video", timeout=30_000)
+    failed.get_by_role("button", name="Dismiss the failed upload of notes.mp4").click()
+    expect(page.locator("#uploads li")).to_have_count(0)
+    expect(page.locator("#upload-form input[type=file][name=file]")).to_be_focused()
+    context.close()
+
+
 # Chromium's notifications, recorded instead of shown, and a tab the person has left.
 NOTIFICATIONS_RECORDED = """
 window.__asked = 0;
